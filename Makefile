@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# zhijia build, in the libbpf-bootstrap idiom: every output under $(OUTPUT), quiet unless V=1.
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+
+CC ?= gcc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_H := bpf/vmlinux/$(ARCH)/vmlinux.h
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libbpf libelf zlib json-c libsystemd libcap
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	-Iinclude -I$(OUTPUT) -I$(OUTPUT)/include $(PKG_CFLAGS)
+# The portable tier: ISO C11 + json-c, nothing from Linux.
+CORE_CFLAGS := $(CFLAGS) -std=c11 -pedantic $(WARN) -Iinclude -I$(OUTPUT)/include $(JSONC_CFLAGS)
+LDFLAGS ?=
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -Ibpf -Ibpf/vmlinux/$(ARCH)
+
+# One .bpf.c per concern, linked into one object (one skeleton, maps shared), plus the
+# feature probes in an object of their own.
+BPF_SENSOR_SRCS := bpf/proc.bpf.c bpf/ptrace.bpf.c bpf/mem.bpf.c bpf/vdso.bpf.c bpf/file.bpf.c
+BPF_SENSOR_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SENSOR_SRCS))
+SKELS := $(OUTPUT)/include/zhijia.skel.h $(OUTPUT)/include/probe.skel.h
+
+CORE_SRCS := $(wildcard detectors/*.c policy/*.c arr/*.c)
+CORE_OBJS := $(patsubst %.c,$(OUTPUT)/core/%.o,$(CORE_SRCS))
+CORE_LIB := $(OUTPUT)/libzhijia-core.a
+
+# daemon/: everything but the two main() files goes into a library the tests link.
+MAIN_SRCS := daemon/zhijiad.c daemon/zhijiactl.c
+DAEMON_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard daemon/*.c))
+DAEMON_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(DAEMON_SRCS))
+DAEMON_LIB := $(OUTPUT)/libzhijia-daemon.a
+
+UNIT_SRCS := $(wildcard tests/unit/check_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+ASAN_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/asan/tests/%,$(UNIT_SRCS))
+
+INTEG_SRCS := $(wildcard tests/integration/check_*.c)
+INTEG_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(INTEG_SRCS))
+TRIGGER := $(OUTPUT)/tests/zj-trigger
+
+.PHONY: all clean check check-unit check-asan check-integration install vmlinux deps
+.DELETE_ON_ERROR:
+
+all: $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/include $(OUTPUT)/tests $(OUTPUT)/daemon $(OUTPUT)/asan/tests:
+	$(Q)mkdir -p $@
+
+# ---- BPF ----------------------------------------------------------------------------------
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/zhijia/bpf_abi.h $(VMLINUX_H) | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(OUTPUT)/bpf/zhijia.linked.o: $(BPF_SENSOR_OBJS)
+	$(call msg,BPFLINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/include/zhijia.skel.h: $(OUTPUT)/bpf/zhijia.linked.o | $(OUTPUT)/include
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name zhijia > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/include/probe.skel.h: $(OUTPUT)/bpf/probe.bpf.o | $(OUTPUT)/include
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name zj_probe > $@.tmp && mv $@.tmp $@
+
+vmlinux:
+	$(call msg,GEN,$(VMLINUX_H))
+	$(Q)mkdir -p $(dir $(VMLINUX_H))
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_H).tmp
+	$(Q)mv $(VMLINUX_H).tmp $(VMLINUX_H)
+
+$(OUTPUT)/include/watch_default.h: daemon/watch.conf | $(OUTPUT)/include
+	$(call msg,GEN,$@)
+	$(Q){ echo '/* generated from daemon/watch.conf: do not edit */'; \
+	  echo 'static const char zj_watch_default_conf[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+# ---- portable core ------------------------------------------------------------------------
+$(OUTPUT)/core/%.o: %.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CORE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---- daemon -------------------------------------------------------------------------------
+$(OUTPUT)/daemon/%.o: daemon/%.c $(SKELS) $(OUTPUT)/include/watch_default.h | $(OUTPUT)/daemon
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(DAEMON_LIB): $(DAEMON_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/zhijiad: $(OUTPUT)/daemon/zhijiad.o $(DAEMON_LIB) $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+$(OUTPUT)/zhijiactl: $(OUTPUT)/daemon/zhijiactl.o $(DAEMON_LIB) $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+# ---- tests --------------------------------------------------------------------------------
+$(OUTPUT)/tests/check_%: tests/unit/check_%.c $(DAEMON_LIB) $(CORE_LIB) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-field-initializers $< $(DAEMON_LIB) $(CORE_LIB) \
+		$(CHECK_LIBS) $(PKG_LIBS) -o $@
+
+$(OUTPUT)/tests/check_%: tests/integration/check_%.c tests/integration/harness.c \
+		tests/integration/harness.h | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-field-initializers -Itests/integration $< \
+		tests/integration/harness.c $(CHECK_LIBS) $(JSONC_LIBS) -o $@
+
+$(TRIGGER): tests/integration/zj-trigger.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+
+# Sanitizer build of the unit tests: its own object tree, same sources.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUTPUT)/asan/tests/check_%: tests/unit/check_%.c $(SKELS) $(OUTPUT)/include/watch_default.h \
+		| $(OUTPUT)/asan/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) -O1 $(ASAN_FLAGS) \
+		-Wno-missing-field-initializers $< $(DAEMON_SRCS) $(CORE_SRCS) \
+		$(CHECK_LIBS) $(PKG_LIBS) -o $@
+
+check-unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=no $$t; done
+
+check-asan: $(ASAN_BINS)
+	$(Q)set -e; for t in $(ASAN_BINS); do echo "== $$t (ASan/UBSan)"; \
+		CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$t; done
+
+check-integration: all $(INTEG_BINS) $(TRIGGER)
+	$(Q)set -e; for t in $(INTEG_BINS); do echo "== $$t"; \
+		ZJ_BUILD=$(abspath $(OUTPUT)) $$t; done
+
+check: check-unit check-asan check-integration
+
+# ---- install ------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(DESTDIR)$(SBINDIR)/
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/zhijia
+	install -m 0644 daemon/watch.conf $(DESTDIR)$(SYSCONFDIR)/zhijia/watch.conf.example
+
+# Debian packages the build and the tests need (README's set-up commands call this).
+deps:
+	sh packaging/deps-debian.sh
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/core/*/*.d $(OUTPUT)/daemon/*.d)

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared by every zhijia BPF program: the maps (declared once here, __weak so that the
+ * per-concern objects linked by `bpftool gen object` merge them into one), the record header,
+ * counters and the ring-buffer submit policy.  BPF code only.
+ */
+#ifndef ZHIJIA_COMMON_BPF_H
+#define ZHIJIA_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "zhijia/bpf_abi.h"
+#include "compat.bpf.h"
+
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
+#define ZJ_AT_FDCWD -100
+#define ZJ_O_WRONLY 01
+#define ZJ_O_RDWR 02
+#define ZJ_O_CREAT 0100
+#define ZJ_O_TRUNC 01000
+#define ZJ_FMODE_WRITE 0x2
+#define ZJ_FMODE_CREATED 0x100000
+#define ZJ_PROC_SUPER_MAGIC 0x9fa0
+#define ZJ_PAGE_SIZE 4096
+/* [vvar] and friends sit right below the vDSO text; this many pages count as "vDSO area"
+ * for the in-kernel pre-filter.  The daemon classifies exactly from /proc/<pid>/maps. */
+#define ZJ_VVAR_PAGES 8
+
+/* One ring buffer for every record; its size is set by the daemon before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} zj_rb SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZJ_STAT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_stats SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZJ_CFG_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_config SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct zj_watch_key);
+	__type(value, struct zj_watch_val);
+} zj_watch_inodes SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct zj_watch_name_key);
+	__type(value, struct zj_watch_val);
+} zj_watch_names SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__type(key, struct zj_prefix_key);
+	__type(value, struct zj_watch_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} zj_watch_prefix SEC(".maps") __weak;
+
+/*
+ * Bitmaps indexed by pid (PID_MAX_LIMIT is 4M = 65536 * 64 bits).  Array lookups are inlined
+ * by the verifier, so testing a bit costs a few instructions: that is what keeps the write(2)
+ * and open(2) hot paths cheap.
+ *  - zj_memfd_bits: thread groups that opened some /proc/<pid>/mem for writing (or inherited
+ *    such an fd across fork).  Only their writes are inspected.
+ *  - zj_pending_bits: threads inside an open(2) with write intent, set at entry and consumed
+ *    at exit, so read-only opens cost nothing at exit.
+ */
+#define ZJ_PID_WORDS 65536
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZJ_PID_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_memfd_bits SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZJ_PID_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_pending_bits SEC(".maps") __weak;
+
+/* State of a dentry walk and of a path scan (path.bpf.h), kept in the scratch map. */
+struct zj_walk {
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *dentry;
+	__u32 off;
+	__u32 trunc;
+	__u32 done;
+	__u32 _pad;
+};
+
+struct zj_shape {
+	__u64 odd;
+	__u64 slash;
+};
+
+/* Per-CPU scratch for records that carry strings; too large for the 512-byte stack. */
+struct zj_scratch {
+	struct zj_walk walk;
+	struct zj_shape shape;
+	char rec[ZJ_REC_MAX_SIZE];
+	char pbuf[2 * ZJ_PATH_MAX]; /* dentry walks build paths right-aligned in the first half */
+	char ubuf[ZJ_PATH_MAX];     /* a user path argument */
+	struct zj_prefix_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zj_scratch);
+} zj_scratch_map SEC(".maps") __weak;
+
+/* The daemon checks this against its own ZJ_ABI_VERSION after opening the object. */
+const volatile __u32 zj_abi_version __weak = ZJ_ABI_VERSION;
+
+static __always_inline void zj_stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&zj_stats, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU: no atomics needed */
+}
+
+static __always_inline __u64 zj_cfg(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&zj_config, &idx);
+
+	return v ? *v : 0;
+}
+
+static __always_inline struct zj_scratch *zj_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&zj_scratch_map, &zero);
+}
+
+static __always_inline int zj_bit_test(void *map, __u32 id)
+{
+	__u32 w = (id >> 6) & (ZJ_PID_WORDS - 1);
+	__u64 *v = bpf_map_lookup_elem(map, &w);
+
+	return v ? (int)((*v >> (id & 63)) & 1) : 0;
+}
+
+static __always_inline void zj_bit_set(void *map, __u32 id)
+{
+	__u32 w = (id >> 6) & (ZJ_PID_WORDS - 1);
+	__u64 *v = bpf_map_lookup_elem(map, &w);
+
+	if (v && !((*v >> (id & 63)) & 1))
+		__sync_fetch_and_or(v, 1ULL << (id & 63));
+}
+
+static __always_inline void zj_bit_clear(void *map, __u32 id)
+{
+	__u32 w = (id >> 6) & (ZJ_PID_WORDS - 1);
+	__u64 *v = bpf_map_lookup_elem(map, &w);
+
+	if (v && ((*v >> (id & 63)) & 1))
+		__sync_fetch_and_and(v, ~(1ULL << (id & 63)));
+}
+
+static __always_inline int zj_is_daemon(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == zj_cfg(ZJ_CFG_DAEMON_TGID);
+}
+
+/* Fill the common header for the current task.  The caller zeroed the record. */
+static __always_inline void zj_fill_hdr(struct zj_rec_hdr *h, __u16 type, __u32 size)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 pt = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+
+	h->type = type;
+	h->size = (__u16)size;
+	h->ktime_ns = bpf_ktime_get_boot_ns();
+	h->tgid = pt >> 32;
+	h->tid = (__u32)pt;
+	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->uid = (__u32)ug;
+	h->gid = ug >> 32;
+	h->euid = BPF_CORE_READ(t, cred, euid.val);
+	h->start_ns = zj_task_start_ns(BPF_CORE_READ(t, group_leader));
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * Wake-up policy: the lifecycle records (exec/fork/exit) come in storms and are not urgent, so
+ * they do not wake the daemon until ZJ_CFG_WAKEUP_BYTES are queued (the daemon also drains on
+ * a short timer).  Everything that may be an attack wakes it at once.
+ */
+static __always_inline __u64 zj_wakeup_flags(int bulk)
+{
+	/* forced: with bulk records pending, the default (adaptive) policy would not wake */
+	if (!bulk)
+		return BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_query(&zj_rb, BPF_RB_AVAIL_DATA) >= zj_cfg(ZJ_CFG_WAKEUP_BYTES))
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* Reserve a fixed-size record, zeroed, with its header filled. NULL (and counted) when full. */
+static __always_inline void *zj_reserve(__u16 type, __u32 size)
+{
+	struct zj_rec_hdr *h = bpf_ringbuf_reserve(&zj_rb, size, 0);
+
+	if (!h) {
+		zj_stat_inc(ZJ_STAT_LOST);
+		return NULL;
+	}
+	return h;
+}
+
+static __always_inline void zj_submit(void *rec, __u16 type, int bulk)
+{
+	bpf_ringbuf_submit(rec, zj_wakeup_flags(bulk));
+	zj_stat_inc(ZJ_STAT_EMITTED + type);
+}
+
+/* Copy a record assembled in scratch memory into the ring buffer. */
+static __always_inline void zj_output(void *rec, __u32 size, __u16 type, int bulk)
+{
+	if (size > ZJ_REC_MAX_SIZE)
+		size = ZJ_REC_MAX_SIZE;
+	if (bpf_ringbuf_output(&zj_rb, rec, size, zj_wakeup_flags(bulk))) {
+		zj_stat_inc(ZJ_STAT_LOST);
+		return;
+	}
+	zj_stat_inc(ZJ_STAT_EMITTED + type);
+}
+
+/* The struct file behind fd in the current task, or NULL. */
+static __always_inline struct file *zj_fd_file(int fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+	unsigned int max;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt)
+		return NULL;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd])) {
+		zj_stat_inc(ZJ_STAT_READ_FAIL);
+		return NULL;
+	}
+	return f;
+}
+
+/* Is this file a procfs "mem" file?  Returns 1 and the target's pid number if so. */
+static __always_inline int zj_file_is_proc_mem(struct file *f, __u32 *ret_pid, __u32 *ret_flags)
+{
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	struct dentry *d;
+	char name[4] = {};
+	struct pid *pid;
+	const unsigned char *nm;
+
+	if (BPF_CORE_READ(ino, i_sb, s_magic) != ZJ_PROC_SUPER_MAGIC)
+		return 0;
+	d = BPF_CORE_READ(f, f_path.dentry);
+	if (BPF_CORE_READ(d, d_name.len) != 3)
+		return 0;
+	nm = BPF_CORE_READ(d, d_name.name);
+	if (bpf_probe_read_kernel(name, 3, nm))
+		return 0;
+	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm')
+		return 0;
+	/* proc_inode embeds the vfs inode: container_of, with the offset from the kernel's BTF. */
+	pid = BPF_CORE_READ((struct proc_inode *)((void *)ino -
+						  bpf_core_field_offset(struct proc_inode, vfs_inode)),
+			    pid);
+	*ret_pid = BPF_CORE_READ(pid, numbers[0].nr);
+	/* /proc/<pid>/task/<tid>/mem: the grandparent directory is "task". */
+	if (BPF_CORE_READ(d, d_parent, d_parent, d_name.len) == 4) {
+		char t[4] = {};
+
+		nm = BPF_CORE_READ(d, d_parent, d_parent, d_name.name);
+		if (!bpf_probe_read_kernel(t, 4, nm) && t[0] == 't' && t[1] == 'a' && t[2] == 's' &&
+		    t[3] == 'k')
+			*ret_flags |= ZJ_F_THREAD_TARGET;
+	}
+	return 1;
+}
+
+/* vDSO text range of an mm: [start, end).  end is a best effort where the size is unknown. */
+static __always_inline void zj_mm_vdso(struct mm_struct *mm, __u64 *ret_start, __u64 *ret_end)
+{
+	__u64 start = (__u64)BPF_CORE_READ(mm, context.vdso);
+	__u64 size = 2 * ZJ_PAGE_SIZE;
+
+	if (!start) {
+		*ret_start = *ret_end = 0;
+		return;
+	}
+	if (bpf_core_field_exists(mm->context.vdso_image)) {
+		__u64 s = BPF_CORE_READ(mm, context.vdso_image, size);
+
+		if (s)
+			size = s;
+	}
+	*ret_start = start;
+	*ret_end = start + size;
+}
+
+/* Does [addr, addr + len) touch the vDSO area (text, or the data pages right below it)? */
+static __always_inline int zj_in_vdso_area(__u64 addr, __u64 len, __u64 vstart, __u64 vend)
+{
+	__u64 lo;
+
+	if (!vstart)
+		return 0;
+	lo = vstart - ZJ_VVAR_PAGES * ZJ_PAGE_SIZE;
+	if (len == 0)
+		len = 1;
+	return addr < vend && addr + len > lo;
+}
+
+char LICENSE[] SEC("license") __weak = "GPL";
+
+#endif /* ZHIJIA_COMMON_BPF_H */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Writes into another process's memory: write/pwrite64/writev/pwritev/pwritev2 on a
+ * /proc/<pid>/mem file, and process_vm_writev(2).
+ *
+ * write(2) is the hottest syscall there is, so the test that runs on every call is one bit
+ * in zj_memfd_bits: only thread groups that opened a /proc/<pid>/mem file for writing (or
+ * inherited one through fork) have their writes inspected.  Known limit: an fd received over
+ * a Unix socket or taken with pidfd_getfd() is not marked (its open was reported).
+ */
+#include "common.bpf.h"
+
+struct zj_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+/* Sum of the first ZJ_IOV_MAX vector lengths; ZJ_F_TRUNC_IOV if there are more. */
+static __always_inline __u64 zj_iov_sum(const void *uvec, __u64 cnt, __u64 *ret_first,
+					__u32 *flags)
+{
+	struct zj_iovec v[ZJ_IOV_MAX] = {};
+	__u64 sum = 0;
+	__u32 n = cnt > ZJ_IOV_MAX ? ZJ_IOV_MAX : (__u32)cnt;
+	int i;
+
+	if (cnt > ZJ_IOV_MAX)
+		*flags |= ZJ_F_TRUNC_IOV;
+	if (!n || bpf_probe_read_user(v, n * sizeof(v[0]), uvec))
+		return 0;
+	for (i = 0; i < ZJ_IOV_MAX; i++) {
+		if (i >= n)
+			break;
+		sum += v[i].len;
+	}
+	*ret_first = v[0].base;
+	return sum;
+}
+
+static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_pos, __u64 len,
+					 const void *uvec, __u64 iovcnt)
+{
+	struct task_struct *t;
+	struct zj_rec_mem *r;
+	struct mm_struct *mm;
+	struct file *f;
+	__u32 target = 0, flags = 0;
+	__u64 first = 0;
+
+	if (!zj_bit_test(&zj_memfd_bits, bpf_get_current_pid_tgid() >> 32))
+		return;
+	f = zj_fd_file(fd);
+	if (!f || !(BPF_CORE_READ(f, f_mode) & ZJ_FMODE_WRITE) ||
+	    !zj_file_is_proc_mem(f, &target, &flags))
+		return;
+	if (uvec)
+		len = zj_iov_sum(uvec, iovcnt, &first, &flags);
+	if (!has_pos)
+		pos = BPF_CORE_READ(f, f_pos);
+	r = zj_reserve(ZJ_REC_MEM_WRITE, sizeof(*r));
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	zj_fill_hdr(&r->hdr, ZJ_REC_MEM_WRITE, sizeof(*r));
+	t = (struct task_struct *)bpf_get_current_task();
+	mm = BPF_CORE_READ(f, private_data);
+	if (mm && mm == BPF_CORE_READ(t, mm))
+		flags |= ZJ_F_SELF;
+	if (mm)
+		zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
+	if (zj_in_vdso_area(pos, len, r->vdso_start, r->vdso_end))
+		flags |= ZJ_F_VDSO;
+	r->hdr.flags = flags;
+	r->via = via;
+	r->target_pid = target;
+	r->fd = fd;
+	r->iovcnt = uvec ? (__u32)iovcnt : 1;
+	r->addr = pos;
+	r->len = len;
+	zj_submit(r, ZJ_REC_MEM_WRITE, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int zj_enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	zj_mem_write((int)ctx->args[0], ZJ_VIA_WRITE, 0, 0, ctx->args[2], NULL, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_pwrite64")
+int zj_enter_pwrite64(struct trace_event_raw_sys_enter *ctx)
+{
+	zj_mem_write((int)ctx->args[0], ZJ_VIA_PWRITE64, ctx->args[3], 1, ctx->args[2], NULL, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int zj_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	zj_mem_write((int)ctx->args[0], ZJ_VIA_WRITEV, 0, 0, 0, (const void *)ctx->args[1],
+		     ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_pwritev")
+int zj_enter_pwritev(struct trace_event_raw_sys_enter *ctx)
+{
+	/* 64-bit: pos_l carries the whole offset */
+	zj_mem_write((int)ctx->args[0], ZJ_VIA_PWRITEV, ctx->args[3], 1, 0,
+		     (const void *)ctx->args[1], ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_pwritev2")
+int zj_enter_pwritev2(struct trace_event_raw_sys_enter *ctx)
+{
+	/* offset -1 means "at the file position", as writev */
+	int has_pos = (long)ctx->args[3] != -1;
+
+	zj_mem_write((int)ctx->args[0], ZJ_VIA_PWRITEV2, ctx->args[3], has_pos, 0,
+		     (const void *)ctx->args[1], ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	struct zj_rec_mem *r;
+	__u32 flags = 0, pid = (__u32)ctx->args[0];
+	__u64 first = 0, len;
+
+	len = zj_iov_sum((const void *)ctx->args[3], ctx->args[4], &first, &flags);
+	r = zj_reserve(ZJ_REC_VM_WRITE, sizeof(*r));
+	if (!r)
+		return 0;
+	__builtin_memset(r, 0, sizeof(*r));
+	zj_fill_hdr(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
+	if (pid == r->hdr.tgid)
+		flags |= ZJ_F_SELF;
+	r->hdr.flags = flags;
+	r->via = ZJ_VIA_PROCESS_VM_WRITEV;
+	r->target_pid = pid;
+	r->fd = -1;
+	r->iovcnt = (__u32)ctx->args[4];
+	r->addr = first;
+	r->len = len;
+	zj_submit(r, ZJ_REC_VM_WRITE, 0);
+	return 0;
+}

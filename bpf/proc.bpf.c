@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Process lifecycle: exec (filename, the executable's resolved path, argv), fork of a new
+ * process, exit of a whole process.  These keep the daemon's process table; they come in
+ * storms, so they are submitted without waking the daemon (see zj_wakeup_flags).
+ */
+#include "path.bpf.h"
+
+#define ZJ_EXEC_DATA (ZJ_REC_MAX_SIZE - sizeof(struct zj_rec_exec))
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct zj_scratch *s = zj_scratch();
+	struct zj_rec_exec *r;
+	struct file *file;
+	struct mm_struct *mm;
+	__u32 flags = 0, trunc = 0, off, len = 0, pos, size;
+	__u64 astart, aend, alen;
+	long n;
+
+	if (!s)
+		return 0;
+	r = (struct zj_rec_exec *)s->rec;
+	__builtin_memset(r, 0, sizeof(*r));
+
+	/* the filename as passed to execve (may be relative, or /dev/fd/N) */
+	n = bpf_probe_read_kernel_str(r->data, ZJ_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	if (n < 1) {
+		n = 1;
+		r->data[0] = 0;
+	}
+	if (n == ZJ_PATH_MAX)
+		flags |= ZJ_F_TRUNC_PATH;
+	r->filename_len = (__u32)n - 1;
+	pos = (__u32)n;
+
+	/* the file that is really executed, resolved */
+	file = BPF_CORE_READ(bprm, file);
+	off = zj_dentry_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
+			     &len, &trunc);
+	if (len > ZJ_PBUF_END - 1)
+		len = ZJ_PBUF_END - 1;
+	if (off > ZJ_PATH_MAX + 1)
+		off = ZJ_PATH_MAX + 1;
+	if (pos > ZJ_PATH_MAX)
+		pos = ZJ_PATH_MAX;
+	if (bpf_probe_read_kernel(&r->data[pos], len, &s->pbuf[off]))
+		zj_stat_inc(ZJ_STAT_READ_FAIL);
+	r->data[pos + len] = 0;
+	r->exe_len = len;
+	if (trunc)
+		flags |= ZJ_F_TRUNC_PATH2;
+	pos += len + 1;
+
+	/* argv, straight from the new image's stack: NUL-separated already */
+	mm = BPF_CORE_READ(p, mm);
+	astart = BPF_CORE_READ(mm, arg_start);
+	aend = BPF_CORE_READ(mm, arg_end);
+	alen = aend > astart ? aend - astart : 0;
+	if (alen > ZJ_ARGS_MAX) {
+		alen = ZJ_ARGS_MAX;
+		flags |= ZJ_F_TRUNC_ARGS;
+	}
+	if (pos > 2 * ZJ_PATH_MAX)
+		pos = 2 * ZJ_PATH_MAX;
+	if (alen && bpf_probe_read_user(&r->data[pos], alen, (void *)astart)) {
+		zj_stat_inc(ZJ_STAT_READ_FAIL);
+		alen = 0;
+	}
+	if (alen && r->data[pos + alen - 1] != 0) {
+		/* cut inside an argument: keep the record's promise of NUL-terminated args */
+		r->data[pos + alen - 1] = 0;
+		flags |= ZJ_F_TRUNC_ARGS;
+	}
+	r->args_len = (__u32)alen;
+	r->argc = BPF_CORE_READ(bprm, argc);
+	r->old_tid = (__u32)old_pid;
+
+	size = sizeof(*r) + pos + (__u32)alen;
+	zj_fill_hdr(&r->hdr, ZJ_REC_EXEC, size);
+	r->hdr.flags = flags;
+	zj_output(r, size, ZJ_REC_EXEC, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(zj_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct zj_rec_fork *r;
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+
+	if (BPF_CORE_READ(child, pid) != ctgid)
+		return 0; /* a new thread, not a new process */
+	/* a /proc/<pid>/mem fd open for writing is inherited: so is the inspection of writes */
+	if (zj_bit_test(&zj_memfd_bits, ptgid))
+		zj_bit_set(&zj_memfd_bits, ctgid);
+	r = zj_reserve(ZJ_REC_FORK, sizeof(*r));
+	if (!r)
+		return 0;
+	__builtin_memset(r, 0, sizeof(*r));
+	zj_fill_hdr(&r->hdr, ZJ_REC_FORK, sizeof(*r));
+	r->child_tgid = ctgid;
+	r->child_start_ns = zj_task_start_ns(child);
+	zj_submit(r, ZJ_REC_FORK, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(zj_exit, struct task_struct *p)
+{
+	struct zj_rec_exit *r;
+	__u64 pt = bpf_get_current_pid_tgid();
+
+	zj_bit_clear(&zj_pending_bits, (__u32)pt);
+	/* signal->live was decremented before this tracepoint: 0 means the last thread */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	zj_bit_clear(&zj_memfd_bits, pt >> 32);
+	r = zj_reserve(ZJ_REC_EXIT, sizeof(*r));
+	if (!r)
+		return 0;
+	__builtin_memset(r, 0, sizeof(*r));
+	zj_fill_hdr(&r->hdr, ZJ_REC_EXIT, sizeof(*r));
+	r->exit_code = BPF_CORE_READ(p, exit_code);
+	zj_submit(r, ZJ_REC_EXIT, 1);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The JSON-lines event log: every event, one object a line, appended.  Events are serialised
+ * into one reusable buffer and written in batches (at least every 100 ms, by the daemon's
+ * loop); nothing is dropped: a short write is continued, a failed one kept for the next
+ * flush.
+ */
+#ifndef ZHIJIA_EVENTLOG_H
+#define ZHIJIA_EVENTLOG_H
+
+#include <stdbool.h>
+
+struct zj_event;
+struct zj_eventlog;
+
+/* Opens (creating the file 0600 and its directory 0750 as needed) for appending. */
+int zj_eventlog_open(const char *path, bool to_stdout, struct zj_eventlog **ret);
+int zj_eventlog_append(struct zj_eventlog *l, const struct zj_event *ev);
+int zj_eventlog_flush(struct zj_eventlog *l);
+/* Flush, fdatasync and close.  NULL is fine. */
+int zj_eventlog_close(struct zj_eventlog *l);
+
+#endif /* ZHIJIA_EVENTLOG_H */

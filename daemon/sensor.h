@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The sensor: probes the kernel, loads the BPF skeleton, attaches it and hands every
+ * ring-buffer record to a callback.  Lifecycle in distinct steps (libbpf-tools' checklist):
+ * open -> configure -> choose programs -> load -> attach -> ring buffer.
+ */
+#ifndef ZHIJIA_SENSOR_H
+#define ZHIJIA_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zhijia/bpf_abi.h"
+
+struct zj_features {
+	char kernel[160];     /* uname release and machine */
+	bool btf;             /* /sys/kernel/btf/vmlinux */
+	bool ringbuf;         /* BPF_MAP_TYPE_RINGBUF */
+	bool tp_btf;          /* BTF-typed tracepoints load */
+	bool bpf_loop;        /* bpf_loop() helper */
+	bool send_signal;     /* bpf_send_signal() from tracepoint programs */
+	bool lsm_listed;      /* "bpf" in /sys/kernel/security/lsm */
+	bool lsm_loads;       /* a BPF LSM program loads and attaches */
+	char lsm_why[160];    /* why BPF LSM is not usable, in words */
+};
+
+/* Mount tracefs, bpffs and securityfs where they are missing. 0 or -errno (logged). */
+int zj_sensor_mounts(void);
+
+/* Probe what the running kernel offers.  Never fails: absent features are false. */
+void zj_sensor_probe(struct zj_features *ret);
+
+/* "btf=yes ringbuf=yes ..." for the start-up line and `zhijiactl status`. */
+void zj_features_format(const struct zj_features *f, char *buf, size_t len);
+
+struct zj_watch;
+
+struct zj_sensor_opts {
+	uint32_t ringbuf_bytes;   /* power of two >= page size */
+	uint32_t wakeup_bytes;    /* bulk records wake the daemon past this much */
+	uint64_t ptrace_lo;       /* ZJ_CFG_PTRACE_LO */
+	uint64_t ptrace_hi;       /* ZJ_CFG_PTRACE_HI */
+	const struct zj_watch *watch; /* pushed into the kernel's maps before attach */
+	/* called for each record, in ring-buffer order; non-zero stops consumption */
+	int (*on_record)(void *ctx, const void *data, size_t size);
+	void *ctx;
+};
+
+struct zj_sensor;
+
+/* Open, configure, load and attach.  Errors are logged in one line each, with the cure. */
+int zj_sensor_start(const struct zj_sensor_opts *opts, const struct zj_features *feat,
+		    struct zj_sensor **ret);
+void zj_sensor_free(struct zj_sensor *s);
+
+/* fd to poll for records */
+int zj_sensor_fd(const struct zj_sensor *s);
+/* Consume every record available now; returns the count or -errno. */
+int zj_sensor_consume(struct zj_sensor *s);
+/* Summed per-CPU counters (ZJ_STAT_*). */
+int zj_sensor_stats(const struct zj_sensor *s, uint64_t ret[ZJ_STAT_NR]);
+/* fds of the watch maps, for zj_watch_apply() */
+void zj_sensor_watch_fds(const struct zj_sensor *s, int *inodes, int *names, int *prefix);
+int zj_sensor_set_config(struct zj_sensor *s, uint32_t idx, uint64_t value);
+/* How many programs are attached / were left out (tracepoint absent on this kernel). */
+void zj_sensor_counts(const struct zj_sensor *s, int *attached, int *skipped, char *skipped_names,
+		      size_t len);
+
+#endif /* ZHIJIA_SENSOR_H */

@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * zhijiad: loads the sensor, keeps the process table, turns every ring-buffer record into an
+ * attributed event and writes it as one JSON line to the event log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
+
+#include "zhijia/event.h"
+#include "decode.h"
+#include "eventlog.h"
+#include "log.h"
+#include "proctab.h"
+#include "sensor.h"
+#include "util.h"
+#include "watch.h"
+
+#define ZJ_VERSION "0.1.0"
+#define DEFAULT_EVENT_LOG "/var/log/zhijia/events.jsonl"
+#define DEFAULT_WATCH_CONF "/etc/zhijia/watch.conf"
+
+/*
+ * ptrace requests reported by default: the ones that attach to or modify another process
+ * (and TRACEME, which offers the caller to its parent).  PEEK/GETREGS/CONT/SYSCALL, the bulk
+ * of a debugger's or strace's traffic, are not.
+ */
+#define PT(n) (1ULL << (n))
+#define DEFAULT_PTRACE_LO                                                                          \
+	(PT(0) | PT(4) | PT(5) | PT(6) | PT(13) | PT(15) | PT(16) | PT(19))
+#define DEFAULT_PTRACE_HI (PT(0x03) | PT(0x05) | PT(0x06) | PT(0x0b))
+
+/* The daemon's state: main()'s, passed by pointer (STYLE: no mutable globals elsewhere). */
+struct daemon {
+	struct zj_proctab *pt;
+	struct zj_decoder dec;
+	struct zj_eventlog *log;
+	struct zj_watch *watch;
+	struct zj_sensor *sensor;
+	uint64_t bad_records;
+	uint64_t filtered;
+	uint64_t events;
+	uint64_t last_lost;
+	char pathbuf[PATH_MAX];
+};
+
+/* libbpf's messages: only with --verbose (its print callback carries no context). */
+static bool arg_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!arg_verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!arg_verbose)
+		return 0; /* warnings too: errors are worded by zhijiad itself */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void help(void)
+{
+	printf("Usage: zhijiad [OPTION]...\n"
+	       "zhijia's sensor daemon: loads the eBPF programs, attributes every event to its\n"
+	       "processes and writes it as one JSON object per line to the event log.\n\n"
+	       "  -f, --foreground        also print every event on standard output\n"
+	       "      --event-log=PATH    the JSON-lines event log (default " DEFAULT_EVENT_LOG ")\n"
+	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
+	       "\n"
+	       "                          if it exists, else the built-in list)\n"
+	       "      --print-watch-config  print the built-in watch configuration and exit\n"
+	       "      --ringbuf-size=MIB  ring buffer size in MiB, a power of two (default 16)\n"
+	       "  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
+	       "  -h, --help              this text\n"
+	       "      --version           version\n\n"
+	       "Signals: TERM/INT stop (log flushed, programs detached); HUP re-reads the watch\n"
+	       "configuration.  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_PTRACE,\n"
+	       "CAP_DAC_READ_SEARCH).\n");
+}
+
+static int check_privileges(void)
+{
+	static const struct {
+		cap_value_t cap;
+		const char *name;
+	} need[] = {
+		{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"},
+		{CAP_BPF, "CAP_BPF"},
+		{CAP_PERFMON, "CAP_PERFMON"},
+		{CAP_SYS_PTRACE, "CAP_SYS_PTRACE"},
+		{CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH"},
+	};
+	char missing[256] = "";
+	cap_t caps = cap_get_proc();
+	size_t i;
+
+	if (!caps)
+		return log_error_errno(negative_errno(), "Failed to read capabilities: %m");
+	for (i = 0; i < ELEMENTSOF(need); i++) {
+		cap_flag_value_t v = CAP_CLEAR;
+
+		if (cap_get_flag(caps, need[i].cap, CAP_EFFECTIVE, &v) < 0 || v != CAP_SET) {
+			if (missing[0])
+				strcat(missing, ", ");
+			strcat(missing, need[i].name);
+		}
+	}
+	cap_free(caps);
+	if (missing[0])
+		return log_error_errno(-EPERM,
+				       "Missing privilege: %s; run zhijiad as root (sudo zhijiad) "
+				       "or grant these capabilities to its service",
+				       missing);
+	return 0;
+}
+
+static int read_file(const char *path, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return negative_errno();
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (1u << 20))
+				return -EFBIG;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static int load_watch(const char *path, bool explicit_path, struct zj_watch **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	char err[512] = "";
+	int r;
+
+	r = read_file(path, &text);
+	if (r == -ENOENT && !explicit_path)
+		r = zj_watch_parse(zj_watch_default_text(), "built-in", "/etc/passwd", ret, err,
+				   sizeof(err));
+	else if (r < 0)
+		return log_error_errno(r, "Failed to read watch configuration '%s': %m", path);
+	else
+		r = zj_watch_parse(text, path, "/etc/passwd", ret, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "Invalid watch configuration: %s", err[0] ? err : "?");
+	return 0;
+}
+
+/*
+ * A path the kernel could not normalise (.., //, a truncated path): normalise it here and
+ * keep the event only if it is watched after all.  Returns true to keep.
+ */
+static bool resolve_file_path(struct daemon *d, struct zj_event *ev)
+{
+	char raw[PATH_MAX];
+	size_t n = ev->file.path.len < sizeof(raw) - 1 ? ev->file.path.len : sizeof(raw) - 1;
+	bool keep;
+
+	memcpy(raw, ev->file.path.ptr, n);
+	raw[n] = '\0';
+	if (zj_path_normalize(raw, d->pathbuf, sizeof(d->pathbuf)) < 0)
+		return true; /* cannot tell: keep it, flagged "resolve" */
+	ev->file.path.ptr = d->pathbuf;
+	ev->file.path.len = strlen(d->pathbuf);
+	ev->file.watch_id = zj_watch_match(d->watch, d->pathbuf);
+	keep = ev->file.watch_id != 0;
+	if (!keep && ev->file.op == ZJ_FOP_RENAME && ev->file.path2.len) {
+		char raw2[PATH_MAX], norm2[PATH_MAX];
+		size_t n2 = ev->file.path2.len < sizeof(raw2) - 1 ? ev->file.path2.len
+								   : sizeof(raw2) - 1;
+
+		memcpy(raw2, ev->file.path2.ptr, n2);
+		raw2[n2] = '\0';
+		if (zj_path_normalize(raw2, norm2, sizeof(norm2)) == 0)
+			keep = zj_watch_match(d->watch, norm2) != 0;
+	}
+	return keep;
+}
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	struct zj_event ev;
+	int r;
+
+	r = zj_decode(&d->dec, data, size, &ev);
+	if (r < 0) {
+		d->bad_records++;
+		return 0;
+	}
+	if (ev.type == ZJ_EV_FILE && (ev.flags & ZJ_EVF_RESOLVE) && !resolve_file_path(d, &ev)) {
+		d->filtered++;
+		return 0;
+	}
+	d->events++;
+	r = zj_eventlog_append(d->log, &ev);
+	if (r < 0)
+		log_warning_errno(r, "Failed to log event %llu: %m, ignoring",
+				  (unsigned long long)ev.seq);
+	return 0;
+}
+
+static void check_lost(struct daemon *d)
+{
+	uint64_t st[ZJ_STAT_NR];
+
+	if (zj_sensor_stats(d->sensor, st) < 0)
+		return;
+	if (st[ZJ_STAT_LOST] > d->last_lost) {
+		log_warning("lost %llu records (ring buffer full), %llu in all",
+			    (unsigned long long)(st[ZJ_STAT_LOST] - d->last_lost),
+			    (unsigned long long)st[ZJ_STAT_LOST]);
+		d->last_lost = st[ZJ_STAT_LOST];
+	}
+}
+
+static void print_stop_line(struct daemon *d)
+{
+	uint64_t st[ZJ_STAT_NR];
+
+	if (zj_sensor_stats(d->sensor, st) < 0) {
+		log_warning("could not read the kernel counters");
+		return;
+	}
+	log_info("kernel records: exec=%llu fork=%llu exit=%llu ptrace=%llu mem_open=%llu "
+		 "mem_write=%llu vm_write=%llu vdso_map=%llu file=%llu lost=%llu read_fail=%llu",
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_EXEC],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_FORK],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_EXIT],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_PTRACE],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_MEM_OPEN],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_MEM_WRITE],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_VM_WRITE],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_VDSO_MAP],
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_FILE],
+		 (unsigned long long)st[ZJ_STAT_LOST], (unsigned long long)st[ZJ_STAT_READ_FAIL]);
+	log_info("events logged=%llu filtered=%llu malformed=%llu",
+		 (unsigned long long)d->events, (unsigned long long)d->filtered,
+		 (unsigned long long)d->bad_records);
+}
+
+static int reload_watch(struct daemon *d, const char *path, bool explicit_path)
+{
+	struct zj_watch *nw = NULL;
+	int r, inodes, names, prefix;
+
+	r = load_watch(path, explicit_path, &nw);
+	if (r < 0) {
+		log_warning("keeping the previous watch configuration");
+		return r;
+	}
+	zj_sensor_watch_fds(d->sensor, &inodes, &names, &prefix);
+	r = zj_watch_apply(nw, inodes, names, prefix);
+	if (r < 0) {
+		zj_watch_free(nw);
+		return log_warning_errno(r, "Failed to apply the watch configuration: %m, keeping "
+					    "the previous one");
+	}
+	(void)zj_sensor_set_config(d->sensor, ZJ_CFG_WATCH_DEPTH, nw->max_depth);
+	zj_watch_free(d->watch);
+	d->watch = nw;
+	log_info("watch configuration reloaded: %zu paths", nw->n);
+	return 0;
+}
+
+static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
+{
+	_cleanup_close_ int ep = -1, sfd = -1, tfd = -1;
+	struct epoll_event evs[4], e;
+	struct itimerspec its;
+	sigset_t mask;
+	int rb_fd, r, i, n, ticks = 0;
+	bool stop = false;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(negative_errno(), "Failed to block signals: %m");
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || ep < 0)
+		return log_error_errno(negative_errno(), "Failed to set up the event loop: %m");
+	/* every 100 ms: drain records that were queued without a wake-up, flush the log */
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_nsec = 100 * 1000 * 1000;
+	its.it_value.tv_nsec = 100 * 1000 * 1000;
+	if (timerfd_settime(tfd, 0, &its, NULL) < 0)
+		return log_error_errno(negative_errno(), "Failed to arm the timer: %m");
+	rb_fd = zj_sensor_fd(d->sensor);
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLIN;
+	e.data.fd = rb_fd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, rb_fd, &e) < 0)
+		return log_error_errno(negative_errno(), "Failed to poll the ring buffer: %m");
+	e.data.fd = sfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &e) < 0)
+		return log_error_errno(negative_errno(), "Failed to poll signals: %m");
+	e.data.fd = tfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &e) < 0)
+		return log_error_errno(negative_errno(), "Failed to poll the timer: %m");
+
+	while (!stop) {
+		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs), -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return log_error_errno(negative_errno(), "epoll_wait failed: %m");
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						(void)reload_watch(d, watch_path, watch_explicit);
+					else
+						stop = true;
+				}
+			} else if (evs[i].data.fd == tfd) {
+				uint64_t exp;
+
+				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+					log_warning("timer read failed: %m, ignoring");
+				/* every 2 s: re-stat watched dirs (created or replaced since) */
+				if (++ticks % 20 == 0) {
+					int inodes, names, prefix;
+
+					zj_sensor_watch_fds(d->sensor, &inodes, &names, &prefix);
+					r = zj_watch_apply(d->watch, inodes, names, prefix);
+					if (r < 0)
+						log_warning_errno(r, "Failed to refresh watched "
+								     "paths: %m, ignoring");
+				}
+				if (ticks % 10 == 0)
+					check_lost(d);
+			}
+		}
+		r = zj_sensor_consume(d->sensor);
+		if (r < 0)
+			log_warning_errno(r, "Failed to consume records: %m, ignoring");
+		r = zj_eventlog_flush(d->log);
+		if (r < 0)
+			log_warning_errno(r, "Failed to write the event log: %m, ignoring");
+	}
+	/* drain what is left, so that nothing the kernel sent is lost at stop */
+	(void)zj_sensor_consume(d->sensor);
+	r = zj_eventlog_flush(d->log);
+	if (r < 0)
+		log_warning_errno(r, "Failed to write the event log: %m");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { ARG_EVENT_LOG = 0x100, ARG_WATCH, ARG_PRINT_WATCH, ARG_RINGBUF, ARG_VERSION };
+	static const struct option opts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"event-log", required_argument, NULL, ARG_EVENT_LOG},
+		{"watch-config", required_argument, NULL, ARG_WATCH},
+		{"print-watch-config", no_argument, NULL, ARG_PRINT_WATCH},
+		{"ringbuf-size", required_argument, NULL, ARG_RINGBUF},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, ARG_VERSION},
+		{},
+	};
+	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
+	bool foreground = false, watch_explicit = false;
+	unsigned long rb_mib = 16;
+	struct zj_sensor_opts so;
+	struct zj_features feat;
+	struct daemon d;
+	char fbuf[512], skipped[512];
+	int c, r, attached = 0, nskipped = 0;
+
+	zj_log_setup("zhijiad", ZJ_LOG_INFO);
+	while ((c = getopt_long(argc, argv, "fvh", opts, NULL)) >= 0) {
+		char *end;
+
+		switch (c) {
+		case 'f':
+			foreground = true;
+			break;
+		case ARG_EVENT_LOG:
+			event_log = optarg;
+			break;
+		case ARG_WATCH:
+			watch_path = optarg;
+			watch_explicit = true;
+			break;
+		case ARG_PRINT_WATCH:
+			fputs(zj_watch_default_text(), stdout);
+			return 0;
+		case ARG_RINGBUF:
+			errno = 0;
+			rb_mib = strtoul(optarg, &end, 10);
+			if (errno || *end || rb_mib < 1 || rb_mib > 1024 || (rb_mib & (rb_mib - 1))) {
+				log_error("--ringbuf-size: '%s' is not a power of two from 1 to 1024 "
+					  "(MiB)",
+					  optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			arg_verbose = true;
+			zj_log_setup("zhijiad", ZJ_LOG_DEBUG);
+			break;
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("zhijiad " ZJ_VERSION "\n");
+			return 0;
+		default:
+			fprintf(stderr, "Try 'zhijiad --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'; try 'zhijiad --help'", argv[optind]);
+		return 2;
+	}
+
+	memset(&d, 0, sizeof(d));
+	libbpf_set_print(libbpf_print);
+	if (check_privileges() < 0)
+		return 1;
+	if (zj_sensor_mounts() < 0)
+		return 1;
+	if (load_watch(watch_path, watch_explicit, &d.watch) < 0)
+		return 1;
+	zj_sensor_probe(&feat);
+	zj_features_format(&feat, fbuf, sizeof(fbuf));
+
+	r = zj_proctab_new("/proc", &d.pt);
+	if (r < 0) {
+		log_error_errno(r, "Failed to create the process table: %m");
+		return 1;
+	}
+	r = zj_decoder_init(&d.dec, d.pt);
+	if (r < 0) {
+		log_error_errno(r, "Failed to set up the decoder: %m");
+		return 1;
+	}
+	r = zj_eventlog_open(event_log, foreground, &d.log);
+	if (r < 0) {
+		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
+		return 1;
+	}
+
+	memset(&so, 0, sizeof(so));
+	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);
+	so.wakeup_bytes = 256 * 1024;
+	so.ptrace_lo = DEFAULT_PTRACE_LO;
+	so.ptrace_hi = DEFAULT_PTRACE_HI;
+	so.watch = d.watch;
+	so.on_record = on_record;
+	so.ctx = &d;
+	if (zj_sensor_start(&so, &feat, &d.sensor) < 0) {
+		log_error("kernel: %s: %s", feat.kernel, fbuf);
+		return 1;
+	}
+	/* seeded after attach: a process born in between is in the table either way */
+	r = zj_proctab_seed(d.pt);
+	if (r < 0)
+		log_warning_errno(r, "Failed to read the process table from /proc: %m, "
+				     "continuing with what the sensor reports");
+
+	zj_sensor_counts(d.sensor, &attached, &nskipped, skipped, sizeof(skipped));
+	fprintf(stderr,
+		"zhijiad " ZJ_VERSION ": kernel %s: %s; %d programs attached%s%s%s; watching %zu "
+		"paths (%s); %zu processes; event log %s\n",
+		feat.kernel, fbuf, attached, nskipped ? " (left out, no tracepoint: " : "",
+		nskipped ? skipped : "", nskipped ? ")" : "", d.watch->n, d.watch->source,
+		zj_proctab_count(d.pt), event_log);
+	log_info("ready");
+	(void)sd_notify(0, "READY=1\nSTATUS=watching");
+
+	r = run(&d, watch_path, watch_explicit);
+	(void)sd_notify(0, "STOPPING=1");
+	print_stop_line(&d);
+	zj_sensor_free(d.sensor);
+	r = zj_eventlog_close(d.log) < 0 || r < 0;
+	zj_watch_free(d.watch);
+	zj_proctab_free(d.pt);
+	return r ? 1 : 0;
+}

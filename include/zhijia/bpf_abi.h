@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel <-> daemon ABI: records the BPF programs put into the ring buffer, the maps the
+ * daemon fills, and the counters it reads.
+ *
+ * Rules (STYLE.md): fixed-width integers and char[N] only, padding written out, every record
+ * starts with struct zj_rec_hdr, record type numbers are append-only.  Layouts are pinned by
+ * _Static_assert in tests/unit/check_abi.c.  Bump ZJ_ABI_VERSION on any change; the daemon
+ * refuses an object whose .rodata zj_abi_version differs.
+ *
+ * This header is included by BPF code (after vmlinux.h, which provides __u8..__u64) and by
+ * portable user-space code (which gets them from <stdint.h> below).
+ */
+#ifndef ZHIJIA_BPF_ABI_H
+#define ZHIJIA_BPF_ABI_H
+
+/* Own names for the fixed-width types: __u64 and friends clash with <linux/types.h>. */
+#ifdef __VMLINUX_H__
+typedef __u8 zj_u8;
+typedef __u16 zj_u16;
+typedef __u32 zj_u32;
+typedef __u64 zj_u64;
+typedef __s32 zj_s32;
+typedef __s64 zj_s64;
+#else
+#include <stdint.h>
+typedef uint8_t zj_u8;
+typedef uint16_t zj_u16;
+typedef uint32_t zj_u32;
+typedef uint64_t zj_u64;
+typedef int32_t zj_s32;
+typedef int64_t zj_s64;
+#endif
+
+#define ZJ_ABI_VERSION 1
+
+/* Record types: append-only. */
+#define ZJ_REC_EXEC 1      /* sched_process_exec: a new program image */
+#define ZJ_REC_FORK 2      /* sched_process_fork of a new process (not a thread) */
+#define ZJ_REC_EXIT 3      /* last thread of a process exited */
+#define ZJ_REC_PTRACE 4    /* ptrace(2) request that acts on another process, with result */
+#define ZJ_REC_MEM_OPEN 5  /* /proc/<pid>/mem opened for writing */
+#define ZJ_REC_MEM_WRITE 6 /* write/pwrite64/writev/pwritev/pwritev2 on a /proc/<pid>/mem fd */
+#define ZJ_REC_VM_WRITE 7  /* process_vm_writev(2) */
+#define ZJ_REC_VDSO_MAP 8  /* mprotect/pkey_mprotect/mremap/munmap touching the caller's vDSO */
+#define ZJ_REC_FILE 9      /* operation on a watched persistence path */
+#define ZJ_REC_MAX 10
+
+/* zj_rec_hdr.flags */
+#define ZJ_F_SELF (1u << 0)       /* the target process is the actor itself */
+#define ZJ_F_VDSO (1u << 1)       /* address range lies in the target's [vdso]/[vvar] (kernel view) */
+#define ZJ_F_TRUNC_PATH (1u << 2) /* path (or filename) truncated */
+#define ZJ_F_TRUNC_PATH2 (1u << 3) /* second path truncated */
+#define ZJ_F_TRUNC_ARGS (1u << 4) /* argv truncated */
+#define ZJ_F_CREATED (1u << 5)    /* the open created the file */
+#define ZJ_F_O_TRUNC (1u << 6)    /* the open truncated the file */
+#define ZJ_F_RESOLVE (1u << 7)    /* path could not be normalised in the kernel (.., //, ./) */
+#define ZJ_F_BLOCKED (1u << 8)    /* denied in the kernel (LSM) */
+#define ZJ_F_KILLED (1u << 9)     /* actor sent SIGKILL at syscall entry (fallback enforcement) */
+#define ZJ_F_THREAD_TARGET (1u << 10) /* /proc/<pid>/task/<tid>/mem */
+#define ZJ_F_TRUNC_IOV (1u << 11) /* more iovecs than summed */
+
+/*
+ * Common header: 80 bytes.  ktime_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns).
+ * The actor is the current task.  Pids are the kernel's global (init namespace) ids.
+ */
+struct zj_rec_hdr {
+	zj_u16 type;
+	zj_u16 size;     /* total record size in bytes, header included */
+	zj_u32 flags;    /* ZJ_F_* */
+	zj_u64 ktime_ns;
+	zj_u32 tgid;
+	zj_u32 tid;
+	zj_u32 ppid;     /* real_parent->tgid */
+	zj_u32 uid;      /* real uid */
+	zj_u32 gid;
+	zj_u32 euid;
+	zj_u64 start_ns; /* thread-group leader's start_boottime: (tgid, start_ns) names a process */
+	zj_u64 cgroup_id;
+	char comm[16];
+	zj_u64 _reserved;
+};
+
+/* sched_process_exec.  Followed by data[]: filename\0 exe\0 args (NUL-separated argv). */
+struct zj_rec_exec {
+	struct zj_rec_hdr hdr;
+	zj_u32 old_tid;      /* tid before exec (a non-leader thread that exec'd) */
+	zj_u32 filename_len; /* bytes of filename in data[], without its NUL */
+	zj_u32 exe_len;      /* bytes of the executable's resolved path, without its NUL */
+	zj_u32 args_len;     /* bytes of argv in data[], each argument NUL-terminated */
+	zj_u32 argc;
+	zj_u32 _pad;
+	char data[];
+};
+
+/* sched_process_fork of a new thread group; the actor is the parent. */
+struct zj_rec_fork {
+	struct zj_rec_hdr hdr;
+	zj_u32 child_tgid;
+	zj_u32 _pad;
+	zj_u64 child_start_ns;
+};
+
+struct zj_rec_exit {
+	struct zj_rec_hdr hdr;
+	zj_s32 exit_code; /* task->exit_code: (status << 8) | signal, as wait(2) */
+	zj_u32 _pad;
+};
+
+/* ptrace(2), emitted at syscall exit with the result. */
+struct zj_rec_ptrace {
+	struct zj_rec_hdr hdr;
+	zj_s64 request;
+	zj_u32 target_pid; /* the pid argument as given (caller's pid namespace) */
+	zj_u32 _pad;
+	zj_u64 addr;
+	zj_u64 data;
+	zj_s64 result;
+	zj_u64 vdso_start; /* target's vDSO text, when the kernel could tell (0 otherwise) */
+	zj_u64 vdso_end;
+};
+
+/* Where a memory write came from (zj_rec_mem.via). */
+#define ZJ_VIA_OPEN 1
+#define ZJ_VIA_WRITE 2
+#define ZJ_VIA_PWRITE64 3
+#define ZJ_VIA_WRITEV 4
+#define ZJ_VIA_PWRITEV 5
+#define ZJ_VIA_PWRITEV2 6
+#define ZJ_VIA_PROCESS_VM_WRITEV 7
+
+/* ZJ_REC_MEM_OPEN, ZJ_REC_MEM_WRITE and ZJ_REC_VM_WRITE. */
+struct zj_rec_mem {
+	struct zj_rec_hdr hdr;
+	zj_u32 via;        /* ZJ_VIA_* */
+	zj_u32 target_pid; /* global tgid of the process whose memory it is */
+	zj_s32 fd;         /* -1 for process_vm_writev */
+	zj_u32 iovcnt;     /* vectors in the call (remote ones for process_vm_writev) */
+	zj_u64 addr;       /* file offset written at (= target address), or first remote iov base */
+	zj_u64 len;        /* bytes asked to be written (sum of up to ZJ_IOV_MAX vectors) */
+	zj_u64 open_flags; /* ZJ_VIA_OPEN: f_flags */
+	zj_u64 vdso_start; /* target's vDSO text, when the kernel could tell (0 otherwise) */
+	zj_u64 vdso_end;
+};
+
+#define ZJ_IOV_MAX 8
+
+#define ZJ_VMAP_MPROTECT 1
+#define ZJ_VMAP_PKEY_MPROTECT 2
+#define ZJ_VMAP_MREMAP 3
+#define ZJ_VMAP_MUNMAP 4
+
+struct zj_rec_vdso_map {
+	struct zj_rec_hdr hdr;
+	zj_u32 op;   /* ZJ_VMAP_* */
+	zj_u32 prot; /* mprotect: PROT_* */
+	zj_u64 addr;
+	zj_u64 len;
+	zj_u64 new_addr; /* mremap */
+	zj_u64 new_len;  /* mremap */
+	zj_u64 vdso_start;
+	zj_u64 vdso_end;
+};
+
+#define ZJ_FOP_CREATE 1     /* open(O_CREAT) that created the file, creat(2) */
+#define ZJ_FOP_OPEN_WRITE 2 /* open for writing of an existing file (ZJ_F_O_TRUNC if O_TRUNC) */
+#define ZJ_FOP_TRUNCATE 3   /* truncate(2), ftruncate(2) */
+#define ZJ_FOP_RENAME 4     /* path: new name, path2: old name */
+#define ZJ_FOP_LINK 5       /* path: new link, path2: existing file */
+#define ZJ_FOP_SYMLINK 6    /* path: new link, path2: link contents */
+#define ZJ_FOP_UNLINK 7
+#define ZJ_FOP_CHMOD 8      /* mode: the new mode */
+#define ZJ_FOP_MAX 9
+
+/*
+ * An operation on a watched persistence path.  Followed by data[]: path\0 path2\0.
+ * Paths are absolute and resolved by the kernel (dentry walk, or cwd/dirfd + the argument),
+ * unless ZJ_F_RESOLVE says the argument had .. or similar and the daemon must normalise it.
+ */
+struct zj_rec_file {
+	struct zj_rec_hdr hdr;
+	zj_u32 op;         /* ZJ_FOP_* */
+	zj_u32 mode;       /* chmod: new mode; create: the inode's mode */
+	zj_u32 open_flags; /* open/creat: f_flags */
+	zj_u16 path_len;   /* without NUL */
+	zj_u16 path2_len;  /* without NUL; 0 when absent */
+	zj_u64 dev;        /* s_dev of the file (fd-based operations; 0 otherwise) */
+	zj_u64 ino;
+	zj_u32 watch_id;   /* id of the watch entry that matched (zj_watch_val.id) */
+	zj_u32 _pad;
+	char data[];
+};
+
+/* Largest record the kernel emits; per-field caps below. */
+#define ZJ_PATH_MAX 4096 /* buffer for one path, NUL included */
+#define ZJ_ARGS_MAX 8192 /* argv bytes kept from exec */
+#define ZJ_NAME_MAX 256
+#define ZJ_REC_MAX_SIZE (sizeof(struct zj_rec_exec) + 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX)
+
+/*
+ * Watched paths, filled by the daemon from its watch configuration.
+ *  - zj_watch_inodes: {dev, ino} of a watched directory (ZJ_W_SUBTREE: the directory and up to
+ *    `depth` levels below it) or of the parent of watched files (ZJ_W_NAMES: only the names
+ *    in zj_watch_names).
+ *  - zj_watch_names: {dev, dir ino, name} of a single watched file.
+ *  - zj_watch_prefix (LPM trie on path bytes): the same entries as strings, for syscalls that
+ *    take a path (rename, link, unlink, chmod, truncate...) where no dentry is at hand.
+ *    Directories are stored with a trailing '/', files with their terminating NUL, so a
+ *    longest-prefix match means "inside the directory" or "exactly this file".
+ */
+#define ZJ_W_SUBTREE (1u << 0)
+#define ZJ_W_NAMES (1u << 1)
+
+struct zj_watch_key {
+	zj_u64 dev; /* kernel s_dev (new_encode_dev form is not used: raw dev_t) */
+	zj_u64 ino;
+};
+
+struct zj_watch_val {
+	zj_u32 flags; /* ZJ_W_* */
+	zj_u32 depth; /* ZJ_W_SUBTREE: levels below the directory that still count (>= 1) */
+	zj_u32 id;    /* watch entry id, echoed in zj_rec_file.watch_id */
+	zj_u32 _pad;
+};
+
+#define ZJ_WNAME_LEN 64
+struct zj_watch_name_key {
+	zj_u64 dev;
+	zj_u64 ino;
+	char name[ZJ_WNAME_LEN];
+};
+
+#define ZJ_PREFIX_MAX 256 /* bytes of path an LPM key holds (LPM_DATA_SIZE_MAX) */
+struct zj_prefix_key {
+	zj_u32 prefixlen; /* in bits */
+	zj_u8 data[ZJ_PREFIX_MAX];
+};
+
+/* Per-CPU counters (zj_stats array), summed by the daemon. */
+#define ZJ_STAT_LOST 0          /* ring buffer full: record dropped */
+#define ZJ_STAT_READ_FAIL 1     /* a bpf_probe_read_* failed */
+#define ZJ_STAT_PATH_TRUNC 2    /* a path did not fit and was truncated */
+#define ZJ_STAT_STASH_FULL 3    /* syscall-exit stash map full: an exit could not be paired */
+#define ZJ_STAT_STASH_MISS 4    /* a syscall exit found no stashed entry */
+#define ZJ_STAT_SIGNAL_FAIL 5   /* bpf_send_signal failed */
+#define ZJ_STAT_EMITTED 8       /* + ZJ_REC_*: records submitted per type */
+#define ZJ_STAT_NR 32
+
+/* Indices in the zj_config array map (daemon-written, read by every program). */
+#define ZJ_CFG_DAEMON_TGID 0   /* zhijiad's own tgid: its file operations are not reported */
+#define ZJ_CFG_PTRACE_LO 1     /* bit n: report ptrace request n (0..63) */
+#define ZJ_CFG_PTRACE_HI 2     /* bit n: report ptrace request 0x4200 + n */
+#define ZJ_CFG_WATCH_DEPTH 3   /* max ancestor levels checked against zj_watch_inodes (1..4) */
+#define ZJ_CFG_WAKEUP_BYTES 4  /* batch wake-ups of bulk records until this much is queued */
+#define ZJ_CFG_NR 8
+
+#endif /* ZHIJIA_BPF_ABI_H */

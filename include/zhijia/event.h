@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * struct zj_event: one observed operation, attributed to processes, independent of where it
+ * came from (Linux ring-buffer record today, a Sysmon event on Windows).  Portable tier: C11
+ * only.
+ *
+ * Strings are (pointer, length) views that stay valid only while the event is being handled
+ * (they point into the raw record or the process table); copy what must outlive it.
+ *
+ * JSON-lines form (one object per line, written by zj_event_to_json()), schema version 1:
+ *
+ *   {"v":1,"seq":N,"time":"2026-11-28T06:20:00.123456789Z","ktime_ns":N,"type":"<type>",
+ *    "actor":{PROC}, ["target":{PROC},] "<type-object>":{...}, ["flags":["...",...]],
+ *    ["truncated":["path",...]]}
+ *
+ *   PROC = {"pid":N,"tid":N,"ppid":N,"uid":N,"gid":N,"euid":N,"comm":"...","exe":"...",
+ *           "cmdline":"...","start_ns":N,"known":true|false}
+ *     (target objects carry the fields the process table knows; "known":false when the
+ *      process was not in the table: then only "pid" is certain)
+ *
+ *   type "exec":     "exec":{"filename":"...","exe":"...","argv":["...",...],"argc":N}
+ *   type "fork":     "fork":{"child_pid":N}
+ *   type "exit":     "exit":{"code":N,"signal":N}            (code: exit status, signal: 0 or n)
+ *   type "ptrace":   "ptrace":{"request":"PTRACE_POKEDATA","request_num":5,"addr":"0x..",
+ *                             "data":"0x..","result":N,"vdso":bool}
+ *   type "mem_open": "mem":{"via":"open","fd":N,"flags":"0x..","self":bool}
+ *   type "mem_write":"mem":{"via":"write|pwrite64|writev|pwritev|pwritev2","fd":N,
+ *                           "addr":"0x..","len":N,"iovcnt":N,"self":bool,"vdso":bool,
+ *                           "region":"vdso"|"vvar"|null}
+ *   type "vm_write": "mem":{"via":"process_vm_writev","addr":"0x..","len":N,"iovcnt":N,
+ *                           "self":bool,"vdso":bool,"region":...}
+ *   type "vdso_map": "vdso_map":{"op":"mprotect|pkey_mprotect|mremap|munmap","addr":"0x..",
+ *                                "len":N,"prot":N,"new_addr":"0x..","new_len":N,
+ *                                "region":"vdso"|"vvar"}
+ *   type "file":     "file":{"op":"create|open_write|truncate|rename|link|symlink|unlink|chmod",
+ *                            "path":"...", ["old_path":"..." (rename, link)],
+ *                            ["link_target":"..." (symlink)], ["mode":"0644" (chmod, create)],
+ *                            "o_trunc":bool}
+ *
+ * Addresses and offsets are hex strings (JSON numbers lose precision past 2^53).  Strings are
+ * valid UTF-8: bytes that are not are replaced with U+FFFD and the field's raw bytes are added
+ * as "<field>_hex" (e.g. "path_hex"), so evidence is never lost.
+ */
+#ifndef ZHIJIA_EVENT_H
+#define ZHIJIA_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZJ_EVENT_SCHEMA 1
+
+/* Event types share their numbers with the kernel record types (ZJ_REC_*). */
+#define ZJ_EV_EXEC 1
+#define ZJ_EV_FORK 2
+#define ZJ_EV_EXIT 3
+#define ZJ_EV_PTRACE 4
+#define ZJ_EV_MEM_OPEN 5
+#define ZJ_EV_MEM_WRITE 6
+#define ZJ_EV_VM_WRITE 7
+#define ZJ_EV_VDSO_MAP 8
+#define ZJ_EV_FILE 9
+#define ZJ_EV_MAX 10
+
+/* zj_event.flags: the kernel's ZJ_F_* bits are carried over unchanged (see bpf_abi.h). */
+#define ZJ_EVF_SELF (1u << 0)
+#define ZJ_EVF_VDSO (1u << 1)
+#define ZJ_EVF_TRUNC_PATH (1u << 2)
+#define ZJ_EVF_TRUNC_PATH2 (1u << 3)
+#define ZJ_EVF_TRUNC_ARGS (1u << 4)
+#define ZJ_EVF_CREATED (1u << 5)
+#define ZJ_EVF_O_TRUNC (1u << 6)
+#define ZJ_EVF_RESOLVE (1u << 7)
+#define ZJ_EVF_BLOCKED (1u << 8)
+#define ZJ_EVF_KILLED (1u << 9)
+#define ZJ_EVF_THREAD_TARGET (1u << 10)
+#define ZJ_EVF_TRUNC_IOV (1u << 11)
+#define ZJ_EVF_HAS_TARGET (1u << 16) /* event.target is filled */
+
+/* Memory region a write landed in (zj_event.region). */
+#define ZJ_REGION_NONE 0
+#define ZJ_REGION_VDSO 1
+#define ZJ_REGION_VVAR 2
+
+struct zj_str {
+	const char *ptr; /* not necessarily NUL-terminated; may contain NULs (argv) */
+	size_t len;
+};
+
+/* zj_proc.flags */
+#define ZJ_PROC_KNOWN (1u << 0)     /* found in the process table */
+#define ZJ_PROC_SYSTEM (1u << 1)    /* a system process (PID 1, kernel thread, system daemon) */
+#define ZJ_PROC_PROTECTED (1u << 2) /* a protected application named by the administrator */
+#define ZJ_PROC_KTHREAD (1u << 3)
+
+struct zj_proc {
+	uint32_t pid; /* tgid */
+	uint32_t tid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t euid;
+	uint32_t flags; /* ZJ_PROC_* */
+	uint64_t start_ns;
+	char comm[16];      /* NUL-terminated */
+	struct zj_str exe;     /* resolved executable path; empty when unknown */
+	struct zj_str cmdline; /* argv, each argument NUL-terminated; empty when unknown */
+};
+
+struct zj_event {
+	uint32_t type;  /* ZJ_EV_* */
+	uint32_t flags; /* ZJ_EVF_* */
+	uint64_t seq;   /* daemon-assigned, increasing */
+	uint64_t ktime_ns;
+	int64_t time_ns; /* wall clock, ns since the Unix epoch */
+	uint32_t region; /* ZJ_REGION_*: where an address landed (mem_write, vm_write, ptrace) */
+	uint32_t _pad;
+	struct zj_proc actor;
+	struct zj_proc target; /* valid when flags & ZJ_EVF_HAS_TARGET */
+	union {
+		struct {
+			struct zj_str filename;
+			struct zj_str args; /* NUL-separated, as in the record */
+			uint32_t argc;
+		} exec;
+		struct {
+			uint32_t child_pid;
+			uint64_t child_start_ns;
+		} fork;
+		struct {
+			int32_t code; /* raw wait status */
+		} exit;
+		struct {
+			int64_t request;
+			uint64_t addr;
+			uint64_t data;
+			int64_t result;
+		} ptrace;
+		struct {
+			uint32_t via; /* ZJ_VIA_* of bpf_abi.h, same numbers */
+			int32_t fd;
+			uint32_t iovcnt;
+			uint64_t addr;
+			uint64_t len;
+			uint64_t open_flags;
+		} mem;
+		struct {
+			uint32_t op; /* ZJ_VMAP_* */
+			uint32_t prot;
+			uint64_t addr;
+			uint64_t len;
+			uint64_t new_addr;
+			uint64_t new_len;
+		} vdso_map;
+		struct {
+			uint32_t op; /* ZJ_FOP_* */
+			uint32_t mode;
+			uint32_t open_flags;
+			uint32_t watch_id;
+			uint64_t dev;
+			uint64_t ino;
+			struct zj_str path;
+			struct zj_str path2; /* old_path (rename, link) or link_target (symlink) */
+		} file;
+	};
+};
+
+/* Names used in JSON and messages; "unknown" for out-of-range values. */
+const char *zj_event_type_name(uint32_t type);
+const char *zj_file_op_name(uint32_t op);
+const char *zj_mem_via_name(uint32_t via);
+const char *zj_vdso_op_name(uint32_t op);
+/* "PTRACE_ATTACH" etc.; NULL for a request zhijia has no name for. */
+const char *zj_ptrace_request_name(int64_t request);
+
+/*
+ * A growable output buffer owned by the caller; no allocation per event once it has grown
+ * to the largest event seen.
+ */
+struct zj_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void zj_buf_free(struct zj_buf *b);
+/* Ensure room for `more` bytes. 0 or -ENOMEM. */
+int zj_buf_reserve(struct zj_buf *b, size_t more);
+
+/*
+ * Append the event as one JSON object and a '\n' to `out`.  Never emits a raw control
+ * byte or invalid UTF-8.  Returns 0 or -ENOMEM.
+ */
+int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out);
+
+#endif /* ZHIJIA_EVENT_H */
