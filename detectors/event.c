@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Names for event fields and the JSON-lines form of struct zj_event (schema in event.h).
+ *
+ * Portable tier: ISO C11 and our own headers only.  The serialiser writes straight into the
+ * caller's struct zj_buf: every piece reserves its worst case once and then fills raw bytes,
+ * so an event allocates nothing once the buffer has grown to the largest event seen.
+ *
+ * Everything inside strings comes from the observed processes (paths, argv, comm), i.e. from
+ * the attacker: it is escaped, and bytes that are not well-formed UTF-8 are replaced with
+ * U+FFFD while the raw bytes are kept in a "<field>_hex" sibling key.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhijia/bpf_abi.h"
+#include "zhijia/event.h"
+
+const char *zj_event_type_name(uint32_t type)
+{
+	static const char *const names[ZJ_EV_MAX] = {
+		[ZJ_EV_EXEC] = "exec",	       [ZJ_EV_FORK] = "fork",
+		[ZJ_EV_EXIT] = "exit",	       [ZJ_EV_PTRACE] = "ptrace",
+		[ZJ_EV_MEM_OPEN] = "mem_open", [ZJ_EV_MEM_WRITE] = "mem_write",
+		[ZJ_EV_VM_WRITE] = "vm_write", [ZJ_EV_VDSO_MAP] = "vdso_map",
+		[ZJ_EV_FILE] = "file",
+	};
+
+	if (type >= ZJ_EV_MAX || !names[type])
+		return "unknown";
+	return names[type];
+}
+
+const char *zj_file_op_name(uint32_t op)
+{
+	static const char *const names[ZJ_FOP_MAX] = {
+		[ZJ_FOP_CREATE] = "create",	[ZJ_FOP_OPEN_WRITE] = "open_write",
+		[ZJ_FOP_TRUNCATE] = "truncate", [ZJ_FOP_RENAME] = "rename",
+		[ZJ_FOP_LINK] = "link",		[ZJ_FOP_SYMLINK] = "symlink",
+		[ZJ_FOP_UNLINK] = "unlink",	[ZJ_FOP_CHMOD] = "chmod",
+	};
+
+	if (op >= ZJ_FOP_MAX || !names[op])
+		return "unknown";
+	return names[op];
+}
+
+const char *zj_mem_via_name(uint32_t via)
+{
+	static const char *const names[] = {
+		[ZJ_VIA_OPEN] = "open",
+		[ZJ_VIA_WRITE] = "write",
+		[ZJ_VIA_PWRITE64] = "pwrite64",
+		[ZJ_VIA_WRITEV] = "writev",
+		[ZJ_VIA_PWRITEV] = "pwritev",
+		[ZJ_VIA_PWRITEV2] = "pwritev2",
+		[ZJ_VIA_PROCESS_VM_WRITEV] = "process_vm_writev",
+	};
+
+	if (via >= sizeof(names) / sizeof(names[0]) || !names[via])
+		return "unknown";
+	return names[via];
+}
+
+const char *zj_vdso_op_name(uint32_t op)
+{
+	static const char *const names[] = {
+		[ZJ_VMAP_MPROTECT] = "mprotect",
+		[ZJ_VMAP_PKEY_MPROTECT] = "pkey_mprotect",
+		[ZJ_VMAP_MREMAP] = "mremap",
+		[ZJ_VMAP_MUNMAP] = "munmap",
+	};
+
+	if (op >= sizeof(names) / sizeof(names[0]) || !names[op])
+		return "unknown";
+	return names[op];
+}
+
+/*
+ * Linux ptrace request numbers (include/uapi/linux/ptrace.h and the x86 asm/ptrace-abi.h),
+ * written as literals so that this file needs no Linux header.  The numbers below 0x4200 that
+ * are architecture-specific are the x86 ones; on other architectures they may simply print a
+ * name that does not apply, the number is always in "request_num".
+ */
+const char *zj_ptrace_request_name(int64_t request)
+{
+	static const struct {
+		int64_t num;
+		const char *name;
+	} table[] = {
+		{0, "PTRACE_TRACEME"},
+		{1, "PTRACE_PEEKTEXT"},
+		{2, "PTRACE_PEEKDATA"},
+		{3, "PTRACE_PEEKUSER"},
+		{4, "PTRACE_POKETEXT"},
+		{5, "PTRACE_POKEDATA"},
+		{6, "PTRACE_POKEUSER"},
+		{7, "PTRACE_CONT"},
+		{8, "PTRACE_KILL"},
+		{9, "PTRACE_SINGLESTEP"},
+		{12, "PTRACE_GETREGS"},
+		{13, "PTRACE_SETREGS"},
+		{14, "PTRACE_GETFPREGS"},
+		{15, "PTRACE_SETFPREGS"},
+		{16, "PTRACE_ATTACH"},
+		{17, "PTRACE_DETACH"},
+		{18, "PTRACE_GETFPXREGS"},
+		{19, "PTRACE_SETFPXREGS"},
+		{24, "PTRACE_SYSCALL"},
+		{30, "PTRACE_ARCH_PRCTL"},
+		{31, "PTRACE_SYSEMU"},
+		{32, "PTRACE_SYSEMU_SINGLESTEP"},
+		{33, "PTRACE_SINGLEBLOCK"},
+		{0x4200, "PTRACE_SETOPTIONS"},
+		{0x4201, "PTRACE_GETEVENTMSG"},
+		{0x4202, "PTRACE_GETSIGINFO"},
+		{0x4203, "PTRACE_SETSIGINFO"},
+		{0x4204, "PTRACE_GETREGSET"},
+		{0x4205, "PTRACE_SETREGSET"},
+		{0x4206, "PTRACE_SEIZE"},
+		{0x4207, "PTRACE_INTERRUPT"},
+		{0x4208, "PTRACE_LISTEN"},
+		{0x4209, "PTRACE_PEEKSIGINFO"},
+		{0x420a, "PTRACE_GETSIGMASK"},
+		{0x420b, "PTRACE_SETSIGMASK"},
+		{0x420c, "PTRACE_SECCOMP_GET_FILTER"},
+		{0x420d, "PTRACE_SECCOMP_GET_METADATA"},
+		{0x420e, "PTRACE_GET_SYSCALL_INFO"},
+		{0x420f, "PTRACE_GET_RSEQ_CONFIGURATION"},
+		{0x4210, "PTRACE_SET_SYSCALL_USER_DISPATCH_CONFIG"},
+		{0x4211, "PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG"},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].num == request)
+			return table[i].name;
+	return NULL;
+}
+
+void zj_buf_free(struct zj_buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+int zj_buf_reserve(struct zj_buf *b, size_t more)
+{
+	size_t need, cap;
+	char *p;
+
+	if (more <= b->cap - b->len)
+		return 0;
+	if (more > SIZE_MAX - b->len)
+		return -ENOMEM;
+	need = b->len + more;
+	cap = b->cap < 256 ? 256 : b->cap;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+/*
+ * JSON writer.  The first failed reservation is remembered in `err` and turns every later call
+ * into a no-op, so the serialiser reads straight through and checks once at the end.  `first`
+ * is true while the innermost object or array has no member yet (decides the comma).
+ */
+struct jw {
+	struct zj_buf *b;
+	int err;
+	bool first;
+};
+
+/* Reserve n bytes and return where to write them, or NULL once anything failed. */
+static char *jw_room(struct jw *w, size_t n)
+{
+	if (w->err)
+		return NULL;
+	if (zj_buf_reserve(w->b, n) < 0) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	return w->b->data + w->b->len;
+}
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	char *o = jw_room(w, n);
+
+	if (!o)
+		return;
+	memcpy(o, s, n);
+	w->b->len += n;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+/* `"<name><suffix>":`, preceded by a comma unless it is the first member. */
+static void jw_key2(struct jw *w, const char *name, const char *suffix)
+{
+	if (!w->first)
+		jw_raw(w, ",", 1);
+	w->first = false;
+	jw_raw(w, "\"", 1);
+	jw_lit(w, name);
+	jw_lit(w, suffix);
+	jw_raw(w, "\":", 2);
+}
+
+static void jw_key(struct jw *w, const char *name)
+{
+	jw_key2(w, name, "");
+}
+
+/* Start an array element. */
+static void jw_elem(struct jw *w)
+{
+	if (!w->first)
+		jw_raw(w, ",", 1);
+	w->first = false;
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->first = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->first = false;
+}
+
+static void jw_u64(struct jw *w, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	char *o;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	o = jw_room(w, n);
+	if (!o)
+		return;
+	for (size_t i = 0; i < n; i++)
+		o[i] = tmp[n - 1 - i];
+	w->b->len += n;
+}
+
+static void jw_i64(struct jw *w, int64_t v)
+{
+	if (v < 0) {
+		jw_raw(w, "-", 1);
+		/* Negate in unsigned arithmetic: INT64_MIN has no positive counterpart. */
+		jw_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		jw_u64(w, (uint64_t)v);
+	}
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* "0x..." lowercase, no leading zeros. */
+static void jw_hex(struct jw *w, uint64_t v)
+{
+	char tmp[16];
+	size_t n = 0;
+	char *o;
+
+	do {
+		tmp[n++] = hexdigits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	o = jw_room(w, n + 4);
+	if (!o)
+		return;
+	*o++ = '"';
+	*o++ = '0';
+	*o++ = 'x';
+	for (size_t i = 0; i < n; i++)
+		*o++ = tmp[n - 1 - i];
+	*o = '"';
+	w->b->len += n + 4;
+}
+
+static void jw_bool(struct jw *w, bool v)
+{
+	jw_lit(w, v ? "true" : "false");
+}
+
+/*
+ * Length of the UTF-8 sequence at s[0..n) (s[0] >= 0x80).  Sets *ok when it is well-formed
+ * (Unicode Table 3-7: no overlongs, no surrogates, nothing above U+10FFFF); otherwise the
+ * length is that of the maximal ill-formed subpart, at least 1, which becomes one U+FFFD.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n, bool *ok)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	*ok = false;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f; /* U+D800..U+DFFF surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		if (c == 0xf0)
+			lo = 0x90; /* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+	} else {
+		return 1; /* continuation byte, C0/C1 (overlong), F5..FF */
+	}
+	for (i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return i; /* truncated or broken: the subpart so far */
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*ok = true;
+	return need;
+}
+
+/* Modes of jw_text(). */
+#define JT_NUL_AS_SPACE (1u << 0) /* cmdline: the argv separators become spaces */
+
+/*
+ * Write p[0..n) as a JSON string: '"' and '\\' escaped, bytes below 0x20 as \u00XX (DEL and
+ * everything valid above it as is).  Returns true when some bytes were not well-formed UTF-8;
+ * each maximal ill-formed subpart became one U+FFFD (Unicode's recommended practice).
+ */
+static bool jw_text(struct jw *w, const char *p, size_t n, unsigned mode)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	bool bad = false;
+	char *o0, *o;
+	size_t i = 0;
+
+	/* Worst case: every byte a control byte (6 bytes out), plus the quotes. */
+	if (n > (SIZE_MAX - 2) / 6) {
+		w->err = -ENOMEM;
+		return false;
+	}
+	o0 = o = jw_room(w, 6 * n + 2);
+	if (!o)
+		return false;
+	*o++ = '"';
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		bool ok;
+
+		if (c >= 0x80) {
+			k = utf8_seq(s + i, n - i, &ok);
+			if (ok) {
+				memcpy(o, s + i, k);
+				o += k;
+			} else {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				bad = true;
+			}
+			i += k;
+			continue;
+		}
+		if (c == 0 && (mode & JT_NUL_AS_SPACE)) {
+			*o++ = ' ';
+		} else if (c < 0x20) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hexdigits[c >> 4];
+			o[5] = hexdigits[c & 0xf];
+			o += 6;
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else {
+			*o++ = (char)c;
+		}
+		i++;
+	}
+	*o++ = '"';
+	w->b->len += (size_t)(o - o0);
+	return bad;
+}
+
+/* The raw bytes as a JSON string of lowercase hex digits. */
+static void jw_hexbytes(struct jw *w, const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	char *o;
+
+	if (n > (SIZE_MAX - 2) / 2) {
+		w->err = -ENOMEM;
+		return;
+	}
+	o = jw_room(w, 2 * n + 2);
+	if (!o)
+		return;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		*o++ = hexdigits[s[i] >> 4];
+		*o++ = hexdigits[s[i] & 0xf];
+	}
+	*o = '"';
+	w->b->len += 2 * n + 2;
+}
+
+/* `"key":"text"`, plus `"key_hex":"..."` with the same bytes when they were not UTF-8. */
+static void jw_str_field(struct jw *w, const char *key, const char *p, size_t n, unsigned mode)
+{
+	jw_key(w, key);
+	if (jw_text(w, p, n, mode)) {
+		jw_key2(w, key, "_hex");
+		jw_hexbytes(w, p, n);
+	}
+}
+
+static void jw_zjstr_field(struct jw *w, const char *key, const struct zj_str *s)
+{
+	jw_str_field(w, key, s->len ? s->ptr : "", s->len, 0);
+}
+
+/* Bounded strlen for char[N] fields the kernel should have terminated. */
+static size_t bounded_len(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+/*
+ * Days since 1970-01-01 to a proleptic Gregorian date.  Counts from 0000-03-01 so that the
+ * leap day is the last day of the (March-based) year, then splits into 400-year eras of
+ * 146097 days; within an era the year, the day of the year and the month follow from integer
+ * division (153 days = one five-month cycle of 31/30 day months).
+ */
+static void days_to_civil(int64_t days, int64_t *ret_y, unsigned *ret_m, unsigned *ret_d)
+{
+	int64_t z = days + 719468; /* days from 0000-03-01 to 1970-01-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	uint32_t doe = (uint32_t)(z - era * 146097);			      /* [0, 146096] */
+	uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		      /* [0, 365] */
+	uint32_t mp = (5 * doy + 2) / 153;				      /* 0 = March */
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+
+	*ret_d = doy - (153 * mp + 2) / 5 + 1;
+	*ret_m = m;
+	*ret_y = (int64_t)yoe + era * 400 + (m <= 2);
+}
+
+static void put_digits(char *o, uint64_t v, size_t width)
+{
+	while (width--) {
+		o[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (RFC 3339, UTC). */
+static void jw_time(struct jw *w, int64_t time_ns)
+{
+	/* Floor division: times before 1970 still get a non-negative fraction. */
+	int64_t secs = time_ns / 1000000000, nsec = time_ns % 1000000000;
+	int64_t days, sod, y;
+	unsigned m, d;
+	char *o;
+
+	if (nsec < 0) {
+		nsec += 1000000000;
+		secs--;
+	}
+	days = secs / 86400;
+	sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	/* int64 nanoseconds span 1677..2262: the year always has four digits. */
+	days_to_civil(days, &y, &m, &d);
+	o = jw_room(w, 32);
+	if (!o)
+		return;
+	o[0] = '"';
+	put_digits(o + 1, (uint64_t)y, 4);
+	o[5] = '-';
+	put_digits(o + 6, m, 2);
+	o[8] = '-';
+	put_digits(o + 9, d, 2);
+	o[11] = 'T';
+	put_digits(o + 12, (uint64_t)(sod / 3600), 2);
+	o[14] = ':';
+	put_digits(o + 15, (uint64_t)(sod / 60 % 60), 2);
+	o[17] = ':';
+	put_digits(o + 18, (uint64_t)(sod % 60), 2);
+	o[20] = '.';
+	put_digits(o + 21, (uint64_t)nsec, 9);
+	o[30] = 'Z';
+	o[31] = '"';
+	w->b->len += 32;
+}
+
+/*
+ * PROC object.  A process the table did not know is written as {"pid":N,"known":false} when
+ * it is a target (nothing but the pid is certain); the actor always has every field, as they
+ * come from the kernel record's header.
+ *
+ * cmdline is argv joined by single spaces: the NUL separators become spaces and the final NUL
+ * is dropped.  Its "_hex" form keeps the NULs (00), which tells separators from spaces.
+ */
+static void jw_proc(struct jw *w, const char *key, const struct zj_proc *p, bool is_target)
+{
+	bool known = p->flags & ZJ_PROC_KNOWN;
+	size_t n;
+
+	jw_key(w, key);
+	jw_open(w, '{');
+	jw_key(w, "pid");
+	jw_u64(w, p->pid);
+	if (is_target && !known) {
+		jw_key(w, "known");
+		jw_bool(w, false);
+		jw_close(w, '}');
+		return;
+	}
+	jw_key(w, "tid");
+	jw_u64(w, p->tid);
+	jw_key(w, "ppid");
+	jw_u64(w, p->ppid);
+	jw_key(w, "uid");
+	jw_u64(w, p->uid);
+	jw_key(w, "gid");
+	jw_u64(w, p->gid);
+	jw_key(w, "euid");
+	jw_u64(w, p->euid);
+	jw_str_field(w, "comm", p->comm, bounded_len(p->comm, sizeof(p->comm)), 0);
+	jw_zjstr_field(w, "exe", &p->exe);
+	n = p->cmdline.len;
+	if (n && p->cmdline.ptr[n - 1] == '\0')
+		n--;
+	jw_str_field(w, "cmdline", n ? p->cmdline.ptr : "", n, JT_NUL_AS_SPACE);
+	jw_key(w, "start_ns");
+	jw_u64(w, p->start_ns);
+	jw_key(w, "known");
+	jw_bool(w, known);
+	jw_close(w, '}');
+}
+
+/* "argv":[...] from NUL-separated arguments; "argv_hex" holds all of them if one was bad. */
+static void jw_argv(struct jw *w, const struct zj_str *args)
+{
+	const char *p = args->len ? args->ptr : "";
+	size_t pos = 0, n = args->len;
+	bool bad = false;
+
+	jw_key(w, "argv");
+	jw_open(w, '[');
+	while (pos < n) {
+		const char *nul = memchr(p + pos, '\0', n - pos);
+		size_t end = nul ? (size_t)(nul - p) : n; /* a truncated last argument has no NUL */
+
+		jw_elem(w);
+		bad |= jw_text(w, p + pos, end - pos, 0);
+		pos = end + 1;
+	}
+	jw_close(w, ']');
+	if (bad) {
+		jw_key(w, "argv_hex");
+		jw_hexbytes(w, p, n);
+	}
+}
+
+static void jw_region(struct jw *w, uint32_t region)
+{
+	jw_key(w, "region");
+	if (region == ZJ_REGION_VDSO)
+		jw_lit(w, "\"vdso\"");
+	else if (region == ZJ_REGION_VVAR)
+		jw_lit(w, "\"vvar\"");
+	else
+		jw_lit(w, "null");
+}
+
+/* Permission and special bits as 4 octal digits: "0644", "4755". */
+static void jw_mode(struct jw *w, uint32_t mode)
+{
+	char s[6] = {'"', 0, 0, 0, 0, '"'};
+
+	for (int i = 0; i < 4; i++)
+		s[1 + i] = (char)('0' + ((mode >> (9 - 3 * i)) & 7));
+	jw_key(w, "mode");
+	jw_raw(w, s, sizeof(s));
+}
+
+static void jw_exec(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "exec");
+	jw_open(w, '{');
+	jw_zjstr_field(w, "filename", &ev->exec.filename);
+	/* The record's exe is the actor's exe after exec (decode.c puts it there). */
+	jw_zjstr_field(w, "exe", &ev->actor.exe);
+	jw_argv(w, &ev->exec.args);
+	jw_key(w, "argc");
+	jw_u64(w, ev->exec.argc);
+	jw_close(w, '}');
+}
+
+static void jw_ptrace(struct jw *w, const struct zj_event *ev)
+{
+	const char *name = zj_ptrace_request_name(ev->ptrace.request);
+
+	jw_key(w, "ptrace");
+	jw_open(w, '{');
+	jw_key(w, "request");
+	if (name) {
+		jw_raw(w, "\"", 1);
+		jw_lit(w, name);
+		jw_raw(w, "\"", 1);
+	} else {
+		jw_lit(w, "null");
+	}
+	jw_key(w, "request_num");
+	jw_i64(w, ev->ptrace.request);
+	jw_key(w, "addr");
+	jw_hex(w, ev->ptrace.addr);
+	jw_key(w, "data");
+	jw_hex(w, ev->ptrace.data);
+	jw_key(w, "result");
+	jw_i64(w, ev->ptrace.result);
+	jw_key(w, "vdso");
+	jw_bool(w, ev->flags & ZJ_EVF_VDSO);
+	jw_close(w, '}');
+}
+
+static void jw_mem(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "mem");
+	jw_open(w, '{');
+	jw_key(w, "via");
+	jw_raw(w, "\"", 1);
+	jw_lit(w, zj_mem_via_name(ev->mem.via));
+	jw_raw(w, "\"", 1);
+	if (ev->type != ZJ_EV_VM_WRITE) {
+		jw_key(w, "fd");
+		jw_i64(w, ev->mem.fd);
+	}
+	if (ev->type == ZJ_EV_MEM_OPEN) {
+		jw_key(w, "flags");
+		jw_hex(w, ev->mem.open_flags);
+	} else {
+		jw_key(w, "addr");
+		jw_hex(w, ev->mem.addr);
+		jw_key(w, "len");
+		jw_u64(w, ev->mem.len);
+		jw_key(w, "iovcnt");
+		jw_u64(w, ev->mem.iovcnt);
+	}
+	jw_key(w, "self");
+	jw_bool(w, ev->flags & ZJ_EVF_SELF);
+	if (ev->type != ZJ_EV_MEM_OPEN) {
+		jw_key(w, "vdso");
+		jw_bool(w, ev->flags & ZJ_EVF_VDSO);
+		jw_region(w, ev->region);
+	}
+	jw_close(w, '}');
+}
+
+static void jw_vdso_map(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "vdso_map");
+	jw_open(w, '{');
+	jw_key(w, "op");
+	jw_raw(w, "\"", 1);
+	jw_lit(w, zj_vdso_op_name(ev->vdso_map.op));
+	jw_raw(w, "\"", 1);
+	jw_key(w, "addr");
+	jw_hex(w, ev->vdso_map.addr);
+	jw_key(w, "len");
+	jw_u64(w, ev->vdso_map.len);
+	jw_key(w, "prot");
+	jw_u64(w, ev->vdso_map.prot);
+	jw_key(w, "new_addr");
+	jw_hex(w, ev->vdso_map.new_addr);
+	jw_key(w, "new_len");
+	jw_u64(w, ev->vdso_map.new_len);
+	jw_region(w, ev->region);
+	jw_close(w, '}');
+}
+
+/* Key of file.path2 in JSON, by operation (NULL: not written). */
+static const char *path2_key(uint32_t op)
+{
+	switch (op) {
+	case ZJ_FOP_RENAME:
+	case ZJ_FOP_LINK:
+		return "old_path";
+	case ZJ_FOP_SYMLINK:
+		return "link_target";
+	default:
+		return NULL;
+	}
+}
+
+static void jw_file(struct jw *w, const struct zj_event *ev)
+{
+	const char *k2 = path2_key(ev->file.op);
+
+	jw_key(w, "file");
+	jw_open(w, '{');
+	jw_key(w, "op");
+	jw_raw(w, "\"", 1);
+	jw_lit(w, zj_file_op_name(ev->file.op));
+	jw_raw(w, "\"", 1);
+	jw_zjstr_field(w, "path", &ev->file.path);
+	if (k2)
+		jw_zjstr_field(w, k2, &ev->file.path2);
+	if (ev->file.op == ZJ_FOP_CHMOD || ev->file.op == ZJ_FOP_CREATE)
+		jw_mode(w, ev->file.mode);
+	jw_key(w, "o_trunc");
+	jw_bool(w, ev->flags & ZJ_EVF_O_TRUNC);
+	jw_close(w, '}');
+}
+
+/* "flags":[...] in bit order, only when one is set. */
+static void jw_flags(struct jw *w, uint32_t flags)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ZJ_EVF_SELF, "self"},	     {ZJ_EVF_VDSO, "vdso"},
+		{ZJ_EVF_CREATED, "created"}, {ZJ_EVF_O_TRUNC, "o_trunc"},
+		{ZJ_EVF_RESOLVE, "resolve"}, {ZJ_EVF_BLOCKED, "blocked"},
+		{ZJ_EVF_KILLED, "killed"},   {ZJ_EVF_THREAD_TARGET, "thread_target"},
+	};
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & names[i].bit))
+			continue;
+		if (!any) {
+			jw_key(w, "flags");
+			jw_open(w, '[');
+			any = true;
+		}
+		jw_elem(w);
+		jw_raw(w, "\"", 1);
+		jw_lit(w, names[i].name);
+		jw_raw(w, "\"", 1);
+	}
+	if (any)
+		jw_close(w, ']');
+}
+
+/* "truncated":[...]: the JSON names of the fields the kernel had to cut. */
+static void jw_truncated(struct jw *w, const struct zj_event *ev)
+{
+	const char *names[4];
+	size_t n = 0;
+
+	if (ev->flags & ZJ_EVF_TRUNC_PATH)
+		names[n++] = ev->type == ZJ_EV_EXEC ? "filename" : "path";
+	if (ev->flags & ZJ_EVF_TRUNC_PATH2) {
+		const char *k2 = ev->type == ZJ_EV_FILE ? path2_key(ev->file.op) : NULL;
+
+		names[n++] = k2 ? k2 : "path2";
+	}
+	if (ev->flags & ZJ_EVF_TRUNC_ARGS)
+		names[n++] = "argv";
+	if (ev->flags & ZJ_EVF_TRUNC_IOV)
+		names[n++] = "iov";
+	if (!n)
+		return;
+	jw_key(w, "truncated");
+	jw_open(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		jw_elem(w);
+		jw_raw(w, "\"", 1);
+		jw_lit(w, names[i]);
+		jw_raw(w, "\"", 1);
+	}
+	jw_close(w, ']');
+}
+
+int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out)
+{
+	struct jw w = {.b = out, .err = 0, .first = true};
+	size_t start = out->len;
+	char *o;
+
+	jw_open(&w, '{');
+	jw_key(&w, "v");
+	jw_u64(&w, ZJ_EVENT_SCHEMA);
+	jw_key(&w, "seq");
+	jw_u64(&w, ev->seq);
+	jw_key(&w, "time");
+	jw_time(&w, ev->time_ns);
+	jw_key(&w, "ktime_ns");
+	jw_u64(&w, ev->ktime_ns);
+	jw_key(&w, "type");
+	jw_raw(&w, "\"", 1);
+	jw_lit(&w, zj_event_type_name(ev->type));
+	jw_raw(&w, "\"", 1);
+	jw_proc(&w, "actor", &ev->actor, false);
+	if (ev->flags & ZJ_EVF_HAS_TARGET)
+		jw_proc(&w, "target", &ev->target, true);
+
+	switch (ev->type) {
+	case ZJ_EV_EXEC:
+		jw_exec(&w, ev);
+		break;
+	case ZJ_EV_FORK:
+		jw_key(&w, "fork");
+		jw_open(&w, '{');
+		jw_key(&w, "child_pid");
+		jw_u64(&w, ev->fork.child_pid);
+		jw_close(&w, '}');
+		break;
+	case ZJ_EV_EXIT:
+		/* Raw wait status: exit code in bits 8..15, terminating signal in bits 0..6. */
+		jw_key(&w, "exit");
+		jw_open(&w, '{');
+		jw_key(&w, "code");
+		jw_u64(&w, ((uint32_t)ev->exit.code >> 8) & 0xff);
+		jw_key(&w, "signal");
+		jw_u64(&w, (uint32_t)ev->exit.code & 0x7f);
+		jw_close(&w, '}');
+		break;
+	case ZJ_EV_PTRACE:
+		jw_ptrace(&w, ev);
+		break;
+	case ZJ_EV_MEM_OPEN:
+	case ZJ_EV_MEM_WRITE:
+	case ZJ_EV_VM_WRITE:
+		jw_mem(&w, ev);
+		break;
+	case ZJ_EV_VDSO_MAP:
+		jw_vdso_map(&w, ev);
+		break;
+	case ZJ_EV_FILE:
+		jw_file(&w, ev);
+		break;
+	default:
+		break; /* "type":"unknown" and no type object */
+	}
+
+	jw_flags(&w, ev->flags);
+	jw_truncated(&w, ev);
+	jw_close(&w, '}');
+	jw_raw(&w, "\n", 1);
+	/* Keep a NUL after the line (not counted in len) so callers may treat data as a C string.
+	 */
+	o = jw_room(&w, 1);
+	if (o)
+		*o = '\0';
+	if (w.err) {
+		out->len = start;
+		return w.err;
+	}
+	return 0;
+}
