@@ -113,10 +113,20 @@ struct zj_shape {
 	__u64 slash;
 };
 
+/* State of the scan of a new image's environment for LD_PRELOAD (proc.bpf.c). */
+struct zj_envscan {
+	__u64 cur;
+	__u64 end;
+	__u64 val; /* user address of LD_PRELOAD's value */
+	__u32 found;
+	__u32 done;
+};
+
 /* Per-CPU scratch for records that carry strings; too large for the 512-byte stack. */
 struct zj_scratch {
 	struct zj_walk walk;
 	struct zj_shape shape;
+	struct zj_envscan env;
 	char rec[ZJ_REC_MAX_SIZE];
 	char pbuf[2 * ZJ_PATH_MAX]; /* dentry walks build paths right-aligned in the first half */
 	char ubuf[ZJ_PATH_MAX];     /* a user path argument */

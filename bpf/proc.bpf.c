@@ -6,7 +6,37 @@
  */
 #include "path.bpf.h"
 
-#define ZJ_EXEC_DATA (ZJ_REC_MAX_SIZE - sizeof(struct zj_rec_exec))
+/*
+ * One environment string per step (bpf_loop callback, state in the scratch map): is it
+ * LD_PRELOAD=...?  Reading each string whole is what tells where the next one starts.
+ */
+static long zj_env_step(__u32 i, void *ctx)
+{
+	struct zj_scratch *s = zj_scratch();
+	struct zj_envscan *e;
+	long n;
+
+	if (!s)
+		return 1;
+	e = &s->env;
+	if (e->cur >= e->end) {
+		e->done = 1;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(s->ubuf, ZJ_PATH_MAX, (void *)e->cur);
+	if (n <= 0 || n >= ZJ_PATH_MAX)
+		return 1; /* unreadable, or longer than we can step over: stop, not done */
+	if (n > 11 && s->ubuf[0] == 'L' && s->ubuf[1] == 'D' && s->ubuf[2] == '_' &&
+	    s->ubuf[3] == 'P' && s->ubuf[4] == 'R' && s->ubuf[5] == 'E' && s->ubuf[6] == 'L' &&
+	    s->ubuf[7] == 'O' && s->ubuf[8] == 'A' && s->ubuf[9] == 'D' && s->ubuf[10] == '=') {
+		/* the first one wins, as for getenv() in the dynamic linker */
+		e->found = 1;
+		e->val = e->cur + 11;
+		return 1;
+	}
+	e->cur += (__u64)n;
+	return 0;
+}
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
@@ -76,8 +106,30 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	r->args_len = (__u32)alen;
 	r->argc = BPF_CORE_READ(bprm, argc);
 	r->old_tid = (__u32)old_pid;
+	pos += (__u32)alen;
 
-	size = sizeof(*r) + pos + (__u32)alen;
+	/* LD_PRELOAD in the new environment (T1574.006) */
+	s->env.cur = BPF_CORE_READ(mm, env_start);
+	s->env.end = BPF_CORE_READ(mm, env_end);
+	s->env.found = 0;
+	s->env.done = 0;
+	bpf_loop(ZJ_ENV_SCAN_MAX, zj_env_step, NULL, 0);
+	if (s->env.found) {
+		if (pos > 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX)
+			pos = 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX;
+		n = bpf_probe_read_user_str(&r->data[pos], ZJ_PRELOAD_MAX, (void *)s->env.val);
+		if (n < 1) {
+			n = 1;
+			r->data[pos] = 0;
+		}
+		r->preload_len = (__u32)n - 1;
+		flags |= ZJ_F_LD_PRELOAD;
+		pos += (__u32)n;
+	} else if (!s->env.done) {
+		flags |= ZJ_F_TRUNC_ENV;
+	}
+
+	size = sizeof(*r) + pos;
 	zj_fill_hdr(&r->hdr, ZJ_REC_EXEC, size);
 	r->hdr.flags = flags;
 	zj_output(r, size, ZJ_REC_EXEC, 1);

@@ -19,7 +19,7 @@
 #define ZJ_F_ALL                                                                                   \
 	(ZJ_F_SELF | ZJ_F_VDSO | ZJ_F_TRUNC_PATH | ZJ_F_TRUNC_PATH2 | ZJ_F_TRUNC_ARGS |            \
 	 ZJ_F_CREATED | ZJ_F_O_TRUNC | ZJ_F_RESOLVE | ZJ_F_BLOCKED | ZJ_F_KILLED |                 \
-	 ZJ_F_THREAD_TARGET | ZJ_F_TRUNC_IOV)
+	 ZJ_F_THREAD_TARGET | ZJ_F_TRUNC_IOV | ZJ_F_LD_PRELOAD | ZJ_F_TRUNC_ENV)
 
 /* The kernel's MAX_ARG_STRINGS: execve() refuses more arguments. */
 #define ARGC_MAX 0x7fffffffu
@@ -188,7 +188,7 @@ static int fill_target(struct zj_decoder *d, uint32_t pid, struct zj_event *ev)
 }
 
 /*
- * EXEC: data[] = filename\0 exe\0 args.  args are NUL-terminated arguments; only when the
+ * EXEC: data[] = filename\0 exe\0 args [ld_preload\0].  args are NUL-terminated arguments; only when the
  * kernel flagged ZJ_F_TRUNC_ARGS may the last one lack its NUL.  The arguments present
  * cannot outnumber argc (there may be fewer: truncation, or a failed read in BPF).
  */
@@ -217,6 +217,14 @@ static int parse_exec(const char *raw, size_t size, struct zj_event *ev)
 	if (nargs > x.argc)
 		return -EBADMSG;
 	ev->exec.argc = x.argc;
+	off += x.args_len;
+	if (x.hdr.flags & ZJ_F_LD_PRELOAD) {
+		if (x.preload_len >= ZJ_PRELOAD_MAX ||
+		    !take_cstr(data, avail, &off, x.preload_len, &ev->exec.ld_preload))
+			return -EBADMSG;
+	} else if (x.preload_len) {
+		return -EBADMSG;
+	}
 	return 0;
 }
 

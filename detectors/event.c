@@ -626,6 +626,8 @@ static void jw_exec(struct jw *w, const struct zj_event *ev)
 	jw_argv(w, &ev->exec.args);
 	jw_key(w, "argc");
 	jw_u64(w, ev->exec.argc);
+	if (ev->flags & ZJ_EVF_LD_PRELOAD)
+		jw_zjstr_field(w, "ld_preload", &ev->exec.ld_preload);
 	jw_close(w, '}');
 }
 
@@ -779,13 +781,15 @@ static void jw_flags(struct jw *w, uint32_t flags)
 /* "truncated":[...]: the JSON names of the fields the kernel had to cut. */
 static void jw_truncated(struct jw *w, const struct zj_event *ev)
 {
-	const char *names[4];
+	const char *names[6];
 	size_t n = 0;
 
 	if (ev->flags & ZJ_EVF_TRUNC_PATH)
 		names[n++] = ev->type == ZJ_EV_EXEC ? "filename" : "path";
 	if (ev->flags & ZJ_EVF_TRUNC_PATH2) {
-		const char *k2 = ev->type == ZJ_EV_FILE ? path2_key(ev->file.op) : NULL;
+		const char *k2 = ev->type == ZJ_EV_FILE   ? path2_key(ev->file.op)
+				 : ev->type == ZJ_EV_EXEC ? "exe"
+							  : NULL;
 
 		names[n++] = k2 ? k2 : "path2";
 	}
@@ -793,6 +797,8 @@ static void jw_truncated(struct jw *w, const struct zj_event *ev)
 		names[n++] = "argv";
 	if (ev->flags & ZJ_EVF_TRUNC_IOV)
 		names[n++] = "iov";
+	if (ev->flags & ZJ_EVF_TRUNC_ENV)
+		names[n++] = "env";
 	if (!n)
 		return;
 	jw_key(w, "truncated");

@@ -59,6 +59,8 @@ typedef int64_t zj_s64;
 #define ZJ_F_KILLED (1u << 9)     /* actor sent SIGKILL at syscall entry (fallback enforcement) */
 #define ZJ_F_THREAD_TARGET (1u << 10) /* /proc/<pid>/task/<tid>/mem */
 #define ZJ_F_TRUNC_IOV (1u << 11) /* more iovecs than summed */
+#define ZJ_F_LD_PRELOAD (1u << 12) /* exec: LD_PRELOAD is set in the new image's environment */
+#define ZJ_F_TRUNC_ENV (1u << 13)  /* exec: the environment was not scanned to its end */
 
 /*
  * Common header: 80 bytes.  ktime_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns).
@@ -81,7 +83,10 @@ struct zj_rec_hdr {
 	zj_u64 _reserved;
 };
 
-/* sched_process_exec.  Followed by data[]: filename\0 exe\0 args (NUL-separated argv). */
+/*
+ * sched_process_exec.  Followed by data[]: filename\0 exe\0 args (NUL-separated argv), then,
+ * with ZJ_F_LD_PRELOAD, the value of LD_PRELOAD and its NUL.
+ */
 struct zj_rec_exec {
 	struct zj_rec_hdr hdr;
 	zj_u32 old_tid;      /* tid before exec (a non-leader thread that exec'd) */
@@ -89,7 +94,7 @@ struct zj_rec_exec {
 	zj_u32 exe_len;      /* bytes of the executable's resolved path, without its NUL */
 	zj_u32 args_len;     /* bytes of argv in data[], each argument NUL-terminated */
 	zj_u32 argc;
-	zj_u32 _pad;
+	zj_u32 preload_len; /* bytes of LD_PRELOAD's value, without its NUL (ZJ_F_LD_PRELOAD) */
 	char data[];
 };
 
@@ -195,7 +200,10 @@ struct zj_rec_file {
 #define ZJ_PATH_MAX 4096 /* buffer for one path, NUL included */
 #define ZJ_ARGS_MAX 8192 /* argv bytes kept from exec */
 #define ZJ_NAME_MAX 256
-#define ZJ_REC_MAX_SIZE (sizeof(struct zj_rec_exec) + 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX)
+#define ZJ_PRELOAD_MAX 1024 /* bytes of an LD_PRELOAD value kept, NUL included */
+#define ZJ_ENV_SCAN_MAX 256 /* environment strings looked at for LD_PRELOAD */
+#define ZJ_REC_MAX_SIZE                                                                            \
+	(sizeof(struct zj_rec_exec) + 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX + ZJ_PRELOAD_MAX)
 
 /*
  * Watched paths, filled by the daemon from its watch configuration.

@@ -18,7 +18,8 @@
  *     (target objects carry the fields the process table knows; "known":false when the
  *      process was not in the table: then only "pid" is certain)
  *
- *   type "exec":     "exec":{"filename":"...","exe":"...","argv":["...",...],"argc":N}
+ *   type "exec":     "exec":{"filename":"...","exe":"...","argv":["...",...],"argc":N,
+ *                            ["ld_preload":"..." when LD_PRELOAD is in its environment]}
  *   type "fork":     "fork":{"child_pid":N}
  *   type "exit":     "exit":{"code":N,"signal":N}            (code: exit status, signal: 0 or n)
  *   type "ptrace":   "ptrace":{"request":"PTRACE_POKEDATA","request_num":5,"addr":"0x..",
@@ -74,6 +75,8 @@
 #define ZJ_EVF_KILLED (1u << 9)
 #define ZJ_EVF_THREAD_TARGET (1u << 10)
 #define ZJ_EVF_TRUNC_IOV (1u << 11)
+#define ZJ_EVF_LD_PRELOAD (1u << 12) /* exec: exec.ld_preload is set */
+#define ZJ_EVF_TRUNC_ENV (1u << 13)
 #define ZJ_EVF_HAS_TARGET (1u << 16) /* event.target is filled */
 
 /* Memory region a write landed in (zj_event.region). */
@@ -121,6 +124,7 @@ struct zj_event {
 			struct zj_str filename;
 			struct zj_str args; /* NUL-separated, as in the record */
 			uint32_t argc;
+			struct zj_str ld_preload; /* ZJ_EVF_LD_PRELOAD: the variable's value */
 		} exec;
 		struct {
 			uint32_t child_pid;

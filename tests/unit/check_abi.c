@@ -50,7 +50,7 @@ PIN(zj_rec_exec, filename_len, 84, 4);
 PIN(zj_rec_exec, exe_len, 88, 4);
 PIN(zj_rec_exec, args_len, 92, 4);
 PIN(zj_rec_exec, argc, 96, 4);
-PIN(zj_rec_exec, _pad, 100, 4);
+PIN(zj_rec_exec, preload_len, 100, 4);
 PIN_FLEX(zj_rec_exec, data, 104);
 
 PIN_SIZE(zj_rec_fork, 96);
@@ -136,7 +136,7 @@ _Static_assert(alignof(struct zj_rec_exec) == 8, "alignof(struct zj_rec_exec)");
 _Static_assert(alignof(struct zj_rec_file) == 8, "alignof(struct zj_rec_file)");
 /* hdr.size is a __u16: the largest record must fit. */
 _Static_assert(ZJ_REC_MAX_SIZE <= 0xffff, "ZJ_REC_MAX_SIZE fits zj_rec_hdr.size");
-_Static_assert(ZJ_REC_MAX_SIZE == 104 + 2 * 4096 + 8192, "ZJ_REC_MAX_SIZE");
+_Static_assert(ZJ_REC_MAX_SIZE == 104 + 2 * 4096 + 8192 + 1024, "ZJ_REC_MAX_SIZE");
 /* zj_rec_file.path_len/path2_len are __u16. */
 _Static_assert(ZJ_PATH_MAX - 1 <= 0xffff, "a path length fits __u16");
 _Static_assert(ZJ_ABI_VERSION == 1, "ABI version pinned with these layouts");
@@ -184,7 +184,7 @@ static const struct layout_row layout[] = {
 	LAYOUT_FIELD(zj_rec_exec, exe_len),
 	LAYOUT_FIELD(zj_rec_exec, args_len),
 	LAYOUT_FIELD(zj_rec_exec, argc),
-	LAYOUT_FIELD(zj_rec_exec, _pad),
+	LAYOUT_FIELD(zj_rec_exec, preload_len),
 	LAYOUT_FLEX(zj_rec_exec, data),
 	LAYOUT_END(zj_rec_exec),
 	LAYOUT_FIELD(zj_rec_fork, hdr),

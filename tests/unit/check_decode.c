@@ -172,6 +172,21 @@ static size_t mk_exec(const char *fn, const char *exe, const char *args, size_t 
 	return size;
 }
 
+/* An exec record with LD_PRELOAD in its environment: mk_exec's record plus the value. */
+static size_t mk_exec_preload(const char *args, size_t args_len, uint32_t argc, const char *val)
+{
+	size_t size = mk_exec("/bin/true", "/usr/bin/true", args, args_len, argc);
+	struct zj_rec_exec *x = (struct zj_rec_exec *)rec;
+	size_t vl = strlen(val);
+
+	memcpy(rec + size, val, vl + 1);
+	size += vl + 1;
+	x->hdr.size = (uint16_t)size;
+	x->hdr.flags |= ZJ_F_LD_PRELOAD;
+	x->preload_len = (uint32_t)vl;
+	return size;
+}
+
 static size_t mk_fork(uint32_t child, uint64_t child_start)
 {
 	struct zj_rec_fork *x = (struct zj_rec_fork *)rec;
@@ -269,6 +284,30 @@ static size_t mk_file(uint32_t op, const char *path, const char *path2, bool wit
 		memcpy(x->data + pl + 1, path2, p2l + 1);
 	return size;
 }
+
+static int decode(size_t size, struct zj_event *ev);
+
+START_TEST(test_exec_preload)
+{
+	struct zj_event ev;
+	struct zj_rec_exec *x = (struct zj_rec_exec *)rec;
+	size_t size = mk_exec_preload("true\0", 5, 1, "/tmp/evil.so");
+
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert(ev.flags & ZJ_EVF_LD_PRELOAD);
+	ck_assert_uint_eq(ev.exec.ld_preload.len, 12);
+	ck_assert(memcmp(ev.exec.ld_preload.ptr, "/tmp/evil.so", 12) == 0);
+	/* the value must end in its NUL inside the record */
+	ck_assert_int_eq(decode(size - 1, &ev), -EBADMSG);
+	/* a length without the flag, or a flag with a length past the end */
+	size = mk_exec_preload("true\0", 5, 1, "/x.so");
+	x->hdr.flags &= ~ZJ_F_LD_PRELOAD;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_exec_preload("true\0", 5, 1, "/x.so");
+	x->preload_len = 100;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+}
+END_TEST
 
 static int decode(size_t size, struct zj_event *ev)
 {
@@ -438,7 +477,7 @@ START_TEST(test_exec)
 		for (size_t i = 0; i < ZJ_ARGS_MAX; i++)
 			big[i] = i % 8 == 7 ? '\0' : 'a';
 		size = mk_exec(fn, exe, big, ZJ_ARGS_MAX, ZJ_ARGS_MAX / 8);
-		ck_assert_uint_eq(size, ZJ_REC_MAX_SIZE);
+		ck_assert_uint_eq(size, ZJ_REC_MAX_SIZE - ZJ_PRELOAD_MAX);
 		ck_assert_int_eq(decode(size, &ev), 0);
 		ck_assert_uint_eq(ev.exec.filename.len, ZJ_PATH_MAX - 1);
 		ck_assert_uint_eq(ev.exec.args.len, ZJ_ARGS_MAX);
@@ -1158,6 +1197,7 @@ static Suite *decode_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_init);
 	tcase_add_test(tc, test_exec);
+	tcase_add_test(tc, test_exec_preload);
 	tcase_add_test(tc, test_exec_no_table);
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_exit);

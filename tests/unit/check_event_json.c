@@ -873,9 +873,9 @@ START_TEST(test_all_flags)
 	o = roundtrip(&ev, &b);
 	assert_str_array(o, "flags", fl, 8);
 	{
-		static const char *const tr[] = {"path", "path2", "argv", "iov"};
+		static const char *const tr[] = {"path", "path2", "argv", "iov", "env"};
 
-		assert_str_array(o, "truncated", tr, 4);
+		assert_str_array(o, "truncated", tr, 5);
 	}
 	json_object_put(o);
 	zj_buf_free(&b);
