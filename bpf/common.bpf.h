@@ -97,6 +97,14 @@ struct {
 	__type(value, __u64);
 } zj_pending_bits SEC(".maps") __weak;
 
+/* Threads whose pending open asked for O_TRUNC: the kernel clears it from f_flags. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZJ_PID_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_otrunc_bits SEC(".maps") __weak;
+
 /* State of a dentry walk and of a path scan (path.bpf.h), kept in the scratch map. */
 struct zj_walk {
 	struct vfsmount *vfsmnt;
@@ -122,11 +130,23 @@ struct zj_envscan {
 	__u32 done;
 };
 
+/* Search of the caller's tracees for a ptrace target (ptrace.bpf.c). */
+struct zj_ptfind {
+	__u64 cur;  /* list node being looked at */
+	__u64 head; /* &current->ptraced */
+	__u64 mm;   /* the tracee's mm, once found */
+	__u32 want; /* pid number in the caller's pid namespace */
+	__u32 level;
+	__u32 tgid; /* the tracee's global tgid, once found */
+	__u32 found;
+};
+
 /* Per-CPU scratch for records that carry strings; too large for the 512-byte stack. */
 struct zj_scratch {
 	struct zj_walk walk;
 	struct zj_shape shape;
 	struct zj_envscan env;
+	struct zj_ptfind ptf;
 	char rec[ZJ_REC_MAX_SIZE];
 	char pbuf[2 * ZJ_PATH_MAX]; /* dentry walks build paths right-aligned in the first half */
 	char ubuf[ZJ_PATH_MAX];     /* a user path argument */

@@ -75,8 +75,14 @@ static __always_inline int zj_file_watched(struct file *f, __u32 *ret_id)
 
 static __always_inline void zj_open_enter(__u64 flags, int always)
 {
-	if (always || (flags & (ZJ_O_WRONLY | ZJ_O_RDWR | ZJ_O_CREAT | ZJ_O_TRUNC)))
-		zj_bit_set(&zj_pending_bits, (__u32)bpf_get_current_pid_tgid());
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!always && !(flags & (ZJ_O_WRONLY | ZJ_O_RDWR | ZJ_O_CREAT | ZJ_O_TRUNC)))
+		return;
+	zj_bit_set(&zj_pending_bits, tid);
+	/* creat() is O_CREAT|O_WRONLY|O_TRUNC */
+	if (always || (flags & ZJ_O_TRUNC))
+		zj_bit_set(&zj_otrunc_bits, tid);
 }
 
 static __noinline void zj_emit_mem_open(struct file *f, int fd, __u32 target, __u32 flags)
@@ -112,10 +118,14 @@ static __always_inline void zj_open_exit(long ret)
 	struct file *f;
 	__u32 target = 0, flags = 0, id = 0;
 	unsigned int fmode;
+	int otrunc;
 
 	if (!zj_bit_test(&zj_pending_bits, tid))
 		return;
 	zj_bit_clear(&zj_pending_bits, tid);
+	otrunc = zj_bit_test(&zj_otrunc_bits, tid);
+	if (otrunc)
+		zj_bit_clear(&zj_otrunc_bits, tid);
 	if (ret < 0)
 		return;
 	f = zj_fd_file((int)ret);
@@ -134,7 +144,7 @@ static __always_inline void zj_open_exit(long ret)
 	s = zj_scratch();
 	if (!s)
 		return;
-	if (BPF_CORE_READ(f, f_flags) & ZJ_O_TRUNC)
+	if (otrunc)
 		flags |= ZJ_F_O_TRUNC;
 	if (fmode & ZJ_FMODE_CREATED)
 		flags |= ZJ_F_CREATED;

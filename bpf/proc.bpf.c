@@ -166,6 +166,7 @@ int BPF_PROG(zj_exit, struct task_struct *p)
 	__u64 pt = bpf_get_current_pid_tgid();
 
 	zj_bit_clear(&zj_pending_bits, (__u32)pt);
+	zj_bit_clear(&zj_otrunc_bits, (__u32)pt);
 	/* signal->live was decremented before this tracepoint: 0 means the last thread */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;

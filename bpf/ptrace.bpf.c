@@ -47,11 +47,74 @@ int zj_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* The pid number of task t in the pid namespace at `level` (task_pid_nr_ns()). */
+static __always_inline __u32 zj_pid_nr_at(struct task_struct *t, __u32 level)
+{
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct upid up = {};
+
+	if (!pid || BPF_CORE_READ(pid, level) < level)
+		return 0;
+	if (bpf_probe_read_kernel(&up, sizeof(up),
+				  (void *)pid + bpf_core_field_offset(struct pid, numbers) +
+					  (__u64)(level & 31) * bpf_core_type_size(struct upid)))
+		return 0;
+	return (__u32)up.nr;
+}
+
+/* One of the caller's tracees per step (bpf_loop; state in the scratch map). */
+static long zj_ptraced_step(__u32 i, void *ctx)
+{
+	struct zj_scratch *s = zj_scratch();
+	struct zj_ptfind *f;
+	struct list_head *node;
+	struct task_struct *t;
+
+	if (!s)
+		return 1;
+	f = &s->ptf;
+	if (!f->cur || f->cur == f->head)
+		return 1;
+	node = (struct list_head *)f->cur;
+	t = (struct task_struct *)((void *)node - bpf_core_field_offset(struct task_struct,
+								       ptrace_entry));
+	if (zj_pid_nr_at(t, f->level) == f->want) {
+		f->found = 1;
+		f->tgid = BPF_CORE_READ(t, tgid);
+		f->mm = (__u64)BPF_CORE_READ(t, mm);
+		return 1;
+	}
+	f->cur = (__u64)BPF_CORE_READ(node, next);
+	return 0;
+}
+
+/*
+ * The target as the kernel knows it: a tracee of the caller (after ATTACH/SEIZE succeeded,
+ * and for every request that acts on an attached tracee).  Gives its global tgid (the pid
+ * argument is in the caller's pid namespace) and its vDSO, read while it is surely alive.
+ */
+static __always_inline int zj_find_tracee(struct zj_scratch *s, __u32 want)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	struct zj_ptfind *f = &s->ptf;
+
+	f->head = (__u64)cur + bpf_core_field_offset(struct task_struct, ptraced);
+	f->cur = (__u64)BPF_CORE_READ(cur, ptraced.next);
+	f->level = BPF_CORE_READ(cur, thread_pid, level);
+	f->want = want;
+	f->found = 0;
+	f->mm = 0;
+	f->tgid = 0;
+	bpf_loop(64, zj_ptraced_step, NULL, 0);
+	return f->found;
+}
+
 SEC("tracepoint/syscalls/sys_exit_ptrace")
 int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_ptrace_args *a = bpf_map_lookup_elem(&zj_ptrace_stash, &tid);
+	struct zj_scratch *s;
 	struct zj_rec_ptrace *r;
 
 	if (!a)
@@ -65,6 +128,16 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 		r->addr = a->addr;
 		r->data = a->data;
 		r->result = ctx->ret;
+		s = zj_scratch();
+		if (s && a->request != 0 && zj_find_tracee(s, (__u32)a->pid)) {
+			r->target_pid = s->ptf.tgid;
+			if (s->ptf.mm)
+				zj_mm_vdso((struct mm_struct *)s->ptf.mm, &r->vdso_start,
+					   &r->vdso_end);
+			if (zj_in_vdso_area(r->addr, 8, r->vdso_start, r->vdso_end) &&
+			    (a->request == 4 || a->request == 5))
+				r->hdr.flags |= ZJ_F_VDSO;
+		}
 		if (r->target_pid == r->hdr.tgid)
 			r->hdr.flags |= ZJ_F_SELF;
 		zj_submit(r, ZJ_REC_PTRACE, 0);

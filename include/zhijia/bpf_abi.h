@@ -116,7 +116,9 @@ struct zj_rec_exit {
 struct zj_rec_ptrace {
 	struct zj_rec_hdr hdr;
 	zj_s64 request;
-	zj_u32 target_pid; /* the pid argument as given (caller's pid namespace) */
+	zj_u32 target_pid; /* the tracee's global tgid when it is the caller's tracee (every
+			    * request on an attached tracee, ATTACH/SEIZE that succeeded); else
+			    * the pid argument as given (caller's pid namespace) */
 	zj_u32 _pad;
 	zj_u64 addr;
 	zj_u64 data;
