@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Install the Debian 12 packages zhijia's build and tests need, by name, from Debian's archive.
+# Does nothing (and needs no network) when they are all installed already.  Run as root.
+set -eu
+
+PKGS="make gcc clang llvm pkg-config bpftool
+libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libyara-dev libcap-dev libsystemd-dev check
+systemd"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "deps-debian: all build and test packages are installed"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps-debian: missing packages:$missing; run this script as root to install them" >&2
+	exit 1
+fi
+echo "deps-debian: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -q --no-install-recommends $missing
