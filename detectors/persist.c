@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Persistence: T1053.002 At, T1053.003 Cron, T1053.006 Systemd Timers, T1543.002 Systemd
+ * Service, T1574.006 Dynamic Linker Hijacking.  Which paths count, and why each unit type
+ * maps where it does, is documented at zj_persist_classify() in include/zhijia/detect.h.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "detect-internal.h"
+#include "zhijia/errors.h"
+
+#define T_AT "T1053.002"
+#define T_CRON "T1053.003"
+#define T_TIMER "T1053.006"
+#define T_SERVICE "T1543.002"
+#define T_PRELOAD "T1574.006"
+
+/* ---- path classification ----------------------------------------------------------------- */
+
+#define IN_NONE 0   /* not in dir */
+#define IN_SELF 1   /* the directory itself */
+#define IN_CHILD 2  /* directly in it: *ret_name */
+#define IN_DEEPER 3 /* further down */
+
+static int in_dir(struct zj_str p, const char *dir, struct zj_str *ret_name)
+{
+	size_t n = strlen(dir);
+	struct zj_str rest;
+
+	if (!zj_dt_str_prefix(p, dir))
+		return IN_NONE;
+	if (p.len == n || (p.len == n + 1 && p.ptr[n] == '/'))
+		return IN_SELF;
+	if (p.ptr[n] != '/')
+		return IN_NONE; /* "/etc/cron.dx" */
+	rest.ptr = p.ptr + n + 1;
+	rest.len = p.len - n - 1;
+	if (memchr(rest.ptr, '/', rest.len))
+		return IN_DEEPER;
+	*ret_name = rest;
+	return IN_CHILD;
+}
+
+/* crontab(1)'s temporary files, which cron does not load (see detect.h). */
+static bool is_crontab_temp(struct zj_str name)
+{
+	return zj_dt_str_prefix(name, "tmp.") || zj_dt_str_prefix(name, "#tmp.");
+}
+
+static void set(struct zj_persist *ret, const char *technique, uint32_t kind, uint32_t target,
+		struct zj_str unit)
+{
+	ret->technique = technique;
+	ret->kind = kind;
+	ret->target = target;
+	ret->unit = unit;
+}
+
+static const char *const cron_dirs[] = {
+	"/etc/cron.d",	    "/etc/cron.hourly",	 "/etc/cron.daily",
+	"/etc/cron.weekly", "/etc/cron.monthly",
+};
+
+static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
+{
+	static const struct zj_str none = {NULL, 0};
+	struct zj_str name = none;
+	int where;
+
+	for (size_t i = 0; i < sizeof(cron_dirs) / sizeof(cron_dirs[0]); i++) {
+		where = in_dir(p, cron_dirs[i], &name);
+		if (where == IN_SELF) {
+			set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
+			return 1;
+		}
+		if (where == IN_CHILD) {
+			set(ret, T_CRON, i == 0 ? ZJ_PERSIST_CRON_D : ZJ_PERSIST_CRON_PERIODIC,
+			    ZJ_TARGET_SYSTEM, none);
+			return 1;
+		}
+		if (where == IN_DEEPER)
+			return 0;
+	}
+
+	/* Debian's spool: crontabs/USER, atjobs/JOB; atspool/ holds job output. */
+	where = in_dir(p, "/var/spool/cron/crontabs", &name);
+	if (where == IN_SELF) {
+		set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
+		return 1;
+	}
+	if (where == IN_CHILD) {
+		if (is_crontab_temp(name))
+			return 0;
+		set(ret, T_CRON, ZJ_PERSIST_USER_CRONTAB,
+		    zj_dt_str_eq(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
+		return 1;
+	}
+	if (where == IN_DEEPER)
+		return 0;
+
+	where = in_dir(p, "/var/spool/cron/atjobs", &name);
+	if (where == IN_SELF) {
+		set(ret, T_AT, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
+		return 1;
+	}
+	if (where == IN_CHILD) {
+		if (zj_dt_str_eq(name, ".SEQ"))
+			return 0;
+		set(ret, T_AT, ZJ_PERSIST_AT_JOB, ZJ_TARGET_USER, none);
+		return 1;
+	}
+	if (where == IN_DEEPER || in_dir(p, "/var/spool/cron/atspool", &name) != IN_NONE)
+		return 0;
+
+	/* Red Hat's spool: /var/spool/cron/USER, and /var/spool/at/JOB with output in spool/. */
+	where = in_dir(p, "/var/spool/cron", &name);
+	if (where == IN_SELF) {
+		set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
+		return 1;
+	}
+	if (where == IN_CHILD) {
+		if (is_crontab_temp(name))
+			return 0;
+		set(ret, T_CRON, ZJ_PERSIST_USER_CRONTAB,
+		    zj_dt_str_eq(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
+		return 1;
+	}
+	if (where == IN_DEEPER)
+		return 0;
+
+	where = in_dir(p, "/var/spool/at", &name);
+	if (where == IN_SELF) {
+		set(ret, T_AT, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
+		return 1;
+	}
+	if (where == IN_CHILD) {
+		if (zj_dt_str_eq(name, ".SEQ") || zj_dt_str_eq(name, "spool"))
+			return 0;
+		set(ret, T_AT, ZJ_PERSIST_AT_JOB, ZJ_TARGET_USER, none);
+		return 1;
+	}
+	return 0;
+}
+
+/* Unit types systemd knows; the suffix decides the sub-technique. */
+static const char *const unit_types[] = {
+	"service", "socket", "timer", "path",  "mount",	 "automount",
+	"swap",	   "target", "slice", "scope", "device",
+};
+
+/*
+ * The type of a unit name ("sshd.service" -> "service"); a bare type ("service", from the
+ * type-wide drop-in directory service.d/) is its own type.  NULL for anything else.
+ */
+static const char *unit_type(struct zj_str unit)
+{
+	struct zj_str suffix = unit;
+
+	for (size_t i = unit.len; i > 0; i--) {
+		if (unit.ptr[i - 1] == '.') {
+			if (i == 1)
+				return NULL; /* ".service" is not a unit */
+			suffix.ptr = unit.ptr + i;
+			suffix.len = unit.len - i;
+			break;
+		}
+	}
+	for (size_t i = 0; i < sizeof(unit_types) / sizeof(unit_types[0]); i++)
+		if (zj_dt_str_eq(suffix, unit_types[i]))
+			return unit_types[i];
+	return NULL;
+}
+
+static int classify_unit_path(struct zj_str rel, uint32_t target, struct zj_persist *ret)
+{
+	const char *slash = rel.len ? memchr(rel.ptr, '/', rel.len) : NULL;
+	struct zj_str dir, name, unit;
+	const char *type;
+	uint32_t kind;
+
+	if (!rel.len)
+		return 0;
+	if (!slash) {
+		/* A unit file: "NAME.TYPE" (a bare type name is not a unit). */
+		if (!memchr(rel.ptr, '.', rel.len) || !(type = unit_type(rel)))
+			return 0;
+		set(ret, strcmp(type, "timer") == 0 ? T_TIMER : T_SERVICE, ZJ_PERSIST_UNIT, target,
+		    rel);
+		return 1;
+	}
+	dir.ptr = rel.ptr;
+	dir.len = (size_t)(slash - rel.ptr);
+	name.ptr = slash + 1;
+	name.len = rel.len - dir.len - 1;
+	if (!name.len || memchr(name.ptr, '/', name.len))
+		return 0;
+
+	if (zj_dt_str_suffix(dir, ".d")) {
+		/* Drop-in: only NAME.conf files are read. */
+		if (name.len <= 5 || !zj_dt_str_suffix(name, ".conf"))
+			return 0;
+		unit.ptr = dir.ptr;
+		unit.len = dir.len - 2;
+		kind = ZJ_PERSIST_DROPIN;
+	} else if (zj_dt_str_suffix(dir, ".wants") || zj_dt_str_suffix(dir, ".requires") ||
+		   zj_dt_str_suffix(dir, ".upholds")) {
+		/* Dependency link: the link's own name is the unit it pulls in. */
+		unit = name;
+		kind = ZJ_PERSIST_UNIT_LINK;
+	} else {
+		return 0;
+	}
+	type = unit_type(unit);
+	if (!type)
+		return 0;
+	set(ret, strcmp(type, "timer") == 0 ? T_TIMER : T_SERVICE, kind, target, unit);
+	return 1;
+}
+
+/* Unit directories of the system manager and, system-wide, of every user's manager. */
+static const char *const unit_dirs[] = {
+	"/etc/systemd/system/",
+	"/run/systemd/system/",
+	"/usr/lib/systemd/system/",
+	"/lib/systemd/system/",
+	"/usr/local/lib/systemd/system/",
+	"/etc/systemd/user/",
+	"/run/systemd/user/",
+	"/usr/lib/systemd/user/",
+	"/lib/systemd/user/",
+	"/usr/local/lib/systemd/user/",
+};
+
+/* One user's unit directories, below a home directory. */
+static const char *const home_unit_dirs[] = {
+	"/.config/systemd/user/",
+	"/.local/share/systemd/user/",
+};
+
+static const char *find_in(struct zj_str hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (!hay.ptr || hay.len < n)
+		return NULL;
+	for (size_t i = 0; i + n <= hay.len; i++)
+		if (memcmp(hay.ptr + i, needle, n) == 0)
+			return hay.ptr + i;
+	return NULL;
+}
+
+int zj_persist_classify(const char *path, size_t len, struct zj_persist *ret)
+{
+	static const struct zj_str none = {NULL, 0};
+	struct zj_str p = {path, len}, rel;
+
+	if (!path || !ret)
+		return -ZJ_EINVAL;
+	if (!len || path[0] != '/' || memchr(path, '\0', len))
+		return 0;
+
+	if (zj_dt_str_eq(p, "/etc/ld.so.preload")) {
+		set(ret, T_PRELOAD, ZJ_PERSIST_PRELOAD, ZJ_TARGET_SYSTEM, none);
+		return 1;
+	}
+	if (zj_dt_str_eq(p, "/etc/crontab") || zj_dt_str_eq(p, "/etc/anacrontab")) {
+		set(ret, T_CRON, ZJ_PERSIST_CRONTAB, ZJ_TARGET_SYSTEM, none);
+		return 1;
+	}
+	if (zj_dt_str_prefix(p, "/etc/cron") || zj_dt_str_prefix(p, "/var/spool/"))
+		return classify_cron_at(p, ret);
+
+	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
+		if (zj_dt_str_prefix(p, unit_dirs[i])) {
+			rel.ptr = p.ptr + strlen(unit_dirs[i]);
+			rel.len = p.len - strlen(unit_dirs[i]);
+			return classify_unit_path(rel, ZJ_TARGET_SYSTEM, ret);
+		}
+	}
+	for (size_t i = 0; i < sizeof(home_unit_dirs) / sizeof(home_unit_dirs[0]); i++) {
+		const char *at = find_in(p, home_unit_dirs[i]);
+
+		if (at) {
+			rel.ptr = at + strlen(home_unit_dirs[i]);
+			rel.len = p.len - (size_t)(rel.ptr - p.ptr);
+			return classify_unit_path(rel, ZJ_TARGET_USER, ret);
+		}
+	}
+	return 0;
+}
+
+/* ---- file detector ----------------------------------------------------------------------- */
+
+#define FOP_CREATE 1
+#define FOP_OPEN_WRITE 2
+#define FOP_TRUNCATE 3
+#define FOP_RENAME 4
+#define FOP_LINK 5
+#define FOP_SYMLINK 6
+#define FOP_UNLINK 7
+#define FOP_CHMOD 8
+
+static const char *unit_type_of(const struct zj_persist *ps)
+{
+	const char *type = unit_type(ps->unit);
+
+	return type ? type : "unit";
+}
+
+static uint32_t persist_severity(const struct zj_persist *ps)
+{
+	const char *type;
+
+	switch (ps->kind) {
+	case ZJ_PERSIST_PRELOAD:
+		return ZJ_SEV_HIGH;
+	case ZJ_PERSIST_UNIT:
+	case ZJ_PERSIST_DROPIN:
+	case ZJ_PERSIST_UNIT_LINK:
+		/* Units that run commands or start a service on a trigger. */
+		type = unit_type_of(ps);
+		if (!strcmp(type, "service") || !strcmp(type, "socket") || !strcmp(type, "timer") ||
+		    !strcmp(type, "path"))
+			return ZJ_SEV_MEDIUM;
+		return ZJ_SEV_LOW;
+	default:
+		return ZJ_SEV_MEDIUM;
+	}
+}
+
+static void text_path(struct zj_dt_text *t, struct zj_str path)
+{
+	if (path.ptr && path.len)
+		zj_dt_text_zstr(t, path, ZJ_DT_PATH_SHOWN);
+	else
+		ZJ_DT_PRINTF(t, "(unknown)");
+}
+
+/* "created /etc/cron.d/x", "renamed /tmp/a to /etc/cron.d/x", ... */
+static void text_file_op(struct zj_dt_text *t, const struct zj_event *ev, bool moved_away)
+{
+	struct zj_str path = ev->file.path, path2 = ev->file.path2;
+
+	switch (ev->file.op) {
+	case FOP_CREATE:
+		ZJ_DT_PRINTF(t, "created ");
+		text_path(t, path);
+		break;
+	case FOP_OPEN_WRITE:
+		ZJ_DT_PRINTF(t, "opened ");
+		text_path(t, path);
+		ZJ_DT_PRINTF(t, " for writing%s",
+			     ev->flags & ZJ_EVF_O_TRUNC ? ", truncating it" : "");
+		break;
+	case FOP_TRUNCATE:
+		ZJ_DT_PRINTF(t, "truncated ");
+		text_path(t, path);
+		break;
+	case FOP_RENAME:
+		ZJ_DT_PRINTF(t, moved_away ? "moved " : "renamed ");
+		text_path(t, path2);
+		ZJ_DT_PRINTF(t, moved_away ? " away to " : " to ");
+		text_path(t, path);
+		break;
+	case FOP_LINK:
+		ZJ_DT_PRINTF(t, "hard-linked ");
+		text_path(t, path2);
+		ZJ_DT_PRINTF(t, " as ");
+		text_path(t, path);
+		break;
+	case FOP_SYMLINK:
+		ZJ_DT_PRINTF(t, "created the symlink ");
+		text_path(t, path);
+		ZJ_DT_PRINTF(t, " -> ");
+		text_path(t, path2);
+		break;
+	case FOP_UNLINK:
+		ZJ_DT_PRINTF(t, "removed ");
+		text_path(t, path);
+		break;
+	case FOP_CHMOD:
+		ZJ_DT_PRINTF(t, "changed the mode of ");
+		text_path(t, path);
+		ZJ_DT_PRINTF(t, " to %04o", (unsigned)ev->file.mode & 07777u);
+		break;
+	default:
+		ZJ_DT_PRINTF(t, "changed ");
+		text_path(t, path);
+		ZJ_DT_PRINTF(t, " (operation %u)", (unsigned)ev->file.op);
+		break;
+	}
+}
+
+/* What the file is: ": a cron table in /etc/cron.d" etc. */
+static void text_persist_kind(struct zj_dt_text *t, const struct zj_persist *ps, struct zj_str path)
+{
+	const char *scope = ps->target == ZJ_TARGET_USER ? "user " : "";
+	struct zj_str base = zj_dt_basename(path);
+
+	switch (ps->kind) {
+	case ZJ_PERSIST_PRELOAD:
+		ZJ_DT_PRINTF(t, ": the dynamic linker's preload list, loaded into every program");
+		break;
+	case ZJ_PERSIST_CRONTAB:
+		ZJ_DT_PRINTF(t, ": %s",
+			     zj_dt_str_eq(base, "anacrontab") ? "anacron's table"
+							      : "the system crontab");
+		break;
+	case ZJ_PERSIST_CRON_D:
+		ZJ_DT_PRINTF(t, ": a cron table in /etc/cron.d");
+		break;
+	case ZJ_PERSIST_CRON_PERIODIC: {
+		/* ".../cron.daily/NAME": the period is the directory's suffix. */
+		struct zj_str dir = {path.ptr, path.len - base.len - (base.len < path.len)};
+		struct zj_str period = zj_dt_basename(dir);
+
+		ZJ_DT_PRINTF(t, ": a script cron runs ");
+		if (period.len > 5)
+			zj_dt_text_bytes(t, period.ptr + 5, period.len - 5, 16);
+		break;
+	}
+	case ZJ_PERSIST_USER_CRONTAB:
+		ZJ_DT_PRINTF(t, ": the crontab of user ");
+		zj_dt_text_zstr(t, ps->unit, 64);
+		break;
+	case ZJ_PERSIST_AT_JOB:
+		ZJ_DT_PRINTF(t, ": an at job");
+		break;
+	case ZJ_PERSIST_DIR:
+		ZJ_DT_PRINTF(t, ": a directory %s reads jobs from",
+			     strcmp(ps->technique, T_AT) == 0 ? "atd" : "cron");
+		break;
+	case ZJ_PERSIST_UNIT:
+		ZJ_DT_PRINTF(t, ": a systemd %s%s unit", scope, unit_type_of(ps));
+		break;
+	case ZJ_PERSIST_DROPIN:
+		if (!memchr(ps->unit.ptr, '.', ps->unit.len)) {
+			ZJ_DT_PRINTF(t, ": a drop-in for every systemd %s%s", scope,
+				     unit_type_of(ps));
+		} else {
+			ZJ_DT_PRINTF(t, ": a drop-in for the systemd %s%s ", scope,
+				     unit_type_of(ps));
+			zj_dt_text_zstr(t, ps->unit, 96);
+		}
+		break;
+	case ZJ_PERSIST_UNIT_LINK:
+		ZJ_DT_PRINTF(t, ": a link that enables the systemd %s%s ", scope, unit_type_of(ps));
+		zj_dt_text_zstr(t, ps->unit, 96);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The name to show for a package manager: its executable, or the script an interpreter runs. */
+static struct zj_str package_manager_name(const struct zj_proc *p)
+{
+	struct zj_str base = zj_dt_basename(p->exe), script;
+
+	if (!zj_dt_str_prefix(base, "python") && !zj_dt_str_prefix(base, "perl"))
+		return base;
+	script = zj_dt_cmdline_arg1(p->cmdline);
+	return script.len ? zj_dt_basename(script) : base;
+}
+
+static void mark_package_manager(struct zj_finding *f, struct zj_dt_text *t,
+				 const struct zj_proc *pm, const struct zj_event *ev)
+{
+	struct zj_str name = package_manager_name(pm);
+
+	if (pm != &ev->actor) {
+		ZJ_DT_PRINTF(t, "; under package manager ");
+		zj_dt_text_zstr(t, name, 32);
+		ZJ_DT_PRINTF(t, " (pid %u)", (unsigned)pm->pid);
+	}
+	zj_dt_benign(f, "package manager", name);
+}
+
+int zj_dt_file(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out)
+{
+	const struct zj_proc *pm;
+	bool removal = ev->file.op == FOP_UNLINK, moved_away = false;
+	struct zj_persist ps;
+	struct zj_finding *f;
+	struct zj_dt_text t;
+	struct zj_str which = ev->file.path;
+	int r;
+
+	r = zj_persist_classify(ev->file.path.ptr, ev->file.path.ptr ? ev->file.path.len : 0, &ps);
+	if (r < 0)
+		return r;
+	if (r == 0 && ev->file.op == FOP_RENAME && ev->file.path2.ptr) {
+		/* A persistence file renamed out of place: it is gone from where it ran. */
+		r = zj_persist_classify(ev->file.path2.ptr, ev->file.path2.len, &ps);
+		if (r < 0)
+			return r;
+		removal = moved_away = r > 0;
+		which = ev->file.path2;
+	}
+	if (r == 0)
+		return 0;
+	if (ps.kind == ZJ_PERSIST_AT_JOB && ev->actor.uid == 0)
+		ps.target = ZJ_TARGET_SYSTEM; /* root's at jobs run as root */
+
+	f = zj_dt_add(out, ps.technique, removal ? ZJ_SEV_LOW : persist_severity(&ps), ps.target);
+	if (!f)
+		return 0;
+	zj_dt_reason_begin(&t, f);
+	zj_dt_text_actor(&t, &ev->actor);
+	ZJ_DT_PRINTF(&t, " ");
+	text_file_op(&t, ev, moved_away);
+	text_persist_kind(&t, &ps, which);
+	if (removal) {
+		/* Usually a cleanup, but removing the evidence looks the same: keep a record. */
+		f->flags |= ZJ_FIND_REMOVAL;
+		ZJ_DT_PRINTF(&t, " (removed: a cleanup, or tracks being covered)");
+	}
+	pm = zj_dt_package_manager(ev, ctx);
+	if (pm)
+		mark_package_manager(f, &t, pm, ev);
+	zj_dt_text_outcome(&t, ev);
+	zj_dt_reason_end(&t, f);
+	return 0;
+}
+
+/* ---- exec with LD_PRELOAD ---------------------------------------------------------------- */
+
+#define PRELOAD_SYSTEM 0   /* every library in a system library directory */
+#define PRELOAD_OTHER 1	   /* elsewhere, or a bare name looked up in the library path */
+#define PRELOAD_WRITABLE 2 /* some library in a world-writable place */
+
+static const char *const writable_dirs[] = {"/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/"};
+
+/* How suspicious the list is; -1 when it names no library (LD_PRELOAD=""). */
+static int preload_class(struct zj_str v)
+{
+	int worst = -1;
+	size_t i = 0;
+
+	while (i < v.len) {
+		struct zj_str e;
+		int c = PRELOAD_OTHER;
+
+		/* ld.so separates entries with spaces or colons. */
+		while (i < v.len && (v.ptr[i] == ':' || v.ptr[i] == ' '))
+			i++;
+		e.ptr = v.ptr + i;
+		while (i < v.len && v.ptr[i] != ':' && v.ptr[i] != ' ')
+			i++;
+		e.len = (size_t)(v.ptr + i - e.ptr);
+		if (!e.len)
+			continue;
+		if (zj_dt_in_system_dir(e.ptr, e.len) && !memchr(e.ptr, '$', e.len))
+			c = PRELOAD_SYSTEM;
+		for (size_t k = 0; k < sizeof(writable_dirs) / sizeof(writable_dirs[0]); k++)
+			if (zj_dt_str_prefix(e, writable_dirs[k]))
+				c = PRELOAD_WRITABLE;
+		if (c > worst)
+			worst = c;
+	}
+	return worst;
+}
+
+int zj_dt_exec(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out)
+{
+	static const uint32_t severity[] = {
+		[PRELOAD_SYSTEM] = ZJ_SEV_LOW,
+		[PRELOAD_OTHER] = ZJ_SEV_MEDIUM,
+		[PRELOAD_WRITABLE] = ZJ_SEV_HIGH,
+	};
+	const struct zj_proc *pm;
+	struct zj_finding *f;
+	struct zj_dt_text t;
+	int c;
+
+	if (!(ctx->flags & ZJ_CTX_LD_PRELOAD) || !ctx->ld_preload.ptr)
+		return 0;
+	c = preload_class(ctx->ld_preload);
+	if (c < 0)
+		return 0;
+
+	/* The program that runs with the library is the one hijacked: the actor's new image. */
+	f = zj_dt_add(out, T_PRELOAD, severity[c], ZJ_TARGET_ACTOR);
+	if (!f)
+		return 0;
+	zj_dt_reason_begin(&t, f);
+	zj_dt_text_actor(&t, &ev->actor);
+	ZJ_DT_PRINTF(&t, " was started with LD_PRELOAD=");
+	zj_dt_text_zstr(&t, ctx->ld_preload, ZJ_DT_PATH_SHOWN);
+	if (ctx->n_ancestors > 0) {
+		ZJ_DT_PRINTF(&t, " by ");
+		zj_dt_text_object(&t, &ctx->ancestors[0]);
+	}
+	pm = zj_dt_package_manager(ev, ctx);
+	if (pm)
+		mark_package_manager(f, &t, pm, ev);
+	else if (c == PRELOAD_SYSTEM)
+		zj_dt_benign(f, "preload from a system library directory",
+			     (struct zj_str){NULL, 0});
+	zj_dt_text_outcome(&t, ev);
+	zj_dt_reason_end(&t, f);
+	return 0;
+}

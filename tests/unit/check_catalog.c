@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The generated ATT&CK catalog: lookups, names, lineage, tactics, capabilities, and the
+ * invariants gen-catalog.awk promises (sorted ids, sub-techniques after their technique).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhijia/catalog.h"
+#include "zhijia/errors.h"
+
+static const struct zj_technique *find(const char *id)
+{
+	const struct zj_technique *t = NULL;
+
+	ck_assert_msg(zj_catalog_find(id, &t) == 0, "%s not in the catalog", id);
+	return t;
+}
+
+static size_t tactic(const char *name)
+{
+	size_t i = 99;
+
+	ck_assert_int_eq(zj_catalog_tactic_find(name, &i), 0);
+	return i;
+}
+
+START_TEST(test_sizes)
+{
+	/* attack-linux.tsv of ATT&CK v18.1: 152 techniques and 202 sub-techniques. */
+	size_t techniques = 0, subs = 0;
+
+	ck_assert_uint_eq(zj_catalog_count(), 354);
+	for (size_t i = 0; i < zj_catalog_count(); i++) {
+		if (zj_technique_is_sub(zj_catalog_at(i)))
+			subs++;
+		else
+			techniques++;
+	}
+	ck_assert_uint_eq(techniques, 152);
+	ck_assert_uint_eq(subs, 202);
+	ck_assert_uint_eq(zj_catalog_tactic_count(), 14);
+	ck_assert_ptr_null(zj_catalog_at(354));
+	ck_assert_ptr_null(zj_catalog_tactic(14));
+	ck_assert_str_eq(zj_catalog_attack_version(), "v18.1");
+	ck_assert_str_eq(zj_catalog_platform(), "linux");
+}
+END_TEST
+
+START_TEST(test_lookup)
+{
+	const struct zj_technique *t = find("T1055.008"), *parent;
+
+	ck_assert_str_eq(t->id, "T1055.008");
+	ck_assert_str_eq(t->name, "Ptrace System Calls");
+	ck_assert_str_eq(t->name_zh, "利用Ptrace系统调用注入");
+	ck_assert_str_eq(t->data_sources, "OS API Execution;Process Creation;Process Metadata");
+	ck_assert(zj_technique_is_sub(t));
+	parent = zj_catalog_parent(t);
+	ck_assert_ptr_nonnull(parent);
+	ck_assert_str_eq(parent->id, "T1055");
+	ck_assert_str_eq(parent->name, "Process Injection");
+	ck_assert_str_eq(parent->name_zh, "进程注入");
+	ck_assert_ptr_null(zj_catalog_parent(parent));
+	ck_assert_ptr_eq(zj_catalog_at(zj_catalog_index(t)), t);
+
+	/* A lower-case 't' is accepted, as people type it. */
+	ck_assert_ptr_eq(find("t1055.008"), t);
+
+	/* Names the brief gives, and only those. */
+	ck_assert_str_eq(find("T1055.009")->name_zh, "利用Proc内存注入");
+	ck_assert_str_eq(find("T1055.014")->name_zh, "VDSO劫持");
+	ck_assert_str_eq(find("T1053")->name_zh, "利用计划任务/工作");
+	ck_assert_str_eq(find("T1543")->name_zh, "创建或修改系统进程");
+	ck_assert_str_eq(find("T1574")->name_zh, "执行流程劫持");
+	ck_assert_ptr_null(find("T1053.003")->name_zh);
+	ck_assert_ptr_null(find("T1543.002")->name_zh);
+	ck_assert_str_eq(find("T1053.006")->name, "Systemd Timers");
+	ck_assert_str_eq(find("T1574.006")->name, "Dynamic Linker Hijacking");
+}
+END_TEST
+
+START_TEST(test_lookup_misses)
+{
+	const struct zj_technique *t = NULL;
+	char longid[64];
+
+	memset(longid, '1', sizeof(longid) - 1);
+	longid[0] = 'T';
+	longid[sizeof(longid) - 1] = '\0';
+	ck_assert_int_eq(zj_catalog_find("T1055.99", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T1055.001", &t), -ZJ_ENOENT); /* Windows only */
+	ck_assert_int_eq(zj_catalog_find("TA0004", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find(longid, &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find(NULL, &t), -ZJ_EINVAL);
+	ck_assert_ptr_null(t);
+}
+END_TEST
+
+START_TEST(test_tactics)
+{
+	const struct zj_tactic *pe = zj_catalog_tactic(tactic("TA0004"));
+	size_t i = 99;
+
+	ck_assert_str_eq(pe->shortname, "privilege-escalation");
+	ck_assert_str_eq(pe->name, "Privilege Escalation");
+	ck_assert_str_eq(pe->name_zh, "提权");
+	ck_assert_uint_eq(tactic("privilege-escalation"), tactic("TA0004"));
+	ck_assert_str_eq(zj_catalog_tactic(tactic("TA0003"))->name_zh, "持久化");
+	ck_assert_str_eq(zj_catalog_tactic(tactic("TA0005"))->name_zh, "防御规避");
+	ck_assert_str_eq(zj_catalog_tactic(tactic("TA0010"))->name_zh, "数据渗出");
+	/* Enterprise matrix order. */
+	ck_assert_str_eq(zj_catalog_tactic(0)->id, "TA0043");
+	ck_assert_str_eq(zj_catalog_tactic(13)->id, "TA0040");
+	ck_assert_int_eq(zj_catalog_tactic_find("escalation", &i), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_tactic_find(NULL, &i), -ZJ_EINVAL);
+	for (size_t k = 0; k < zj_catalog_tactic_count(); k++)
+		ck_assert_ptr_nonnull(zj_catalog_tactic(k)->name_zh);
+}
+END_TEST
+
+START_TEST(test_technique_tactics)
+{
+	const struct zj_technique *t = find("T1055"), *sub = find("T1055.008");
+	size_t pe = tactic("privilege-escalation"), de = tactic("defense-evasion");
+
+	ck_assert(zj_technique_in_tactic(t, pe));
+	ck_assert(zj_technique_in_tactic(t, de));
+	ck_assert(!zj_technique_in_tactic(t, tactic("persistence")));
+	ck_assert(zj_technique_in_tactic(sub, pe) && zj_technique_in_tactic(sub, de));
+	ck_assert(!zj_technique_in_tactic(t, 40));
+
+	/* Primary tactic: first in Enterprise matrix order. */
+	ck_assert_int_eq(zj_technique_primary_tactic(t), (int)pe);
+	ck_assert_int_eq(zj_technique_primary_tactic(find("T1053.003")), (int)tactic("execution"));
+	ck_assert_int_eq(zj_technique_primary_tactic(find("T1543.002")),
+			 (int)tactic("persistence"));
+	ck_assert_int_eq(zj_technique_primary_tactic(find("T1574.006")),
+			 (int)tactic("persistence"));
+}
+END_TEST
+
+START_TEST(test_iterate_by_tactic)
+{
+	static const char *const in_pe[] = {"T1053.002", "T1053.003", "T1053.006", "T1055",
+					    "T1055.008", "T1055.009", "T1055.014", "T1543.002",
+					    "T1574.006", "T1068",     "T1548"};
+	int pe = (int)tactic("privilege-escalation"), de = (int)tactic("defense-evasion");
+	size_t n_all = 0, n_pe = 0, found = 0;
+	const char *prev = "";
+
+	for (const struct zj_technique *t = zj_catalog_next(NULL, -1); t;
+	     t = zj_catalog_next(t, -1))
+		n_all++;
+	ck_assert_uint_eq(n_all, zj_catalog_count());
+
+	for (const struct zj_technique *t = zj_catalog_next(NULL, pe); t;
+	     t = zj_catalog_next(t, pe)) {
+		ck_assert(zj_technique_in_tactic(t, (size_t)pe));
+		ck_assert_int_lt(strcmp(prev, t->id), 0);
+		prev = t->id;
+		for (size_t k = 0; k < sizeof(in_pe) / sizeof(in_pe[0]); k++)
+			found += strcmp(t->id, in_pe[k]) == 0;
+		n_pe++;
+	}
+	ck_assert_uint_eq(found, sizeof(in_pe) / sizeof(in_pe[0]));
+	ck_assert_uint_gt(n_pe, 20);
+	ck_assert_uint_lt(n_pe, n_all);
+
+	/* Cron is not defense evasion; process injection is. */
+	found = 0;
+	for (const struct zj_technique *t = zj_catalog_next(NULL, de); t;
+	     t = zj_catalog_next(t, de)) {
+		ck_assert_str_ne(t->id, "T1053.003");
+		found += strcmp(t->id, "T1055.009") == 0;
+	}
+	ck_assert_uint_eq(found, 1);
+}
+END_TEST
+
+START_TEST(test_invariants)
+{
+	for (size_t i = 0; i < zj_catalog_count(); i++) {
+		const struct zj_technique *t = zj_catalog_at(i);
+
+		ck_assert_ptr_nonnull(t->id);
+		ck_assert_ptr_nonnull(t->name);
+		ck_assert_ptr_nonnull(t->data_sources);
+		ck_assert_uint_ne(t->tactics, 0);
+		ck_assert_int_ge(zj_technique_primary_tactic(t), 0);
+		if (i > 0)
+			ck_assert_int_lt(strcmp(zj_catalog_at(i - 1)->id, t->id), 0);
+		if (zj_technique_is_sub(t)) {
+			const struct zj_technique *p = zj_catalog_parent(t);
+
+			ck_assert_uint_eq(t->n_subs, 0);
+			ck_assert_int_lt(t->parent, (int)i);
+			ck_assert_uint_le(i, (size_t)t->parent + p->n_subs);
+			ck_assert(strncmp(t->id, p->id, 5) == 0 && t->id[5] == '.');
+		} else {
+			ck_assert_uint_eq(strlen(t->id), 5);
+			for (size_t k = 1; k <= t->n_subs; k++)
+				ck_assert_int_eq(zj_catalog_at(i + k)->parent, (int)i);
+		}
+		ck_assert_ptr_eq(zj_catalog_at(zj_catalog_index(t)), t);
+	}
+}
+END_TEST
+
+START_TEST(test_capabilities)
+{
+	static const char *const observed[] = {"T1053.002", "T1053.003", "T1053.006", "T1055.008",
+					       "T1055.009", "T1055.014", "T1543.002", "T1574.006"};
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(observed) / sizeof(observed[0]); k++)
+		ck_assert_uint_eq(find(observed[k])->capability, ZJ_CAP_ENFORCE);
+	for (size_t i = 0; i < zj_catalog_count(); i++)
+		n += zj_catalog_at(i)->capability != ZJ_CAP_NONE;
+	ck_assert_uint_eq(n, sizeof(observed) / sizeof(observed[0]));
+	ck_assert_uint_eq(find("T1055")->capability, ZJ_CAP_NONE);
+	ck_assert_uint_eq(find("T1574.007")->capability, ZJ_CAP_NONE);
+	ck_assert_str_eq(zj_capability_name(ZJ_CAP_NONE), "none");
+	ck_assert_str_eq(zj_capability_name(ZJ_CAP_OBSERVE), "observe");
+	ck_assert_str_eq(zj_capability_name(ZJ_CAP_ENFORCE), "enforce");
+	ck_assert_str_eq(zj_capability_name(7), "unknown");
+}
+END_TEST
+
+static Suite *catalog_suite(void)
+{
+	Suite *s = suite_create("catalog");
+	TCase *tc = tcase_create("catalog");
+
+	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_lookup);
+	tcase_add_test(tc, test_lookup_misses);
+	tcase_add_test(tc, test_tactics);
+	tcase_add_test(tc, test_technique_tactics);
+	tcase_add_test(tc, test_iterate_by_tactic);
+	tcase_add_test(tc, test_invariants);
+	tcase_add_test(tc, test_capabilities);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(catalog_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
