@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # zhijia build, in the libbpf-bootstrap idiom: every output under $(OUTPUT), quiet unless V=1.
 
+.DEFAULT_GOAL := all
 OUTPUT ?= build
 PREFIX ?= /usr/local
 DESTDIR ?=

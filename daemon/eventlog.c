@@ -104,7 +104,13 @@ int zj_eventlog_flush(struct zj_eventlog *l)
 
 int zj_eventlog_append(struct zj_eventlog *l, const struct zj_event *ev)
 {
-	int r = zj_event_to_json(ev, &l->buf);
+	return zj_eventlog_append_findings(l, ev, NULL, 0);
+}
+
+int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev,
+				const struct zj_log_finding *f, size_t n)
+{
+	int r = zj_event_to_json_findings(ev, f, n, &l->buf);
 
 	if (r < 0)
 		return r;

@@ -15,7 +15,11 @@ struct zj_eventlog;
 
 /* Opens (creating the file 0600 and its directory 0750 as needed) for appending. */
 int zj_eventlog_open(const char *path, bool to_stdout, struct zj_eventlog **ret);
+struct zj_log_finding;
 int zj_eventlog_append(struct zj_eventlog *l, const struct zj_event *ev);
+/* The event with its findings (zj_event_to_json_findings()). */
+int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev,
+				const struct zj_log_finding *f, size_t n);
 int zj_eventlog_flush(struct zj_eventlog *l);
 /* Flush, fdatasync and close.  NULL is fine. */
 int zj_eventlog_close(struct zj_eventlog *l);

@@ -23,9 +23,13 @@
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
 
+#include "zhijia/catalog.h"
+#include "zhijia/detect.h"
 #include "zhijia/event.h"
+#include "zhijia/policy.h"
 #include "decode.h"
 #include "eventlog.h"
+#include "journal.h"
 #include "log.h"
 #include "proctab.h"
 #include "sensor.h"
@@ -48,6 +52,8 @@
 
 /* The daemon's state: main()'s, passed by pointer (STYLE: no mutable globals elsewhere). */
 struct daemon {
+	struct zj_policy *policy;
+	const char *policy_path;
 	struct zj_proctab *pt;
 	struct zj_decoder dec;
 	struct zj_eventlog *log;
@@ -57,6 +63,8 @@ struct daemon {
 	uint64_t filtered;
 	uint64_t events;
 	uint64_t last_lost;
+	uint64_t findings[ZJ_ACTION_BLOCK + 1]; /* by action taken */
+	uint64_t journal_failed;
 	char pathbuf[PATH_MAX];
 };
 
@@ -79,6 +87,8 @@ static void help(void)
 	       "processes and writes it as one JSON object per line to the event log.\n\n"
 	       "  -f, --foreground        also print every event on standard output\n"
 	       "      --event-log=PATH    the JSON-lines event log (default " DEFAULT_EVENT_LOG ")\n"
+	       "      --policy=PATH       the policy (default " ZJ_POLICY_PATH "; absent: built-in\n"
+	       "                          defaults; a broken file stops the start)\n"
 	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
@@ -88,7 +98,7 @@ static void help(void)
 	       "  -h, --help              this text\n"
 	       "      --version           version\n\n"
 	       "Signals: TERM/INT stop (log flushed, programs detached); HUP re-reads the watch\n"
-	       "configuration.  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_PTRACE,\n"
+	       "configuration and the policy (a broken policy keeps the last good one).  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_PTRACE,\n"
 	       "CAP_DAC_READ_SEARCH).\n");
 }
 
@@ -163,6 +173,40 @@ static int read_file(const char *path, char **ret)
 	return 0;
 }
 
+static int policy_read(const char *path, char **ret_data, size_t *ret_len, void *userdata)
+{
+	int r = read_file(path, ret_data);
+
+	if (r < 0)
+		return r;
+	*ret_len = strlen(*ret_data);
+	return 0;
+}
+
+/* Load the policy file; absent: the built-in defaults.  A broken file is an error. */
+static int load_policy(const char *path, struct zj_policy **ret)
+{
+	char err[ZJ_POLICY_ERR_MAX] = "";
+	int r;
+
+	r = zj_policy_load(path, policy_read, NULL, ret, err, sizeof(err));
+	if (r < 0)
+		return log_error_errno(r, "Invalid policy: %s", err[0] ? err : path);
+	if (r == 1)
+		log_info("no policy file at %s: using the built-in defaults", path);
+	return 0;
+}
+
+static void apply_protected(struct daemon *d)
+{
+	size_t n = 0;
+	const char *const *list = zj_policy_protect_list(d->policy, &n);
+	int r = zj_proctab_set_protected(d->pt, list, n);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to mark protected applications: %m, ignoring");
+}
+
 static int load_watch(const char *path, bool explicit_path, struct zj_watch **ret)
 {
 	_cleanup_free_ char *text = NULL;
@@ -213,11 +257,93 @@ static bool resolve_file_path(struct daemon *d, struct zj_event *ev)
 	return keep;
 }
 
+/*
+ * Detect, decide, tell: findings go into the event line; alert and block findings also to
+ * journald.  Lifecycle events that cannot be findings skip the context building.
+ */
+struct findings {
+	struct zj_finding f[ZJ_FINDINGS_MAX];
+	struct zj_decision dec[ZJ_FINDINGS_MAX];
+	struct zj_log_finding lf[ZJ_FINDINGS_MAX]; /* points into f and dec */
+};
+
+static int classify(struct daemon *d, const struct zj_event *ev, struct findings *fs)
+{
+	struct zj_finding *f = fs->f;
+	struct zj_decision *dec = fs->dec;
+	struct zj_log_finding *lf = fs->lf;
+	size_t max = ZJ_FINDINGS_MAX;
+	struct zj_detect_ctx ctx;
+	size_t na = 0, out = 0;
+	int n, i, r;
+
+	if (ev->type == ZJ_EV_FORK || ev->type == ZJ_EV_EXIT ||
+	    (ev->type == ZJ_EV_EXEC && !(ev->flags & ZJ_EVF_LD_PRELOAD)))
+		return 0;
+	memset(&ctx, 0, sizeof(ctx));
+	if (zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)
+		ctx.n_ancestors = (uint32_t)na;
+	if ((ev->flags & ZJ_EVF_HAS_TARGET) && (ev->target.flags & ZJ_PROC_KNOWN) &&
+	    ev->target.ppid == ev->actor.pid)
+		ctx.flags |= ZJ_CTX_TARGET_CHILD;
+	if (ev->flags & ZJ_EVF_LD_PRELOAD) {
+		ctx.flags |= ZJ_CTX_LD_PRELOAD;
+		ctx.ld_preload = ev->exec.ld_preload;
+	}
+	n = zj_detect_event(ev, &ctx, ZJ_FINDINGS_MAX, f);
+	if (n < 0)
+		return log_warning_errno(n, "Failed to run the detectors on event %llu: %m, "
+					    "ignoring", (unsigned long long)ev->seq);
+	for (i = 0; i < n && out < max; i++) {
+		const struct zj_technique *t = NULL;
+		struct zj_log_finding *l = &lf[out];
+		int ti;
+
+		r = zj_policy_decide(d->policy, ev, &ctx, &f[i], &dec[i]);
+		if (r < 0) {
+			log_warning_errno(r, "No policy decision for %s: %m, recording it",
+					  f[i].technique);
+			memset(&dec[i], 0, sizeof(dec[i]));
+			dec[i].action = ZJ_ACTION_RECORD;
+			snprintf(dec[i].why, sizeof(dec[i].why), "no decision: recorded");
+		}
+		if (dec[i].action <= ZJ_ACTION_BLOCK)
+			d->findings[dec[i].action]++;
+		if (dec[i].action == ZJ_ACTION_OFF)
+			continue;
+		(void)zj_catalog_find(f[i].technique, &t);
+		memset(l, 0, sizeof(*l));
+		l->technique = f[i].technique;
+		l->name = t ? t->name : NULL;
+		l->name_zh = t ? t->name_zh : NULL;
+		ti = t ? zj_technique_primary_tactic(t) : -1;
+		l->tactic = ti >= 0 ? zj_catalog_tactic((size_t)ti)->id : NULL;
+		l->severity = zj_severity_name(f[i].severity);
+		l->action = zj_action_name(dec[i].action);
+		l->configured = zj_action_name(dec[i].configured);
+		l->why = dec[i].why;
+		l->reason = f[i].reason;
+		l->benign = f[i].benign[0] ? f[i].benign : NULL;
+		l->enforced = dec[i].action != ZJ_ACTION_BLOCK ? -1
+			      : (dec[i].flags & ZJ_DECISION_ENFORCED) ? 1
+								       : 0;
+		if (dec[i].action >= ZJ_ACTION_ALERT) {
+			r = zj_journal_alert(ev, &f[i], &dec[i], NULL);
+			if (r < 0 && d->journal_failed++ == 0)
+				log_warning_errno(r, "Failed to send an alert to journald: %m; alerts "
+						     "are in the event log");
+		}
+		out++;
+	}
+	return (int)out;
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct daemon *d = ctx;
+	struct findings fs;
 	struct zj_event ev;
-	int r;
+	int r, n;
 
 	r = zj_decode(&d->dec, data, size, &ev);
 	if (r < 0) {
@@ -229,7 +355,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return 0;
 	}
 	d->events++;
-	r = zj_eventlog_append(d->log, &ev);
+	n = classify(d, &ev, &fs);
+	r = zj_eventlog_append_findings(d->log, &ev, fs.lf, n > 0 ? (size_t)n : 0);
 	if (r < 0)
 		log_warning_errno(r, "Failed to log event %llu: %m, ignoring",
 				  (unsigned long long)ev.seq);
@@ -270,9 +397,15 @@ static void print_stop_line(struct daemon *d)
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_VDSO_MAP],
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_FILE],
 		 (unsigned long long)st[ZJ_STAT_LOST], (unsigned long long)st[ZJ_STAT_READ_FAIL]);
-	log_info("events logged=%llu filtered=%llu malformed=%llu",
+	log_info("events logged=%llu filtered=%llu malformed=%llu; findings block=%llu alert=%llu "
+		 "record=%llu off=%llu; journald failures=%llu",
 		 (unsigned long long)d->events, (unsigned long long)d->filtered,
-		 (unsigned long long)d->bad_records);
+		 (unsigned long long)d->bad_records,
+		 (unsigned long long)d->findings[ZJ_ACTION_BLOCK],
+		 (unsigned long long)d->findings[ZJ_ACTION_ALERT],
+		 (unsigned long long)d->findings[ZJ_ACTION_RECORD],
+		 (unsigned long long)d->findings[ZJ_ACTION_OFF],
+		 (unsigned long long)d->journal_failed);
 }
 
 static int reload_watch(struct daemon *d, const char *path, bool explicit_path)
@@ -297,6 +430,25 @@ static int reload_watch(struct daemon *d, const char *path, bool explicit_path)
 	d->watch = nw;
 	log_info("watch configuration reloaded: %zu paths", nw->n);
 	return 0;
+}
+
+/* SIGHUP: a broken file keeps the last good policy, and says so in the journal. */
+static void reload_policy(struct daemon *d)
+{
+	struct zj_policy *np = NULL;
+	char err[ZJ_POLICY_ERR_MAX] = "";
+	int r;
+
+	r = zj_policy_load(d->policy_path, policy_read, NULL, &np, err, sizeof(err));
+	if (r < 0) {
+		log_error_errno(r, "Policy not reloaded, keeping the last good one: %s",
+				err[0] ? err : d->policy_path);
+		return;
+	}
+	zj_policy_free(d->policy);
+	d->policy = np;
+	apply_protected(d);
+	log_info("policy reloaded from %s", r == 1 ? "the built-in defaults" : d->policy_path);
 }
 
 static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
@@ -349,9 +501,10 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				struct signalfd_siginfo si;
 
 				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-					if (si.ssi_signo == SIGHUP)
+					if (si.ssi_signo == SIGHUP) {
 						(void)reload_watch(d, watch_path, watch_explicit);
-					else
+						reload_policy(d);
+					} else
 						stop = true;
 				}
 			} else if (evs[i].data.fd == tfd) {
@@ -390,11 +543,19 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 
 int main(int argc, char **argv)
 {
-	enum { ARG_EVENT_LOG = 0x100, ARG_WATCH, ARG_PRINT_WATCH, ARG_RINGBUF, ARG_VERSION };
+	enum {
+		ARG_EVENT_LOG = 0x100,
+		ARG_WATCH,
+		ARG_PRINT_WATCH,
+		ARG_RINGBUF,
+		ARG_VERSION,
+		ARG_POLICY,
+	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
 		{"event-log", required_argument, NULL, ARG_EVENT_LOG},
 		{"watch-config", required_argument, NULL, ARG_WATCH},
+		{"policy", required_argument, NULL, ARG_POLICY},
 		{"print-watch-config", no_argument, NULL, ARG_PRINT_WATCH},
 		{"ringbuf-size", required_argument, NULL, ARG_RINGBUF},
 		{"verbose", no_argument, NULL, 'v'},
@@ -403,6 +564,7 @@ int main(int argc, char **argv)
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
+	const char *policy_path = ZJ_POLICY_PATH;
 	bool foreground = false, watch_explicit = false;
 	unsigned long rb_mib = 16;
 	struct zj_sensor_opts so;
@@ -425,6 +587,9 @@ int main(int argc, char **argv)
 		case ARG_WATCH:
 			watch_path = optarg;
 			watch_explicit = true;
+			break;
+		case ARG_POLICY:
+			policy_path = optarg;
 			break;
 		case ARG_PRINT_WATCH:
 			fputs(zj_watch_default_text(), stdout);
@@ -467,6 +632,9 @@ int main(int argc, char **argv)
 		return 1;
 	if (load_watch(watch_path, watch_explicit, &d.watch) < 0)
 		return 1;
+	d.policy_path = policy_path;
+	if (load_policy(policy_path, &d.policy) < 0)
+		return 1;
 	zj_sensor_probe(&feat);
 	zj_features_format(&feat, fbuf, sizeof(fbuf));
 
@@ -475,6 +643,7 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Failed to create the process table: %m");
 		return 1;
 	}
+	apply_protected(&d);
 	r = zj_decoder_init(&d.dec, d.pt);
 	if (r < 0) {
 		log_error_errno(r, "Failed to set up the decoder: %m");
@@ -521,5 +690,6 @@ int main(int argc, char **argv)
 	r = zj_eventlog_close(d.log) < 0 || r < 0;
 	zj_watch_free(d.watch);
 	zj_proctab_free(d.pt);
+	zj_policy_free(d.policy);
 	return r ? 1 : 0;
 }

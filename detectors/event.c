@@ -812,7 +812,47 @@ static void jw_truncated(struct jw *w, const struct zj_event *ev)
 	jw_close(w, ']');
 }
 
+static void jw_opt_field(struct jw *w, const char *key, const char *s)
+{
+	if (s)
+		jw_str_field(w, key, s, strlen(s), 0);
+}
+
+static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n)
+{
+	if (!n)
+		return;
+	jw_key(w, "findings");
+	jw_open(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_opt_field(w, "technique", f[i].technique);
+		jw_opt_field(w, "name", f[i].name);
+		jw_opt_field(w, "name_zh", f[i].name_zh);
+		jw_opt_field(w, "tactic", f[i].tactic);
+		jw_opt_field(w, "severity", f[i].severity);
+		jw_opt_field(w, "action", f[i].action);
+		jw_opt_field(w, "configured", f[i].configured);
+		jw_opt_field(w, "why", f[i].why);
+		jw_opt_field(w, "reason", f[i].reason);
+		jw_opt_field(w, "benign", f[i].benign);
+		if (f[i].enforced >= 0) {
+			jw_key(w, "enforced");
+			jw_bool(w, f[i].enforced > 0);
+		}
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
 int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out)
+{
+	return zj_event_to_json_findings(ev, NULL, 0, out);
+}
+
+int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_finding *f, size_t n,
+			      struct zj_buf *out)
 {
 	struct jw w = {.b = out, .err = 0, .first = true};
 	size_t start = out->len;
@@ -876,6 +916,7 @@ int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out)
 
 	jw_flags(&w, ev->flags);
 	jw_truncated(&w, ev);
+	jw_findings(&w, f, n);
 	jw_close(&w, '}');
 	jw_raw(&w, "\n", 1);
 	/* Keep a NUL after the line (not counted in len) so callers may treat data as a C string.

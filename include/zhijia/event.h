@@ -196,4 +196,30 @@ int zj_buf_reserve(struct zj_buf *b, size_t more);
  */
 int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out);
 
+/*
+ * What the event log says of one finding: the detector's verdict and the policy's decision,
+ * as names (the daemon fills it; NULL strings are left out).  In JSON:
+ *   "findings":[{"technique":"T1055.008","name":"Ptrace System Calls","name_zh":"...",
+ *                "tactic":"TA0004","severity":"high","action":"alert",
+ *                "configured":"default","why":"...","reason":"...","benign":"...",
+ *                "enforced":false}]        ("enforced" only for action "block")
+ */
+struct zj_log_finding {
+	const char *technique;
+	const char *name;
+	const char *name_zh;
+	const char *tactic;
+	const char *severity;
+	const char *action;
+	const char *configured;
+	const char *why;
+	const char *reason;
+	const char *benign;
+	int enforced; /* -1: not a block; 0: block requested, not enforced; 1: enforced */
+};
+
+/* zj_event_to_json() with a "findings" array (n may be 0: then the same as without). */
+int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_finding *f, size_t n,
+			      struct zj_buf *out);
+
 #endif /* ZHIJIA_EVENT_H */

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <systemd/sd-journal.h>
+
+#include "zhijia/catalog.h"
+#include "zhijia/bpf_abi.h"
+#include "journal.h"
+
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+void zj_message_id(const char *technique, char ret[ZJ_MESSAGE_ID_LEN + 1])
+{
+	char key[64];
+
+	/* two FNV-1a passes with different offset bases: 128 stable bits per technique */
+	snprintf(key, sizeof(key), "zhijia/%s", technique);
+	snprintf(ret, ZJ_MESSAGE_ID_LEN + 1, "%016llx%016llx",
+		 (unsigned long long)fnv1a(key, 0xcbf29ce484222325ULL),
+		 (unsigned long long)fnv1a(key, 0x6c62272e07bb0142ULL));
+}
+
+int zj_severity_priority(uint32_t severity)
+{
+	switch (severity) {
+	case ZJ_SEV_CRITICAL:
+		return 2;
+	case ZJ_SEV_HIGH:
+		return 3;
+	case ZJ_SEV_MEDIUM:
+		return 4;
+	case ZJ_SEV_LOW:
+		return 5;
+	default:
+		return 6;
+	}
+}
+
+/*
+ * Fields are assembled into one buffer and sent with sd_journal_sendv(), so that absent ones
+ * (no target, no path, no Chinese name) are left out rather than sent empty.  journald takes
+ * any bytes but NUL in a value; newlines are fine (the native protocol sends them sized).
+ */
+#define JBUF 24576
+#define JMAX 40
+
+struct jfields {
+	struct iovec iov[JMAX];
+	size_t n;
+	char buf[JBUF];
+	size_t used;
+};
+
+static void jadd(struct jfields *j, const char *name, const char *val, size_t len)
+{
+	size_t nl = strlen(name), need = nl + 1 + len;
+	char *o;
+
+	if (j->n >= JMAX || j->used + need > JBUF)
+		return;
+	o = j->buf + j->used;
+	memcpy(o, name, nl);
+	o[nl] = '=';
+	/* a value never carries NUL: cmdline separators become spaces */
+	for (size_t i = 0; i < len; i++)
+		o[nl + 1 + i] = val[i] ? val[i] : ' ';
+	j->iov[j->n].iov_base = o;
+	j->iov[j->n].iov_len = need;
+	j->n++;
+	j->used += need;
+}
+
+static void jstr(struct jfields *j, const char *name, const char *val)
+{
+	if (val && *val)
+		jadd(j, name, val, strlen(val));
+}
+
+static void jzj(struct jfields *j, const char *name, const struct zj_str *s)
+{
+	size_t len = s->len;
+
+	/* a cmdline ends in its last argument's NUL: no trailing space */
+	while (len && s->ptr[len - 1] == '\0')
+		len--;
+	if (len)
+		jadd(j, name, s->ptr, len);
+}
+
+static void jfmt(struct jfields *j, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void jfmt(struct jfields *j, const char *name, const char *fmt, ...)
+{
+	char v[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		jadd(j, name, v, (size_t)n < sizeof(v) ? (size_t)n : sizeof(v) - 1);
+}
+
+int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
+		     const struct zj_decision *d, const char *policy_note)
+{
+	const struct zj_technique *t = NULL;
+	const struct zj_tactic *tac = NULL;
+	char mid[ZJ_MESSAGE_ID_LEN + 1];
+	const char *action = zj_action_name(d->action), *outcome = action;
+	struct jfields *j;
+	bool target = ev->flags & ZJ_EVF_HAS_TARGET;
+	int ti, r;
+
+	if (zj_catalog_find(f->technique, &t) == 0) {
+		ti = zj_technique_primary_tactic(t);
+		if (ti >= 0)
+			tac = zj_catalog_tactic((size_t)ti);
+	}
+	if (d->action == ZJ_ACTION_BLOCK)
+		outcome = (d->flags & ZJ_DECISION_ENFORCED)
+				  ? "blocked"
+				  : "block requested, NOT enforced: it went ahead";
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	zj_message_id(f->technique, mid);
+	jfmt(j, "MESSAGE", "%s %s%s%s%s: %s [%s]", f->technique, t ? t->name : "",
+	     t && t->name_zh ? " (" : "", t && t->name_zh ? t->name_zh : "",
+	     t && t->name_zh ? ")" : "", f->reason, outcome);
+	jstr(j, "MESSAGE_ID", mid);
+	jfmt(j, "PRIORITY", "%d", zj_severity_priority(f->severity));
+	jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
+	jstr(j, "ZHIJIA_TECHNIQUE", f->technique);
+	jstr(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
+	jstr(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
+	jstr(j, "ZHIJIA_TACTIC", tac ? tac->id : NULL);
+	jstr(j, "ZHIJIA_TACTIC_NAME", tac ? tac->name : NULL);
+	jstr(j, "ZHIJIA_ACTION", action);
+	jstr(j, "ZHIJIA_CONFIGURED", zj_action_name(d->configured));
+	if (d->action == ZJ_ACTION_BLOCK)
+		jstr(j, "ZHIJIA_ENFORCED", (d->flags & ZJ_DECISION_ENFORCED) ? "yes" : "no");
+	jstr(j, "ZHIJIA_WHY", d->why);
+	jstr(j, "ZHIJIA_SEVERITY", zj_severity_name(f->severity));
+	jstr(j, "ZHIJIA_REASON", f->reason);
+	jstr(j, "ZHIJIA_BENIGN", f->benign);
+	jstr(j, "ZHIJIA_EVENT", zj_event_type_name(ev->type));
+	jfmt(j, "ZHIJIA_EVENT_SEQ", "%llu", (unsigned long long)ev->seq);
+	jfmt(j, "ZHIJIA_ACTOR_PID", "%u", ev->actor.pid);
+	jfmt(j, "ZHIJIA_ACTOR_UID", "%u", ev->actor.uid);
+	jadd(j, "ZHIJIA_ACTOR_COMM", ev->actor.comm, strnlen(ev->actor.comm, sizeof(ev->actor.comm)));
+	jzj(j, "ZHIJIA_ACTOR_EXE", &ev->actor.exe);
+	jzj(j, "ZHIJIA_ACTOR_CMDLINE", &ev->actor.cmdline);
+	if (target) {
+		jfmt(j, "ZHIJIA_TARGET_PID", "%u", ev->target.pid);
+		jzj(j, "ZHIJIA_TARGET_EXE", &ev->target.exe);
+		jzj(j, "ZHIJIA_TARGET_CMDLINE", &ev->target.cmdline);
+	}
+	if (ev->type == ZJ_EV_FILE) {
+		jzj(j, "ZHIJIA_PATH", &ev->file.path);
+		if (ev->file.path2.len)
+			jzj(j, ev->file.op == ZJ_FOP_SYMLINK ? "ZHIJIA_LINK_TARGET" : "ZHIJIA_OLD_PATH",
+			    &ev->file.path2);
+	}
+	if (ev->type == ZJ_EV_EXEC && (ev->flags & ZJ_EVF_LD_PRELOAD))
+		jzj(j, "ZHIJIA_LD_PRELOAD", &ev->exec.ld_preload);
+	jstr(j, "ZHIJIA_POLICY", policy_note);
+	r = sd_journal_sendv(j->iov, (int)j->n);
+	free(j);
+	return r;
+}
