@@ -238,18 +238,21 @@ static __always_inline void zj_fill_hdr(struct zj_rec_hdr *h, __u16 type, __u32 
 }
 
 /*
- * Wake-up policy: the lifecycle records (exec/fork/exit) come in storms and are not urgent, so
+ * Wake-up policy.  The lifecycle records (exec/fork/exit) come in storms and are not urgent:
  * they do not wake the daemon until ZJ_CFG_WAKEUP_BYTES are queued (the daemon also drains on
- * a short timer).  Everything that may be an attack wakes it at once.
+ * a 100 ms timer).  Records that may be an attack wake it at once -- forced, since with bulk
+ * records pending the adaptive policy would not -- but only while less than that is queued:
+ * past it a wake-up has been sent already (by the crossing record), and a wake-up per record
+ * in a storm costs the producer more than the record itself.
  */
 static __always_inline __u64 zj_wakeup_flags(int bulk)
 {
-	/* forced: with bulk records pending, the default (adaptive) policy would not wake */
-	if (!bulk)
-		return BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_query(&zj_rb, BPF_RB_AVAIL_DATA) >= zj_cfg(ZJ_CFG_WAKEUP_BYTES))
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&zj_rb, BPF_RB_AVAIL_DATA);
+	__u64 limit = zj_cfg(ZJ_CFG_WAKEUP_BYTES);
+
+	if (bulk)
+		return avail >= limit ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return avail < limit ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* Reserve a fixed-size record, zeroed, with its header filled. NULL (and counted) when full. */

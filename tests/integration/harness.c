@@ -1474,7 +1474,42 @@ void zj_expect_header_(const char *file, int line, const struct zj_line *l, cons
 				  obj, l->raw);
 	zj_expect_keys_(file, line, l, "",
 			(const char *const[]){"v", "seq", "time", "ktime_ns", "type", "actor",
-					      "target", "flags", "truncated", obj, NULL});
+					      "target", "flags", "truncated", "findings", obj,
+					      NULL});
+	/* findings (the classification's verdicts): an array of objects of known keys */
+	if (zj_json_get(l->obj, "findings", &v)) {
+		static const char *const fkeys[] = {"technique", "name",   "name_zh",    "tactic",
+						    "severity",  "action", "configured", "why",
+						    "reason",    "benign", "enforced",   NULL};
+		bool ok = v && json_object_is_type(v, json_type_array) &&
+			  json_object_array_length(v) > 0;
+
+		for (size_t i = 0; ok && i < json_object_array_length(v); i++) {
+			json_object *f = json_object_array_get_idx(v, i);
+
+			ok = json_object_is_type(f, json_type_object);
+			json_object_object_foreach(f, k, fv)
+			{
+				bool known = false;
+
+				size_t kl = strlen(k);
+
+				(void)fv;
+				/* "<key>_hex" carries the raw bytes of a string that was not UTF-8 */
+				if (kl > 4 && strcmp(k + kl - 4, "_hex") == 0)
+					kl -= 4;
+				for (size_t j = 0; fkeys[j] && ok; j++)
+					known = known || (strlen(fkeys[j]) == kl &&
+							  strncmp(k, fkeys[j], kl) == 0);
+				ok = ok && known;
+			}
+		}
+		if (!ok)
+			_ck_assert_failed(file, line, "findings",
+					  "findings: expected a non-empty array of finding "
+					  "objects with known keys\n  line: %s",
+					  l->raw);
+	}
 }
 
 static const char *const proc_keys[] = {"pid",	"tid", "ppid",	  "uid",      "gid",   "euid",
