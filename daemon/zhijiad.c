@@ -3,6 +3,7 @@
  * zhijiad: loads the sensor, keeps the process table, turns every ring-buffer record into an
  * attributed event and writes it as one JSON line to the event log.
  */
+#define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,16 +23,20 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 
 #include "zhijia/catalog.h"
 #include "zhijia/detect.h"
 #include "zhijia/event.h"
 #include "zhijia/policy.h"
+#include "control.h"
 #include "decode.h"
 #include "eventlog.h"
 #include "journal.h"
 #include "log.h"
+#include "policyfile.h"
+#include "policyops.h"
 #include "proctab.h"
 #include "sensor.h"
 #include "util.h"
@@ -60,6 +65,10 @@ struct daemon {
 	struct zj_eventlog *log;
 	struct zj_watch *watch;
 	struct zj_sensor *sensor;
+	struct zj_control *ctl;
+	struct zj_features feat;
+	const char *event_log;
+	int64_t started_usec;
 	uint64_t bad_records;
 	uint64_t filtered;
 	uint64_t events;
@@ -90,6 +99,8 @@ static void help(void)
 	       "      --event-log=PATH    the JSON-lines event log (default " DEFAULT_EVENT_LOG ")\n"
 	       "      --policy=PATH       the policy (default " ZJ_POLICY_PATH "; absent: built-in\n"
 	       "                          defaults; a broken file stops the start)\n"
+	       "      --socket=PATH       the control socket zhijiactl talks to (default\n"
+	       "                          " ZJ_CONTROL_PATH ")\n"
 	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
@@ -174,23 +185,13 @@ static int read_file(const char *path, char **ret)
 	return 0;
 }
 
-static int policy_read(const char *path, char **ret_data, size_t *ret_len, void *userdata)
-{
-	int r = read_file(path, ret_data);
-
-	if (r < 0)
-		return r;
-	*ret_len = strlen(*ret_data);
-	return 0;
-}
-
 /* Load the policy file; absent: the built-in defaults.  A broken file is an error. */
 static int load_policy(const char *path, struct zj_policy **ret)
 {
 	char err[ZJ_POLICY_ERR_MAX] = "";
 	int r;
 
-	r = zj_policy_load(path, policy_read, NULL, ret, err, sizeof(err));
+	r = zj_policy_load(path, zj_policyfile_read, NULL, ret, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "Invalid policy: %s", err[0] ? err : path);
 	if (r == 1)
@@ -433,6 +434,106 @@ static int reload_watch(struct daemon *d, const char *path, bool explicit_path)
 	return 0;
 }
 
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* `zhijiactl status`: what runs, what the kernel offers, what was seen and lost. */
+static int daemon_status(struct daemon *d, json_object **ret)
+{
+	static const char *const rec[ZJ_REC_MAX] = {
+		[ZJ_REC_EXEC] = "exec",	      [ZJ_REC_FORK] = "fork",
+		[ZJ_REC_EXIT] = "exit",	      [ZJ_REC_PTRACE] = "ptrace",
+		[ZJ_REC_MEM_OPEN] = "mem_open", [ZJ_REC_MEM_WRITE] = "mem_write",
+		[ZJ_REC_VM_WRITE] = "vm_write", [ZJ_REC_VDSO_MAP] = "vdso_map",
+		[ZJ_REC_FILE] = "file",
+	};
+	json_object *o = json_object_new_object(), *k, *recs, *f;
+	uint64_t st[ZJ_STAT_NR];
+	char fbuf[512];
+	int attached = 0, skipped = 0;
+	char skipped_names[512];
+	size_t i;
+
+	if (!o)
+		return -ENOMEM;
+	zj_features_format(&d->feat, fbuf, sizeof(fbuf));
+	zj_sensor_counts(d->sensor, &attached, &skipped, skipped_names, sizeof(skipped_names));
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "version", json_object_new_string(ZJ_VERSION));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_int64((int64_t)((now_usec() - (uint64_t)d->started_usec) /
+							       1000000)));
+	json_object_object_add(o, "kernel", json_object_new_string(d->feat.kernel));
+	json_object_object_add(o, "features", json_object_new_string(fbuf));
+	/* enforcement arrives with BPF LSM (or the signal fallback): until then, say so */
+	json_object_object_add(o, "enforcement",
+			       json_object_new_string("none: block findings are reported as not "
+						      "enforced"));
+	json_object_object_add(o, "programs_attached", json_object_new_int(attached));
+	json_object_object_add(o, "policy", json_object_new_string(d->policy_path));
+	json_object_object_add(o, "event_log", json_object_new_string(d->event_log));
+	json_object_object_add(o, "watched_paths", json_object_new_int64((int64_t)d->watch->n));
+	json_object_object_add(o, "processes",
+			       json_object_new_int64((int64_t)zj_proctab_count(d->pt)));
+	k = json_object_new_object();
+	recs = json_object_new_object();
+	if (k && recs && zj_sensor_stats(d->sensor, st) == 0) {
+		for (i = 1; i < ZJ_REC_MAX; i++)
+			json_object_object_add(recs, rec[i],
+					       json_object_new_int64((int64_t)st[ZJ_STAT_EMITTED + i]));
+		json_object_object_add(k, "records", recs);
+		recs = NULL;
+		json_object_object_add(k, "lost", json_object_new_int64((int64_t)st[ZJ_STAT_LOST]));
+		json_object_object_add(k, "read_failures",
+				       json_object_new_int64((int64_t)st[ZJ_STAT_READ_FAIL]));
+		json_object_object_add(k, "paths_truncated",
+				       json_object_new_int64((int64_t)st[ZJ_STAT_PATH_TRUNC]));
+	}
+	json_object_put(recs);
+	json_object_object_add(o, "kernel_counters", k);
+	json_object_object_add(o, "events_logged", json_object_new_int64((int64_t)d->events));
+	json_object_object_add(o, "records_malformed",
+			       json_object_new_int64((int64_t)d->bad_records));
+	f = json_object_new_object();
+	for (i = ZJ_ACTION_OFF; i <= ZJ_ACTION_BLOCK; i++)
+		json_object_object_add(f, zj_action_name((uint32_t)i),
+				       json_object_new_int64((int64_t)d->findings[i]));
+	json_object_object_add(o, "findings", f);
+	json_object_object_add(o, "journald_failures",
+			       json_object_new_int64((int64_t)d->journal_failed));
+	*ret = o;
+	return 0;
+}
+
+static int on_control(void *userdata, const char *cmd, json_object *args,
+		      const struct ucred *peer, json_object **ret_reply)
+{
+	struct daemon *d = userdata;
+	const struct zj_policy_store store = {d->policy_path, zj_policyfile_write, NULL};
+	char err[ZJ_POLICYOPS_ERR_MAX] = "";
+	bool changed = false;
+	int r;
+
+	if (strcmp(cmd, "status") == 0)
+		return daemon_status(d, ret_reply);
+	r = zj_policy_command(&d->policy, cmd, args, &store, ret_reply, &changed, err,
+			      sizeof(err));
+	if (r < 0)
+		return zj_control_error_reply(err[0] ? err : "the command failed", ret_reply);
+	if (changed) {
+		/* d->policy is the new object already: the next event is decided by it */
+		log_info("policy: %s by uid %u", cmd, (unsigned)peer->uid);
+		apply_protected(d);
+	}
+	return 0;
+}
+
 /* SIGHUP: a broken file keeps the last good policy, and says so in the journal. */
 static void reload_policy(struct daemon *d)
 {
@@ -440,7 +541,7 @@ static void reload_policy(struct daemon *d)
 	char err[ZJ_POLICY_ERR_MAX] = "";
 	int r;
 
-	r = zj_policy_load(d->policy_path, policy_read, NULL, &np, err, sizeof(err));
+	r = zj_policy_load(d->policy_path, zj_policyfile_read, NULL, &np, err, sizeof(err));
 	if (r < 0) {
 		log_error_errno(r, "Policy not reloaded, keeping the last good one: %s",
 				err[0] ? err : d->policy_path);
@@ -455,7 +556,7 @@ static void reload_policy(struct daemon *d)
 static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 {
 	_cleanup_close_ int ep = -1, sfd = -1, tfd = -1;
-	struct epoll_event evs[4], e;
+	struct epoll_event evs[8], e;
 	struct itimerspec its;
 	sigset_t mask;
 	int rb_fd, r, i, n, ticks = 0;
@@ -490,6 +591,9 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 	e.data.fd = tfd;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &e) < 0)
 		return log_error_errno(negative_errno(), "Failed to poll the timer: %m");
+	e.data.fd = zj_control_fd(d->ctl);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, e.data.fd, &e) < 0)
+		return log_error_errno(negative_errno(), "Failed to poll the control socket: %m");
 
 	while (!stop) {
 		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs), -1);
@@ -523,8 +627,16 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 						log_warning_errno(r, "Failed to refresh watched "
 								     "paths: %m, ignoring");
 				}
-				if (ticks % 10 == 0)
+				if (ticks % 10 == 0) {
 					check_lost(d);
+					(void)zj_control_expire(d->ctl, now_usec());
+				}
+				if (ticks % 100 == 0)
+					(void)zj_proctab_prune(d->pt);
+			} else if (evs[i].data.fd == zj_control_fd(d->ctl)) {
+				r = zj_control_dispatch(d->ctl);
+				if (r < 0)
+					log_warning_errno(r, "Control socket: %m, ignoring");
 			}
 		}
 		r = zj_sensor_consume(d->sensor);
@@ -563,12 +675,14 @@ int main(int argc, char **argv)
 		ARG_RINGBUF,
 		ARG_VERSION,
 		ARG_POLICY,
+		ARG_SOCKET,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
 		{"event-log", required_argument, NULL, ARG_EVENT_LOG},
 		{"watch-config", required_argument, NULL, ARG_WATCH},
 		{"policy", required_argument, NULL, ARG_POLICY},
+		{"socket", required_argument, NULL, ARG_SOCKET},
 		{"print-watch-config", no_argument, NULL, ARG_PRINT_WATCH},
 		{"ringbuf-size", required_argument, NULL, ARG_RINGBUF},
 		{"verbose", no_argument, NULL, 'v'},
@@ -577,7 +691,7 @@ int main(int argc, char **argv)
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
-	const char *policy_path = ZJ_POLICY_PATH;
+	const char *policy_path = ZJ_POLICY_PATH, *socket_path = ZJ_CONTROL_PATH;
 	bool foreground = false, watch_explicit = false;
 	unsigned long rb_mib = 16;
 	struct zj_sensor_opts so;
@@ -603,6 +717,9 @@ int main(int argc, char **argv)
 			break;
 		case ARG_POLICY:
 			policy_path = optarg;
+			break;
+		case ARG_SOCKET:
+			socket_path = optarg;
 			break;
 		case ARG_PRINT_WATCH:
 			fputs(zj_watch_default_text(), stdout);
@@ -650,6 +767,9 @@ int main(int argc, char **argv)
 		return 1;
 	zj_sensor_probe(&feat);
 	zj_features_format(&feat, fbuf, sizeof(fbuf));
+	d.feat = feat;
+	d.event_log = event_log;
+	d.started_usec = (int64_t)now_usec();
 
 	r = zj_proctab_new("/proc", &d.pt);
 	if (r < 0) {
@@ -680,6 +800,12 @@ int main(int argc, char **argv)
 		log_error("kernel: %s: %s", feat.kernel, fbuf);
 		return 1;
 	}
+	r = zj_control_open(socket_path, on_control, &d, &d.ctl);
+	if (r < 0) {
+		log_error_errno(r, "Failed to open the control socket %s: %m", socket_path);
+		zj_sensor_free(d.sensor);
+		return 1;
+	}
 	/* seeded after attach: a process born in between is in the table either way */
 	r = zj_proctab_seed(d.pt);
 	if (r < 0)
@@ -699,6 +825,7 @@ int main(int argc, char **argv)
 	r = run(&d, watch_path, watch_explicit);
 	(void)sd_notify(0, "STOPPING=1");
 	print_stop_line(&d);
+	zj_control_free(d.ctl);
 	zj_sensor_free(d.sensor);
 	r = zj_eventlog_close(d.log) < 0 || r < 0;
 	zj_watch_free(d.watch);
