@@ -174,7 +174,7 @@ check-integration: all $(INTEG_BINS) $(TRIGGER)
 		if [ $$rc -eq 77 ]; then echo "== $$t: SKIPPED"; \
 		elif [ $$rc -ne 0 ]; then exit $$rc; fi; done
 
-check: check-unit check-asan check-integration
+check: check-unit check-asan check-integration check-vm
 
 # ---- install ------------------------------------------------------------------------------
 install: all
@@ -191,3 +191,8 @@ clean:
 	rm -rf $(OUTPUT)
 
 -include $(wildcard $(OUTPUT)/core/*/*.d $(OUTPUT)/daemon/*.d)
+
+# Tests that need BPF LSM or Debian 12's own kernel run in a QEMU guest (tests/vm/).
+VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS)
+VM_GUEST_TESTS += tests/vm/guest/sensor.sh
+include tests/vm/vm.mk

@@ -376,18 +376,28 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
  * and never starts past ZJ_PATH_MAX + 1 (see zj_upath_resolve), so the copy stays inside
  * pbuf; the clamps make that visible to the verifier.
  */
-static __always_inline __u32 zj_rec_put_path(struct zj_scratch *s, __u32 at, __u32 off, __u32 len)
+static __always_inline __u32 zj_rec_put_path(struct zj_scratch *s, __u32 at, __u32 off32,
+					     __u32 len32)
 {
-	__u32 base = sizeof(struct zj_rec_file) + (at & (2 * ZJ_PATH_MAX - 1));
+	/*
+	 * 64-bit locals, masked right before use: older verifiers (6.1) forget the bounds of a
+	 * 32-bit value the compiler spilled to the stack between the check and the call.
+	 */
+	__u64 base = sizeof(struct zj_rec_file) + (at & (2 * ZJ_PATH_MAX - 1));
+	__u64 len = len32, off = off32;
 
 	if (len > ZJ_PBUF_END - 1)
 		len = ZJ_PBUF_END - 1;
 	if (off > ZJ_PATH_MAX + 1)
 		off = ZJ_PATH_MAX + 1;
+	len &= ZJ_PMASK;
+	off &= 2 * ZJ_PATH_MAX - 1;
+	barrier_var(len);
+	barrier_var(off);
 	if (bpf_probe_read_kernel(&s->rec[base], len, &s->pbuf[off]))
 		zj_stat_inc(ZJ_STAT_READ_FAIL);
-	s->rec[base + len] = 0;
-	return len + 1;
+	s->rec[(base + len) & (4 * ZJ_PATH_MAX - 1)] = 0;
+	return (__u32)len + 1;
 }
 
 #endif /* ZHIJIA_PATH_BPF_H */
