@@ -116,6 +116,18 @@ static void jfmt(struct jfields *j, const char *name, const char *fmt, ...)
 		jadd(j, name, v, (size_t)n < sizeof(v) ? (size_t)n : sizeof(v) - 1);
 }
 
+int zj_journal_message(int priority, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", priority,
+			       "SYSLOG_IDENTIFIER=zhijiad", NULL);
+}
+
 int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 		     const struct zj_decision *d, const char *policy_note)
 {

@@ -375,6 +375,9 @@ static void check_lost(struct daemon *d)
 		log_warning("lost %llu records (ring buffer full), %llu in all",
 			    (unsigned long long)(st[ZJ_STAT_LOST] - d->last_lost),
 			    (unsigned long long)st[ZJ_STAT_LOST]);
+		(void)zj_journal_message(4, "lost %llu records (ring buffer full), %llu in all",
+					 (unsigned long long)(st[ZJ_STAT_LOST] - d->last_lost),
+					 (unsigned long long)st[ZJ_STAT_LOST]);
 		d->last_lost = st[ZJ_STAT_LOST];
 	}
 }
@@ -545,6 +548,8 @@ static void reload_policy(struct daemon *d)
 	if (r < 0) {
 		log_error_errno(r, "Policy not reloaded, keeping the last good one: %s",
 				err[0] ? err : d->policy_path);
+		(void)zj_journal_message(3, "Policy not reloaded, keeping the last good one: %s",
+					 err[0] ? err : d->policy_path);
 		return;
 	}
 	zj_policy_free(d->policy);

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -1607,4 +1608,456 @@ void zj_want_self(struct zj_proc_want *w)
 	w->comm = comm;
 	w->cmdline_has = comm;
 	zj_start_ticks(getpid(), &w->start_ticks);
+}
+
+/* ---- findings ------------------------------------------------------------------------------ */
+
+json_object *zj_line_finding(const struct zj_line *l, const char *technique)
+{
+	json_object *arr, *t;
+	if (!json_object_object_get_ex(l->obj, "findings", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		if (e && json_object_is_type(e, json_type_object) &&
+		    json_object_object_get_ex(e, "technique", &t) &&
+		    json_object_is_type(t, json_type_string) &&
+		    strcmp(json_object_get_string(t), technique) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+size_t zj_line_finding_count(const struct zj_line *l)
+{
+	json_object *arr;
+	if (!json_object_object_get_ex(l->obj, "findings", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return 0;
+	return json_object_array_length(arr);
+}
+
+static const char *const finding_keys[] = {"technique", "name",	  "name_zh",	"tactic",
+					   "severity",	"action", "configured", "why",
+					   "reason",	"benign", "enforced",	NULL};
+
+/* A string member of finding f; fails the test when missing or not a string. */
+static const char *finding_str(const char *file, int line, const struct zj_line *l, json_object *f,
+			       const char *technique, const char *key)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(f, key, &v) || !v ||
+	    !json_object_is_type(v, json_type_string))
+		_ck_assert_failed(file, line, "finding field",
+				  "finding %s: \"%s\" missing or not a string\n  line: %s",
+				  technique, key, l->raw);
+	return json_object_get_string(v);
+}
+
+static void finding_eq(const char *file, int line, const struct zj_line *l, json_object *f,
+		       const char *technique, const char *key, const char *want)
+{
+	const char *got = finding_str(file, line, l, f, technique, key);
+	if (strcmp(got, want) != 0)
+		_ck_assert_failed(file, line, "finding value",
+				  "finding %s: \"%s\" expected \"%s\", seen \"%s\"\n  line: %s",
+				  technique, key, want, got, l->raw);
+}
+
+void zj_expect_finding_(const char *file, int line, const struct zj_line *l,
+			const struct zj_finding_want *w)
+{
+	const char *t = w->technique;
+	json_object *f = zj_line_finding(l, t), *v;
+	if (!f)
+		_ck_assert_failed(
+			file, line, "finding present",
+			"no finding of %s in \"findings\" (expected action %s)\n  line: %s", t,
+			w->action, l->raw);
+	json_object_object_foreach(f, key, val)
+	{
+		(void)val;
+		bool ok = false;
+		for (const char *const *k = finding_keys; *k && !ok; k++)
+			ok = strcmp(*k, key) == 0;
+		if (!ok)
+			_ck_assert_failed(file, line, "finding keys",
+					  "finding %s: key \"%s\" is not in the schema\n  line: %s",
+					  t, key, l->raw);
+	}
+	finding_eq(file, line, l, f, t, "name", w->name);
+	finding_eq(file, line, l, f, t, "tactic", w->tactic);
+	finding_eq(file, line, l, f, t, "severity", w->severity);
+	finding_eq(file, line, l, f, t, "action", w->action);
+	finding_eq(file, line, l, f, t, "configured", w->configured);
+	if (json_object_object_get_ex(f, "name_zh", &v) &&
+	    !*finding_str(file, line, l, f, t, "name_zh"))
+		_ck_assert_failed(file, line, "name_zh",
+				  "finding %s: empty \"name_zh\"\n  line: %s", t, l->raw);
+	const char *why = finding_str(file, line, l, f, t, "why");
+	if (w->why_has && !strstr(why, w->why_has))
+		_ck_assert_failed(file, line, "finding why",
+				  "finding %s: \"why\" expected to contain \"%s\", seen \"%s\"\n  "
+				  "line: %s",
+				  t, w->why_has, why, l->raw);
+	if (w->benign)
+		finding_eq(file, line, l, f, t, "benign", w->benign);
+	else if (json_object_object_get_ex(f, "benign", &v))
+		_ck_assert_failed(file, line, "finding benign",
+				  "finding %s: \"benign\" expected absent, seen %s\n  line: %s", t,
+				  json_object_to_json_string(v), l->raw);
+	bool has_enf = json_object_object_get_ex(f, "enforced", &v);
+	if (w->enforced < 0 && has_enf)
+		_ck_assert_failed(
+			file, line, "finding enforced",
+			"finding %s: \"enforced\" expected absent (not a block), seen %s\n  "
+			"line: %s",
+			t, json_object_to_json_string(v), l->raw);
+	if (w->enforced >= 0 && (!has_enf || !v || !json_object_is_type(v, json_type_boolean) ||
+				 (bool)json_object_get_boolean(v) != (w->enforced > 0)))
+		_ck_assert_failed(file, line, "finding enforced",
+				  "finding %s: \"enforced\" expected %s, seen %s\n  line: %s", t,
+				  w->enforced ? "true" : "false",
+				  has_enf ? json_object_to_json_string(v) : "(absent)", l->raw);
+	const char *reason = finding_str(file, line, l, f, t, "reason");
+	for (size_t i = 0; i < sizeof(w->reason_has) / sizeof(w->reason_has[0]) && w->reason_has[i];
+	     i++)
+		if (!strstr(reason, w->reason_has[i]))
+			_ck_assert_failed(file, line, "finding reason",
+					  "finding %s: \"reason\" expected to mention \"%s\", seen "
+					  "\"%s\"\n  line: %s",
+					  t, w->reason_has[i], reason, l->raw);
+}
+
+/* ---- other programs ------------------------------------------------------------------------ */
+
+int zj_cmd_run(struct zj_cmd *c, const char *const *argv, uid_t uid, gid_t gid, int timeout_ms)
+{
+	int op[2] = {-1, -1}, ep[2] = {-1, -1}, r = 0;
+	size_t cap[2] = {0, 0};
+	struct pollfd pfd[2];
+
+	memset(c, 0, sizeof(*c));
+	c->status = -1;
+	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
+		if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(op[1], 1) < 0 || dup2(ep[1], 2) < 0)
+			_exit(126);
+		if (uid != (uid_t)-1 &&
+		    (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0 ||
+		     getuid() != uid || geteuid() != uid || getegid() != gid)) {
+			dprintf(2, "harness: dropping to uid %u gid %u: %s\n", (unsigned)uid,
+				(unsigned)gid, strerror(errno));
+			_exit(126);
+		}
+		execve(argv[0], (char *const *)argv, environ);
+		dprintf(2, "harness: execve %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(op[1]);
+	close(ep[1]);
+	op[1] = ep[1] = -1;
+	pfd[0] = (struct pollfd){.fd = op[0], .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = ep[0], .events = POLLIN};
+	op[0] = ep[0] = -1; /* owned by pfd[] now */
+
+	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ull;
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		int pr = poll(pfd, 2, (int)((deadline - now) / 1000000ull) + 1);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			char buf[4096];
+			ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				continue;
+			}
+			if (append(i ? &c->err : &c->out, i ? &c->err_len : &c->out_len, &cap[i],
+				   buf, (size_t)n) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	int left = r == 0 && now < deadline ? (int)((deadline - now) / 1000000ull) : 0;
+	int w = wait_deadline(pid, &c->status, left);
+	if (r == 0 && w < 0)
+		r = w;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (op[i] >= 0)
+			close(op[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
+	}
+	if ((!c->out && append(&c->out, &c->out_len, &cap[0], "", 0) < 0) ||
+	    (!c->err && append(&c->err, &c->err_len, &cap[1], "", 0) < 0))
+		return -ENOMEM;
+	return r;
+}
+
+void zj_cmd_free(struct zj_cmd *c)
+{
+	free(c->out);
+	free(c->err);
+	c->out = c->err = NULL;
+}
+
+int zj_hold_start(struct zj_hold *h, const char *exe)
+{
+	int in[2], out[2], r = -EIO;
+	char line[512];
+	size_t len = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->pid = -1;
+	h->in_fd = -1;
+	snprintf(h->exe, sizeof(h->exe), "%s", exe ? exe : zj.trigger);
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		r = -errno;
+		close(in[0]);
+		close(in[1]);
+		return r;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return r;
+	}
+	if (pid == 0) {
+		const char *argv[] = {h->exe, "hold", NULL};
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(126);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(126);
+		execve(argv[0], (char *const *)argv, environ);
+		dprintf(2, "harness: execve %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	h->pid = pid;
+	h->in_fd = in[1];
+
+	/* its one line: {"op":"hold","pid":N,"start_ticks":N,"addr":"0x..."} */
+	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + 10000ull * 1000000ull;
+	while (len < sizeof(line) - 1 && !memchr(line, '\n', len)) {
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		struct pollfd pfd = {.fd = out[0], .events = POLLIN};
+		int pr = poll(&pfd, 1, (int)((deadline - now) / 1000000ull) + 1);
+		if (pr <= 0)
+			continue;
+		ssize_t n = read(out[0], line + len, sizeof(line) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(out[0]);
+	line[len] = '\0';
+	json_object *o = memchr(line, '\n', len) ? json_tokener_parse(line) : NULL, *v;
+	if (o && json_object_object_get_ex(o, "pid", &v) && json_object_get_int64(v) == pid &&
+	    json_object_object_get_ex(o, "addr", &v) && json_object_is_type(v, json_type_string)) {
+		h->addr = strtoull(json_object_get_string(v), NULL, 16);
+		if (json_object_object_get_ex(o, "start_ticks", &v))
+			h->start_ticks = (uint64_t)json_object_get_int64(v);
+		r = 0;
+	}
+	json_object_put(o);
+	if (r < 0)
+		zj_hold_stop(h);
+	return r;
+}
+
+void zj_hold_stop(struct zj_hold *h)
+{
+	int st;
+	if (h->in_fd >= 0)
+		close(h->in_fd);
+	h->in_fd = -1;
+	if (h->pid > 0)
+		wait_deadline(h->pid, &st, 5000);
+	h->pid = -1;
+}
+
+/* ---- journald ------------------------------------------------------------------------------ */
+
+static const char *journalctl_path(void)
+{
+	static const char *const paths[] = {"/usr/bin/journalctl", "/bin/journalctl"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+static bool journal_listening(void)
+{
+	struct stat st;
+	return stat(ZJ_JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+int zj_journal_ensure(pid_t *ret_pid, char *why, size_t why_len)
+{
+	int p[2];
+	pid_t jpid = -1;
+
+	if (!journalctl_path()) {
+		snprintf(why, why_len, "journalctl is not installed: alerts cannot be read back");
+		return -ENOENT;
+	}
+	if (journal_listening())
+		return 0;
+	if (access(ZJ_JOURNALD, X_OK) != 0) {
+		snprintf(why, why_len, "no journald listens on %s and %s is not installed",
+			 ZJ_JOURNAL_SOCKET, ZJ_JOURNALD);
+		return -ENOENT;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	/* a double fork: journald is nobody's child here, and outlives the tests */
+	pid_t mid = fork();
+	if (mid < 0) {
+		int err = errno;
+		close(p[0]);
+		close(p[1]);
+		return -err;
+	}
+	if (mid == 0) {
+		setsid();
+		pid_t j = fork();
+		if (j == 0) {
+			const char *argv[] = {ZJ_JOURNALD, NULL};
+			int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 ||
+			    dup2(null_fd, 2) < 0)
+				_exit(126);
+			execve(argv[0], (char *const *)argv, environ);
+			_exit(127);
+		}
+		_exit(write(p[1], &j, sizeof(j)) == (ssize_t)sizeof(j) && j > 0 ? 0 : 1);
+	}
+	close(p[1]);
+	if (read(p[0], &jpid, sizeof(jpid)) != (ssize_t)sizeof(jpid))
+		jpid = -1;
+	close(p[0]);
+	int st;
+	waitpid(mid, &st, 0);
+	if (jpid <= 0) {
+		snprintf(why, why_len, "could not start %s", ZJ_JOURNALD);
+		return -ECHILD;
+	}
+	for (int i = 0; i < 500 && !journal_listening(); i++) {
+		if (kill(jpid, 0) < 0) {
+			snprintf(why, why_len, "%s (pid %d) exited before listening on %s",
+				 ZJ_JOURNALD, (int)jpid, ZJ_JOURNAL_SOCKET);
+			return -ECHILD;
+		}
+		sleep_ms(20);
+	}
+	if (!journal_listening()) {
+		snprintf(why, why_len, "%s (pid %d) did not create %s within 10 s", ZJ_JOURNALD,
+			 (int)jpid, ZJ_JOURNAL_SOCKET);
+		return -ETIMEDOUT;
+	}
+	*ret_pid = jpid;
+	return 1;
+}
+
+int zj_journal_sync(void)
+{
+	const char *argv[] = {journalctl_path(), "--sync", NULL};
+	struct zj_cmd c;
+	if (!argv[0])
+		return -ENOENT;
+	int r = zj_cmd_run(&c, argv, (uid_t)-1, (gid_t)-1, 10000);
+	if (r == 0 && (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0))
+		r = -EIO;
+	zj_cmd_free(&c);
+	return r;
+}
+
+int zj_journal_query(const char *const *matches, json_object **ret_entries)
+{
+	const char *argv[40];
+	size_t n = 0;
+	struct zj_cmd c;
+
+	argv[n++] = journalctl_path();
+	if (!argv[0])
+		return -ENOENT;
+	argv[n++] = "-o";
+	argv[n++] = "json";
+	argv[n++] = "--all";
+	argv[n++] = "--no-pager";
+	argv[n++] = "-q";
+	for (; matches && *matches && n < sizeof(argv) / sizeof(argv[0]) - 1; matches++)
+		argv[n++] = *matches;
+	argv[n] = NULL;
+	int r = zj_cmd_run(&c, argv, (uid_t)-1, (gid_t)-1, 20000);
+	if (r == 0 && (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0))
+		r = -EIO;
+	if (r < 0) {
+		zj_cmd_free(&c);
+		return r;
+	}
+	json_object *arr = json_object_new_array();
+	for (char *p = c.out; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		json_object *e = *p == '{' ? json_tokener_parse(p) : NULL;
+		if (e && json_object_is_type(e, json_type_object))
+			json_object_array_add(arr, e);
+		else
+			json_object_put(e);
+		p = nl ? nl + 1 : NULL;
+	}
+	zj_cmd_free(&c);
+	*ret_entries = arr;
+	return 0;
 }

@@ -301,4 +301,90 @@ void zj_want_self(struct zj_proc_want *w);
 /* Read /proc/<pid>/stat's starttime (clock ticks). 0 or -errno. */
 int zj_start_ticks(pid_t pid, uint64_t *ret);
 
+/* ---- findings (event.h: the "findings" array of an event line) ----------------------------- */
+
+/* The element of l's "findings" whose "technique" is technique; NULL when there is none. */
+json_object *zj_line_finding(const struct zj_line *l, const char *technique);
+/* How many findings l carries (0 when "findings" is absent). */
+size_t zj_line_finding_count(const struct zj_line *l);
+
+/* What one finding must say. */
+struct zj_finding_want {
+	const char *technique;
+	const char *name;	   /* ATT&CK's name of the sub-technique */
+	const char *tactic;	   /* "TA0004" */
+	const char *severity;	   /* "medium" */
+	const char *action;	   /* what was done: "record", "alert", "block" */
+	const char *configured;	   /* the policy's setting: "default", "alert", ... */
+	const char *why_has;	   /* a substring of "why" (NULL: any, but present) */
+	const char *benign;	   /* "benign" exactly; NULL: must be absent */
+	int enforced;		   /* -1: "enforced" absent; 0: false; 1: true */
+	const char *reason_has[6]; /* substrings of "reason", NULL-terminated */
+};
+
+/*
+ * l has a finding of w->technique with these values, a non-empty "name_zh" when present, and
+ * no key outside the schema.  Fails naming the field and the raw line.
+ */
+void zj_expect_finding_(const char *file, int line, const struct zj_line *l,
+			const struct zj_finding_want *w);
+#define ZJ_EXPECT_FINDING(l, w) zj_expect_finding_(__FILE__, __LINE__, (l), (w))
+
+/* ---- other programs ------------------------------------------------------------------------ */
+
+struct zj_cmd {
+	int status; /* wait status */
+	char *out;  /* standard output, NUL-terminated */
+	char *err;  /* standard error, NUL-terminated */
+	size_t out_len, err_len;
+};
+
+/*
+ * Run argv[0] (a path; no shell, the test's environment) with standard input /dev/null and
+ * both outputs captured.  uid other than (uid_t)-1: the child drops to gid and uid (no
+ * supplementary groups) before execve -- a real unprivileged caller.  Killed after timeout_ms
+ * (then -ETIMEDOUT, outputs kept).  0 or -errno.
+ */
+int zj_cmd_run(struct zj_cmd *c, const char *const *argv, uid_t uid, gid_t gid, int timeout_ms);
+void zj_cmd_free(struct zj_cmd *c);
+
+/*
+ * A process that is not the trigger's child: `zj-trigger hold` (or a copy of zj-trigger at exe)
+ * started by the test, waiting on a pipe.  Returns once it has printed its line (pid, the
+ * address of its zj_target[0]).  0 or -errno.  Stop: closes the pipe, waits (SIGKILL after
+ * 5 s).  It dies with the test process.
+ */
+struct zj_hold {
+	pid_t pid;
+	int in_fd;
+	uint64_t addr;
+	uint64_t start_ticks;
+	char exe[PATH_MAX]; /* what it runs (as given: NULL became the trigger's path) */
+};
+int zj_hold_start(struct zj_hold *h, const char *exe);
+void zj_hold_stop(struct zj_hold *h);
+
+/* ---- journald ------------------------------------------------------------------------------ */
+
+#define ZJ_JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define ZJ_JOURNALD "/lib/systemd/systemd-journald"
+
+/*
+ * Make sure a journald listens: when ZJ_JOURNAL_SOCKET is missing, start ZJ_JOURNALD (in a
+ * session of its own, detached: it is left running for whoever logs next, and never stopped
+ * by the tests) and wait for the socket.  1 when this call started it (*ret_pid), 0 when one
+ * was running, -errno with a sentence in why when neither (journald or journalctl missing,
+ * or it did not come up).
+ */
+int zj_journal_ensure(pid_t *ret_pid, char *why, size_t why_len);
+
+/* journalctl --sync: returns once journald has stored every entry sent before it. 0/-errno. */
+int zj_journal_sync(void);
+
+/*
+ * Entries matching every "FIELD=VALUE" of matches (NULL-terminated), oldest first, as a JSON
+ * array of `journalctl -o json --all` objects (the caller puts it).  0 or -errno.
+ */
+int zj_journal_query(const char *const *matches, json_object **ret_entries);
+
 #endif /* ZJ_INTEGRATION_HARNESS_H */

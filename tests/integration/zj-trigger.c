@@ -17,6 +17,10 @@
  * read(2) on a command pipe; each byte received makes them call clock_gettime() (through the
  * vDSO, so a damaged vDSO shows) and answer with the two words of zj_target[], which is how a
  * write into them is verified from the child's own point of view.
+ *
+ * Processes that are NOT our children (so that no "debugger on its own child" pattern applies):
+ * `hold` is started by the test itself and waits; `ptrace-pid`, `mem-pid` and `vdso-pid` then
+ * act on it by pid from a separate zj-trigger process -- its sibling, not its parent.
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -1076,6 +1080,151 @@ static int cmd_vdso_munmap(int argc, char **argv)
 	return do_vdso_unmap(false);
 }
 
+/* ---- processes that are not our children -------------------------------------------------- */
+
+/*
+ * hold: say who we are and where zj_target[] is, then wait until standard input reaches its end
+ * (the test closes its end of the pipe, or dies).  The target of ptrace-pid, mem-pid and
+ * vdso-pid.
+ */
+static int cmd_hold(int argc, char **argv)
+{
+	out_begin("hold");
+	out_self();
+	out_hex("addr", (uint64_t)(uintptr_t)&zj_target[0]);
+	out_end();
+	for (;;) {
+		char b;
+		ssize_t n = read(0, &b, 1);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return fail("read of standard input", errno);
+	}
+}
+
+static int parse_pid(const char *s, pid_t *ret)
+{
+	uint64_t v;
+	if (parse_u64(s, &v) < 0 || v == 0 || v > INT32_MAX)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+/*
+ * ptrace-pid PID [ADDR]: PTRACE_ATTACH to PID (a process that is not our child), wait for its
+ * stop, and with ADDR PTRACE_PEEKDATA the word there and PTRACE_POKEDATA the same word back
+ * (a real write that changes nothing); then PTRACE_DETACH.
+ */
+static int cmd_ptrace_pid(int argc, char **argv)
+{
+	pid_t pid;
+	uint64_t addr = 0, word = 0;
+	long attach_ret, poke_ret = 0;
+	if ((argc != 2 && argc != 3) || parse_pid(argv[1], &pid) < 0 ||
+	    (argc == 3 && parse_u64(argv[2], &addr) < 0))
+		return usage("ptrace-pid PID [ADDR]");
+	attach_ret = zj_ptrace(PTRACE_ATTACH, pid, 0, 0);
+	if (attach_ret < 0)
+		return fail("PTRACE_ATTACH", errno);
+	int r = wait_stopped(pid);
+	if (r < 0) {
+		fail("waitpid after PTRACE_ATTACH", -r);
+		zj_ptrace(PTRACE_DETACH, pid, 0, 0);
+		return EXIT_FAILURE;
+	}
+	if (argc == 3) {
+		if (zj_ptrace(PTRACE_PEEKDATA, pid, addr, (uint64_t)(uintptr_t)&word) < 0) {
+			r = fail("PTRACE_PEEKDATA", errno);
+			zj_ptrace(PTRACE_DETACH, pid, 0, 0);
+			return r;
+		}
+		poke_ret = zj_ptrace(PTRACE_POKEDATA, pid, addr, word);
+		if (poke_ret < 0) {
+			r = fail("PTRACE_POKEDATA", errno);
+			zj_ptrace(PTRACE_DETACH, pid, 0, 0);
+			return r;
+		}
+	}
+	if (zj_ptrace(PTRACE_DETACH, pid, 0, 0) < 0)
+		return fail("PTRACE_DETACH", errno);
+	out_begin("ptrace-pid");
+	out_self();
+	out_int("target", pid);
+	out_hex("addr", addr);
+	out_hex("data", word);
+	out_int("attach_ret", attach_ret);
+	out_int("poke_ret", poke_ret);
+	out_end();
+	return 0;
+}
+
+/* Open /proc/PID/mem for writing and pwrite64 len bytes from buf at addr. */
+static int mem_pid_write(const char *op, pid_t pid, uint64_t addr, const void *buf, size_t len,
+			 uint64_t vdso_start, uint64_t vdso_end)
+{
+	char path[64];
+	int fd = open_mem(pid, false, path, sizeof(path));
+	if (fd < 0)
+		return fail("open /proc/<pid>/mem O_RDWR", -fd);
+	long n = mem_write_via(fd, VIA_PWRITE64, addr, buf, len, 1);
+	if (n != (long)len) {
+		close(fd);
+		return fail("pwrite64 /proc/<pid>/mem", n < 0 ? (int)-n : EIO);
+	}
+	out_begin(op);
+	out_self();
+	out_int("target", pid);
+	out_str("path", path);
+	out_int("fd", fd);
+	out_hex("addr", addr);
+	out_int("len", (int64_t)len);
+	if (vdso_end) {
+		out_hex("vdso_start", vdso_start);
+		out_hex("vdso_end", vdso_end);
+	}
+	out_int("ret", n);
+	out_end();
+	close(fd);
+	return 0;
+}
+
+/* mem-pid PID ADDR: write two words at ADDR of PID (not our child) through /proc/PID/mem. */
+static int cmd_mem_pid(int argc, char **argv)
+{
+	pid_t pid;
+	uint64_t addr, vals[2] = {ZJ_NEW0, ZJ_NEW1};
+	if (argc != 3 || parse_pid(argv[1], &pid) < 0 || parse_u64(argv[2], &addr) < 0)
+		return usage("mem-pid PID ADDR");
+	return mem_pid_write("mem-pid", pid, addr, vals, sizeof(vals), 0, 0);
+}
+
+/* vdso-pid PID: write the bytes already at the start of PID's [vdso] back through its mem. */
+static int cmd_vdso_pid(int argc, char **argv)
+{
+	pid_t pid;
+	uint64_t start, end;
+	unsigned char bytes[VDSO_PROBE_LEN];
+	char path[64];
+	if (argc != 2 || parse_pid(argv[1], &pid) < 0)
+		return usage("vdso-pid PID");
+	int r = find_mapping(pid, "[vdso]", &start, &end);
+	if (r < 0)
+		return fail("no [vdso] in the target's maps", -r);
+	/* read with a descriptor of its own: only the write is under test */
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(path, errno);
+	ssize_t got = pread(fd, bytes, sizeof(bytes), (off_t)start);
+	int err = errno;
+	close(fd);
+	if (got != (ssize_t)sizeof(bytes))
+		return fail("pread of the target's vDSO", got < 0 ? err : EIO);
+	return mem_pid_write("vdso-pid", pid, start, bytes, sizeof(bytes), start, end);
+}
+
 /* ---- files --------------------------------------------------------------------------------- */
 
 /* starts with ZJ_FILE_MARK (harness.h): how the clean-up recognises a file as ours */
@@ -1530,6 +1679,10 @@ static const struct zj_cmd cmds[] = {
 	{"vdso-mprotect", cmd_vdso_mprotect},
 	{"vdso-mremap", cmd_vdso_mremap},
 	{"vdso-munmap", cmd_vdso_munmap},
+	{"hold", cmd_hold},
+	{"ptrace-pid", cmd_ptrace_pid},
+	{"mem-pid", cmd_mem_pid},
+	{"vdso-pid", cmd_vdso_pid},
 	{"file-create", cmd_file_create},
 	{"file-touch", cmd_file_touch},
 	{"file-createat", cmd_file_createat},
