@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yara.h>
+
+#include "scan.h"
+#include "util.h"
+
+/* ---- libyara ------------------------------------------------------------------------------ */
+
+static int yr_errno(int e)
+{
+	switch (e) {
+	case ERROR_SUCCESS:
+		return 0;
+	case ERROR_INSUFFICIENT_MEMORY:
+		return -ENOMEM;
+	case ERROR_SCAN_TIMEOUT:
+		return -ETIME;
+	case ERROR_COULD_NOT_OPEN_FILE:
+	case ERROR_COULD_NOT_MAP_FILE:
+		return -EIO;
+	default:
+		return -EINVAL;
+	}
+}
+
+int zj_scan_library_init(void)
+{
+	return yr_errno(yr_initialize());
+}
+
+void zj_scan_library_done(void)
+{
+	(void)yr_finalize();
+}
+
+const char *zj_verdict_name(uint32_t state)
+{
+	static const char *const n[] = {"clean", "match", "error", "timeout", "too_big"};
+
+	return state < sizeof(n) / sizeof(n[0]) ? n[state] : "unknown";
+}
+
+/* ---- rules -------------------------------------------------------------------------------- */
+
+struct zj_rules {
+	atomic_int refs;
+	YR_RULES *rules;
+	size_t count;
+	uint64_t generation; /* distinct per compilation: cached verdicts carry it */
+};
+
+struct compile_ctx {
+	const char *dir;
+	char *err;
+	size_t errlen;
+	int errors;
+};
+
+static void compile_cb(int level, const char *file, int line, const YR_RULE *rule,
+		       const char *message, void *userdata)
+{
+	struct compile_ctx *c = userdata;
+
+	if (level != YARA_ERROR_LEVEL_ERROR || c->errors++)
+		return; /* warnings pass; the first error is the one reported */
+	snprintf(c->err, c->errlen, "%s:%d: %s", file ? file : "?", line, message);
+}
+
+/* `include "x.yar"`: only a plain file name, read from the rules directory itself. */
+static const char *include_cb(const char *name, const char *caller, const char *ns,
+			      void *userdata)
+{
+	struct compile_ctx *c = userdata;
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	char *buf;
+	struct stat st;
+	ssize_t n;
+
+	if (!name[0] || strchr(name, '/') || name[0] == '.')
+		return NULL; /* libyara reports "can't open include file" at the include line */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= sizeof(path))
+		return NULL;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return NULL;
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void include_free_cb(const char *ptr, void *userdata)
+{
+	free((void *)ptr);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int zj_rules_compile_dir(const char *dir, struct zj_rules **ret, char *err, size_t errlen)
+{
+	static atomic_uint_fast64_t generation = 1; /* ids of compilations, process-wide */
+	struct compile_ctx c = {.dir = dir, .err = err, .errlen = errlen, .errors = 0};
+	YR_COMPILER *comp = NULL;
+	YR_RULES *rules = NULL;
+	struct zj_rules *r;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int e = 0;
+
+	if (errlen)
+		err[0] = '\0';
+	d = opendir(dir);
+	if (!d && errno != ENOENT) {
+		e = negative_errno();
+		snprintf(err, errlen, "%s: %s", dir, strerror(-e));
+		return e;
+	}
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".yar") != 0 || de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn = reallocarray(names, cap ? cap * 2 : 16, sizeof(*nn));
+
+			if (!nn) {
+				e = -ENOMEM;
+				break;
+			}
+			names = nn;
+			cap = cap ? cap * 2 : 16;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			e = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (d)
+		closedir(d);
+	if (e == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	if (e == 0)
+		e = yr_errno(yr_compiler_create(&comp));
+	if (e == 0) {
+		yr_compiler_set_callback(comp, compile_cb, &c);
+		yr_compiler_set_include_callback(comp, include_cb, include_free_cb, &c);
+	}
+	for (i = 0; e == 0 && i < n; i++) {
+		char path[PATH_MAX], ns[NAME_MAX + 1];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		/* each file its own namespace: the same rule name in two files is no clash */
+		snprintf(ns, sizeof(ns), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+		f = fopen(path, "re");
+		if (!f) {
+			e = negative_errno();
+			snprintf(err, errlen, "%s: %s", path, strerror(-e));
+			break;
+		}
+		if (yr_compiler_add_file(comp, f, ns, path) > 0 || c.errors)
+			e = -EINVAL;
+		fclose(f);
+	}
+	if (e == 0)
+		e = yr_errno(yr_compiler_get_rules(comp, &rules));
+	if (comp)
+		yr_compiler_destroy(comp);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (e < 0) {
+		if (errlen && !err[0])
+			snprintf(err, errlen, "%s: %s", dir, strerror(-e));
+		return e;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		yr_rules_destroy(rules);
+		return -ENOMEM;
+	}
+	atomic_init(&r->refs, 1);
+	r->rules = rules;
+	r->count = rules->num_rules;
+	r->generation = atomic_fetch_add(&generation, 1);
+	*ret = r;
+	return 0;
+}
+
+struct zj_rules *zj_rules_ref(struct zj_rules *r)
+{
+	if (r)
+		atomic_fetch_add(&r->refs, 1);
+	return r;
+}
+
+void zj_rules_unref(struct zj_rules *r)
+{
+	if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+		return;
+	yr_rules_destroy(r->rules);
+	free(r);
+}
+
+size_t zj_rules_count(const struct zj_rules *r)
+{
+	return r ? r->count : 0;
+}
+
+/* ---- one scan ------------------------------------------------------------------------------ */
+
+static int match_cb(YR_SCAN_CONTEXT *ctx, int message, void *data, void *userdata)
+{
+	struct zj_verdict *v = userdata;
+	YR_RULE *rule = data;
+	const char *tag;
+
+	if (message != CALLBACK_MSG_RULE_MATCHING)
+		return CALLBACK_CONTINUE;
+	if (v->n_matches < ZJ_SCAN_MATCH_MAX) {
+		char *o = v->matches[v->n_matches];
+		size_t len = (size_t)snprintf(o, ZJ_SCAN_NAME_MAX, "%s:%s", rule->ns->name,
+					      rule->identifier);
+		bool first = true;
+
+		yr_rule_tags_foreach(rule, tag)
+		{
+			if (len + strlen(tag) + 3 >= ZJ_SCAN_NAME_MAX)
+				break;
+			len += (size_t)snprintf(o + len, ZJ_SCAN_NAME_MAX - len, "%s%s",
+						first ? " [" : ",", tag);
+			first = false;
+		}
+		if (!first && len + 2 < ZJ_SCAN_NAME_MAX)
+			strcat(o, "]");
+	}
+	v->n_matches++;
+	return CALLBACK_CONTINUE;
+}
+
+/*
+ * Read the file whole into *buf (grown as needed, reused across scans): YARA then scans
+ * memory.  Not libyara's own file mapping: a file truncated while mapped would SIGBUS the
+ * daemon, and the bytes that are hashed must be the bytes that are scanned.
+ */
+static int read_whole(const char *path, char **buf, size_t *cap, struct stat *st, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	size_t len = 0;
+
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	if ((uint64_t)st->st_size > ZJ_SCAN_FILE_MAX)
+		return -EFBIG;
+	if (*cap < (size_t)st->st_size + 1) {
+		char *nb = realloc(*buf, (size_t)st->st_size + 1);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = (size_t)st->st_size + 1;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == *cap - 1)
+			break; /* grew since fstat: scan what fstat promised */
+		n = read(fd, *buf + len, *cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret_len = len;
+	return 0;
+}
+
+static void scan_buffer(YR_SCANNER *sc, const char *buf, size_t len, struct zj_verdict *v)
+{
+	struct zj_sha256 s;
+	uint8_t d[ZJ_SHA256_LEN];
+	int e;
+
+	zj_sha256_init(&s);
+	zj_sha256_update(&s, buf, len);
+	zj_sha256_final(&s, d);
+	zj_sha256_hex(d, v->sha256);
+	v->size = len;
+	yr_scanner_set_callback(sc, match_cb, v);
+	e = yr_errno(yr_scanner_scan_mem(sc, (const uint8_t *)buf, len));
+	if (e == -ETIME)
+		v->state = ZJ_VERDICT_TIMEOUT;
+	else if (e < 0) {
+		v->state = ZJ_VERDICT_ERROR;
+		v->error = e;
+	} else
+		v->state = v->n_matches ? ZJ_VERDICT_MATCH : ZJ_VERDICT_CLEAN;
+}
+
+static void verdict_from_error(struct zj_verdict *v, int e)
+{
+	v->state = e == -EFBIG ? ZJ_VERDICT_TOO_BIG : ZJ_VERDICT_ERROR;
+	v->error = e;
+}
+
+int zj_rules_scan_path(struct zj_rules *r, const char *path, int timeout_s,
+		       struct zj_verdict *ret)
+{
+	YR_SCANNER *sc = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0, len = 0;
+	struct stat st;
+	int e;
+
+	memset(ret, 0, sizeof(*ret));
+	e = yr_errno(yr_scanner_create(r->rules, &sc));
+	if (e < 0)
+		return e;
+	yr_scanner_set_timeout(sc, timeout_s);
+	e = read_whole(path, &buf, &cap, &st, &len);
+	if (e < 0)
+		verdict_from_error(ret, e);
+	else
+		scan_buffer(sc, buf, len, ret);
+	yr_scanner_destroy(sc);
+	return 0;
+}
+
+/* ---- the pool ------------------------------------------------------------------------------ */
+
+#define CACHE_SLOTS 4096
+
+struct cache_entry {
+	uint64_t generation; /* 0: empty */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns;
+	struct zj_verdict v;
+};
+
+struct job {
+	char *path;
+	uint64_t cookie;
+	struct zj_verdict v;
+	struct job *next;
+};
+
+struct zj_scanpool {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	pthread_t *threads;
+	unsigned n_threads;
+	bool stop;
+	int efd;
+	int timeout_s;
+	size_t queue_max, queued;
+	struct job *head, *tail; /* waiting */
+	struct job *done;        /* finished, newest first */
+	struct zj_rules *rules;
+	struct zj_scanpool_stats stats;
+	struct cache_entry *by_inode; /* direct-mapped caches, guarded by lock */
+	struct cache_entry *by_hash;
+};
+
+static size_t slot_inode(uint64_t dev, uint64_t ino)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ULL) ^ dev) % CACHE_SLOTS;
+}
+
+static size_t slot_hash(const char *hex)
+{
+	size_t h = 0;
+
+	for (int i = 0; i < 16; i++)
+		h = h * 16 + (size_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	return h % CACHE_SLOTS;
+}
+
+static void *worker(void *arg)
+{
+	struct zj_scanpool *p = arg;
+	YR_SCANNER *sc = NULL;
+	struct zj_rules *mine = NULL;
+	char *buf = NULL;
+	size_t cap = 0;
+
+	for (;;) {
+		struct job *j;
+		struct zj_rules *want;
+		struct stat st;
+		size_t len = 0;
+		int64_t mtime_ns;
+		int e;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && !p->head)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		j = p->head;
+		p->head = j->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->queued--;
+		want = zj_rules_ref(p->rules);
+		pthread_mutex_unlock(&p->lock);
+
+		/* one scanner per worker, made anew when the rules changed */
+		if (want != mine) {
+			if (sc)
+				yr_scanner_destroy(sc);
+			sc = NULL;
+			zj_rules_unref(mine);
+			mine = zj_rules_ref(want);
+			if (mine && yr_scanner_create(mine->rules, &sc) != ERROR_SUCCESS)
+				sc = NULL;
+			if (sc)
+				yr_scanner_set_timeout(sc, p->timeout_s);
+		}
+		zj_rules_unref(want);
+		memset(&j->v, 0, sizeof(j->v));
+		e = read_whole(j->path, &buf, &cap, &st, &len);
+		if (e < 0) {
+			verdict_from_error(&j->v, e);
+		} else if (!sc) {
+			verdict_from_error(&j->v, -ENOMEM);
+		} else {
+			struct cache_entry *ce;
+
+			mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+			pthread_mutex_lock(&p->lock);
+			ce = &p->by_inode[slot_inode(st.st_dev, st.st_ino)];
+			if (ce->generation == mine->generation && ce->dev == st.st_dev &&
+			    ce->ino == st.st_ino && ce->size == (uint64_t)st.st_size &&
+			    ce->mtime_ns == mtime_ns) {
+				j->v = ce->v;
+				j->v.cached = true;
+			}
+			pthread_mutex_unlock(&p->lock);
+			if (!j->v.cached) {
+				struct zj_sha256 s;
+				uint8_t d[ZJ_SHA256_LEN];
+
+				/* the same content under another name: the hash cache */
+				zj_sha256_init(&s);
+				zj_sha256_update(&s, buf, len);
+				zj_sha256_final(&s, d);
+				zj_sha256_hex(d, j->v.sha256);
+				pthread_mutex_lock(&p->lock);
+				ce = &p->by_hash[slot_hash(j->v.sha256)];
+				if (ce->generation == mine->generation &&
+				    strcmp(ce->v.sha256, j->v.sha256) == 0) {
+					j->v = ce->v;
+					j->v.cached = true;
+				}
+				pthread_mutex_unlock(&p->lock);
+			}
+			if (!j->v.cached) {
+				scan_buffer(sc, buf, len, &j->v);
+				if (j->v.state == ZJ_VERDICT_CLEAN || j->v.state == ZJ_VERDICT_MATCH) {
+					pthread_mutex_lock(&p->lock);
+					ce = &p->by_inode[slot_inode(st.st_dev, st.st_ino)];
+					ce->generation = mine->generation;
+					ce->dev = st.st_dev;
+					ce->ino = st.st_ino;
+					ce->size = (uint64_t)st.st_size;
+					ce->mtime_ns = mtime_ns;
+					ce->v = j->v;
+					p->by_hash[slot_hash(j->v.sha256)] = *ce;
+					pthread_mutex_unlock(&p->lock);
+				}
+			}
+		}
+		pthread_mutex_lock(&p->lock);
+		p->stats.scanned++;
+		p->stats.cache_hits += j->v.cached;
+		p->stats.matches += j->v.state == ZJ_VERDICT_MATCH;
+		p->stats.errors += j->v.state == ZJ_VERDICT_ERROR;
+		p->stats.timeouts += j->v.state == ZJ_VERDICT_TIMEOUT;
+		j->next = p->done;
+		p->done = j;
+		pthread_mutex_unlock(&p->lock);
+		{
+			uint64_t one = 1;
+
+			if (write(p->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+				break; /* cannot signal: nothing sensible left to do */
+		}
+	}
+	if (sc)
+		yr_scanner_destroy(sc);
+	zj_rules_unref(mine);
+	free(buf);
+	return NULL;
+}
+
+int zj_scanpool_new(unsigned workers, size_t queue_max, int timeout_s, struct zj_scanpool **ret)
+{
+	struct zj_scanpool *p;
+	unsigned i;
+	int e;
+
+	if (!workers || !queue_max || timeout_s <= 0)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->by_inode = calloc(CACHE_SLOTS, sizeof(*p->by_inode));
+	p->by_hash = calloc(CACHE_SLOTS, sizeof(*p->by_hash));
+	p->threads = calloc(workers, sizeof(*p->threads));
+	if (p->efd < 0 || !p->by_inode || !p->by_hash || !p->threads) {
+		e = p->efd < 0 ? negative_errno() : -ENOMEM;
+		if (p->efd >= 0)
+			close(p->efd);
+		free(p->by_inode);
+		free(p->by_hash);
+		free(p->threads);
+		free(p);
+		return e;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	p->queue_max = queue_max;
+	p->timeout_s = timeout_s;
+	for (i = 0; i < workers; i++) {
+		e = -pthread_create(&p->threads[i], NULL, worker, p);
+		if (e < 0)
+			break;
+		p->n_threads++;
+	}
+	if (!p->n_threads) {
+		zj_scanpool_free(p);
+		return e;
+	}
+	*ret = p;
+	return 0;
+}
+
+static void free_jobs(struct job *j)
+{
+	while (j) {
+		struct job *next = j->next;
+
+		free(j->path);
+		free(j);
+		j = next;
+	}
+}
+
+void zj_scanpool_free(struct zj_scanpool *p)
+{
+	unsigned i;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->n_threads; i++)
+		pthread_join(p->threads[i], NULL);
+	free_jobs(p->head);
+	free_jobs(p->done);
+	zj_rules_unref(p->rules);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->lock);
+	close(p->efd);
+	free(p->by_inode);
+	free(p->by_hash);
+	free(p->threads);
+	free(p);
+}
+
+void zj_scanpool_set_rules(struct zj_scanpool *p, struct zj_rules *r)
+{
+	struct zj_rules *old;
+
+	pthread_mutex_lock(&p->lock);
+	old = p->rules;
+	p->rules = zj_rules_ref(r);
+	pthread_mutex_unlock(&p->lock);
+	zj_rules_unref(old);
+}
+
+int zj_scanpool_submit(struct zj_scanpool *p, const char *path, uint64_t cookie)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&p->lock);
+	p->stats.submitted++;
+	if (p->queued >= p->queue_max) {
+		p->stats.shed++;
+		pthread_mutex_unlock(&p->lock);
+		return -EAGAIN;
+	}
+	pthread_mutex_unlock(&p->lock);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->path = strdup(path);
+	if (!j->path) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->cookie = cookie;
+	pthread_mutex_lock(&p->lock);
+	if (p->tail)
+		p->tail->next = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->queued++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+int zj_scanpool_fd(const struct zj_scanpool *p)
+{
+	return p->efd;
+}
+
+int zj_scanpool_drain(struct zj_scanpool *p, zj_scan_done_fn done, void *userdata)
+{
+	struct job *list, *rev = NULL;
+	uint64_t cnt;
+	int n = 0;
+
+	if (read(p->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return negative_errno();
+	pthread_mutex_lock(&p->lock);
+	list = p->done;
+	p->done = NULL;
+	pthread_mutex_unlock(&p->lock);
+	/* oldest first */
+	while (list) {
+		struct job *next = list->next;
+
+		list->next = rev;
+		rev = list;
+		list = next;
+	}
+	while (rev) {
+		struct job *next = rev->next;
+
+		done(userdata, rev->cookie, rev->path, &rev->v);
+		free(rev->path);
+		free(rev);
+		rev = next;
+		n++;
+	}
+	return n;
+}
+
+void zj_scanpool_stats(struct zj_scanpool *p, struct zj_scanpool_stats *ret)
+{
+	pthread_mutex_lock(&p->lock);
+	*ret = p->stats;
+	pthread_mutex_unlock(&p->lock);
+}
