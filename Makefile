@@ -187,7 +187,7 @@ check-portable: $(CORE_GEN_SRCS)
 		$(MINGW_CC) -std=c11 -pedantic $(WARN) -fsyntax-only -Iinclude -I$(OUTPUT)/include \
 			-I$(OUTPUT)/mingw-include $$f; done
 
-check: check-portable check-unit check-asan check-integration check-vm
+check: check-portable check-unit check-asan check-fuzz check-integration check-vm
 
 # ---- install ------------------------------------------------------------------------------
 install: all
@@ -209,3 +209,4 @@ clean:
 VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS)
 VM_GUEST_TESTS += tests/vm/guest/sensor.sh
 include tests/vm/vm.mk
+include tests/fuzz/fuzz.mk
