@@ -105,6 +105,31 @@ struct {
 	__type(value, __u64);
 } zj_otrunc_bits SEC(".maps") __weak;
 
+/*
+ * Threads an LSM program denied in their current syscall (set by lsm.bpf.c, taken by the
+ * syscall-exit programs so that their record says ZJ_F_BLOCKED).  Every consumer clears the
+ * thread's bit at syscall entry first: a denial in a syscall without such a consumer (open)
+ * must not leak into the thread's next one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZJ_PID_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_denied_bits SEC(".maps") __weak;
+
+/*
+ * Threads with a record held from syscall entry to exit (process_vm_writev, vDSO remaps,
+ * rename/link/symlink of watched paths): the exit program tests this bit before it looks in
+ * a stash map, so that the common case (nothing held) costs one array lookup.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ZJ_PID_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} zj_held_bits SEC(".maps") __weak;
+
 /* State of a dentry walk and of a path scan (path.bpf.h), kept in the scratch map. */
 struct zj_walk {
 	struct vfsmount *vfsmnt;
@@ -209,6 +234,21 @@ static __always_inline void zj_bit_clear(void *map, __u32 id)
 
 	if (v && ((*v >> (id & 63)) & 1))
 		__sync_fetch_and_and(v, ~(1ULL << (id & 63)));
+}
+
+/* Syscall entry: forget a denial of this thread's previous syscall. */
+static __always_inline void zj_denied_reset(__u32 tid)
+{
+	zj_bit_clear(&zj_denied_bits, tid);
+}
+
+/* Syscall exit: ZJ_F_BLOCKED when an LSM program denied this syscall (and forget it). */
+static __always_inline __u32 zj_denied_take(__u32 tid)
+{
+	if (!zj_bit_test(&zj_denied_bits, tid))
+		return 0;
+	zj_bit_clear(&zj_denied_bits, tid);
+	return ZJ_F_BLOCKED;
 }
 
 static __always_inline int zj_is_daemon(void)

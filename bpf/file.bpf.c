@@ -13,6 +13,24 @@
  */
 #include "path.bpf.h"
 
+/*
+ * rename, link and symlink records are held from entry to exit, so that they can say whether
+ * an LSM program denied the call (lsm.bpf.c): reported at entry, a denied rename onto a cron
+ * directory would read as one that happened.  Only operations on watched paths are held.
+ */
+#define ZJ_FILE_REC_MAX (sizeof(struct zj_rec_file) + 2 * ZJ_PATH_MAX)
+struct zj_file_held {
+	char rec[ZJ_FILE_REC_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct zj_file_held);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} zj_file_stash SEC(".maps");
+
 static __always_inline struct zj_rec_file *zj_file_begin(struct zj_scratch *s)
 {
 	__builtin_memset(s->rec, 0, sizeof(struct zj_rec_file));
@@ -20,8 +38,9 @@ static __always_inline struct zj_rec_file *zj_file_begin(struct zj_scratch *s)
 }
 
 static __always_inline void zj_file_finish(struct zj_scratch *s, __u32 op, __u32 flags, __u32 id,
-					   __u32 len1, __u32 len2)
+					   __u32 len1, __u32 len2, int hold)
 {
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_rec_file *r = (struct zj_rec_file *)s->rec;
 	__u32 size;
 
@@ -36,7 +55,47 @@ static __always_inline void zj_file_finish(struct zj_scratch *s, __u32 op, __u32
 	r->watch_id = id;
 	r->path_len = len1;
 	r->path2_len = len2;
+	if (hold) {
+		zj_denied_reset(tid);
+		if (!bpf_map_update_elem(&zj_file_stash, &tid, s->rec, BPF_ANY)) {
+			zj_bit_set(&zj_held_bits, tid);
+			return;
+		}
+		/* cannot hold it: report it now, without the outcome */
+		zj_stat_inc(ZJ_STAT_STASH_FULL);
+	}
 	zj_output(s->rec, size, ZJ_REC_FILE, 0);
+}
+
+/* Exit of rename/link/symlink: send the held record, if there is one, with the outcome. */
+static __always_inline void zj_file_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct zj_file_held *v;
+	struct zj_rec_hdr *h;
+	__u64 size;
+
+	if (!zj_bit_test(&zj_held_bits, tid))
+		return;
+	zj_bit_clear(&zj_held_bits, tid);
+	v = bpf_map_lookup_elem(&zj_file_stash, &tid);
+	if (!v) {
+		zj_stat_inc(ZJ_STAT_STASH_MISS);
+		return;
+	}
+	h = (struct zj_rec_hdr *)v->rec;
+	h->flags |= zj_denied_take(tid);
+	size = h->size;
+	if (size > ZJ_FILE_REC_MAX)
+		size = ZJ_FILE_REC_MAX;
+	if (size < sizeof(struct zj_rec_file))
+		size = sizeof(struct zj_rec_file);
+	barrier_var(size);
+	if (bpf_ringbuf_output(&zj_rb, v, size, zj_wakeup_flags(0)))
+		zj_stat_inc(ZJ_STAT_LOST);
+	else
+		zj_stat_inc(ZJ_STAT_EMITTED + ZJ_REC_FILE);
+	bpf_map_delete_elem(&zj_file_stash, &tid);
 }
 
 /* Report an operation on an open file whose directory matched. */
@@ -59,16 +118,20 @@ static __noinline void zj_emit_fd_file(struct zj_scratch *s, struct file *f, __u
 	r->open_flags = BPF_CORE_READ(f, f_flags);
 	if (trunc)
 		flags |= ZJ_F_TRUNC_PATH;
-	zj_file_finish(s, op, flags, id, w - 1, 0);
+	zj_file_finish(s, op, flags, id, w - 1, 0, 0);
 }
 
 /* Is this open file inside a watched directory? */
 static __always_inline int zj_file_watched(struct file *f, __u32 *ret_id)
 {
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct zj_wmatch m = {};
+	int r;
 
-	return zj_watch_match_dir(BPF_CORE_READ(d, d_parent), (const char *)BPF_CORE_READ(d, d_name.name),
-				  ret_id);
+	r = zj_watch_match_dir(BPF_CORE_READ(d, d_parent),
+			       (const char *)BPF_CORE_READ(d, d_name.name), &m);
+	*ret_id = m.id;
+	return r;
 }
 
 /* ---- opens ------------------------------------------------------------------------------ */
@@ -281,7 +344,7 @@ static __always_inline void zj_path_op(int dirfd, const char *upath, __u32 op, _
 	r = zj_file_begin(s);
 	w = zj_rec_put_path(s, 0, pr.off, pr.len);
 	r->mode = mode;
-	zj_file_finish(s, op, pr.flags, pr.id, w - 1, 0);
+	zj_file_finish(s, op, pr.flags, pr.id, w - 1, 0, 0);
 }
 
 /*
@@ -322,14 +385,14 @@ static __always_inline void zj_path_op2(int ndfd, const char *newp, int odfd, co
 	w1 = zj_rec_put_path(s, 0, pn.off, pn.len);
 	__builtin_memset(&po, 0, sizeof(po));
 	if (zj_upath_resolve(s, odfd, oldp, 1, &po) < 0) {
-		zj_file_finish(s, op, flags, id, w1 - 1, 0);
+		zj_file_finish(s, op, flags, id, w1 - 1, 0, 1);
 		return;
 	}
 	w2 = zj_rec_put_path(s, w1, po.off, po.len);
 	if (po.flags & ZJ_F_TRUNC_PATH)
 		flags |= ZJ_F_TRUNC_PATH2;
 	flags |= po.flags & ZJ_F_RESOLVE;
-	zj_file_finish(s, op, flags, id, w1 - 1, w2 - 1);
+	zj_file_finish(s, op, flags, id, w1 - 1, w2 - 1, 1);
 }
 
 static __always_inline void zj_symlink_op(const char *target, int ndfd, const char *newp)
@@ -356,7 +419,7 @@ static __always_inline void zj_symlink_op(const char *target, int ndfd, const ch
 		n = 1;
 	if (n == ZJ_PATH_MAX - 1)
 		flags |= ZJ_F_TRUNC_PATH2;
-	zj_file_finish(s, ZJ_FOP_SYMLINK, flags, pr.id, w1 - 1, (__u32)n - 1);
+	zj_file_finish(s, ZJ_FOP_SYMLINK, flags, pr.id, w1 - 1, (__u32)n - 1, 1);
 }
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
@@ -455,5 +518,54 @@ SEC("tracepoint/syscalls/sys_enter_symlinkat")
 int zj_enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
 {
 	zj_symlink_op((const char *)ctx->args[0], (int)ctx->args[1], (const char *)ctx->args[2]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_rename")
+int zj_exit_rename(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat")
+int zj_exit_renameat(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat2")
+int zj_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_link")
+int zj_exit_link(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_linkat")
+int zj_exit_linkat(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlink")
+int zj_exit_symlink(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_symlinkat")
+int zj_exit_symlinkat(struct trace_event_raw_sys_exit *ctx)
+{
+	zj_file_exit();
 	return 0;
 }

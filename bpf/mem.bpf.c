@@ -122,17 +122,31 @@ int zj_enter_pwritev2(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/*
+ * process_vm_writev: the record is built at entry (the arguments) and held until exit, so
+ * that it can say whether ptrace_access_check denied the call (lsm.bpf.c) -- reported at
+ * entry, a denied write would read as one that happened.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct zj_rec_mem);
+} zj_vmw_stash SEC(".maps");
+
 SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
 int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 {
+	struct zj_scratch *s = zj_scratch();
 	struct zj_rec_mem *r;
 	__u32 flags = 0, pid = (__u32)ctx->args[0];
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 first = 0, len;
 
-	len = zj_iov_sum((const void *)ctx->args[3], ctx->args[4], &first, &flags);
-	r = zj_reserve(ZJ_REC_VM_WRITE, sizeof(*r));
-	if (!r)
+	if (!s)
 		return 0;
+	len = zj_iov_sum((const void *)ctx->args[3], ctx->args[4], &first, &flags);
+	r = (struct zj_rec_mem *)s->rec;
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
 	if (pid == r->hdr.tgid)
@@ -144,6 +158,33 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	r->iovcnt = (__u32)ctx->args[4];
 	r->addr = first;
 	r->len = len;
-	zj_submit(r, ZJ_REC_VM_WRITE, 0);
+	zj_denied_reset(tid);
+	if (bpf_map_update_elem(&zj_vmw_stash, &tid, r, BPF_ANY)) {
+		/* cannot hold it: report it now, without the outcome */
+		zj_stat_inc(ZJ_STAT_STASH_FULL);
+		zj_output(r, sizeof(*r), ZJ_REC_VM_WRITE, 0);
+		return 0;
+	}
+	zj_bit_set(&zj_held_bits, tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
+int zj_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct zj_rec_mem *r;
+
+	if (!zj_bit_test(&zj_held_bits, tid))
+		return 0;
+	zj_bit_clear(&zj_held_bits, tid);
+	r = bpf_map_lookup_elem(&zj_vmw_stash, &tid);
+	if (!r) {
+		zj_stat_inc(ZJ_STAT_STASH_MISS);
+		return 0;
+	}
+	r->hdr.flags |= zj_denied_take(tid);
+	zj_output(r, sizeof(*r), ZJ_REC_VM_WRITE, 0);
+	bpf_map_delete_elem(&zj_vmw_stash, &tid);
 	return 0;
 }

@@ -125,12 +125,20 @@ __zj_helper __u32 zj_dentry_path(struct zj_scratch *s, struct vfsmount *vfsmnt,
 	return off;
 }
 
+/* What zj_watch_match_dir() found. */
+struct zj_wmatch {
+	__u32 id;    /* zj_watch_val.id of the entry */
+	__u32 klass; /* zj_watch_val.klass: ZJ_ENF_* or ZJ_ENF_NONE */
+	__u32 level; /* 1: `name` is directly in the matched directory (or a watched file) */
+	__u32 _pad;
+};
+
 /*
  * Is a name in directory `dir` watched?  Checks the directory itself (subtree or single
  * names) and up to ZJ_CFG_WATCH_DEPTH - 1 further ancestors (subtree watches with enough
  * depth: drop-in directories, *.wants/).  `name` is a kernel pointer (a d_name or scratch).
  */
-__zj_helper int zj_watch_match_dir(struct dentry *dir, const char *name, __u32 *ret_id)
+__zj_helper int zj_watch_match_dir(struct dentry *dir, const char *name, struct zj_wmatch *ret)
 {
 	struct zj_watch_key k = {};
 	struct zj_watch_val *v;
@@ -149,7 +157,9 @@ __zj_helper int zj_watch_match_dir(struct dentry *dir, const char *name, __u32 *
 		v = bpf_map_lookup_elem(&zj_watch_inodes, &k);
 		if (v) {
 			if ((v->flags & ZJ_W_SUBTREE) && v->depth >= i) {
-				*ret_id = v->id;
+				ret->id = v->id;
+				ret->klass = v->klass;
+				ret->level = i;
 				return 1;
 			}
 			if (i == 1 && (v->flags & ZJ_W_NAMES)) {
@@ -160,7 +170,9 @@ __zj_helper int zj_watch_match_dir(struct dentry *dir, const char *name, __u32 *
 				if (bpf_probe_read_kernel_str(nk.name, sizeof(nk.name), name) > 0) {
 					v = bpf_map_lookup_elem(&zj_watch_names, &nk);
 					if (v) {
-						*ret_id = v->id;
+						ret->id = v->id;
+						ret->klass = v->klass;
+						ret->level = 1;
 						return 1;
 					}
 				}
@@ -331,7 +343,10 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 	if (zj_dirfd_path(dirfd, &mnt, &dir))
 		return -1;
 	if (!(shape & (ZJ_UP_SLASH | ZJ_UP_ODD))) {
-		matched = zj_watch_match_dir(dir, s->ubuf, ret_id);
+		struct zj_wmatch m = {};
+
+		matched = zj_watch_match_dir(dir, s->ubuf, &m);
+		*ret_id = m.id;
 		if (!matched && !force)
 			return 0;
 	}

@@ -3,7 +3,7 @@
  * ptrace(2) requests that act on another process.  Which requests are reported is a bitmap
  * the daemon writes (ZJ_CFG_PTRACE_LO/HI): by default the ones that attach or modify, not the
  * PEEK/GETREGS/CONT traffic of a debugger or strace.  The arguments are stashed at entry and
- * reported at exit with the result.
+ * reported at exit with the result, and ZJ_F_BLOCKED when a BPF LSM program denied the call.
  */
 #include "common.bpf.h"
 
@@ -36,6 +36,7 @@ int zj_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 	struct zj_ptrace_args a = {};
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
+	zj_denied_reset(tid);
 	a.request = (__s64)ctx->args[0];
 	if (!zj_ptrace_wanted(a.request))
 		return 0;
@@ -140,6 +141,8 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 		}
 		if (r->target_pid == r->hdr.tgid)
 			r->hdr.flags |= ZJ_F_SELF;
+		/* ATTACH/SEIZE that ptrace_access_check denied (lsm.bpf.c) */
+		r->hdr.flags |= zj_denied_take(tid);
 		zj_submit(r, ZJ_REC_PTRACE, 0);
 	}
 	bpf_map_delete_elem(&zj_ptrace_stash, &tid);

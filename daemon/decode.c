@@ -83,6 +83,8 @@ static size_t rec_min_size(uint16_t type)
 		return sizeof(struct zj_rec_vdso_map);
 	case ZJ_REC_FILE:
 		return sizeof(struct zj_rec_file);
+	case ZJ_REC_DENY:
+		return sizeof(struct zj_rec_deny) + 1; /* the path's NUL at least */
 	default:
 		return 0;
 	}
@@ -253,6 +255,75 @@ static int parse_file(const char *raw, size_t size, struct zj_event *ev)
 	return 0;
 }
 
+/* The ZJ_DOP_* a hook may report, and whether it is about a file (else a process). */
+static bool deny_op_ok(uint32_t hook, uint32_t op, bool *ret_file)
+{
+	*ret_file = true;
+	switch (hook) {
+	case ZJ_HOOK_PTRACE_ACCESS_CHECK:
+		*ret_file = false;
+		return op == ZJ_DOP_PTRACE_ATTACH || op == ZJ_DOP_VM_WRITEV;
+	case ZJ_HOOK_FILE_OPEN:
+		*ret_file = op == ZJ_DOP_OPEN_WRITE;
+		return op == ZJ_DOP_MEM_OPEN || op == ZJ_DOP_OPEN_WRITE;
+	case ZJ_HOOK_FILE_MPROTECT:
+		*ret_file = false;
+		return op == ZJ_DOP_MPROTECT;
+	case ZJ_HOOK_INODE_CREATE:
+		return op == ZJ_DOP_CREATE;
+	case ZJ_HOOK_INODE_RENAME:
+		return op == ZJ_DOP_RENAME;
+	case ZJ_HOOK_INODE_LINK:
+		return op == ZJ_DOP_LINK;
+	case ZJ_HOOK_INODE_SYMLINK:
+		return op == ZJ_DOP_SYMLINK;
+	default:
+		return false;
+	}
+}
+
+/*
+ * DENY: the path fills the record to hdr.size, its NUL last.  Each hook, operation and class
+ * go together as lsm.bpf.c emits them: a process class has a target and no path or watch
+ * entry; a file class has a relative path (the daemon completes it) and no target; the flags
+ * say it was blocked.
+ */
+static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_t *ret_target)
+{
+	struct zj_rec_deny x;
+	const char *data = raw + sizeof(x);
+	size_t avail = size - sizeof(x), off = 0;
+	bool file;
+
+	memcpy(&x, raw, sizeof(x));
+	if (!(x.hdr.flags & ZJ_F_BLOCKED) || x.klass >= ZJ_ENF_NR || x._pad ||
+	    !deny_op_ok(x.hook, x.op, &file))
+		return -EBADMSG;
+	if (avail < 1 || avail > ZJ_DENY_PATH_MAX ||
+	    !take_cstr(data, avail, &off, (uint32_t)(avail - 1), &ev->deny.path))
+		return -EBADMSG;
+	if (file) {
+		if (x.klass < ZJ_ENF_AT || x.target_pid || !ev->deny.path.len ||
+		    ev->deny.path.ptr[0] == '/')
+			return -EBADMSG;
+	} else {
+		bool want_target = x.hook != ZJ_HOOK_FILE_MPROTECT;
+		uint32_t klass = x.hook == ZJ_HOOK_PTRACE_ACCESS_CHECK ? ZJ_ENF_PTRACE
+				 : x.hook == ZJ_HOOK_FILE_OPEN	       ? ZJ_ENF_PROC_MEM
+								       : ZJ_ENF_VDSO;
+
+		if (x.klass != klass || x.watch_id || ev->deny.path.len ||
+		    want_target != (x.target_pid != 0))
+			return -EBADMSG;
+	}
+	ev->deny.klass = x.klass;
+	ev->deny.hook = x.hook;
+	ev->deny.op = x.op;
+	ev->deny.watch_id = x.watch_id;
+	*ret_target = x.target_pid;
+	return 0;
+}
+
 /* Which ZJ_VIA_* each memory record type may carry. */
 static bool via_ok(uint16_t type, uint32_t via)
 {
@@ -270,7 +341,8 @@ static bool via_ok(uint16_t type, uint32_t via)
 
 /* Check the type-specific part and fill what needs no process table.  Touches no state. */
 static int parse_body(const char *raw, const struct zj_rec_hdr *h, struct zj_event *ev,
-		      struct zj_rec_ptrace *pt, struct zj_rec_mem *mem, struct zj_rec_vdso_map *vm)
+		      struct zj_rec_ptrace *pt, struct zj_rec_mem *mem, struct zj_rec_vdso_map *vm,
+		      uint32_t *ret_deny_target)
 {
 	struct zj_rec_fork fk;
 	struct zj_rec_exit ex;
@@ -327,6 +399,8 @@ static int parse_body(const char *raw, const struct zj_rec_hdr *h, struct zj_eve
 		return 0;
 	case ZJ_REC_FILE:
 		return parse_file(raw, h->size, ev);
+	case ZJ_REC_DENY:
+		return parse_deny(raw, h->size, ev, ret_deny_target);
 	default:
 		return -EBADMSG;
 	}
@@ -348,6 +422,7 @@ int zj_decode(struct zj_decoder *d, const void *data, size_t size, struct zj_eve
 	struct zj_rec_hdr h;
 	struct zj_event ev;
 	struct zj_proc np;
+	uint32_t deny_target = 0;
 	int r;
 
 	if (!d || !ret || (!data && size))
@@ -366,7 +441,7 @@ int zj_decode(struct zj_decoder *d, const void *data, size_t size, struct zj_eve
 	ev.ktime_ns = h.ktime_ns;
 	/* Unsigned sum: a hostile ktime_ns wraps instead of overflowing a signed int. */
 	ev.time_ns = (int64_t)(h.ktime_ns + (uint64_t)d->boot_to_real_ns);
-	r = parse_body(raw, &h, &ev, &pt, &mem, &vm);
+	r = parse_body(raw, &h, &ev, &pt, &mem, &vm, &deny_target);
 	if (r < 0)
 		return r;
 
@@ -445,6 +520,11 @@ int zj_decode(struct zj_decoder *d, const void *data, size_t size, struct zj_eve
 			if (d->pt && vm.op != ZJ_VMAP_MPROTECT && vm.op != ZJ_VMAP_PKEY_MPROTECT)
 				(void)zj_proctab_maps_changed(d->pt, h.tgid);
 		}
+		break;
+	case ZJ_REC_DENY:
+		r = fill_actor(d, &h, &ev);
+		if (r >= 0 && deny_target)
+			r = fill_target(d, deny_target, &ev);
 		break;
 	default: /* ZJ_REC_FILE */
 		r = fill_actor(d, &h, &ev);

@@ -189,6 +189,11 @@ int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 			jzj(j, ev->file.op == ZJ_FOP_SYMLINK ? "ZHIJIA_LINK_TARGET" : "ZHIJIA_OLD_PATH",
 			    &ev->file.path2);
 	}
+	if (ev->type == ZJ_EV_DENY) {
+		jzj(j, "ZHIJIA_PATH", &ev->deny.path);
+		jstr(j, "ZHIJIA_LSM_HOOK", zj_deny_hook_name(ev->deny.hook));
+		jstr(j, "ZHIJIA_DENIED", zj_deny_op_name(ev->deny.op));
+	}
 	if (ev->type == ZJ_EV_EXEC && (ev->flags & ZJ_EVF_LD_PRELOAD))
 		jzj(j, "ZHIJIA_LD_PRELOAD", &ev->exec.ld_preload);
 	jstr(j, "ZHIJIA_POLICY", policy_note);

@@ -33,6 +33,7 @@ struct zj_sensor {
 	struct ring_buffer *rb;
 	int attached;
 	int skipped;
+	bool lsm; /* the BPF LSM programs are loaded and attached */
 	char skipped_names[512];
 };
 
@@ -220,8 +221,18 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 				    o->ringbuf_bytes);
 		goto fail;
 	}
-	/* programs whose tracepoint this kernel lacks (fchmodat2 before 6.6, open on arm64) */
+	/*
+	 * Choose programs.  The LSM programs load only where BPF LSM is active: elsewhere they
+	 * would fail the whole load, and where bpf is not in lsm= they would attach and never
+	 * run.  Then the programs whose tracepoint this kernel lacks (fchmodat2 before 6.6, open
+	 * on arm64).
+	 */
+	s->lsm = feat->lsm_listed && feat->lsm_loads;
 	bpf_object__for_each_program(prog, s->skel->obj) {
+		if (strncmp(bpf_program__section_name(prog), "lsm/", 4) == 0) {
+			bpf_program__set_autoload(prog, s->lsm);
+			continue;
+		}
 		if (tracepoint_exists(bpf_program__section_name(prog)))
 			continue;
 		bpf_program__set_autoload(prog, false);
@@ -251,6 +262,12 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 			r = log_error_errno(r, "Failed to fill the watched-path maps: %m");
 			goto fail;
 		}
+	}
+	/* the enforcement maps are filled before the LSM programs attach */
+	if (o->prepare) {
+		r = o->prepare(o->ctx, s);
+		if (r < 0)
+			goto fail; /* logged by the callback */
 	}
 	r = zhijia__attach(s->skel);
 	if (r < 0) {
@@ -312,6 +329,17 @@ int zj_sensor_stats(const struct zj_sensor *s, uint64_t ret[ZJ_STAT_NR])
 			ret[i] += vals[c];
 	}
 	return 0;
+}
+
+bool zj_sensor_lsm(const struct zj_sensor *s)
+{
+	return s->lsm;
+}
+
+void zj_sensor_enforce_fds(const struct zj_sensor *s, int *enforce, int *exceptions)
+{
+	*enforce = bpf_map__fd(s->skel->maps.zj_enforce);
+	*exceptions = bpf_map__fd(s->skel->maps.zj_exceptions);
 }
 
 void zj_sensor_watch_fds(const struct zj_sensor *s, int *inodes, int *names, int *prefix)

@@ -35,6 +35,7 @@ void zj_sensor_probe(struct zj_features *ret);
 void zj_features_format(const struct zj_features *f, char *buf, size_t len);
 
 struct zj_watch;
+struct zj_sensor;
 
 struct zj_sensor_opts {
 	uint32_t ringbuf_bytes;   /* power of two >= page size */
@@ -44,10 +45,10 @@ struct zj_sensor_opts {
 	const struct zj_watch *watch; /* pushed into the kernel's maps before attach */
 	/* called for each record, in ring-buffer order; non-zero stops consumption */
 	int (*on_record)(void *ctx, const void *data, size_t size);
+	/* called after load, before attach (fill the enforcement maps); < 0 stops, logged */
+	int (*prepare)(void *ctx, struct zj_sensor *s);
 	void *ctx;
 };
-
-struct zj_sensor;
 
 /* Open, configure, load and attach.  Errors are logged in one line each, with the cure. */
 int zj_sensor_start(const struct zj_sensor_opts *opts, const struct zj_features *feat,
@@ -60,6 +61,10 @@ int zj_sensor_fd(const struct zj_sensor *s);
 int zj_sensor_consume(struct zj_sensor *s);
 /* Summed per-CPU counters (ZJ_STAT_*). */
 int zj_sensor_stats(const struct zj_sensor *s, uint64_t ret[ZJ_STAT_NR]);
+/* Are the BPF LSM programs loaded and attached (feat: lsm_listed && lsm_loads)? */
+bool zj_sensor_lsm(const struct zj_sensor *s);
+/* fds of zj_enforce and zj_exceptions, for zj_enforce_sync() */
+void zj_sensor_enforce_fds(const struct zj_sensor *s, int *enforce, int *exceptions);
 /* fds of the watch maps, for zj_watch_apply() */
 void zj_sensor_watch_fds(const struct zj_sensor *s, int *inodes, int *names, int *prefix);
 int zj_sensor_set_config(struct zj_sensor *s, uint32_t idx, uint64_t value);

@@ -86,8 +86,44 @@ int zj_path_normalize(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
+/* The class words of the configuration and the enforcement classes they stand for. */
+static const struct {
+	const char *word;
+	uint32_t klass;
+} class_words[] = {
+	{"at", ZJ_ENF_AT},
+	{"cron", ZJ_ENF_CRON},
+	{"systemd", ZJ_ENF_SERVICE},
+	{"preload", ZJ_ENF_PRELOAD},
+};
+
+const char *zj_watch_class_word(uint32_t klass)
+{
+	for (size_t i = 0; i < ELEMENTSOF(class_words); i++)
+		if (class_words[i].klass == klass)
+			return class_words[i].word;
+	return NULL;
+}
+
+static int class_parse(const char *word, uint32_t *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(class_words); i++)
+		if (strcmp(class_words[i].word, word) == 0) {
+			*ret = class_words[i].klass;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const struct zj_watch_entry *zj_watch_entry(const struct zj_watch *w, uint32_t id)
+{
+	if (!w || id == 0 || id > w->n || w->entries[id - 1].id != id)
+		return NULL;
+	return &w->entries[id - 1];
+}
+
 static int watch_add(struct zj_watch *w, uint32_t kind, const char *path, uint32_t depth,
-		     uint32_t line)
+		     uint32_t line, uint32_t klass)
 {
 	struct zj_watch_entry *e;
 	char norm[PATH_MAX], real[PATH_MAX];
@@ -114,6 +150,7 @@ static int watch_add(struct zj_watch *w, uint32_t kind, const char *path, uint32
 	e->kind = kind;
 	e->depth = depth;
 	e->line = line;
+	e->klass = klass;
 	e->path = strdup(norm);
 	if (!e->path)
 		return -ENOMEM;
@@ -133,7 +170,7 @@ static int watch_add(struct zj_watch *w, uint32_t kind, const char *path, uint32
 
 /* Expand a home entry: REL under the home directory of every passwd(5) user. */
 static int watch_add_homes(struct zj_watch *w, const char *passwd, const char *rel, uint32_t depth,
-			   uint32_t line)
+			   uint32_t line, uint32_t klass)
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -162,7 +199,7 @@ static int watch_add_homes(struct zj_watch *w, const char *passwd, const char *r
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", field[5], rel) >= sizeof(path))
 			continue;
-		r = watch_add(w, ZJ_WATCH_DIR, path, depth, line);
+		r = watch_add(w, ZJ_WATCH_DIR, path, depth, line, klass);
 		if (r < 0)
 			return r;
 	}
@@ -189,10 +226,12 @@ int zj_watch_parse(const char *text, const char *source, const char *passwd, str
 		return -ENOMEM;
 	}
 	while (*p) {
-		char buf[PATH_MAX + 64], kind[16], path[PATH_MAX], extra[16];
+		char buf[PATH_MAX + 64], kind[16], path[PATH_MAX], t3[32], t4[32], extra[16];
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 		unsigned long depth = 1;
+		uint32_t klass = ZJ_ENF_NONE;
+		const char *dstr = NULL, *cstr = NULL;
 		char *s, *end;
 		int nf;
 
@@ -208,28 +247,44 @@ int zj_watch_parse(const char *text, const char *source, const char *passwd, str
 		s = buf + strspn(buf, " \t\r");
 		if (*s == '\0' || *s == '#')
 			continue;
-		{
-			char dstr[32] = "";
-
-			nf = sscanf(s, "%15s %4095s %31s %15s", kind, path, dstr, extra);
-			if (nf < 2 || nf > 3) {
+		nf = sscanf(s, "%15s %4095s %31s %31s %15s", kind, path, t3, t4, extra);
+		if (nf < 2 || nf > 4) {
+			snprintf(err, errlen,
+				 "%s:%u: expected 'KIND PATH [DEPTH] [CLASS]' (KIND: dir, file, "
+				 "home; CLASS: at, cron, systemd, preload)",
+				 source, line);
+			r = -EINVAL;
+			break;
+		}
+		/* a third word is the depth when it starts with a digit, else the class */
+		if (nf >= 3 && t3[0] >= '0' && t3[0] <= '9') {
+			dstr = t3;
+			cstr = nf == 4 ? t4 : NULL;
+		} else if (nf == 3) {
+			cstr = t3;
+		} else if (nf == 4) {
+			snprintf(err, errlen, "%s:%u: depth '%s' is not a number from 1 to 4",
+				 source, line, t3);
+			r = -EINVAL;
+			break;
+		}
+		if (dstr) {
+			errno = 0;
+			depth = strtoul(dstr, &end, 10);
+			if (errno || *end || depth < 1 || depth > 4) {
 				snprintf(err, errlen,
-					 "%s:%u: expected 'KIND PATH [DEPTH]' (KIND: dir, file, home)",
-					 source, line);
+					 "%s:%u: depth '%s' is not a number from 1 to 4", source,
+					 line, dstr);
 				r = -EINVAL;
 				break;
 			}
-			if (nf == 3) {
-				errno = 0;
-				depth = strtoul(dstr, &end, 10);
-				if (errno || *end || depth < 1 || depth > 4) {
-					snprintf(err, errlen,
-						 "%s:%u: depth '%s' is not a number from 1 to 4",
-						 source, line, dstr);
-					r = -EINVAL;
-					break;
-				}
-			}
+		}
+		if (cstr && class_parse(cstr, &klass) < 0) {
+			snprintf(err, errlen,
+				 "%s:%u: unknown class '%s' (valid: at, cron, systemd, preload)",
+				 source, line, cstr);
+			r = -EINVAL;
+			break;
 		}
 		if (strcmp(kind, "dir") == 0 || strcmp(kind, "file") == 0) {
 			if (path[0] != '/') {
@@ -238,14 +293,14 @@ int zj_watch_parse(const char *text, const char *source, const char *passwd, str
 				r = -EINVAL;
 				break;
 			}
-			if (kind[0] == 'f' && nf == 3) {
+			if (kind[0] == 'f' && dstr) {
 				snprintf(err, errlen, "%s:%u: a file entry takes no depth", source,
 					 line);
 				r = -EINVAL;
 				break;
 			}
 			r = watch_add(w, kind[0] == 'd' ? ZJ_WATCH_DIR : ZJ_WATCH_FILE, path,
-				      (uint32_t)depth, line);
+				      (uint32_t)depth, line, klass);
 		} else if (strcmp(kind, "home") == 0) {
 			if (path[0] == '/') {
 				snprintf(err, errlen,
@@ -255,7 +310,7 @@ int zj_watch_parse(const char *text, const char *source, const char *passwd, str
 				r = -EINVAL;
 				break;
 			}
-			r = watch_add_homes(w, passwd, path, (uint32_t)depth, line);
+			r = watch_add_homes(w, passwd, path, (uint32_t)depth, line, klass);
 		} else {
 			snprintf(err, errlen, "%s:%u: unknown kind '%s' (valid: dir, file, home)",
 				 source, line, kind);
@@ -317,7 +372,8 @@ struct inode_item {
 };
 
 static int items_put(struct inode_item **items, size_t *n, size_t *cap,
-		     const struct zj_watch_key *k, uint32_t flags, uint32_t depth, uint32_t id)
+		     const struct zj_watch_key *k, uint32_t flags, uint32_t depth, uint32_t id,
+		     uint32_t klass)
 {
 	size_t i;
 
@@ -326,10 +382,14 @@ static int items_put(struct inode_item **items, size_t *n, size_t *cap,
 
 		if (memcmp(&(*items)[i].key, k, sizeof(*k)) != 0)
 			continue;
-		/* one directory, several entries: the widest subtree wins, NAMES accumulate */
+		/*
+		 * One directory, several entries: the widest subtree wins (its class too), NAMES
+		 * accumulate (their classes are in zj_watch_names).
+		 */
 		if ((flags & ZJ_W_SUBTREE) && (!(v->flags & ZJ_W_SUBTREE) || depth > v->depth)) {
 			v->depth = depth;
 			v->id = id;
+			v->klass = klass;
 		}
 		v->flags |= flags;
 		return 0;
@@ -348,11 +408,13 @@ static int items_put(struct inode_item **items, size_t *n, size_t *cap,
 	(*items)[*n].val.flags = flags;
 	(*items)[*n].val.depth = (flags & ZJ_W_SUBTREE) ? depth : 0;
 	(*items)[*n].val.id = id;
+	/* a NAMES-only directory denies nothing itself: the names carry their classes */
+	(*items)[*n].val.klass = (flags & ZJ_W_SUBTREE) ? klass : ZJ_ENF_NONE;
 	(*n)++;
 	return 0;
 }
 
-static int prefix_put(int fd, const char *path, bool dir, uint32_t id)
+static int prefix_put(int fd, const char *path, bool dir, uint32_t id, uint32_t klass)
 {
 	struct zj_prefix_key k;
 	struct zj_watch_val v;
@@ -369,6 +431,7 @@ static int prefix_put(int fd, const char *path, bool dir, uint32_t id)
 		n++; /* the NUL: "exactly this file" */
 	k.prefixlen = (uint32_t)n * 8;
 	v.id = id;
+	v.klass = klass;
 	v.flags = dir ? ZJ_W_SUBTREE : ZJ_W_NAMES;
 	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY) < 0)
 		return negative_errno();
@@ -386,11 +449,12 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 		const struct zj_watch_entry *e = &w->entries[i];
 		struct stat st;
 
-		r = prefix_put(prefix_fd, e->path, e->kind == ZJ_WATCH_DIR, e->id);
+		r = prefix_put(prefix_fd, e->path, e->kind == ZJ_WATCH_DIR, e->id, e->klass);
 		if (r < 0 && r != -ENAMETOOLONG)
 			return r;
 		if (e->real) {
-			r = prefix_put(prefix_fd, e->real, e->kind == ZJ_WATCH_DIR, e->id);
+			r = prefix_put(prefix_fd, e->real, e->kind == ZJ_WATCH_DIR, e->id,
+				       e->klass);
 			if (r < 0 && r != -ENAMETOOLONG)
 				return r;
 		}
@@ -400,7 +464,8 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 			memset(&k, 0, sizeof(k));
 			k.dev = zj_kdev(st.st_dev);
 			k.ino = st.st_ino;
-			r = items_put(&items, &n, &cap, &k, ZJ_W_SUBTREE, e->depth, e->id);
+			r = items_put(&items, &n, &cap, &k, ZJ_W_SUBTREE, e->depth, e->id,
+				      e->klass);
 			if (r < 0)
 				return r;
 			present++;
@@ -421,7 +486,7 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 			memset(&k, 0, sizeof(k));
 			k.dev = zj_kdev(st.st_dev);
 			k.ino = st.st_ino;
-			r = items_put(&items, &n, &cap, &k, ZJ_W_NAMES, 0, e->id);
+			r = items_put(&items, &n, &cap, &k, ZJ_W_NAMES, 0, e->id, ZJ_ENF_NONE);
 			if (r < 0)
 				return r;
 			memset(&nk, 0, sizeof(nk));
@@ -431,6 +496,7 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 			strncpy(nk.name, slash + 1, sizeof(nk.name) - 1);
 			v.flags = ZJ_W_NAMES;
 			v.id = e->id;
+			v.klass = e->klass;
 			if (bpf_map_update_elem(names_fd, &nk, &v, BPF_ANY) < 0)
 				return negative_errno();
 			present++;

@@ -20,6 +20,8 @@ struct zj_watch_entry {
 	uint32_t depth; /* levels below a directory that count (>= 1) */
 	uint32_t id;    /* 1-based, stable for one configuration */
 	uint32_t line;  /* line in the configuration; home entries share their line */
+	uint32_t klass; /* ZJ_ENF_AT, _CRON, _SERVICE, _PRELOAD, or ZJ_ENF_NONE */
+	uint32_t _pad;
 	char *path;     /* absolute, no trailing slash, as configured */
 	char *real;     /* realpath() of path when it differs (symlinked dirs), else NULL */
 };
@@ -34,9 +36,12 @@ struct zj_watch {
 };
 
 /*
- * Parse `text` (from `source`).  On a syntax error returns -EINVAL and writes
- * "SOURCE:LINE: message" into err.  home entries are expanded with `passwd` (a path to a
- * passwd(5) file: "/etc/passwd" normally).
+ * Parse `text` (from `source`): one entry a line, "KIND PATH [DEPTH] [CLASS]" (daemon/watch.conf
+ * explains it).  CLASS names what a BPF LSM program denies there when the policy says block:
+ * at (T1053.002), cron (T1053.003), systemd (T1543.002; the kernel makes timers T1053.006),
+ * preload (T1574.006); without one the entry is observed, never denied.  On a syntax error
+ * returns -EINVAL and writes "SOURCE:LINE: message" into err.  home entries are expanded with
+ * `passwd` (a path to a passwd(5) file: "/etc/passwd" normally).
  */
 int zj_watch_parse(const char *text, const char *source, const char *passwd, struct zj_watch **ret,
 		   char *err, size_t errlen);
@@ -49,6 +54,12 @@ const char *zj_watch_default_text(void);
  * Is `path` (absolute, normalised) watched?  Returns the entry id, or 0.
  */
 uint32_t zj_watch_match(const struct zj_watch *w, const char *path);
+
+/* The entry with this id, or NULL. */
+const struct zj_watch_entry *zj_watch_entry(const struct zj_watch *w, uint32_t id);
+
+/* "at", "cron", "systemd", "preload" for an entry's class; NULL for ZJ_ENF_NONE. */
+const char *zj_watch_class_word(uint32_t klass);
 
 /* Kernel dev_t of a stat(2) st_dev: MAJOR << 20 | MINOR (the kernel's internal form). */
 uint64_t zj_kdev(uint64_t st_dev);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +34,7 @@
 #include "zhijia/policy.h"
 #include "control.h"
 #include "decode.h"
+#include "enforce.h"
 #include "eventlog.h"
 #include "journal.h"
 #include "log.h"
@@ -67,6 +70,7 @@ struct daemon {
 	struct zj_sensor *sensor;
 	struct zj_control *ctl;
 	struct zj_features feat;
+	struct zj_enforce enf;
 	const char *event_log;
 	int64_t started_usec;
 	uint64_t bad_records;
@@ -75,7 +79,12 @@ struct daemon {
 	uint64_t last_lost;
 	uint64_t findings[ZJ_ACTION_BLOCK + 1]; /* by action taken */
 	uint64_t journal_failed;
+	uint64_t watchdog_usec;	 /* systemd's WatchdogSec=, 0 without: pinged every half of it */
+	uint64_t last_ping_usec; /* CLOCK_MONOTONIC */
+	pid_t delivery_pid;	 /* the delivery canary's child while it is awaited, else 0 */
+	bool delivery_seen;	 /* its exit record came through the ring buffer */
 	char pathbuf[PATH_MAX];
+	char denypath[PATH_MAX];
 };
 
 /* libbpf's messages: only with --verbose (its print callback carries no context). */
@@ -105,6 +114,8 @@ static void help(void)
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
 	       "      --print-watch-config  print the built-in watch configuration and exit\n"
+	       "      --ptrace-all        report every ptrace request, not only those that attach\n"
+	       "                          or modify (PEEK/GETREGS/CONT are a debugger's bulk)\n"
 	       "      --ringbuf-size=MIB  ring buffer size in MiB, a power of two (default 16)\n"
 	       "  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	       "  -h, --help              this text\n"
@@ -199,6 +210,51 @@ static int load_policy(const char *path, struct zj_policy **ret)
 	return 0;
 }
 
+/* Say, for each sub-technique set to block, when the kernel cannot enforce it here. */
+static void warn_unenforced(struct daemon *d)
+{
+	for (uint32_t k = 0; k < ZJ_ENF_NR; k++) {
+		const char *eff, *why;
+		uint32_t req;
+
+		zj_enforce_effective(&d->enf, d->policy, k, &req, &eff, &why);
+		if (req == ZJ_ACTION_BLOCK && why)
+			log_warning(
+				"%s: block requested but NOT enforced here (%s): its operations "
+				"go ahead and their findings say \"enforced\": false",
+				zj_deny_class_technique(k), why);
+	}
+}
+
+/* Mirror the policy into the kernel's enforcement maps (after every change). */
+static void apply_enforcement(struct daemon *d, bool announce)
+{
+	int r = zj_enforce_sync(&d->enf, d->policy, d->sensor);
+
+	if (r < 0)
+		log_error_errno(r, "Failed to mirror the policy into the kernel: %m; the kernel "
+				   "keeps enforcing the previous one");
+	else if (r == 1 && d->enf.note[0])
+		log_warning("%s", d->enf.note);
+	if (announce)
+		warn_unenforced(d);
+}
+
+/* Called by the sensor after load, before attach: the maps are full when the hooks run. */
+static int prepare_sensor(void *ctx, struct zj_sensor *s)
+{
+	struct daemon *d = ctx;
+	int r;
+
+	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why);
+	r = zj_enforce_sync(&d->enf, d->policy, s);
+	if (r < 0)
+		return log_error_errno(r, "Failed to fill the enforcement maps: %m");
+	if (r == 1 && d->enf.note[0])
+		log_warning("%s", d->enf.note);
+	return 0;
+}
+
 static void apply_protected(struct daemon *d)
 {
 	size_t n = 0;
@@ -269,6 +325,65 @@ struct findings {
 	struct zj_log_finding lf[ZJ_FINDINGS_MAX]; /* points into f and dec */
 };
 
+/* What the event log and journald say of finding f decided as dec (l points into both). */
+static void tell_finding(struct daemon *d, const struct zj_event *ev, const struct zj_finding *f,
+			 const struct zj_decision *dec, struct zj_log_finding *l)
+{
+	const struct zj_technique *t = NULL;
+	int ti, r;
+
+	(void)zj_catalog_find(f->technique, &t);
+	memset(l, 0, sizeof(*l));
+	l->technique = f->technique;
+	l->name = t ? t->name : NULL;
+	l->name_zh = t ? t->name_zh : NULL;
+	ti = t ? zj_technique_primary_tactic(t) : -1;
+	l->tactic = ti >= 0 ? zj_catalog_tactic((size_t)ti)->id : NULL;
+	l->severity = zj_severity_name(f->severity);
+	l->action = zj_action_name(dec->action);
+	l->configured = zj_action_name(dec->configured);
+	l->why = dec->why;
+	l->reason = f->reason;
+	l->benign = f->benign[0] ? f->benign : NULL;
+	l->enforced = dec->action != ZJ_ACTION_BLOCK	    ? -1
+		      : (dec->flags & ZJ_DECISION_ENFORCED) ? 1
+							    : 0;
+	if (dec->action >= ZJ_ACTION_ALERT) {
+		r = zj_journal_alert(ev, f, dec, NULL);
+		if (r < 0 && d->journal_failed++ == 0)
+			log_warning_errno(r, "Failed to send an alert to journald: %m; alerts "
+					     "are in the event log");
+	}
+}
+
+/*
+ * A deny event is its own finding: the kernel blocked the class's sub-technique because the
+ * policy said block then; no detector needed, no policy decision left to take.
+ */
+static int classify_deny(struct daemon *d, const struct zj_event *ev, struct findings *fs)
+{
+	struct zj_decision *dec = &fs->dec[0];
+	uint32_t now = ZJ_ACTION_BLOCK;
+
+	zj_enforce_deny_finding(ev, &fs->f[0]);
+	if (!fs->f[0].technique[0])
+		return 0;
+	(void)zj_policy_get(d->policy, fs->f[0].technique, &now);
+	memset(dec, 0, sizeof(*dec));
+	dec->action = ZJ_ACTION_BLOCK;
+	dec->configured = now;
+	dec->flags = ZJ_DECISION_ENFORCED;
+	if (now == ZJ_ACTION_BLOCK)
+		snprintf(dec->why, sizeof(dec->why), "policy: block (blocked in the kernel)");
+	else
+		snprintf(dec->why, sizeof(dec->why),
+			 "policy at the time: block (blocked in the kernel); now: %s",
+			 zj_action_name(now));
+	d->findings[ZJ_ACTION_BLOCK]++;
+	tell_finding(d, ev, &fs->f[0], dec, &fs->lf[0]);
+	return 1;
+}
+
 static int classify(struct daemon *d, const struct zj_event *ev, struct findings *fs)
 {
 	struct zj_finding *f = fs->f;
@@ -279,6 +394,8 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 	size_t na = 0, out = 0;
 	int n, i, r;
 
+	if (ev->type == ZJ_EV_DENY)
+		return classify_deny(d, ev, fs);
 	if (ev->type == ZJ_EV_FORK || ev->type == ZJ_EV_EXIT ||
 	    (ev->type == ZJ_EV_EXEC && !(ev->flags & ZJ_EVF_LD_PRELOAD)))
 		return 0;
@@ -297,10 +414,6 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 		return log_warning_errno(n, "Failed to run the detectors on event %llu: %m, "
 					    "ignoring", (unsigned long long)ev->seq);
 	for (i = 0; i < n && out < max; i++) {
-		const struct zj_technique *t = NULL;
-		struct zj_log_finding *l = &lf[out];
-		int ti;
-
 		r = zj_policy_decide(d->policy, ev, &ctx, &f[i], &dec[i]);
 		if (r < 0) {
 			log_warning_errno(r, "No policy decision for %s: %m, recording it",
@@ -313,28 +426,7 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 			d->findings[dec[i].action]++;
 		if (dec[i].action == ZJ_ACTION_OFF)
 			continue;
-		(void)zj_catalog_find(f[i].technique, &t);
-		memset(l, 0, sizeof(*l));
-		l->technique = f[i].technique;
-		l->name = t ? t->name : NULL;
-		l->name_zh = t ? t->name_zh : NULL;
-		ti = t ? zj_technique_primary_tactic(t) : -1;
-		l->tactic = ti >= 0 ? zj_catalog_tactic((size_t)ti)->id : NULL;
-		l->severity = zj_severity_name(f[i].severity);
-		l->action = zj_action_name(dec[i].action);
-		l->configured = zj_action_name(dec[i].configured);
-		l->why = dec[i].why;
-		l->reason = f[i].reason;
-		l->benign = f[i].benign[0] ? f[i].benign : NULL;
-		l->enforced = dec[i].action != ZJ_ACTION_BLOCK ? -1
-			      : (dec[i].flags & ZJ_DECISION_ENFORCED) ? 1
-								       : 0;
-		if (dec[i].action >= ZJ_ACTION_ALERT) {
-			r = zj_journal_alert(ev, &f[i], &dec[i], NULL);
-			if (r < 0 && d->journal_failed++ == 0)
-				log_warning_errno(r, "Failed to send an alert to journald: %m; alerts "
-						     "are in the event log");
-		}
+		tell_finding(d, ev, &f[i], &dec[i], &lf[out]);
 		out++;
 	}
 	return (int)out;
@@ -347,11 +439,31 @@ static int on_record(void *ctx, const void *data, size_t size)
 	struct zj_event ev;
 	int r, n;
 
+	/* the delivery canary's exit: the way kernel -> ring buffer -> daemon works */
+	if (d->delivery_pid && size >= sizeof(struct zj_rec_hdr)) {
+		struct zj_rec_hdr h;
+
+		memcpy(&h, data, sizeof(h));
+		if (h.type == ZJ_REC_EXIT && h.tgid == (uint32_t)d->delivery_pid)
+			d->delivery_seen = true;
+	}
+	/* the start-up canary's own operations are no events */
+	if (d->enf.canary_pids[0] && size >= sizeof(struct zj_rec_hdr)) {
+		struct zj_rec_hdr h;
+
+		memcpy(&h, data, sizeof(h));
+		if (zj_enforce_is_canary(&d->enf, h.tgid)) {
+			d->filtered++;
+			return 0;
+		}
+	}
 	r = zj_decode(&d->dec, data, size, &ev);
 	if (r < 0) {
 		d->bad_records++;
 		return 0;
 	}
+	if (ev.type == ZJ_EV_DENY)
+		zj_enforce_deny_path(&ev, d->watch, d->denypath, sizeof(d->denypath));
 	if (ev.type == ZJ_EV_FILE && (ev.flags & ZJ_EVF_RESOLVE) && !resolve_file_path(d, &ev)) {
 		d->filtered++;
 		return 0;
@@ -391,7 +503,8 @@ static void print_stop_line(struct daemon *d)
 		return;
 	}
 	log_info("kernel records: exec=%llu fork=%llu exit=%llu ptrace=%llu mem_open=%llu "
-		 "mem_write=%llu vm_write=%llu vdso_map=%llu file=%llu lost=%llu read_fail=%llu",
+		 "mem_write=%llu vm_write=%llu vdso_map=%llu file=%llu deny=%llu lost=%llu "
+		 "read_fail=%llu denied=%llu (canary %llu)",
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_EXEC],
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_FORK],
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_EXIT],
@@ -401,7 +514,9 @@ static void print_stop_line(struct daemon *d)
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_VM_WRITE],
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_VDSO_MAP],
 		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_FILE],
-		 (unsigned long long)st[ZJ_STAT_LOST], (unsigned long long)st[ZJ_STAT_READ_FAIL]);
+		 (unsigned long long)st[ZJ_STAT_EMITTED + ZJ_REC_DENY],
+		 (unsigned long long)st[ZJ_STAT_LOST], (unsigned long long)st[ZJ_STAT_READ_FAIL],
+		 (unsigned long long)st[ZJ_STAT_DENIED], (unsigned long long)st[ZJ_STAT_CANARY]);
 	log_info("events logged=%llu filtered=%llu malformed=%llu; findings block=%llu alert=%llu "
 		 "record=%llu off=%llu; journald failures=%llu",
 		 (unsigned long long)d->events, (unsigned long long)d->filtered,
@@ -445,15 +560,114 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/*
+ * After attach, keep only what running needs (STYLE: bpftool's capability handling):
+ * CAP_SYS_PTRACE to read other users' /proc/<pid>/exe, cmdline and environ; CAP_DAC_READ_SEARCH
+ * to re-stat the watched directories of every user; and for bpf(2) on the maps already held
+ * (policy and watch updates, counters) CAP_BPF -- kernels up to 6.4 with unprivileged BPF
+ * disabled (Debian's default) check it on every bpf(2) command, map lookups included -- or,
+ * on kernels before 5.8, which have no CAP_BPF, CAP_SYS_ADMIN.  CAP_PERFMON and CAP_SYS_ADMIN
+ * served loading and attaching only.  Inheritable and ambient sets end up empty.
+ */
+static int drop_capabilities(void)
+{
+	cap_value_t keep[] = {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_BPF}; /* ascending */
+	char names[128] = "";
+	cap_t caps;
+	size_t i;
+	int r = 0;
+
+	if (!CAP_IS_SUPPORTED(CAP_BPF))
+		keep[2] = CAP_SYS_ADMIN;
+	caps = cap_init();
+	if (!caps)
+		return log_error_errno(negative_errno(), "Failed to drop capabilities: %m");
+	if (cap_set_flag(caps, CAP_PERMITTED, ELEMENTSOF(keep), keep, CAP_SET) < 0 ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, ELEMENTSOF(keep), keep, CAP_SET) < 0 ||
+	    cap_set_proc(caps) < 0)
+		r = log_error_errno(negative_errno(), "Failed to drop capabilities: %m");
+	cap_free(caps);
+	if (r < 0)
+		return r;
+	for (i = 0; i < ELEMENTSOF(keep); i++) {
+		char *name = cap_to_name(keep[i]);
+
+		if (i)
+			strcat(names, ",");
+		strncat(names, name ? name : "?", sizeof(names) - strlen(names) - 2);
+		cap_free(name);
+	}
+	log_info("capabilities: kept %s; dropped the rest", names);
+	return 0;
+}
+
+/*
+ * The delivery canary: READY=1 says the sensor works, not only that it is attached.  A child
+ * exits at once; its exit record (sched_process_exit fires for every process, whatever the
+ * policy and the watch list) must come back through the ring buffer within the time limit.
+ * Exit records do not wake the daemon (batched wake-ups), hence the short polls.
+ */
+#define DELIVERY_TIMEOUT_USEC (10ULL * 1000 * 1000)
+
+static int run_delivery_canary(struct daemon *d)
+{
+	uint64_t start = now_usec();
+	pid_t pid;
+	int r;
+
+	d->delivery_seen = false;
+	pid = fork();
+	if (pid < 0)
+		return log_error_errno(negative_errno(), "delivery canary: fork failed: %m");
+	if (pid == 0)
+		_exit(0);
+	d->delivery_pid = pid;
+	(void)waitpid(pid, NULL, 0);
+	while (!d->delivery_seen && now_usec() - start < DELIVERY_TIMEOUT_USEC) {
+		struct pollfd p = {.fd = zj_sensor_fd(d->sensor), .events = POLLIN};
+
+		r = zj_sensor_consume(d->sensor);
+		if (r < 0) {
+			d->delivery_pid = 0;
+			return log_error_errno(r, "delivery canary: reading the ring buffer: %m");
+		}
+		if (!d->delivery_seen)
+			(void)poll(&p, 1, 20);
+	}
+	d->delivery_pid = 0;
+	if (!d->delivery_seen)
+		return log_error_errno(-ETIMEDOUT,
+				       "delivery canary: no exit record of pid %d within %llu s: "
+				       "attached, but nothing is delivered; not ready",
+				       (int)pid, DELIVERY_TIMEOUT_USEC / 1000000);
+	log_info("delivery canary: pid %d's exit came back through the ring buffer in %llu ms",
+		 (int)pid, (unsigned long long)((now_usec() - start) / 1000));
+	return 0;
+}
+
+/* Every half of WatchdogSec=, from the event loop's timer: a wedged loop gets restarted. */
+static void ping_watchdog(struct daemon *d)
+{
+	uint64_t now;
+
+	if (!d->watchdog_usec)
+		return;
+	now = now_usec();
+	if (now - d->last_ping_usec < d->watchdog_usec / 2)
+		return;
+	(void)sd_notify(0, "WATCHDOG=1");
+	d->last_ping_usec = now;
+}
+
 /* `zhijiactl status`: what runs, what the kernel offers, what was seen and lost. */
 static int daemon_status(struct daemon *d, json_object **ret)
 {
 	static const char *const rec[ZJ_REC_MAX] = {
-		[ZJ_REC_EXEC] = "exec",	      [ZJ_REC_FORK] = "fork",
-		[ZJ_REC_EXIT] = "exit",	      [ZJ_REC_PTRACE] = "ptrace",
+		[ZJ_REC_EXEC] = "exec",		[ZJ_REC_FORK] = "fork",
+		[ZJ_REC_EXIT] = "exit",		[ZJ_REC_PTRACE] = "ptrace",
 		[ZJ_REC_MEM_OPEN] = "mem_open", [ZJ_REC_MEM_WRITE] = "mem_write",
 		[ZJ_REC_VM_WRITE] = "vm_write", [ZJ_REC_VDSO_MAP] = "vdso_map",
-		[ZJ_REC_FILE] = "file",
+		[ZJ_REC_FILE] = "file",		[ZJ_REC_DENY] = "deny",
 	};
 	json_object *o = json_object_new_object(), *k, *recs, *f;
 	uint64_t st[ZJ_STAT_NR];
@@ -474,10 +688,8 @@ static int daemon_status(struct daemon *d, json_object **ret)
 							       1000000)));
 	json_object_object_add(o, "kernel", json_object_new_string(d->feat.kernel));
 	json_object_object_add(o, "features", json_object_new_string(fbuf));
-	/* enforcement arrives with BPF LSM (or the signal fallback): until then, say so */
-	json_object_object_add(o, "enforcement",
-			       json_object_new_string("none: block findings are reported as not "
-						      "enforced"));
+	/* per sub-technique: what the policy requests, what the kernel does about it */
+	json_object_object_add(o, "enforcement", zj_enforce_to_json(&d->enf, d->policy));
 	json_object_object_add(o, "programs_attached", json_object_new_int(attached));
 	json_object_object_add(o, "policy", json_object_new_string(d->policy_path));
 	json_object_object_add(o, "event_log", json_object_new_string(d->event_log));
@@ -497,6 +709,10 @@ static int daemon_status(struct daemon *d, json_object **ret)
 				       json_object_new_int64((int64_t)st[ZJ_STAT_READ_FAIL]));
 		json_object_object_add(k, "paths_truncated",
 				       json_object_new_int64((int64_t)st[ZJ_STAT_PATH_TRUNC]));
+		json_object_object_add(k, "denied",
+				       json_object_new_int64((int64_t)st[ZJ_STAT_DENIED]));
+		json_object_object_add(k, "denied_canary",
+				       json_object_new_int64((int64_t)st[ZJ_STAT_CANARY]));
 	}
 	json_object_put(recs);
 	json_object_object_add(o, "kernel_counters", k);
@@ -533,6 +749,7 @@ static int on_control(void *userdata, const char *cmd, json_object *args,
 		/* d->policy is the new object already: the next event is decided by it */
 		log_info("policy: %s by uid %u", cmd, (unsigned)peer->uid);
 		apply_protected(d);
+		apply_enforcement(d, true);
 	}
 	return 0;
 }
@@ -555,6 +772,7 @@ static void reload_policy(struct daemon *d)
 	zj_policy_free(d->policy);
 	d->policy = np;
 	apply_protected(d);
+	apply_enforcement(d, true);
 	log_info("policy reloaded from %s", r == 1 ? "the built-in defaults" : d->policy_path);
 }
 
@@ -622,6 +840,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					log_warning("timer read failed: %m, ignoring");
+				ping_watchdog(d);
 				/* every 2 s: re-stat watched dirs (created or replaced since) */
 				if (++ticks % 20 == 0) {
 					int inodes, names, prefix;
@@ -631,6 +850,8 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 					if (r < 0)
 						log_warning_errno(r, "Failed to refresh watched "
 								     "paths: %m, ignoring");
+					/* exceptions by inode: an upgrade replaces files */
+					apply_enforcement(d, false);
 				}
 				if (ticks % 10 == 0) {
 					check_lost(d);
@@ -681,6 +902,7 @@ int main(int argc, char **argv)
 		ARG_VERSION,
 		ARG_POLICY,
 		ARG_SOCKET,
+		ARG_PTRACE_ALL,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
@@ -688,6 +910,7 @@ int main(int argc, char **argv)
 		{"watch-config", required_argument, NULL, ARG_WATCH},
 		{"policy", required_argument, NULL, ARG_POLICY},
 		{"socket", required_argument, NULL, ARG_SOCKET},
+		{"ptrace-all", no_argument, NULL, ARG_PTRACE_ALL},
 		{"print-watch-config", no_argument, NULL, ARG_PRINT_WATCH},
 		{"ringbuf-size", required_argument, NULL, ARG_RINGBUF},
 		{"verbose", no_argument, NULL, 'v'},
@@ -697,12 +920,12 @@ int main(int argc, char **argv)
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
 	const char *policy_path = ZJ_POLICY_PATH, *socket_path = ZJ_CONTROL_PATH;
-	bool foreground = false, watch_explicit = false;
+	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	unsigned long rb_mib = 16;
 	struct zj_sensor_opts so;
 	struct zj_features feat;
 	struct daemon d;
-	char fbuf[512], skipped[512];
+	char fbuf[512], skipped[512], ebuf[1024];
 	int c, r, attached = 0, nskipped = 0;
 
 	zj_log_setup("zhijiad", ZJ_LOG_INFO);
@@ -722,6 +945,9 @@ int main(int argc, char **argv)
 			break;
 		case ARG_POLICY:
 			policy_path = optarg;
+			break;
+		case ARG_PTRACE_ALL:
+			ptrace_all = true;
 			break;
 		case ARG_SOCKET:
 			socket_path = optarg;
@@ -796,10 +1022,12 @@ int main(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);
 	so.wakeup_bytes = 64 * 1024;
-	so.ptrace_lo = DEFAULT_PTRACE_LO;
-	so.ptrace_hi = DEFAULT_PTRACE_HI;
+	/* --ptrace-all: every request, a debugger's PEEK/GETREGS/CONT traffic included */
+	so.ptrace_lo = ptrace_all ? ~0ULL : DEFAULT_PTRACE_LO;
+	so.ptrace_hi = ptrace_all ? ~0ULL : DEFAULT_PTRACE_HI;
 	so.watch = d.watch;
 	so.on_record = on_record;
+	so.prepare = prepare_sensor;
 	so.ctx = &d;
 	if (zj_sensor_start(&so, &feat, &d.sensor) < 0) {
 		log_error("kernel: %s: %s", feat.kernel, fbuf);
@@ -816,14 +1044,31 @@ int main(int argc, char **argv)
 	if (r < 0)
 		log_warning_errno(r, "Failed to read the process table from /proc: %m, "
 				     "continuing with what the sensor reports");
+	/* prove that the LSM hooks deny; drop what the canary's own operations reported */
+	r = zj_enforce_canary(&d.enf, d.sensor);
+	if (r < 0)
+		log_warning_errno(r, "The enforcement canary could not run: %m; enforcement is "
+				     "reported as not proved");
+	(void)zj_sensor_consume(d.sensor);
+	zj_enforce_canary_done(&d.enf);
+	zj_enforce_format(&d.enf, d.policy, ebuf, sizeof(ebuf));
 
 	zj_sensor_counts(d.sensor, &attached, &nskipped, skipped, sizeof(skipped));
 	fprintf(stderr,
 		"zhijiad " ZJ_VERSION ": kernel %s: %s; %d programs attached%s%s%s; watching %zu "
-		"paths (%s); %zu processes; event log %s\n",
+		"paths (%s); %zu processes; event log %s; %s\n",
 		feat.kernel, fbuf, attached, nskipped ? " (left out, no tracepoint: " : "",
 		nskipped ? skipped : "", nskipped ? ")" : "", d.watch->n, d.watch->source,
-		zj_proctab_count(d.pt), event_log);
+		zj_proctab_count(d.pt), event_log, ebuf);
+	warn_unenforced(&d);
+	if (drop_capabilities() < 0 || run_delivery_canary(&d) < 0) {
+		zj_control_free(d.ctl);
+		zj_sensor_free(d.sensor);
+		return 1;
+	}
+	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
+		d.watchdog_usec = 0;
+	d.last_ping_usec = now_usec();
 	log_info("ready");
 	(void)sd_notify(0, "READY=1\nSTATUS=watching");
 

@@ -26,7 +26,7 @@ const char *zj_event_type_name(uint32_t type)
 		[ZJ_EV_EXIT] = "exit",	       [ZJ_EV_PTRACE] = "ptrace",
 		[ZJ_EV_MEM_OPEN] = "mem_open", [ZJ_EV_MEM_WRITE] = "mem_write",
 		[ZJ_EV_VM_WRITE] = "vm_write", [ZJ_EV_VDSO_MAP] = "vdso_map",
-		[ZJ_EV_FILE] = "file",
+		[ZJ_EV_FILE] = "file",	       [ZJ_EV_DENY] = "deny",
 	};
 
 	if (type >= ZJ_EV_MAX || !names[type])
@@ -75,6 +75,63 @@ const char *zj_vdso_op_name(uint32_t op)
 	};
 
 	if (op >= sizeof(names) / sizeof(names[0]) || !names[op])
+		return "unknown";
+	return names[op];
+}
+
+/* Names and techniques of the enforcement classes (bpf_abi.h ZJ_ENF_*). */
+static const struct {
+	const char *name;
+	const char *technique;
+} deny_classes[ZJ_ENF_NR] = {
+	[ZJ_ENF_PTRACE] = {"ptrace", "T1055.008"},   [ZJ_ENF_PROC_MEM] = {"proc_mem", "T1055.009"},
+	[ZJ_ENF_VDSO] = {"vdso", "T1055.014"},	     [ZJ_ENF_AT] = {"at", "T1053.002"},
+	[ZJ_ENF_CRON] = {"cron", "T1053.003"},	     [ZJ_ENF_TIMER] = {"timer", "T1053.006"},
+	[ZJ_ENF_SERVICE] = {"service", "T1543.002"}, [ZJ_ENF_PRELOAD] = {"preload", "T1574.006"},
+};
+
+const char *zj_deny_class_name(uint32_t klass)
+{
+	return klass < ZJ_ENF_NR ? deny_classes[klass].name : "unknown";
+}
+
+const char *zj_deny_class_technique(uint32_t klass)
+{
+	return klass < ZJ_ENF_NR ? deny_classes[klass].technique : NULL;
+}
+
+const char *zj_deny_hook_name(uint32_t hook)
+{
+	static const char *const names[ZJ_HOOK_MAX] = {
+		[ZJ_HOOK_PTRACE_ACCESS_CHECK] = "ptrace_access_check",
+		[ZJ_HOOK_FILE_OPEN] = "file_open",
+		[ZJ_HOOK_FILE_MPROTECT] = "file_mprotect",
+		[ZJ_HOOK_INODE_CREATE] = "inode_create",
+		[ZJ_HOOK_INODE_RENAME] = "inode_rename",
+		[ZJ_HOOK_INODE_LINK] = "inode_link",
+		[ZJ_HOOK_INODE_SYMLINK] = "inode_symlink",
+	};
+
+	if (hook >= ZJ_HOOK_MAX || !names[hook])
+		return "unknown";
+	return names[hook];
+}
+
+const char *zj_deny_op_name(uint32_t op)
+{
+	static const char *const names[ZJ_DOP_MAX] = {
+		[ZJ_DOP_PTRACE_ATTACH] = "ptrace_attach",
+		[ZJ_DOP_VM_WRITEV] = "process_vm_writev",
+		[ZJ_DOP_MEM_OPEN] = "mem_open",
+		[ZJ_DOP_MPROTECT] = "mprotect",
+		[ZJ_DOP_CREATE] = "create",
+		[ZJ_DOP_OPEN_WRITE] = "open_write",
+		[ZJ_DOP_RENAME] = "rename",
+		[ZJ_DOP_LINK] = "link",
+		[ZJ_DOP_SYMLINK] = "symlink",
+	};
+
+	if (op >= ZJ_DOP_MAX || !names[op])
 		return "unknown";
 	return names[op];
 }
@@ -747,6 +804,31 @@ static void jw_file(struct jw *w, const struct zj_event *ev)
 	jw_close(w, '}');
 }
 
+/* A name from a table as a JSON string. */
+static void jw_name(struct jw *w, const char *key, const char *name)
+{
+	jw_key(w, key);
+	jw_raw(w, "\"", 1);
+	jw_lit(w, name);
+	jw_raw(w, "\"", 1);
+}
+
+static void jw_deny(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "deny");
+	jw_open(w, '{');
+	jw_name(w, "class", zj_deny_class_name(ev->deny.klass));
+	jw_name(w, "hook", zj_deny_hook_name(ev->deny.hook));
+	jw_name(w, "op", zj_deny_op_name(ev->deny.op));
+	if (ev->deny.path.len) {
+		jw_zjstr_field(w, "path", &ev->deny.path);
+	} else {
+		jw_key(w, "path");
+		jw_lit(w, "null");
+	}
+	jw_close(w, '}');
+}
+
 /* "flags":[...] in bit order, only when one is set. */
 static void jw_flags(struct jw *w, uint32_t flags)
 {
@@ -909,6 +991,9 @@ int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_fin
 		break;
 	case ZJ_EV_FILE:
 		jw_file(&w, ev);
+		break;
+	case ZJ_EV_DENY:
+		jw_deny(&w, ev);
 		break;
 	default:
 		break; /* "type":"unknown" and no type object */

@@ -44,7 +44,8 @@ typedef int64_t zj_s64;
 #define ZJ_REC_VM_WRITE 7  /* process_vm_writev(2) */
 #define ZJ_REC_VDSO_MAP 8  /* mprotect/pkey_mprotect/mremap/munmap touching the caller's vDSO */
 #define ZJ_REC_FILE 9      /* operation on a watched persistence path */
-#define ZJ_REC_MAX 10
+#define ZJ_REC_DENY 10     /* an operation a BPF LSM program denied (always ZJ_F_BLOCKED) */
+#define ZJ_REC_MAX 11
 
 /* zj_rec_hdr.flags */
 #define ZJ_F_SELF (1u << 0)       /* the target process is the actor itself */
@@ -198,6 +199,64 @@ struct zj_rec_file {
 	char data[];
 };
 
+/*
+ * Enforcement classes: the sub-techniques a BPF LSM program can deny, the index of zj_enforce
+ * and the bits of zj_kexc.klass_mask.  Append-only.
+ */
+#define ZJ_ENF_PTRACE 0   /* T1055.008: ptrace attach, process_vm_writev */
+#define ZJ_ENF_PROC_MEM 1 /* T1055.009: /proc/<pid>/mem opened for writing */
+#define ZJ_ENF_VDSO 2     /* T1055.014: mprotect of the caller's vDSO or vvar */
+#define ZJ_ENF_AT 3       /* T1053.002 */
+#define ZJ_ENF_CRON 4     /* T1053.003 */
+#define ZJ_ENF_TIMER 5    /* T1053.006: picked by the kernel inside a ZJ_ENF_SERVICE tree */
+#define ZJ_ENF_SERVICE 6  /* T1543.002 */
+#define ZJ_ENF_PRELOAD 7  /* T1574.006 */
+#define ZJ_ENF_NR 8
+/* zj_watch_val.klass values that are no class: observed only, never denied */
+#define ZJ_ENF_CANARY 254 /* zhijiad's start-up self-test directory (denies its canary only) */
+#define ZJ_ENF_NONE 255
+
+/* The LSM hook that denied (zj_rec_deny.hook). */
+#define ZJ_HOOK_PTRACE_ACCESS_CHECK 1
+#define ZJ_HOOK_FILE_OPEN 2
+#define ZJ_HOOK_FILE_MPROTECT 3
+#define ZJ_HOOK_INODE_CREATE 4
+#define ZJ_HOOK_INODE_RENAME 5
+#define ZJ_HOOK_INODE_LINK 6
+#define ZJ_HOOK_INODE_SYMLINK 7
+#define ZJ_HOOK_MAX 8
+
+/* What was denied (zj_rec_deny.op): the hook and the syscall in progress together. */
+#define ZJ_DOP_PTRACE_ATTACH 1 /* ptrace_access_check in ptrace(2): ATTACH, SEIZE */
+#define ZJ_DOP_VM_WRITEV 2     /* ptrace_access_check in process_vm_writev(2) */
+#define ZJ_DOP_MEM_OPEN 3      /* file_open of another process's /proc/<pid>/mem for writing */
+#define ZJ_DOP_MPROTECT 4      /* file_mprotect of the vDSO or vvar */
+#define ZJ_DOP_CREATE 5        /* inode_create under a watched path */
+#define ZJ_DOP_OPEN_WRITE 6    /* file_open for writing of a watched file */
+#define ZJ_DOP_RENAME 7        /* inode_rename onto a watched path */
+#define ZJ_DOP_LINK 8          /* inode_link onto a watched path */
+#define ZJ_DOP_SYMLINK 9       /* inode_symlink under a watched path */
+#define ZJ_DOP_MAX 10
+
+/*
+ * ZJ_REC_DENY: an LSM program returned -EPERM.  Followed by path\0, and hdr.size ends right
+ * after that NUL (there is no length field).  The path is empty for the process classes
+ * (ZJ_ENF_PTRACE, _PROC_MEM, _VDSO); for a file class it is relative to the watched directory
+ * of entry watch_id (for a single watched file: its name), because the inode hooks get no
+ * vfsmount to build an absolute path with.  The daemon completes it from its watch list.
+ */
+struct zj_rec_deny {
+	struct zj_rec_hdr hdr;
+	zj_u32 klass;      /* ZJ_ENF_* */
+	zj_u32 hook;       /* ZJ_HOOK_* */
+	zj_u32 target_pid; /* ZJ_ENF_PTRACE, _PROC_MEM: global tgid of the target; else 0 */
+	zj_u32 watch_id;   /* file classes: zj_watch_val.id of the entry that matched; else 0 */
+	zj_u32 op;         /* ZJ_DOP_* */
+	zj_u32 _pad;
+	char path[];
+};
+#define ZJ_DENY_PATH_MAX 1024 /* bytes of a relative path kept, NUL included */
+
 /* Largest record the kernel emits; per-field caps below. */
 #define ZJ_PATH_MAX 4096 /* buffer for one path, NUL included */
 #define ZJ_ARGS_MAX 8192 /* argv bytes kept from exec */
@@ -230,7 +289,7 @@ struct zj_watch_val {
 	zj_u32 flags; /* ZJ_W_* */
 	zj_u32 depth; /* ZJ_W_SUBTREE: levels below the directory that still count (>= 1) */
 	zj_u32 id;    /* watch entry id, echoed in zj_rec_file.watch_id */
-	zj_u32 _pad;
+	zj_u32 klass; /* ZJ_ENF_AT.._PRELOAD (ZJ_ENF_SERVICE covers timers too), or ZJ_ENF_NONE */
 };
 
 #define ZJ_WNAME_LEN 64
@@ -246,6 +305,30 @@ struct zj_prefix_key {
 	zj_u8 data[ZJ_PREFIX_MAX];
 };
 
+/*
+ * Enforcement maps, filled by the daemon from the policy before the LSM programs attach and
+ * after every policy change.
+ *  - zj_enforce (ARRAY[ZJ_ENF_NR]): block is 1 when the sub-technique's action is block.
+ *  - zj_exceptions (ARRAY[ZJ_KEXC_MAX]): the policy's exceptions that name an executable, a
+ *    uid or a parent executable, by inode.  An entry with klass_mask 0 is unused.  Every
+ *    criterion given must hold; an operation any entry matches is let through.
+ */
+struct zj_enforce_val {
+	zj_u32 block;
+	zj_u32 _pad;
+};
+
+#define ZJ_KEXC_MAX 64
+#define ZJ_KEXC_ANY_UID 0xffffffffu
+struct zj_kexc {
+	zj_u32 klass_mask; /* bit ZJ_ENF_*: the classes it lets through; 0: unused entry */
+	zj_u32 uid;        /* the actor's real uid, or ZJ_KEXC_ANY_UID */
+	zj_u64 exe_dev;    /* the actor's executable (kernel dev_t, inode); ino 0: any */
+	zj_u64 exe_ino;
+	zj_u64 parent_dev; /* the executable of the actor's real parent; ino 0: any */
+	zj_u64 parent_ino;
+};
+
 /* Per-CPU counters (zj_stats array), summed by the daemon. */
 #define ZJ_STAT_LOST 0          /* ring buffer full: record dropped */
 #define ZJ_STAT_READ_FAIL 1     /* a bpf_probe_read_* failed */
@@ -253,6 +336,8 @@ struct zj_prefix_key {
 #define ZJ_STAT_STASH_FULL 3    /* syscall-exit stash map full: an exit could not be paired */
 #define ZJ_STAT_STASH_MISS 4    /* a syscall exit found no stashed entry */
 #define ZJ_STAT_SIGNAL_FAIL 5   /* bpf_send_signal failed */
+#define ZJ_STAT_DENIED 6        /* operations an LSM program denied (canary included) */
+#define ZJ_STAT_CANARY 7        /* of those, zhijiad's start-up canary (no record) */
 #define ZJ_STAT_EMITTED 8       /* + ZJ_REC_*: records submitted per type */
 #define ZJ_STAT_NR 32
 
@@ -262,6 +347,7 @@ struct zj_prefix_key {
 #define ZJ_CFG_PTRACE_HI 2     /* bit n: report ptrace request 0x4200 + n */
 #define ZJ_CFG_WATCH_DEPTH 3   /* max ancestor levels checked against zj_watch_inodes (1..4) */
 #define ZJ_CFG_WAKEUP_BYTES 4  /* batch wake-ups of bulk records until this much is queued */
+#define ZJ_CFG_CANARY_TGID 5   /* zhijiad's canary child: every LSM class denies it, silently */
 #define ZJ_CFG_NR 8
 
 #endif /* ZHIJIA_BPF_ABI_H */

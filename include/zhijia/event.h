@@ -37,6 +37,19 @@
  *                            "path":"...", ["old_path":"..." (rename, link)],
  *                            ["link_target":"..." (symlink)], ["mode":"0644" (chmod, create)],
  *                            "o_trunc":bool}
+ *   type "deny":     "deny":{"class":"ptrace|proc_mem|vdso|at|cron|timer|service|preload",
+ *                            "hook":"ptrace_access_check|file_open|file_mprotect|inode_create|
+ *                                    inode_rename|inode_link|inode_symlink",
+ *                            "op":"ptrace_attach|process_vm_writev|mem_open|mprotect|create|
+ *                                  open_write|rename|link|symlink",
+ *                            "path":"..."|null}
+ *                    An operation a BPF LSM program denied in the kernel (flags always hold
+ *                    "blocked"): the class is the sub-technique whose policy said block
+ *                    (zj_deny_class_technique()); "target" is the process attached to or
+ *                    written to (ptrace, proc_mem); "path" the file (file classes; null for
+ *                    the others).  The syscall-exit event of the same call, where there is
+ *                    one (ptrace, vm_write, vdso_map, file rename/link/symlink), says
+ *                    "blocked" too.
  *
  * Addresses and offsets are hex strings (JSON numbers lose precision past 2^53).  Strings are
  * valid UTF-8: bytes that are not are replaced with U+FFFD and the field's raw bytes are added
@@ -60,7 +73,8 @@
 #define ZJ_EV_VM_WRITE 7
 #define ZJ_EV_VDSO_MAP 8
 #define ZJ_EV_FILE 9
-#define ZJ_EV_MAX 10
+#define ZJ_EV_DENY 10
+#define ZJ_EV_MAX 11
 
 /* zj_event.flags: the kernel's ZJ_F_* bits are carried over unchanged (see bpf_abi.h). */
 #define ZJ_EVF_SELF (1u << 0)
@@ -165,6 +179,13 @@ struct zj_event {
 			struct zj_str path;
 			struct zj_str path2; /* old_path (rename, link) or link_target (symlink) */
 		} file;
+		struct {
+			uint32_t klass;	    /* ZJ_ENF_* of bpf_abi.h, same numbers */
+			uint32_t hook;	    /* ZJ_HOOK_* */
+			uint32_t op;	    /* ZJ_DOP_* */
+			uint32_t watch_id;  /* file classes: the watch entry the path is under */
+			struct zj_str path; /* absolute once the daemon completed it; empty: none */
+		} deny;
 	};
 };
 
@@ -175,6 +196,12 @@ const char *zj_mem_via_name(uint32_t via);
 const char *zj_vdso_op_name(uint32_t op);
 /* "PTRACE_ATTACH" etc.; NULL for a request zhijia has no name for. */
 const char *zj_ptrace_request_name(int64_t request);
+/* deny events: "cron", "inode_create", "create"; "unknown" out of range. */
+const char *zj_deny_class_name(uint32_t klass);
+const char *zj_deny_hook_name(uint32_t hook);
+const char *zj_deny_op_name(uint32_t op);
+/* The sub-technique an enforcement class enforces ("T1053.003"); NULL out of range. */
+const char *zj_deny_class_technique(uint32_t klass);
 
 /*
  * A growable output buffer owned by the caller; no allocation per event once it has grown

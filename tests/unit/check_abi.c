@@ -111,6 +111,28 @@ PIN(zj_rec_file, watch_id, 112, 4);
 PIN(zj_rec_file, _pad, 116, 4);
 PIN_FLEX(zj_rec_file, data, 120);
 
+PIN_SIZE(zj_rec_deny, 104);
+PIN(zj_rec_deny, hdr, 0, 80);
+PIN(zj_rec_deny, klass, 80, 4);
+PIN(zj_rec_deny, hook, 84, 4);
+PIN(zj_rec_deny, target_pid, 88, 4);
+PIN(zj_rec_deny, watch_id, 92, 4);
+PIN(zj_rec_deny, op, 96, 4);
+PIN(zj_rec_deny, _pad, 100, 4);
+PIN_FLEX(zj_rec_deny, path, 104);
+
+PIN_SIZE(zj_enforce_val, 8);
+PIN(zj_enforce_val, block, 0, 4);
+PIN(zj_enforce_val, _pad, 4, 4);
+
+PIN_SIZE(zj_kexc, 40);
+PIN(zj_kexc, klass_mask, 0, 4);
+PIN(zj_kexc, uid, 4, 4);
+PIN(zj_kexc, exe_dev, 8, 8);
+PIN(zj_kexc, exe_ino, 16, 8);
+PIN(zj_kexc, parent_dev, 24, 8);
+PIN(zj_kexc, parent_ino, 32, 8);
+
 PIN_SIZE(zj_watch_key, 16);
 PIN(zj_watch_key, dev, 0, 8);
 PIN(zj_watch_key, ino, 8, 8);
@@ -119,7 +141,7 @@ PIN_SIZE(zj_watch_val, 16);
 PIN(zj_watch_val, flags, 0, 4);
 PIN(zj_watch_val, depth, 4, 4);
 PIN(zj_watch_val, id, 8, 4);
-PIN(zj_watch_val, _pad, 12, 4);
+PIN(zj_watch_val, klass, 12, 4);
 
 PIN_SIZE(zj_watch_name_key, 80);
 PIN(zj_watch_name_key, dev, 0, 8);
@@ -134,6 +156,12 @@ PIN(zj_prefix_key, data, 4, 256);
 _Static_assert(alignof(struct zj_rec_hdr) == 8, "alignof(struct zj_rec_hdr)");
 _Static_assert(alignof(struct zj_rec_exec) == 8, "alignof(struct zj_rec_exec)");
 _Static_assert(alignof(struct zj_rec_file) == 8, "alignof(struct zj_rec_file)");
+_Static_assert(alignof(struct zj_rec_deny) == 8, "alignof(struct zj_rec_deny)");
+/* a deny record with the longest relative path fits the ring-buffer sample size field */
+_Static_assert(sizeof(struct zj_rec_deny) + ZJ_DENY_PATH_MAX <= ZJ_REC_MAX_SIZE,
+	       "a deny record fits ZJ_REC_MAX_SIZE");
+/* zj_kexc.klass_mask and zj_enforce have a bit / an entry per class */
+_Static_assert(ZJ_ENF_NR <= 32, "ZJ_ENF_NR fits klass_mask");
 /* hdr.size is a __u16: the largest record must fit. */
 _Static_assert(ZJ_REC_MAX_SIZE <= 0xffff, "ZJ_REC_MAX_SIZE fits zj_rec_hdr.size");
 _Static_assert(ZJ_REC_MAX_SIZE == 104 + 2 * 4096 + 8192 + 1024, "ZJ_REC_MAX_SIZE");
@@ -239,13 +267,32 @@ static const struct layout_row layout[] = {
 	LAYOUT_FIELD(zj_rec_file, _pad),
 	LAYOUT_FLEX(zj_rec_file, data),
 	LAYOUT_END(zj_rec_file),
+	LAYOUT_FIELD(zj_rec_deny, hdr),
+	LAYOUT_FIELD(zj_rec_deny, klass),
+	LAYOUT_FIELD(zj_rec_deny, hook),
+	LAYOUT_FIELD(zj_rec_deny, target_pid),
+	LAYOUT_FIELD(zj_rec_deny, watch_id),
+	LAYOUT_FIELD(zj_rec_deny, op),
+	LAYOUT_FIELD(zj_rec_deny, _pad),
+	LAYOUT_FLEX(zj_rec_deny, path),
+	LAYOUT_END(zj_rec_deny),
+	LAYOUT_FIELD(zj_enforce_val, block),
+	LAYOUT_FIELD(zj_enforce_val, _pad),
+	LAYOUT_END(zj_enforce_val),
+	LAYOUT_FIELD(zj_kexc, klass_mask),
+	LAYOUT_FIELD(zj_kexc, uid),
+	LAYOUT_FIELD(zj_kexc, exe_dev),
+	LAYOUT_FIELD(zj_kexc, exe_ino),
+	LAYOUT_FIELD(zj_kexc, parent_dev),
+	LAYOUT_FIELD(zj_kexc, parent_ino),
+	LAYOUT_END(zj_kexc),
 	LAYOUT_FIELD(zj_watch_key, dev),
 	LAYOUT_FIELD(zj_watch_key, ino),
 	LAYOUT_END(zj_watch_key),
 	LAYOUT_FIELD(zj_watch_val, flags),
 	LAYOUT_FIELD(zj_watch_val, depth),
 	LAYOUT_FIELD(zj_watch_val, id),
-	LAYOUT_FIELD(zj_watch_val, _pad),
+	LAYOUT_FIELD(zj_watch_val, klass),
 	LAYOUT_END(zj_watch_val),
 	LAYOUT_FIELD(zj_watch_name_key, dev),
 	LAYOUT_FIELD(zj_watch_name_key, ino),
@@ -275,7 +322,7 @@ START_TEST(test_no_implicit_padding)
 			      r->field, r->off, expect);
 		expect = r->off + r->size;
 	}
-	ck_assert_uint_eq(nfields, 79);
+	ck_assert_uint_eq(nfields, 79 + 8 + 2 + 6);
 }
 END_TEST
 
@@ -289,6 +336,7 @@ START_TEST(test_hdr_first)
 	ck_assert_uint_eq(offsetof(struct zj_rec_mem, hdr), 0);
 	ck_assert_uint_eq(offsetof(struct zj_rec_vdso_map, hdr), 0);
 	ck_assert_uint_eq(offsetof(struct zj_rec_file, hdr), 0);
+	ck_assert_uint_eq(offsetof(struct zj_rec_deny, hdr), 0);
 	ck_assert_uint_eq(sizeof(struct zj_rec_hdr), 80);
 }
 END_TEST
@@ -305,7 +353,8 @@ START_TEST(test_record_types)
 	ck_assert_int_eq(ZJ_REC_VM_WRITE, 7);
 	ck_assert_int_eq(ZJ_REC_VDSO_MAP, 8);
 	ck_assert_int_eq(ZJ_REC_FILE, 9);
-	ck_assert_int_eq(ZJ_REC_MAX, 10);
+	ck_assert_int_eq(ZJ_REC_DENY, 10);
+	ck_assert_int_eq(ZJ_REC_MAX, 11);
 	ck_assert_int_eq(ZJ_EV_EXEC, ZJ_REC_EXEC);
 	ck_assert_int_eq(ZJ_EV_FORK, ZJ_REC_FORK);
 	ck_assert_int_eq(ZJ_EV_EXIT, ZJ_REC_EXIT);
@@ -315,6 +364,7 @@ START_TEST(test_record_types)
 	ck_assert_int_eq(ZJ_EV_VM_WRITE, ZJ_REC_VM_WRITE);
 	ck_assert_int_eq(ZJ_EV_VDSO_MAP, ZJ_REC_VDSO_MAP);
 	ck_assert_int_eq(ZJ_EV_FILE, ZJ_REC_FILE);
+	ck_assert_int_eq(ZJ_EV_DENY, ZJ_REC_DENY);
 	ck_assert_int_eq(ZJ_EV_MAX, ZJ_REC_MAX);
 }
 END_TEST
@@ -362,8 +412,49 @@ START_TEST(test_enums)
 	ck_assert_int_eq(ZJ_FOP_CHMOD, 8);
 	ck_assert_int_eq(ZJ_FOP_MAX, 9);
 	ck_assert_int_eq(ZJ_IOV_MAX, 8);
-	ck_assert_int_eq(ZJ_STAT_EMITTED + ZJ_REC_MAX, 18);
+	ck_assert_int_eq(ZJ_STAT_EMITTED + ZJ_REC_MAX, 19);
 	ck_assert_int_le(ZJ_STAT_EMITTED + ZJ_REC_MAX, ZJ_STAT_NR);
+	ck_assert_int_lt(ZJ_STAT_CANARY, ZJ_STAT_EMITTED);
+	ck_assert_int_lt(ZJ_CFG_CANARY_TGID, ZJ_CFG_NR);
+}
+END_TEST
+
+START_TEST(test_enforcement)
+{
+	/* Enforcement classes, hooks and operations: append-only numbers. */
+	ck_assert_int_eq(ZJ_ENF_PTRACE, 0);
+	ck_assert_int_eq(ZJ_ENF_PROC_MEM, 1);
+	ck_assert_int_eq(ZJ_ENF_VDSO, 2);
+	ck_assert_int_eq(ZJ_ENF_AT, 3);
+	ck_assert_int_eq(ZJ_ENF_CRON, 4);
+	ck_assert_int_eq(ZJ_ENF_TIMER, 5);
+	ck_assert_int_eq(ZJ_ENF_SERVICE, 6);
+	ck_assert_int_eq(ZJ_ENF_PRELOAD, 7);
+	ck_assert_int_eq(ZJ_ENF_NR, 8);
+	ck_assert_int_ge(ZJ_ENF_CANARY, ZJ_ENF_NR);
+	ck_assert_int_ge(ZJ_ENF_NONE, ZJ_ENF_NR);
+	ck_assert_int_ne(ZJ_ENF_CANARY, ZJ_ENF_NONE);
+	ck_assert_int_eq(ZJ_HOOK_PTRACE_ACCESS_CHECK, 1);
+	ck_assert_int_eq(ZJ_HOOK_FILE_OPEN, 2);
+	ck_assert_int_eq(ZJ_HOOK_FILE_MPROTECT, 3);
+	ck_assert_int_eq(ZJ_HOOK_INODE_CREATE, 4);
+	ck_assert_int_eq(ZJ_HOOK_INODE_RENAME, 5);
+	ck_assert_int_eq(ZJ_HOOK_INODE_LINK, 6);
+	ck_assert_int_eq(ZJ_HOOK_INODE_SYMLINK, 7);
+	ck_assert_int_eq(ZJ_HOOK_MAX, 8);
+	ck_assert_int_eq(ZJ_DOP_PTRACE_ATTACH, 1);
+	ck_assert_int_eq(ZJ_DOP_VM_WRITEV, 2);
+	ck_assert_int_eq(ZJ_DOP_MEM_OPEN, 3);
+	ck_assert_int_eq(ZJ_DOP_MPROTECT, 4);
+	ck_assert_int_eq(ZJ_DOP_CREATE, 5);
+	ck_assert_int_eq(ZJ_DOP_OPEN_WRITE, 6);
+	ck_assert_int_eq(ZJ_DOP_RENAME, 7);
+	ck_assert_int_eq(ZJ_DOP_LINK, 8);
+	ck_assert_int_eq(ZJ_DOP_SYMLINK, 9);
+	ck_assert_int_eq(ZJ_DOP_MAX, 10);
+	ck_assert_int_eq(ZJ_KEXC_MAX, 64);
+	ck_assert_uint_eq(ZJ_KEXC_ANY_UID, 0xffffffffu);
+	ck_assert_int_eq(ZJ_DENY_PATH_MAX, 1024);
 }
 END_TEST
 
@@ -377,6 +468,7 @@ static Suite *abi_suite(void)
 	tcase_add_test(tc, test_record_types);
 	tcase_add_test(tc, test_flags_shared);
 	tcase_add_test(tc, test_enums);
+	tcase_add_test(tc, test_enforcement);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -285,6 +285,25 @@ static size_t mk_file(uint32_t op, const char *path, const char *path2, bool wit
 	return size;
 }
 
+/* A deny record as lsm.bpf.c sends it: exact size, the path's NUL last. */
+static size_t mk_deny(uint32_t klass, uint32_t hook, uint32_t op, uint32_t target,
+		      uint32_t watch_id, const char *path)
+{
+	struct zj_rec_deny *x = (struct zj_rec_deny *)rec;
+	size_t pl = strlen(path), size = sizeof(*x) + pl + 1;
+
+	memset(rec, 0, size + 8);
+	hdr(rec, ZJ_REC_DENY, size);
+	x->hdr.flags = ZJ_F_BLOCKED;
+	x->klass = klass;
+	x->hook = hook;
+	x->op = op;
+	x->target_pid = target;
+	x->watch_id = watch_id;
+	memcpy(x->path, path, pl + 1);
+	return size;
+}
+
 static int decode(size_t size, struct zj_event *ev);
 
 START_TEST(test_exec_preload)
@@ -846,6 +865,95 @@ START_TEST(test_file)
 }
 END_TEST
 
+START_TEST(test_deny)
+{
+	struct zj_event ev;
+	size_t size;
+
+	/* ptrace attach denied: the target from the table, no path */
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_PTRACE_ATTACH, 300, 0,
+		       "");
+	ck_assert_uint_eq(size, sizeof(struct zj_rec_deny) + 1);
+	ck_assert_int_eq(decode(size, &ev), 0);
+	assert_common(&ev, ZJ_EV_DENY, 1);
+	assert_actor_200(&ev);
+	assert_target_300(&ev);
+	ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED | ZJ_EVF_HAS_TARGET);
+	ck_assert_uint_eq(ev.deny.klass, ZJ_ENF_PTRACE);
+	ck_assert_uint_eq(ev.deny.hook, ZJ_HOOK_PTRACE_ACCESS_CHECK);
+	ck_assert_uint_eq(ev.deny.op, ZJ_DOP_PTRACE_ATTACH);
+	ck_assert_uint_eq(ev.deny.watch_id, 0);
+	ck_assert_uint_eq(ev.deny.path.len, 0);
+	ck_assert_uint_eq(ev.region, ZJ_REGION_NONE);
+
+	/* process_vm_writev through the same hook */
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_VM_WRITEV, 300, 0, "");
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.deny.op, ZJ_DOP_VM_WRITEV);
+
+	/* /proc/<pid>/task/<tid>/mem of a process gone since: only its pid */
+	size = mk_deny(ZJ_ENF_PROC_MEM, ZJ_HOOK_FILE_OPEN, ZJ_DOP_MEM_OPEN, 4444, 0, "");
+	H()->flags |= ZJ_F_THREAD_TARGET;
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED | ZJ_EVF_HAS_TARGET | ZJ_EVF_THREAD_TARGET);
+	ck_assert_uint_eq(ev.target.pid, 4444);
+	ck_assert_uint_eq(ev.target.flags, 0);
+	ck_assert_uint_eq(ev.deny.klass, ZJ_ENF_PROC_MEM);
+
+	/* the caller's own vDSO: no target */
+	size = mk_deny(ZJ_ENF_VDSO, ZJ_HOOK_FILE_MPROTECT, ZJ_DOP_MPROTECT, 0, 0, "");
+	H()->flags |= ZJ_F_SELF | ZJ_F_VDSO;
+	ck_assert_int_eq(decode(size, &ev), 0);
+	assert_no_target(&ev);
+	ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED | ZJ_EVF_SELF | ZJ_EVF_VDSO);
+	ck_assert_uint_eq(ev.deny.hook, ZJ_HOOK_FILE_MPROTECT);
+
+	/* file classes: a path relative to the watch entry, every hook */
+	{
+		static const struct {
+			uint32_t klass, hook, op;
+			const char *path;
+		} files[] = {
+			{ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, "evil"},
+			{ZJ_ENF_AT, ZJ_HOOK_FILE_OPEN, ZJ_DOP_OPEN_WRITE, "a01234"},
+			{ZJ_ENF_TIMER, ZJ_HOOK_INODE_RENAME, ZJ_DOP_RENAME, "x.timer.d/o.conf"},
+			{ZJ_ENF_SERVICE, ZJ_HOOK_INODE_LINK, ZJ_DOP_LINK, "x.service"},
+			{ZJ_ENF_SERVICE, ZJ_HOOK_INODE_SYMLINK, ZJ_DOP_SYMLINK,
+			 "multi-user.target.wants/x.service"},
+			{ZJ_ENF_PRELOAD, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, "ld.so.preload"},
+		};
+
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			size = mk_deny(files[i].klass, files[i].hook, files[i].op, 0, 7,
+				       files[i].path);
+			ck_assert_int_eq(decode(size, &ev), 0);
+			assert_actor_200(&ev);
+			assert_no_target(&ev);
+			ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED);
+			ck_assert_uint_eq(ev.deny.klass, files[i].klass);
+			ck_assert_uint_eq(ev.deny.hook, files[i].hook);
+			ck_assert_uint_eq(ev.deny.op, files[i].op);
+			ck_assert_uint_eq(ev.deny.watch_id, 7);
+			assert_view(ev.deny.path, files[i].path, strlen(files[i].path));
+			ck_assert_ptr_eq(ev.deny.path.ptr,
+					 (const char *)rec + sizeof(struct zj_rec_deny));
+		}
+	}
+	/* the longest relative path the kernel sends, truncated */
+	{
+		char longp[ZJ_DENY_PATH_MAX];
+
+		memset(longp, 'a', sizeof(longp) - 1);
+		longp[sizeof(longp) - 1] = '\0';
+		size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, longp);
+		H()->flags |= ZJ_F_TRUNC_PATH;
+		ck_assert_int_eq(decode(size, &ev), 0);
+		ck_assert_uint_eq(ev.deny.path.len, ZJ_DENY_PATH_MAX - 1);
+		ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED | ZJ_EVF_TRUNC_PATH);
+	}
+}
+END_TEST
+
 /* The actor's pid now names another process than the header's: no borrowed identity. */
 START_TEST(test_actor_pid_reuse)
 {
@@ -1024,6 +1132,88 @@ START_TEST(test_malformed_file)
 }
 END_TEST
 
+START_TEST(test_malformed_deny)
+{
+	struct zj_rec_deny *x = (struct zj_rec_deny *)rec;
+	size_t size;
+
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "x");
+	x->hdr.flags = 0;
+	assert_bad(size, "deny without ZJ_F_BLOCKED");
+	size = mk_deny(ZJ_ENF_NR, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "class ZJ_ENF_NR");
+	size = mk_deny(ZJ_ENF_NONE, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "class ZJ_ENF_NONE");
+	size = mk_deny(ZJ_ENF_CANARY, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "the canary's class");
+	size = mk_deny(ZJ_ENF_CRON, 0, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "hook 0");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_MAX, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "hook ZJ_HOOK_MAX");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_RENAME, 0, 1, "x");
+	assert_bad(size, "an op the hook does not report");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, 0, 0, 1, "x");
+	assert_bad(size, "op 0");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_MAX, 0, 1, "x");
+	assert_bad(size, "op ZJ_DOP_MAX");
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "a process class on a file hook");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_PTRACE_ATTACH, 300, 0, "");
+	assert_bad(size, "a file class on the ptrace hook");
+	size = mk_deny(ZJ_ENF_PROC_MEM, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_VM_WRITEV, 300, 0, "");
+	assert_bad(size, "proc_mem class on the ptrace hook");
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_FILE_OPEN, ZJ_DOP_MEM_OPEN, 300, 0, "");
+	assert_bad(size, "ptrace class on a mem open");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_FILE_OPEN, ZJ_DOP_MEM_OPEN, 300, 0, "");
+	assert_bad(size, "file class on a mem open");
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_PTRACE_ATTACH, 0, 0, "");
+	assert_bad(size, "ptrace without a target");
+	size = mk_deny(ZJ_ENF_PROC_MEM, ZJ_HOOK_FILE_OPEN, ZJ_DOP_MEM_OPEN, 0, 0, "");
+	assert_bad(size, "mem open without a target");
+	size = mk_deny(ZJ_ENF_VDSO, ZJ_HOOK_FILE_MPROTECT, ZJ_DOP_MPROTECT, 300, 0, "");
+	assert_bad(size, "vdso with a target");
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_PTRACE_ATTACH, 300, 0,
+		       "x");
+	assert_bad(size, "a process class with a path");
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_PTRACE_ATTACH, 300, 3,
+		       "");
+	assert_bad(size, "a process class with a watch entry");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 300, 1, "x");
+	assert_bad(size, "a file class with a target");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "");
+	assert_bad(size, "a file class without a path");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "/etc/cron.d/x");
+	assert_bad(size, "an absolute path (the kernel sends relative ones)");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
+	x->_pad = 1;
+	assert_bad(size, "_pad set");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
+	x->path[1] = '\0';
+	assert_bad(size, "NUL inside the path");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
+	x->path[3] = 'd';
+	assert_bad(size, "the path without its NUL");
+	{
+		char longp[ZJ_DENY_PATH_MAX + 1];
+
+		memset(longp, 'a', sizeof(longp) - 1);
+		longp[sizeof(longp) - 1] = '\0';
+		size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, longp);
+		assert_bad(size, "a path longer than the kernel sends");
+	}
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
+	for (size_t n = 0; n < size; n++) {
+		assert_bad(n, "truncated sample");
+		x->hdr.size = (uint16_t)n;
+		assert_bad(n, "truncated record");
+		x->hdr.size = (uint16_t)size;
+	}
+	/* a record whose hdr.size runs past the path's NUL is malformed too */
+	x->hdr.size = (uint16_t)(size + 4);
+	assert_bad(size + 8, "bytes after the path's NUL");
+}
+END_TEST
+
 START_TEST(test_malformed_fixed)
 {
 	static const struct {
@@ -1113,6 +1303,8 @@ static void check_views(const struct zj_event *ev, size_t size)
 		ck_assert(ev->exec.args.ptr >= lo && ev->exec.args.ptr + ev->exec.args.len <= hi);
 	} else if (ev->type == ZJ_EV_FILE) {
 		ck_assert(ev->file.path.ptr >= lo && ev->file.path.ptr + ev->file.path.len < hi);
+	} else if (ev->type == ZJ_EV_DENY) {
+		ck_assert(ev->deny.path.ptr >= lo && ev->deny.path.ptr + ev->deny.path.len < hi);
 	}
 	ck_assert(ev->type >= 1 && ev->type < ZJ_EV_MAX);
 }
@@ -1135,7 +1327,7 @@ START_TEST(test_fuzz)
 			memcpy(rec + k, &v, 8);
 		}
 		if (size >= sizeof(*h) && (i & 1)) {
-			h->type = (uint16_t)(1 + rnd(&s) % 9);
+			h->type = (uint16_t)(1 + rnd(&s) % 10);
 			h->size = (uint16_t)(rnd(&s) % 2 ? size : rnd(&s) % (size + 1));
 			h->comm[rnd(&s) % 16] = '\0';
 			h->tgid = (uint32_t)(rnd(&s) % 4 == 0 ? 200 : rnd(&s) % 5000);
@@ -1152,7 +1344,7 @@ START_TEST(test_fuzz)
 		size_t size;
 		int r;
 
-		switch (i % 4) {
+		switch (i % 5) {
 		case 0:
 			size = mk_exec("./x", "/x", "x\0-v\0", 6, 2);
 			break;
@@ -1162,6 +1354,10 @@ START_TEST(test_fuzz)
 		case 2:
 			size = mk_mem(ZJ_REC_VM_WRITE, ZJ_VIA_PROCESS_VM_WRITEV, 300, VDSO_LO, 8,
 				      VDSO_LO, VDSO_HI);
+			break;
+		case 4:
+			size = mk_deny(ZJ_ENF_SERVICE, ZJ_HOOK_INODE_SYMLINK, ZJ_DOP_SYMLINK, 0, 9,
+				       "a.target.wants/b.service");
 			break;
 		default:
 			size = mk_ptrace(5, 300, VDSO_LO, 0, 0);
@@ -1207,10 +1403,12 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_vm_write);
 	tcase_add_test(tc, test_vdso_map);
 	tcase_add_test(tc, test_file);
+	tcase_add_test(tc, test_deny);
 	tcase_add_test(tc, test_actor_pid_reuse);
 	tcase_add_test(tc, test_malformed_header);
 	tcase_add_test(tc, test_malformed_exec);
 	tcase_add_test(tc, test_malformed_file);
+	tcase_add_test(tc, test_malformed_deny);
 	tcase_add_test(tc, test_malformed_fixed);
 	tcase_add_test(tc, test_fuzz);
 	suite_add_tcase(s, tc);

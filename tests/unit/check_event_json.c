@@ -245,7 +245,19 @@ START_TEST(test_names)
 {
 	static const char *const types[] = {"unknown",	"exec",	    "fork",	 "exit",
 					    "ptrace",	"mem_open", "mem_write", "vm_write",
-					    "vdso_map", "file",	    "unknown"};
+					    "vdso_map", "file",	    "deny",	 "unknown"};
+	static const char *const classes[] = {"ptrace", "proc_mem", "vdso",    "at",	 "cron",
+					      "timer",	"service",  "preload", "unknown"};
+	static const char *const techniques[] = {"T1055.008", "T1055.009", "T1055.014",
+						 "T1053.002", "T1053.003", "T1053.006",
+						 "T1543.002", "T1574.006"};
+	static const char *const hooks[] = {"unknown",	     "ptrace_access_check", "file_open",
+					    "file_mprotect", "inode_create",	    "inode_rename",
+					    "inode_link",    "inode_symlink",	    "unknown"};
+	static const char *const dops[] = {"unknown",	 "ptrace_attach", "process_vm_writev",
+					   "mem_open",	 "mprotect",	  "create",
+					   "open_write", "rename",	  "link",
+					   "symlink",	 "unknown"};
 	static const char *const fops[] = {"unknown", "create", "open_write", "truncate",
 					   "rename",  "link",	"symlink",    "unlink",
 					   "chmod",   "unknown"};
@@ -263,6 +275,19 @@ START_TEST(test_names)
 		ck_assert_str_eq(zj_mem_via_name(i), vias[i]);
 	for (uint32_t i = 0; i < sizeof(vops) / sizeof(vops[0]); i++)
 		ck_assert_str_eq(zj_vdso_op_name(i), vops[i]);
+	for (uint32_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		ck_assert_str_eq(zj_deny_class_name(i), classes[i]);
+	for (uint32_t i = 0; i < sizeof(techniques) / sizeof(techniques[0]); i++)
+		ck_assert_str_eq(zj_deny_class_technique(i), techniques[i]);
+	ck_assert_ptr_null(zj_deny_class_technique(ZJ_ENF_NR));
+	ck_assert_ptr_null(zj_deny_class_technique(ZJ_ENF_NONE));
+	for (uint32_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		ck_assert_str_eq(zj_deny_hook_name(i), hooks[i]);
+	for (uint32_t i = 0; i < sizeof(dops) / sizeof(dops[0]); i++)
+		ck_assert_str_eq(zj_deny_op_name(i), dops[i]);
+	ck_assert_str_eq(zj_deny_class_name(UINT32_MAX), "unknown");
+	ck_assert_str_eq(zj_deny_hook_name(UINT32_MAX), "unknown");
+	ck_assert_str_eq(zj_deny_op_name(UINT32_MAX), "unknown");
 	ck_assert_str_eq(zj_event_type_name(UINT32_MAX), "unknown");
 	ck_assert_str_eq(zj_file_op_name(UINT32_MAX), "unknown");
 	ck_assert_str_eq(zj_mem_via_name(UINT32_MAX), "unknown");
@@ -846,6 +871,89 @@ START_TEST(test_file_ops)
 }
 END_TEST
 
+START_TEST(test_deny)
+{
+	struct zj_buf b = {0};
+	struct zj_event ev;
+	struct json_object *o;
+
+	/* a file class: the path the daemon completed */
+	base(&ev, ZJ_EV_DENY);
+	ev.flags = ZJ_EVF_BLOCKED;
+	ev.deny.klass = ZJ_ENF_CRON;
+	ev.deny.hook = ZJ_HOOK_INODE_CREATE;
+	ev.deny.op = ZJ_DOP_CREATE;
+	ev.deny.watch_id = 2;
+	ev.deny.path = S("/etc/cron.d/evil");
+	o = roundtrip(&ev, &b);
+	check_common(o, "deny", 8);
+	assert_nkeys(o, "deny", 4);
+	assert_str(o, "deny.class", "cron");
+	assert_str(o, "deny.hook", "inode_create");
+	assert_str(o, "deny.op", "create");
+	assert_str(o, "deny.path", "/etc/cron.d/evil");
+	{
+		static const char *const fl[] = {"blocked"};
+
+		assert_str_array(o, "flags", fl, 1);
+	}
+	assert_absent(o, "target");
+	json_object_put(o);
+
+	/* a process class: the target, "path": null */
+	base(&ev, ZJ_EV_DENY);
+	ev.flags = ZJ_EVF_BLOCKED;
+	set_target(&ev);
+	ev.deny.klass = ZJ_ENF_PTRACE;
+	ev.deny.hook = ZJ_HOOK_PTRACE_ACCESS_CHECK;
+	ev.deny.op = ZJ_DOP_VM_WRITEV;
+	b.len = 0;
+	o = roundtrip(&ev, &b);
+	check_common(o, "deny", 9);
+	check_target(o);
+	assert_nkeys(o, "deny", 4);
+	assert_str(o, "deny.class", "ptrace");
+	assert_str(o, "deny.hook", "ptrace_access_check");
+	assert_str(o, "deny.op", "process_vm_writev");
+	assert_null(jmust(o, "deny"), "path");
+	json_object_put(o);
+
+	/* the caller's vDSO; a hostile name in a path keeps its bytes */
+	base(&ev, ZJ_EV_DENY);
+	ev.flags = ZJ_EVF_BLOCKED | ZJ_EVF_SELF | ZJ_EVF_VDSO;
+	ev.deny.klass = ZJ_ENF_VDSO;
+	ev.deny.hook = ZJ_HOOK_FILE_MPROTECT;
+	ev.deny.op = ZJ_DOP_MPROTECT;
+	b.len = 0;
+	o = roundtrip(&ev, &b);
+	assert_str(o, "deny.class", "vdso");
+	{
+		static const char *const fl[] = {"self", "vdso", "blocked"};
+
+		assert_str_array(o, "flags", fl, 3);
+	}
+	json_object_put(o);
+	base(&ev, ZJ_EV_DENY);
+	ev.flags = ZJ_EVF_BLOCKED | ZJ_EVF_TRUNC_PATH;
+	ev.deny.klass = ZJ_ENF_SERVICE;
+	ev.deny.hook = ZJ_HOOK_INODE_SYMLINK;
+	ev.deny.op = ZJ_DOP_SYMLINK;
+	ev.deny.path = S("/etc/systemd/system/a\n\xff.service");
+	b.len = 0;
+	o = roundtrip(&ev, &b);
+	assert_str(o, "deny.path", "/etc/systemd/system/a\n\xef\xbf\xbd.service");
+	assert_str(o, "deny.path_hex",
+		   "2f6574632f73797374656d642f73797374656d2f610aff2e73657276696365");
+	{
+		static const char *const tr[] = {"path"};
+
+		assert_str_array(o, "truncated", tr, 1);
+	}
+	json_object_put(o);
+	zj_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_unknown_type)
 {
 	struct zj_buf b = {0};
@@ -1208,6 +1316,7 @@ static Suite *event_json_suite(void)
 	tcase_add_test(tc, test_vm_write);
 	tcase_add_test(tc, test_vdso_map);
 	tcase_add_test(tc, test_file_ops);
+	tcase_add_test(tc, test_deny);
 	tcase_add_test(tc, test_unknown_type);
 	tcase_add_test(tc, test_all_flags);
 	tcase_add_test(tc, test_time_fixed);

@@ -61,6 +61,11 @@ $(VM_OUT)/lsm-probe: tests/vm/lsm-probe.c tests/vm/lsm_probe.h $(VM_OUT)/lsm_pro
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I$(VM_OUT) -Itests/vm $< $(LDFLAGS) $(VM_LIBBPF_LIBS) -o $@
 
+# ---- the enforcement test: zhijiad, zhijiactl and real operations under block/alert -------------
+$(VM_OUT)/zj-enforce: tests/vm/zj-enforce.c | $(VM_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LDFLAGS) $(JSONC_LIBS) -o $@
+
 # ---- the guest --------------------------------------------------------------------------------
 # Host packages (qemu-system-x86, busybox-static) and the kernel: fetch-kernel.sh installs what
 # is missing when run as root, and needs no network once the kernel is cached.

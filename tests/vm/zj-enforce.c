@@ -1,0 +1,1191 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * zj-enforce: BPF LSM enforcement, end to end, in the test guest (tests/vm/guest/enforce.sh
+ * runs it; it needs root, BPF LSM active and $ZJ_BUILD).
+ *
+ * It starts the real zhijiad and, for every sub-technique the kernel can enforce, flips the
+ * policy live with zhijiactl and performs the real operations itself:
+ *   block      each operation fails with EPERM and nothing changed (the target's memory, its
+ *              tracer, the vDSO's protection, the file system); the event log has the deny
+ *              event (flags "blocked", finding action block, enforced true), and the
+ *              syscall-exit event of the same call, where there is one, says blocked too
+ *   exception  `zhijiactl allow add T --exe <this program>` lets it through (the finding is
+ *              recorded, naming the exception); another program (busybox sh) stays blocked
+ *   alert      the operation goes ahead and the finding says alert
+ * and checks that PID 1 is never blocked (through the guest init's SIGUSR1 hook), that the
+ * start-up canary proved every class, and that `zhijiactl status` says what is requested and
+ * in effect.  Output is TAP-like ("ok - ...", "not ok - ..."); exit 0 when all passed, 1
+ * otherwise, 77 when the machine cannot run it (saying why).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WORD0 0x1111111111111111ull
+#define WORD1 0x2222222222222222ull
+#define EVENT_TIMEOUT_MS 20000
+#define MAX_LINES 65536
+
+#define WORKDIR "/tmp/zj-enforce"
+#define SRCDIR "/etc/zj-enforce-src" /* same file system as /etc: rename/link need that */
+#define CROND "/etc/cron.d"
+#define ATJOBS "/var/spool/cron/atjobs"
+#define UNITS "/etc/systemd/system"
+#define WANTS UNITS "/multi-user.target.wants"
+#define PRELOAD "/etc/ld.so.preload"
+#define PID1_HOOK "/run/zj-vm/pid1-hook"
+
+/* The victim's word: the same address in the victim, a fork of this program. */
+static volatile uint64_t victim_word = WORD0;
+
+static struct {
+	char build[PATH_MAX];
+	char self[PATH_MAX];
+	char daemon[PATH_MAX + 16];
+	char ctl[PATH_MAX + 16];
+	char log[PATH_MAX];
+	char err[PATH_MAX];
+	char sock[PATH_MAX];
+	char policy[PATH_MAX];
+	pid_t zhijiad;
+	pid_t victim;
+	int vcmd, vreply; /* pipes to and from the victim */
+	int failed, passed;
+	uint64_t since; /* CLOCK_BOOTTIME ns: events of the current phase are not older */
+	/* the event log, parsed */
+	off_t off;
+	char *part;
+	size_t part_len;
+	json_object *lines[MAX_LINES];
+	size_t n;
+} T = {.vcmd = -1, .vreply = -1};
+
+/* ---- reporting ------------------------------------------------------------------------------ */
+
+static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (ok)
+		T.passed++;
+	else
+		T.failed++;
+}
+
+static _Noreturn void bail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static _Noreturn void bail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("zj-enforce: %s: ", code == 77 ? "SKIP" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (T.zhijiad > 0)
+		kill(T.zhijiad, SIGTERM);
+	if (T.victim > 0)
+		kill(T.victim, SIGKILL);
+	exit(code);
+}
+
+static const char *err_name(int e)
+{
+	return e == 0 ? "success" : strerror(e);
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- running programs ----------------------------------------------------------------------- */
+
+/* Run argv, its stdout and stderr into out; the exit status, or -1. */
+static int run(const char *const *argv, char *out, size_t outlen)
+{
+	int p[2], status;
+	size_t used = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (outlen && (n = read(p[0], out + used, outlen - 1 - used)) > 0)
+		used += (size_t)n;
+	if (outlen)
+		out[used] = '\0';
+	close(p[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* zhijiactl --socket S --policy P ARGS...; NULL-terminated. */
+static int ctl(char *out, size_t outlen, ...)
+{
+	const char *argv[16] = {T.ctl, "--socket", T.sock, "--policy", T.policy};
+	size_t n = 5;
+	va_list ap;
+
+	va_start(ap, outlen);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return run(argv, out, outlen);
+}
+
+static bool policy_set(const char *tech, const char *action)
+{
+	char out[1024];
+	int r = ctl(out, sizeof(out), "policy", "set", tech, action, NULL);
+
+	check(r == 0, "zhijiactl policy set %s %s (exit %d: %s)", tech, action, r,
+	      strtok(out, "\n") ? out : "");
+	return r == 0;
+}
+
+/* `zhijiactl --json status`, parsed; enforcement.T.effective must be `want`. */
+static void status_effective(const char *tech, const char *want)
+{
+	static char out[65536];
+	json_object *o, *e = NULL, *t = NULL, *eff = NULL;
+	int r = ctl(out, sizeof(out), "--json", "status", NULL);
+
+	o = json_tokener_parse(out);
+	if (o && json_object_object_get_ex(o, "enforcement", &e) &&
+	    json_object_object_get_ex(e, tech, &t))
+		json_object_object_get_ex(t, "effective", &eff);
+	check(r == 0 && eff && strcmp(json_object_get_string(eff), want) == 0,
+	      "zhijiactl status: %s effective %s (got %s)", tech, want,
+	      eff ? json_object_get_string(eff) : "nothing");
+	json_object_put(o);
+}
+
+/* ---- zhijiad -------------------------------------------------------------------------------- */
+
+/* A whole file (/proc files too, whose size says 0), NUL-terminated; NULL when unreadable. */
+static char *slurp(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t used = 0, cap = 4096;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	while (buf && (n = read(fd, buf + used, cap - used - 1)) > 0) {
+		used += (size_t)n;
+		if (cap - used < 1024) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf)
+		buf[used] = '\0';
+	return buf;
+}
+
+static void daemon_start(void)
+{
+	long t0 = now_ms();
+	char *err = NULL;
+	int fd;
+
+	T.zhijiad = fork();
+	if (T.zhijiad < 0)
+		bail(1, "fork: %s", strerror(errno));
+	if (T.zhijiad == 0) {
+		fd = open(T.err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, 2);
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		dup2(fd, 1);
+		execl(T.daemon, T.daemon, "--event-log", T.log, "--policy", T.policy, "--socket",
+		      T.sock, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		free(err);
+		err = slurp(T.err);
+		if (err && strstr(err, "zhijiad: ready\n"))
+			break;
+		if (waitpid(T.zhijiad, NULL, WNOHANG) == T.zhijiad) {
+			T.zhijiad = 0;
+			bail(1, "zhijiad exited at start:\n%s", err ? err : "");
+		}
+		if (now_ms() - t0 > 120000)
+			bail(1, "zhijiad not ready within 120 s:\n%s", err ? err : "");
+		msleep(100);
+	}
+	{
+		const char *line = strstr(err, "zhijiad 0");
+		const char *nl = line ? strchr(line, '\n') : NULL;
+
+		printf("# %.*s\n", line && nl ? (int)(nl - line) : 0, line ? line : "");
+		check(line && strstr(line, "enforcement lsm (canary: 8/8 sub-techniques denied)"),
+		      "zhijiad's start-up line: enforcement lsm, the canary proved all 8 "
+		      "sub-techniques");
+	}
+	free(err);
+}
+
+static void daemon_stop(void)
+{
+	int status = -1;
+	char *err;
+
+	if (T.zhijiad <= 0)
+		return;
+	kill(T.zhijiad, SIGTERM);
+	waitpid(T.zhijiad, &status, 0);
+	T.zhijiad = 0;
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "zhijiad stops with status 0");
+	err = slurp(T.err);
+	if (err) {
+		const char *k = strstr(err, "zhijiad: kernel records:");
+		const char *nl = k ? strchr(k, '\n') : NULL;
+
+		if (k && nl)
+			printf("# %.*s\n", (int)(nl - k), k);
+		free(err);
+	}
+}
+
+/* ---- the event log -------------------------------------------------------------------------- */
+
+static void log_poll(void)
+{
+	char buf[65536];
+	int fd = open(T.log, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	while ((n = pread(fd, buf, sizeof(buf), T.off)) > 0) {
+		char *np = realloc(T.part, T.part_len + (size_t)n + 1);
+		size_t start = 0;
+
+		if (!np)
+			bail(1, "out of memory");
+		T.part = np;
+		memcpy(T.part + T.part_len, buf, (size_t)n);
+		T.part_len += (size_t)n;
+		T.off += n;
+		for (size_t i = 0; i < T.part_len; i++) {
+			if (T.part[i] != '\n')
+				continue;
+			T.part[i] = '\0';
+			if (T.n < MAX_LINES) {
+				json_object *o = json_tokener_parse(T.part + start);
+
+				if (!o)
+					check(false, "event log line is JSON: %s", T.part + start);
+				else
+					T.lines[T.n++] = o;
+			}
+			start = i + 1;
+		}
+		memmove(T.part, T.part + start, T.part_len - start);
+		T.part_len -= start;
+	}
+	close(fd);
+}
+
+/* "a.b.c" through nested objects. */
+static json_object *jget(json_object *o, const char *path)
+{
+	char key[64];
+
+	while (o && *path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+		json_object *v = NULL;
+
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &v))
+			return NULL;
+		o = v;
+		path += n + (dot ? 1 : 0);
+	}
+	return o;
+}
+
+static const char *jstr(json_object *o, const char *path)
+{
+	json_object *v = jget(o, path);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int64_t jint(json_object *o, const char *path)
+{
+	json_object *v = jget(o, path);
+
+	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+}
+
+static bool has_flag(json_object *o, const char *flag)
+{
+	json_object *a = jget(o, "flags");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), flag) == 0)
+			return true;
+	return false;
+}
+
+/* The finding of technique tech in the event, or NULL. */
+static json_object *finding(json_object *o, const char *tech)
+{
+	json_object *a = jget(o, "findings");
+
+	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *f = json_object_array_get_idx(a, i);
+		const char *t = jstr(f, "technique");
+
+		if (t && strcmp(t, tech) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* What an event must be; NULL / -1 fields are not checked. */
+struct want {
+	const char *type;
+	const char *k1, *v1; /* a string field */
+	const char *k2, *v2;
+	int64_t target; /* target.pid, or -1 */
+};
+
+static bool matches(json_object *o, const struct want *w, pid_t actor)
+{
+	const char *s;
+
+	/* a late line of an earlier phase (the daemon writes in batches) is not this one's */
+	if (jint(o, "ktime_ns") < (int64_t)T.since)
+		return false;
+	if (!(s = jstr(o, "type")) || strcmp(s, w->type) != 0)
+		return false;
+	if (jint(o, "actor.pid") != actor)
+		return false;
+	if (w->k1 && (!(s = jstr(o, w->k1)) || strcmp(s, w->v1) != 0))
+		return false;
+	if (w->k2 && (!(s = jstr(o, w->k2)) || strcmp(s, w->v2) != 0))
+		return false;
+	if (w->target >= 0 && jint(o, "target.pid") != w->target)
+		return false;
+	return true;
+}
+
+/*
+ * Start a phase: its events are the ones the kernel stamped from now on.  Returns the log's
+ * line count, where a search for them may start.
+ */
+static size_t phase_begin(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	T.since = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	log_poll();
+	return T.n;
+}
+
+/* Wait for an event after line `from` matching w; NULL after the time-out. */
+static json_object *wait_event(size_t from, const struct want *w, pid_t actor)
+{
+	long t0 = now_ms();
+
+	for (;;) {
+		log_poll();
+		for (size_t i = from; i < T.n; i++)
+			if (matches(T.lines[i], w, actor))
+				return T.lines[i];
+		if (now_ms() - t0 > EVENT_TIMEOUT_MS)
+			return NULL;
+		msleep(50);
+	}
+}
+
+/* The event's finding for tech: action, and (for block) enforced. */
+static void check_finding(json_object *ev, const char *what, const char *tech, const char *action,
+			  int enforced, const char *why_has)
+{
+	json_object *f = ev ? finding(ev, tech) : NULL;
+	const char *a = f ? jstr(f, "action") : NULL, *why = f ? jstr(f, "why") : NULL;
+	json_object *en = f ? jget(f, "enforced") : NULL;
+	bool ok = a && strcmp(a, action) == 0;
+
+	if (enforced >= 0)
+		ok = ok && en && json_object_get_boolean(en) == enforced;
+	if (why_has)
+		ok = ok && why && strstr(why, why_has);
+	check(ok, "%s: event %s with finding %s action %s%s%s (got %s%s%s)", what,
+	      ev ? jstr(ev, "type") : "missing", tech, action,
+	      enforced < 0 ? ""
+	      : enforced   ? ", enforced"
+			   : ", not enforced",
+	      why_has ? ", why names the exception" : "", a ? a : "no finding", why ? ": " : "",
+	      why ? why : "");
+}
+
+/* ---- the victim ------------------------------------------------------------------------------ */
+
+static void victim_loop(int cmd, int reply)
+{
+	char c;
+
+	while (read(cmd, &c, 1) == 1) {
+		uint64_t v = victim_word;
+
+		if (c == 's')
+			victim_word = v = WORD0;
+		if (write(reply, &v, sizeof(v)) != sizeof(v))
+			break;
+	}
+	_exit(0);
+}
+
+/*
+ * A process that is not this program's child (a grandchild, orphaned): attaching to one's
+ * own child is a debugger's benign pattern, recorded rather than alerted.
+ */
+static void victim_start(void)
+{
+	int c[2], r[2], pp[2];
+	pid_t mid, v = 0;
+
+	if (pipe2(c, O_CLOEXEC) < 0 || pipe2(r, O_CLOEXEC) < 0 || pipe2(pp, O_CLOEXEC) < 0)
+		bail(1, "pipe: %s", strerror(errno));
+	mid = fork();
+	if (mid < 0)
+		bail(1, "fork: %s", strerror(errno));
+	if (mid == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			close(c[1]);
+			close(r[0]);
+			close(pp[0]);
+			close(pp[1]);
+			victim_loop(c[0], r[1]);
+		}
+		(void)!write(pp[1], &g, sizeof(g));
+		_exit(0);
+	}
+	close(pp[1]);
+	if (read(pp[0], &v, sizeof(v)) != sizeof(v) || v <= 0)
+		bail(1, "the victim did not start");
+	close(pp[0]);
+	waitpid(mid, NULL, 0);
+	close(c[0]);
+	close(r[1]);
+	T.victim = v;
+	T.vcmd = c[1];
+	T.vreply = r[0];
+}
+
+/* The victim's word as the victim sees it ('r'), or after resetting it ('s'). */
+static uint64_t victim_ask(char c)
+{
+	uint64_t v = 0;
+
+	if (write(T.vcmd, &c, 1) != 1 || read(T.vreply, &v, sizeof(v)) != sizeof(v))
+		bail(1, "the victim does not answer");
+	return v;
+}
+
+/* TracerPid from /proc/<victim>/status. */
+static int victim_tracer(void)
+{
+	char path[64], *s, *p;
+	int tracer = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)T.victim);
+	s = slurp(path);
+	p = s ? strstr(s, "TracerPid:") : NULL;
+	if (p)
+		tracer = atoi(p + 10);
+	free(s);
+	return tracer;
+}
+
+/* ---- the operations ------------------------------------------------------------------------- */
+
+/* Each returns 0 when it went through, else the errno. */
+
+static int op_ptrace_attach(void)
+{
+	int status;
+
+	if (ptrace(PTRACE_ATTACH, T.victim, NULL, NULL) < 0)
+		return errno;
+	waitpid(T.victim, &status, __WALL);
+	ptrace(PTRACE_DETACH, T.victim, NULL, NULL);
+	return 0;
+}
+
+static int op_vm_writev(void)
+{
+	uint64_t v = WORD1;
+	struct iovec l = {&v, sizeof(v)}, r = {(void *)&victim_word, sizeof(v)};
+
+	return process_vm_writev(T.victim, &l, 1, &r, 1, 0) < 0 ? errno : 0;
+}
+
+static int op_mem_open(void)
+{
+	char path[64];
+	uint64_t v = WORD1;
+	int fd, e = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)T.victim);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (pwrite(fd, &v, sizeof(v), (off_t)(uintptr_t)&victim_word) != sizeof(v))
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+/* The vDSO's range and permissions in /proc/self/maps ("r-xp" into perms[5]). */
+static void vdso_map(unsigned long *ret_start, unsigned long *ret_end, char perms[5])
+{
+	char *s = slurp("/proc/self/maps"), *p;
+
+	strcpy(perms, "????");
+	*ret_start = *ret_end = 0;
+	for (p = s; p && *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (strstr(p, "[vdso]")) {
+			if (sscanf(p, "%lx-%lx %4s", ret_start, ret_end, perms) != 3)
+				strcpy(perms, "????");
+			break;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	free(s);
+}
+
+static void vdso_perms(char perms[5])
+{
+	unsigned long a, b;
+
+	vdso_map(&a, &b, perms);
+}
+
+/* All of it: the kernel does not split a special mapping (part of it gives EINVAL). */
+static int op_vdso_mprotect(void)
+{
+	unsigned long start, end;
+	char perms[5];
+
+	vdso_map(&start, &end, perms);
+	if (!start || end <= start || start != getauxval(AT_SYSINFO_EHDR))
+		return ENOENT;
+	if (mprotect((void *)start, end - start, PROT_READ | PROT_WRITE | PROT_EXEC) < 0)
+		return errno;
+	/* put it back: this program keeps calling into its vDSO */
+	mprotect((void *)start, end - start, PROT_READ | PROT_EXEC);
+	return 0;
+}
+
+/* ---- the checks ----------------------------------------------------------------------------- */
+
+static void check_victim_untouched(const char *what)
+{
+	uint64_t v = victim_ask('r');
+	int tracer = victim_tracer();
+
+	check(v == WORD0 && tracer == 0,
+	      "%s: the victim's memory is unchanged (0x%llx) and nothing traces it (TracerPid %d)",
+	      what, (unsigned long long)v, tracer);
+}
+
+/* One process operation under block, with an exception, under alert. */
+struct proc_case {
+	const char *tech;
+	const char *klass; /* deny.class */
+	const char *op;	   /* deny.op */
+	int (*run)(void);
+	const char *exit_type; /* the syscall-exit event of the same call, or NULL */
+	bool target;
+};
+
+static const struct proc_case proc_cases[] = {
+	{"T1055.008", "ptrace", "ptrace_attach", op_ptrace_attach, "ptrace", true},
+	{"T1055.008", "ptrace", "process_vm_writev", op_vm_writev, "vm_write", true},
+	{"T1055.009", "proc_mem", "mem_open", op_mem_open, NULL, true},
+	{"T1055.014", "vdso", "mprotect", op_vdso_mprotect, "vdso_map", false},
+};
+
+static void proc_blocked(const struct proc_case *c)
+{
+	size_t mark = phase_begin();
+	char what[128], perms[5], perms2[5];
+	struct want w = {"deny", "deny.class", c->klass, "deny.op", c->op, -1};
+	json_object *ev;
+	int e;
+
+	snprintf(what, sizeof(what), "%s %s blocked", c->tech, c->op);
+	vdso_perms(perms);
+	e = c->run();
+	check(e == EPERM, "%s: the call fails with EPERM (got %s)", what, err_name(e));
+	if (c->target) {
+		check_victim_untouched(what);
+	} else {
+		vdso_perms(perms2);
+		check(strcmp(perms, perms2) == 0 && strcmp(perms, "r-xp") == 0,
+		      "%s: the vDSO is still %s (%s before)", what, perms2, perms);
+	}
+	if (c->target)
+		w.target = T.victim;
+	if (c->run == op_mem_open) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)T.victim);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		check(fd >= 0, "%s: opening it read-only still works (%s)", what,
+		      err_name(fd < 0 ? errno : 0));
+		if (fd >= 0)
+			close(fd);
+	}
+	ev = wait_event(mark, &w, getpid());
+	check(ev && has_flag(ev, "blocked"), "%s: a deny event, flagged blocked", what);
+	if (ev)
+		printf("# %s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	check_finding(ev, what, c->tech, "block", 1, NULL);
+	if (c->exit_type) {
+		struct want x = {c->exit_type, NULL, NULL, NULL, NULL, c->target ? T.victim : -1};
+
+		ev = wait_event(mark, &x, getpid());
+		check(ev && has_flag(ev, "blocked"), "%s: the %s event says blocked too", what,
+		      c->exit_type);
+		check_finding(ev, what, c->tech, "block", 1, NULL);
+	}
+}
+
+static void proc_allowed(const struct proc_case *c, bool exception)
+{
+	size_t mark = phase_begin();
+	char what[128];
+	const char *type = c->exit_type ? c->exit_type : "mem_open";
+	struct want w = {type, NULL, NULL, NULL, NULL, c->target ? T.victim : -1};
+	json_object *ev;
+	int e;
+
+	snprintf(what, sizeof(what), "%s %s %s", c->tech, c->op,
+		 exception ? "with an exception for this program" : "under alert");
+	e = c->run();
+	check(e == 0, "%s: the call goes through (got %s)", what, err_name(e));
+	if (c->run == op_vm_writev || c->run == op_mem_open) {
+		uint64_t v = victim_ask('r');
+
+		check(v == WORD1, "%s: the victim's memory changed (0x%llx)", what,
+		      (unsigned long long)v);
+		victim_ask('s');
+	}
+	ev = wait_event(mark, &w, getpid());
+	check(ev && !has_flag(ev, "blocked"), "%s: a %s event, not blocked", what, type);
+	if (exception)
+		check_finding(ev, what, c->tech, "record", -1, "exception #1");
+	else
+		check_finding(ev, what, c->tech, "alert", -1, NULL);
+	/* an allowed operation sends no deny event */
+	{
+		struct want d = {"deny", "deny.op", c->op, NULL, NULL, -1};
+
+		log_poll();
+		for (size_t i = mark; i < T.n; i++)
+			if (matches(T.lines[i], &d, getpid())) {
+				check(false, "%s: no deny event", what);
+				break;
+			}
+	}
+}
+
+/* ---- files ------------------------------------------------------------------------------------
+ */
+
+enum fop { F_CREATE, F_OPEN_WRITE, F_RENAME, F_LINK, F_SYMLINK };
+static const char *const fop_names[] = {"create", "open_write", "rename", "link", "symlink"};
+
+struct file_case {
+	const char *tech;
+	const char *klass;
+	enum fop op;
+	const char *path;
+};
+
+static const struct file_case file_cases[] = {
+	{"T1053.002", "at", F_CREATE, ATJOBS "/zj-enforce-at"},
+	{"T1053.003", "cron", F_CREATE, CROND "/zj-enforce-new"},
+	{"T1053.003", "cron", F_OPEN_WRITE, CROND "/zj-enforce-exist"},
+	{"T1053.003", "cron", F_RENAME, CROND "/zj-enforce-ren"},
+	{"T1053.003", "cron", F_LINK, CROND "/zj-enforce-link"},
+	{"T1053.003", "cron", F_SYMLINK, CROND "/zj-enforce-sym"},
+	{"T1053.006", "timer", F_CREATE, UNITS "/zj-enforce.timer"},
+	{"T1543.002", "service", F_CREATE, UNITS "/zj-enforce.service"},
+	{"T1543.002", "service", F_SYMLINK, WANTS "/zj-enforce.service"},
+	{"T1574.006", "preload", F_CREATE, PRELOAD},
+};
+
+static const char exist_text[] = "# zj-enforce: the original\n";
+
+static int do_fop(enum fop op, const char *path)
+{
+	int fd;
+
+	switch (op) {
+	case F_CREATE:
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+		break;
+	case F_OPEN_WRITE:
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd >= 0 && write(fd, "x\n", 2) != 2) {
+			close(fd);
+			return EIO;
+		}
+		break;
+	case F_RENAME:
+		return rename(SRCDIR "/ren", path) < 0 ? errno : 0;
+	case F_LINK:
+		return link(SRCDIR "/link", path) < 0 ? errno : 0;
+	case F_SYMLINK:
+		return symlink("/nonexistent/zj-enforce", path) < 0 ? errno : 0;
+	default:
+		return EINVAL;
+	}
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static void put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		bail(1, "%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* Put the file system back as it was before the operation went through. */
+static void undo_fop(const struct file_case *c)
+{
+	switch (c->op) {
+	case F_OPEN_WRITE:
+		put_file(c->path, exist_text);
+		break;
+	case F_RENAME:
+		(void)rename(c->path, SRCDIR "/ren");
+		break;
+	default:
+		(void)unlink(c->path);
+		break;
+	}
+}
+
+/* "Nothing changed": the name absent (or the file as it was), the source still there. */
+static bool file_unchanged(const struct file_case *c, char *why, size_t len)
+{
+	struct stat st;
+	char *text;
+	bool ok;
+
+	if (c->op == F_OPEN_WRITE) {
+		text = slurp(c->path);
+		ok = text && strcmp(text, exist_text) == 0;
+		snprintf(why, len, "%s still holds its text", c->path);
+		free(text);
+		return ok;
+	}
+	ok = lstat(c->path, &st) < 0 && errno == ENOENT;
+	snprintf(why, len, "%s does not exist", c->path);
+	if (c->op == F_RENAME) {
+		ok = ok && stat(SRCDIR "/ren", &st) == 0;
+		snprintf(why, len, "%s does not exist and " SRCDIR "/ren is still there", c->path);
+	}
+	return ok;
+}
+
+static void file_blocked(const struct file_case *c)
+{
+	size_t mark = phase_begin();
+	char what[160], why[PATH_MAX + 64];
+	struct want w = {"deny", "deny.class", c->klass, "deny.path", c->path, -1};
+	json_object *ev;
+	int e;
+
+	snprintf(what, sizeof(what), "%s %s %s blocked", c->tech, fop_names[c->op], c->path);
+	e = do_fop(c->op, c->path);
+	check(e == EPERM, "%s: fails with EPERM (got %s)", what, err_name(e));
+	check(file_unchanged(c, why, sizeof(why)), "%s: nothing changed: %s", what, why);
+	if (e == 0)
+		undo_fop(c);
+	ev = wait_event(mark, &w, getpid());
+	check(ev && has_flag(ev, "blocked") && jstr(ev, "deny.op") &&
+		      strcmp(jstr(ev, "deny.op"), fop_names[c->op]) == 0,
+	      "%s: a deny event, op %s, flagged blocked", what, fop_names[c->op]);
+	if (ev && c->op == F_RENAME)
+		printf("# %s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+	check_finding(ev, what, c->tech, "block", 1, NULL);
+	if (c->op == F_RENAME || c->op == F_LINK || c->op == F_SYMLINK) {
+		struct want x = {"file", "file.op", fop_names[c->op], "file.path", c->path, -1};
+
+		ev = wait_event(mark, &x, getpid());
+		check(ev && has_flag(ev, "blocked"), "%s: the file event says blocked too", what);
+		check_finding(ev, what, c->tech, "block", 1, NULL);
+	}
+}
+
+static void file_allowed(const struct file_case *c, bool exception)
+{
+	size_t mark = phase_begin();
+	char what[160];
+	/* the kernel reports an open(O_CREAT) that created the file as "create" */
+	struct want w = {"file", "file.op", fop_names[c->op], "file.path", c->path, -1};
+	json_object *ev;
+	int e;
+
+	snprintf(what, sizeof(what), "%s %s %s %s", c->tech, fop_names[c->op], c->path,
+		 exception ? "with an exception for this program" : "under alert");
+	e = do_fop(c->op, c->path);
+	check(e == 0, "%s: goes through (got %s)", what, err_name(e));
+	ev = wait_event(mark, &w, getpid());
+	check(ev && !has_flag(ev, "blocked"), "%s: a file event, not blocked", what);
+	if (exception)
+		check_finding(ev, what, c->tech, "record", -1, "exception #1");
+	else
+		check_finding(ev, what, c->tech, "alert", -1, NULL);
+	if (e == 0)
+		undo_fop(c);
+}
+
+/* Another program than the one the exception names: still denied. */
+static void file_other_exe_blocked(const struct file_case *c)
+{
+	const char *argv[] = {"/bin/sh", "-c", "echo x > \"$0\"", c->path, NULL};
+	char out[512], why[PATH_MAX + 64];
+	int r = run(argv, out, sizeof(out));
+
+	check(r != 0 && strstr(out, "not permitted"),
+	      "%s create %s by /bin/sh, not the exception's program: still denied (exit %d: %s)",
+	      c->tech, c->path, r, strtok(out, "\n") ? out : "");
+	if (c->op == F_CREATE)
+		check(file_unchanged(c, why, sizeof(why)), "%s: nothing changed: %s", c->tech, why);
+	if (r == 0)
+		(void)unlink(c->path);
+}
+
+/* ---- exceptions --------------------------------------------------------------------------- */
+
+static bool allow_add(const char *tech)
+{
+	char out[1024];
+	int r = ctl(out, sizeof(out), "allow", "add", tech, "--exe", T.self, NULL);
+
+	check(r == 0, "zhijiactl allow add %s --exe %s (exit %d: %s)", tech, T.self, r,
+	      strtok(out, "\n") ? out : "");
+	return r == 0;
+}
+
+static void allow_del(void)
+{
+	char out[1024];
+	int r = ctl(out, sizeof(out), "allow", "del", "1", NULL);
+
+	check(r == 0, "zhijiactl allow del 1 (exit %d: %s)", r, strtok(out, "\n") ? out : "");
+}
+
+/* ---- PID 1 ------------------------------------------------------------------------------------
+ */
+
+/*
+ * The guest's init (tests/vm/guest/init) sources PID1_HOOK on SIGUSR1: the commands run in
+ * PID 1 itself (busybox sh builtins: the redirection's open is PID 1's).
+ */
+static void pid1_not_blocked(void)
+{
+	const char *path = CROND "/zj-enforce-pid1";
+	char hook[512], *rc = NULL;
+	size_t mark = phase_begin();
+	long t0 = now_ms();
+	struct stat st;
+
+	if (access("/run/zj-vm/pid1-hook.supported", F_OK) < 0) {
+		printf("# PID 1 check skipped: this init has no SIGUSR1 hook\n");
+		return;
+	}
+	(void)unlink("/run/zj-vm/pid1-rc");
+	snprintf(hook, sizeof(hook),
+		 "echo '# zj-enforce: PID 1' > %s 2>/run/zj-vm/pid1-err; echo $? > "
+		 "/run/zj-vm/pid1-rc.tmp; mv /run/zj-vm/pid1-rc.tmp /run/zj-vm/pid1-rc\n",
+		 path);
+	put_file(PID1_HOOK, hook);
+	kill(1, SIGUSR1);
+	while (!(rc = slurp("/run/zj-vm/pid1-rc")) && now_ms() - t0 < 20000)
+		msleep(50);
+	(void)unlink(PID1_HOOK);
+	check(rc && atoi(rc) == 0 && stat(path, &st) == 0,
+	      "T1053.003 block: PID 1 creates %s all the same (its status %s)", path,
+	      rc ? rc : "never came");
+	free(rc);
+	(void)unlink(path);
+	log_poll();
+	{
+		struct want d = {"deny", NULL, NULL, NULL, NULL, -1};
+
+		msleep(500);
+		log_poll();
+		for (size_t i = mark; i < T.n; i++)
+			if (matches(T.lines[i], &d, 1)) {
+				check(false, "no deny event for PID 1");
+				return;
+			}
+		check(true, "no deny event for PID 1");
+	}
+}
+
+/* ---- main ---------------------------------------------------------------------------------------
+ */
+
+static void mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		(void)mkdir(buf, 0755);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		bail(1, "mkdir %s: %s", path, strerror(errno));
+}
+
+static void setup(void)
+{
+	const char *b = getenv("ZJ_BUILD");
+	char lsm[256] = "";
+	FILE *f;
+
+	if (geteuid() != 0)
+		bail(77, "needs root");
+	if (!b || !*b)
+		bail(1, "ZJ_BUILD is not set");
+	f = fopen("/sys/kernel/security/lsm", "re");
+	if (!f || !fgets(lsm, sizeof(lsm), f) || !strstr(lsm, "bpf"))
+		bail(77, "BPF LSM is not active here (lsm: %s)", lsm[0] ? lsm : "unreadable");
+	fclose(f);
+	snprintf(T.build, sizeof(T.build), "%s", b);
+	snprintf(T.daemon, sizeof(T.daemon), "%s/zhijiad", T.build);
+	snprintf(T.ctl, sizeof(T.ctl), "%s/zhijiactl", T.build);
+	if (!realpath("/proc/self/exe", T.self))
+		bail(1, "realpath /proc/self/exe: %s", strerror(errno));
+	mkdirs(WORKDIR);
+	snprintf(T.log, sizeof(T.log), WORKDIR "/events.jsonl");
+	snprintf(T.err, sizeof(T.err), WORKDIR "/zhijiad.err");
+	snprintf(T.sock, sizeof(T.sock), WORKDIR "/zhijiad.sock");
+	snprintf(T.policy, sizeof(T.policy), WORKDIR "/policy.json");
+	(void)unlink(T.log);
+	(void)unlink(T.policy);
+	/* the watched directories exist before zhijiad resolves its watch list */
+	mkdirs(CROND);
+	mkdirs(ATJOBS);
+	mkdirs(WANTS);
+	mkdirs(SRCDIR);
+	put_file(CROND "/zj-enforce-exist", exist_text);
+	put_file(SRCDIR "/ren", "# zj-enforce: renamed into place\n");
+	put_file(SRCDIR "/link", "# zj-enforce: linked into place\n");
+	for (size_t i = 0; i < sizeof(file_cases) / sizeof(file_cases[0]); i++)
+		if (file_cases[i].op != F_OPEN_WRITE)
+			(void)unlink(file_cases[i].path);
+}
+
+static void cleanup(void)
+{
+	for (size_t i = 0; i < sizeof(file_cases) / sizeof(file_cases[0]); i++)
+		(void)unlink(file_cases[i].path);
+	(void)unlink(CROND "/zj-enforce-exist");
+	(void)unlink(SRCDIR "/ren");
+	(void)unlink(SRCDIR "/link");
+	(void)rmdir(SRCDIR);
+	if (T.victim > 0) {
+		kill(T.victim, SIGKILL);
+		T.victim = 0;
+	}
+}
+
+static void status_all(void)
+{
+	static char out[65536];
+	json_object *o, *mode;
+	int r = ctl(out, sizeof(out), "--json", "status", NULL);
+	bool proved = true;
+
+	o = json_tokener_parse(out);
+	mode = jget(o, "enforcement.mode");
+	check(r == 0 && mode && strcmp(json_object_get_string(mode), "lsm") == 0,
+	      "zhijiactl status: enforcement mode lsm");
+	for (size_t k = 0; k < 8; k++) {
+		static const char *const techs[] = {"T1055.008", "T1055.009", "T1055.014",
+						    "T1053.002", "T1053.003", "T1053.006",
+						    "T1543.002", "T1574.006"};
+		json_object *t = NULL, *p;
+
+		/* the ids hold dots: no jget() */
+		json_object_object_get_ex(jget(o, "enforcement"), techs[k], &t);
+		p = jget(t, "proved");
+
+		if (!p || !json_object_get_boolean(p) || !jstr(t, "requested") ||
+		    !jstr(t, "effective"))
+			proved = false;
+	}
+	check(proved, "zhijiactl status: every sub-technique has requested, effective, proved");
+	json_object_put(o);
+}
+
+int main(void)
+{
+	const char *last = NULL;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setup();
+	victim_start();
+	check(victim_ask('r') == WORD0 && victim_tracer() == 0, "the victim (pid %d) runs",
+	      (int)T.victim);
+	daemon_start();
+	status_all();
+
+	/* processes: T1055.008, T1055.009, T1055.014 */
+	for (size_t i = 0; i < sizeof(proc_cases) / sizeof(proc_cases[0]); i++) {
+		const struct proc_case *c = &proc_cases[i];
+		bool first = !last || strcmp(last, c->tech) != 0;
+
+		last = c->tech;
+		if (first) {
+			policy_set(c->tech, "block");
+			status_effective(c->tech, "block");
+		}
+		proc_blocked(c);
+		if (allow_add(c->tech)) {
+			proc_allowed(c, true);
+			allow_del();
+		}
+		policy_set(c->tech, "alert");
+		status_effective(c->tech, "alert");
+		proc_allowed(c, false);
+		/* live again: block */
+		policy_set(c->tech, "block");
+		proc_blocked(c);
+		if (i + 1 == sizeof(proc_cases) / sizeof(proc_cases[0]) ||
+		    strcmp(proc_cases[i + 1].tech, c->tech) != 0)
+			policy_set(c->tech, "default");
+	}
+
+	/* files: T1053.002, T1053.003, T1053.006, T1543.002, T1574.006 */
+	last = NULL;
+	for (size_t i = 0; i < sizeof(file_cases) / sizeof(file_cases[0]); i++) {
+		const struct file_case *c = &file_cases[i];
+		bool first = !last || strcmp(last, c->tech) != 0;
+
+		last = c->tech;
+		if (first) {
+			policy_set(c->tech, "block");
+			status_effective(c->tech, "block");
+		}
+		file_blocked(c);
+		if (first) {
+			if (allow_add(c->tech)) {
+				file_allowed(c, true);
+				file_other_exe_blocked(c);
+				allow_del();
+			}
+			if (strcmp(c->tech, "T1053.003") == 0)
+				pid1_not_blocked();
+		}
+		policy_set(c->tech, "alert");
+		file_allowed(c, false);
+		policy_set(c->tech, "block");
+		if (i + 1 == sizeof(file_cases) / sizeof(file_cases[0]) ||
+		    strcmp(file_cases[i + 1].tech, c->tech) != 0)
+			policy_set(c->tech, "default");
+	}
+
+	daemon_stop();
+	cleanup();
+	printf("zj-enforce: %d passed, %d failed\n", T.passed, T.failed);
+	return T.failed ? 1 : 0;
+}
