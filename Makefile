@@ -38,14 +38,16 @@ ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector
 	-Iinclude -I$(OUTPUT) -I$(OUTPUT)/include $(PKG_CFLAGS)
 # The portable tier: ISO C11 + json-c, nothing from Linux.
 CORE_CFLAGS := $(CFLAGS) -std=c11 -pedantic $(WARN) -Iinclude -I$(OUTPUT)/include $(JSONC_CFLAGS)
-LDFLAGS ?=
+# --as-needed: a library the binary does not use (libyara in zhijiactl, say) is not NEEDED
+LDFLAGS ?= -Wl,--as-needed
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ibpf -Ibpf/vmlinux/$(ARCH)
 
 # One .bpf.c per concern, linked into one object (one skeleton, maps shared), plus the
 # feature probes in an object of their own.
-BPF_SENSOR_SRCS := bpf/proc.bpf.c bpf/ptrace.bpf.c bpf/mem.bpf.c bpf/vdso.bpf.c bpf/file.bpf.c
+BPF_SENSOR_SRCS := bpf/proc.bpf.c bpf/ptrace.bpf.c bpf/mem.bpf.c bpf/vdso.bpf.c bpf/file.bpf.c \
+	bpf/lsm.bpf.c
 BPF_SENSOR_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SENSOR_SRCS))
 SKELS := $(OUTPUT)/include/zhijia.skel.h $(OUTPUT)/include/probe.skel.h
 
@@ -187,7 +189,7 @@ check-portable: $(CORE_GEN_SRCS)
 		$(MINGW_CC) -std=c11 -pedantic $(WARN) -fsyntax-only -Iinclude -I$(OUTPUT)/include \
 			-I$(OUTPUT)/mingw-include $$f; done
 
-check: check-portable check-unit check-asan check-fuzz check-integration check-vm
+check: check-portable check-unit check-asan check-fuzz check-integration check-vm check-system
 
 # ---- install ------------------------------------------------------------------------------
 install: all
@@ -206,7 +208,10 @@ clean:
 -include $(wildcard $(OUTPUT)/core/*/*.d $(OUTPUT)/daemon/*.d)
 
 # Tests that need BPF LSM or Debian 12's own kernel run in a QEMU guest (tests/vm/).
-VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS)
-VM_GUEST_TESTS += tests/vm/guest/sensor.sh
+VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS) $(OUTPUT)/vm/zj-enforce
+VM_GUEST_TESTS += tests/vm/guest/sensor.sh tests/vm/guest/enforce.sh
 include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
+# Packages and the boot test under systemd (packaging/README.md, tests/system/README.md).
+include packaging/packaging.mk
+include tests/system/system.mk
