@@ -161,41 +161,6 @@ static int check_privileges(void)
 	return 0;
 }
 
-static int read_file(const char *path, char **ret)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return negative_errno();
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 8192;
-			if (cap > (1u << 20))
-				return -EFBIG;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
 /* Load the policy file; absent: the built-in defaults.  A broken file is an error. */
 static int load_policy(const char *path, struct zj_policy **ret)
 {
@@ -269,9 +234,11 @@ static int load_watch(const char *path, bool explicit_path, struct zj_watch **re
 {
 	_cleanup_free_ char *text = NULL;
 	char err[512] = "";
+	size_t len = 0;
 	int r;
 
-	r = read_file(path, &text);
+	/* the same reader as the policy's: 1 MiB cap, regular files only, NUL-terminated */
+	r = zj_policyfile_read(path, &text, &len, NULL);
 	if (r == -ENOENT && !explicit_path)
 		r = zj_watch_parse(zj_watch_default_text(), "built-in", "/etc/passwd", ret, err,
 				   sizeof(err));
