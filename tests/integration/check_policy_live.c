@@ -1398,9 +1398,13 @@ int main(void)
 
 	zj_env_init("check_policy_live");
 	int r = zj_journal_ensure(&jpid, why, sizeof(why));
-	if (r < 0) {
+	if (r == -ENOENT) {
 		printf("check_policy_live: SKIP: %s\n", why);
 		return 77;
+	}
+	if (r < 0) {
+		printf("check_policy_live: FAIL: journald is installed but not usable: %s\n", why);
+		return EXIT_FAILURE;
 	}
 	if (r == 1)
 		printf("check_policy_live: no journald was running: started %s (pid %d), left "

@@ -24,7 +24,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1935,10 +1937,29 @@ static const char *journalctl_path(void)
 	return NULL;
 }
 
+/* Whether something accepts a connection on the AF_UNIX socket at path.  The file alone says
+ * nothing: a journald that was killed leaves its sockets behind, and every send to them then
+ * fails with ECONNREFUSED. */
+static bool unix_socket_answers(const char *path, int type)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* journald takes entries on ZJ_JOURNAL_SOCKET and answers `journalctl --sync` on its varlink
+ * socket: both must answer. */
 static bool journal_listening(void)
 {
-	struct stat st;
-	return stat(ZJ_JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode);
+	return unix_socket_answers(ZJ_JOURNAL_SOCKET, SOCK_DGRAM) &&
+	       unix_socket_answers(ZJ_JOURNAL_VARLINK, SOCK_STREAM);
 }
 
 int zj_journal_ensure(pid_t *ret_pid, char *why, size_t why_len)
@@ -2000,8 +2021,8 @@ int zj_journal_ensure(pid_t *ret_pid, char *why, size_t why_len)
 		sleep_ms(20);
 	}
 	if (!journal_listening()) {
-		snprintf(why, why_len, "%s (pid %d) did not create %s within 10 s", ZJ_JOURNALD,
-			 (int)jpid, ZJ_JOURNAL_SOCKET);
+		snprintf(why, why_len, "%s (pid %d) did not answer on %s and %s within 10 s",
+			 ZJ_JOURNALD, (int)jpid, ZJ_JOURNAL_SOCKET, ZJ_JOURNAL_VARLINK);
 		return -ETIMEDOUT;
 	}
 	*ret_pid = jpid;

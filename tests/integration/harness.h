@@ -367,12 +367,14 @@ void zj_hold_stop(struct zj_hold *h);
 /* ---- journald ------------------------------------------------------------------------------ */
 
 #define ZJ_JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define ZJ_JOURNAL_VARLINK "/run/systemd/journal/io.systemd.journal"
 #define ZJ_JOURNALD "/lib/systemd/systemd-journald"
 
 /*
- * Make sure a journald listens: when ZJ_JOURNAL_SOCKET is missing, start ZJ_JOURNALD (in a
- * session of its own, detached: it is left running for whoever logs next, and never stopped
- * by the tests) and wait for the socket.  1 when this call started it (*ret_pid), 0 when one
+ * Make sure a journald listens: when nothing answers on ZJ_JOURNAL_SOCKET and
+ * ZJ_JOURNAL_VARLINK (missing, or left behind by a journald that was killed), start ZJ_JOURNALD
+ * (in a session of its own, detached: it is left running for whoever logs next, and never
+ * stopped by the tests) and wait until both answer.  1 when this call started it (*ret_pid), 0 when one
  * was running, -errno with a sentence in why when neither (journald or journalctl missing,
  * or it did not come up).
  */
