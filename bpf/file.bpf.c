@@ -10,8 +10,15 @@
  * Path-taking syscalls (rename, unlink, ...) are decided from the argument resolved against
  * dirfd / cwd (path.bpf.h).  Known limit of this tracepoint-only path: a symlinked directory
  * inside an absolute argument is not followed; the BPF LSM programs see the real dentries.
+ *
+ * Fallback enforcement of the persistence classes (enforce.bpf.h): an open for writing of a
+ * watched file kills the caller at the open's exit, before it can write a byte (a file the
+ * open created, or truncated, stays: the daemon quarantines the one and reports the other);
+ * rename, link and symlink onto a watched name kill it at entry, when the kernel decided the
+ * path (zj_pathres.id), and the held record carries the call's result, so that the daemon
+ * quarantines what the call left only when it succeeded.
  */
-#include "path.bpf.h"
+#include "enforce.bpf.h"
 
 /*
  * rename, link and symlink records are held from entry to exit, so that they can say whether
@@ -68,7 +75,7 @@ static __always_inline void zj_file_finish(struct zj_scratch *s, __u32 op, __u32
 }
 
 /* Exit of rename/link/symlink: send the held record, if there is one, with the outcome. */
-static __always_inline void zj_file_exit(void)
+static __always_inline void zj_file_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_file_held *v;
@@ -85,6 +92,7 @@ static __always_inline void zj_file_exit(void)
 	}
 	h = (struct zj_rec_hdr *)v->rec;
 	h->flags |= zj_denied_take(tid);
+	((struct zj_rec_file *)v->rec)->result = (__s32)ret;
 	size = h->size;
 	if (size > ZJ_FILE_REC_MAX)
 		size = ZJ_FILE_REC_MAX;
@@ -121,8 +129,8 @@ static __noinline void zj_emit_fd_file(struct zj_scratch *s, struct file *f, __u
 	zj_file_finish(s, op, flags, id, w - 1, 0, 0);
 }
 
-/* Is this open file inside a watched directory? */
-static __always_inline int zj_file_watched(struct file *f, __u32 *ret_id)
+/* Is this open file inside a watched directory?  Its enforcement class into *ret_klass. */
+static __always_inline int zj_file_watched(struct file *f, __u32 *ret_id, __u32 *ret_klass)
 {
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	struct zj_wmatch m = {};
@@ -131,6 +139,8 @@ static __always_inline int zj_file_watched(struct file *f, __u32 *ret_id)
 	r = zj_watch_match_dir(BPF_CORE_READ(d, d_parent),
 			       (const char *)BPF_CORE_READ(d, d_name.name), &m);
 	*ret_id = m.id;
+	if (r && ret_klass)
+		*ret_klass = zj_file_klass(&m, d);
 	return r;
 }
 
@@ -150,19 +160,22 @@ static __always_inline void zj_open_enter(__u64 flags, int always)
 
 static __noinline void zj_emit_mem_open(struct file *f, int fd, __u32 target, __u32 flags)
 {
-	struct zj_rec_mem *r = bpf_ringbuf_reserve(&zj_rb, sizeof(*r), 0);
+	struct zj_rec_mem *r;
 	struct mm_struct *mm = BPF_CORE_READ(f, private_data);
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 
+	/* proc_mem_open() stores the target's mm in private_data: same mm means "self". */
+	if (mm && mm == BPF_CORE_READ(t, mm))
+		flags |= ZJ_F_SELF;
+	else
+		flags |= zj_kill(ZJ_ENF_PROC_MEM); /* dies before its first write */
+	r = bpf_ringbuf_reserve(&zj_rb, sizeof(*r), 0);
 	if (!r) {
 		zj_stat_inc(ZJ_STAT_LOST);
 		return;
 	}
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_MEM_OPEN, sizeof(*r));
-	/* proc_mem_open() stores the target's mm in private_data: same mm means "self". */
-	if (mm && mm == BPF_CORE_READ(t, mm))
-		flags |= ZJ_F_SELF;
 	r->hdr.flags = flags;
 	r->via = ZJ_VIA_OPEN;
 	r->target_pid = target;
@@ -179,7 +192,7 @@ static __always_inline void zj_open_exit(long ret)
 	struct zj_pathres pr = {};
 	struct zj_scratch *s;
 	struct file *f;
-	__u32 target = 0, flags = 0, id = 0;
+	__u32 target = 0, flags = 0, id = 0, klass = ZJ_ENF_NONE;
 	unsigned int fmode;
 	int otrunc;
 
@@ -202,8 +215,9 @@ static __always_inline void zj_open_exit(long ret)
 	}
 	if (!(fmode & (ZJ_FMODE_WRITE | ZJ_FMODE_CREATED)) || zj_is_daemon())
 		return;
-	if (!zj_file_watched(f, &id))
+	if (!zj_file_watched(f, &id, &klass))
 		return;
+	flags |= zj_kill(klass); /* dies before its first write */
 	s = zj_scratch();
 	if (!s)
 		return;
@@ -303,7 +317,7 @@ static __always_inline void zj_fd_op(int fd, __u32 op, __u32 mode)
 	if (zj_is_daemon())
 		return;
 	f = zj_fd_file(fd);
-	if (!f || !zj_file_watched(f, &pr.id))
+	if (!f || !zj_file_watched(f, &pr.id, NULL))
 		return;
 	s = zj_scratch();
 	if (!s)
@@ -370,6 +384,8 @@ static __always_inline void zj_path_op2(int ndfd, const char *newp, int odfd, co
 		return;
 	id = pn.id;
 	flags = pn.flags;
+	if (rn == 1 && pn.id)
+		flags |= zj_kill(zj_path_klass(s, &pn));
 	if (rn == 0) {
 		if (!check_old || zj_upath_resolve(s, odfd, oldp, 0, &po) != 1)
 			return;
@@ -410,6 +426,8 @@ static __always_inline void zj_symlink_op(const char *target, int ndfd, const ch
 	if (zj_upath_resolve(s, ndfd, newp, 0, &pr) != 1)
 		return;
 	flags = pr.flags;
+	if (pr.id)
+		flags |= zj_kill(zj_path_klass(s, &pr));
 	zj_file_begin(s);
 	w1 = zj_rec_put_path(s, 0, pr.off, pr.len);
 	/* the link's contents, as given: not a path of ours to resolve */
@@ -524,48 +542,48 @@ int zj_enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_rename")
 int zj_exit_rename(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat")
 int zj_exit_renameat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat2")
 int zj_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_link")
 int zj_exit_link(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_linkat")
 int zj_exit_linkat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlink")
 int zj_exit_symlink(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlinkat")
 int zj_exit_symlinkat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit();
+	zj_file_exit(ctx->ret);
 	return 0;
 }

@@ -14,25 +14,30 @@
  *                        T1053.*, T1543.002, T1574.006: a name created, renamed or linked onto
  *                        under a watched persistence path
  *
+ * Self-protection (ZJ_ENF_SELF, T1562.001), whatever the policy says:
+ *   ptrace_access_check  attach-mode access to zhijiad: ptrace, /proc/<pid>/mem, process_vm_*
+ *   task_kill            a signal that would stop or end zhijiad, except from PID 1 and from
+ *                        the process that started it (its service manager, ZJ_CFG_MANAGER_*)
+ *   bpf_map, bpf_prog, bpf
+ *                        an fd for one of zhijiad's maps, programs or links (zj_self_ids)
+ * `zhijiactl stop` asks zhijiad to stop over its control socket, which only root may use.
+ *
  * Never denied: PID 1, kernel threads, zhijiad itself.  These programs are loaded only where
  * BPF LSM is active ("bpf" in lsm=); zhijiad proves at start that each hook really denies
- * (ZJ_CFG_CANARY_TGID: its canary child is denied by every class, silently).
+ * (ZJ_CFG_CANARY_TGID: its canary child is denied by every class, silently).  A class whose
+ * hook is not proved is enforced by the tracepoint programs' SIGKILL instead
+ * (zj_enforce.kill, enforce.bpf.h); these programs then leave it alone.
  *
- * Missing map entries, and what they mean here (each fails open or closed, and says why):
- *  - zj_config, zj_enforce: array maps always hold every index; a zero means "not set", and
- *    a class the daemon has not set to block is not denied (fails open): enforcement is what
- *    the policy asked for, never more.
- *  - zj_exceptions: an entry that cannot be read lets no one through (fails closed): an
- *    exception is a carve-out from a block the administrator asked for.
+ * Missing map entries, and what they mean here (each fails open or closed, and says why): see
+ * enforce.bpf.h for zj_config, zj_enforce, zj_exceptions and zj_self_ids;
  *  - the watched-path maps: a path not in them is not watched and not denied (fails open):
  *    only what the watch configuration names is persistence.
  *  - the scratch map (record building): the operation is denied all the same; the record
  *    goes without its path.
  */
-#include "path.bpf.h"
+#include "enforce.bpf.h"
 
 #define ZJ_EPERM 1
-#define ZJ_PF_KTHREAD 0x00200000   /* task_struct.flags: a kernel thread */
 #define ZJ_PTRACE_MODE_ATTACH 0x02 /* ptrace_may_access(): attach, not read */
 
 #define ZJ_ALLOW 0
@@ -56,22 +61,6 @@
 #define ZJ_NR_X32_PROCESS_VM_WRITEV 540
 #endif
 
-/* Missing entry: fails open (see the head of this file). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ZJ_ENF_NR);
-	__type(key, __u32);
-	__type(value, struct zj_enforce_val);
-} zj_enforce SEC(".maps");
-
-/* Unreadable entry: fails closed (see the head of this file). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ZJ_KEXC_MAX);
-	__type(key, __u32);
-	__type(value, struct zj_kexc);
-} zj_exceptions SEC(".maps");
-
 /* What a denial reports. */
 struct zj_denial {
 	struct dentry *dentry; /* file classes: the name denied; NULL otherwise */
@@ -82,77 +71,8 @@ struct zj_denial {
 	__u32 flags;  /* ZJ_F_* besides ZJ_F_BLOCKED */
 	__u32 level;  /* zj_wmatch.level: components of the path below the watched directory */
 	__u32 watch_id;
-	__u32 _pad;
+	__u32 arg; /* zj_rec_deny.arg */
 };
-
-/* PID 1, kernel threads and zhijiad are never denied. */
-static __always_inline int zj_exempt(void)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (tgid == 1) /* the init namespace's PID 1: a container's init is not exempt */
-		return 1;
-	if (BPF_CORE_READ(t, flags) & ZJ_PF_KTHREAD)
-		return 1;
-	return tgid == zj_cfg(ZJ_CFG_DAEMON_TGID);
-}
-
-/* Who is asking, for the exception check (bpf_loop's context, on the caller's stack). */
-struct zj_excq {
-	__u64 exe_dev, exe_ino;
-	__u64 par_dev, par_ino;
-	__u32 uid;
-	__u32 bit; /* 1 << klass */
-	__u32 found;
-	__u32 unreadable;
-};
-
-static __always_inline void zj_file_id(struct inode *ino, __u64 *ret_dev, __u64 *ret_ino)
-{
-	if (!ino)
-		return;
-	*ret_dev = BPF_CORE_READ(ino, i_sb, s_dev);
-	*ret_ino = BPF_CORE_READ(ino, i_ino);
-}
-
-/* One exception per step: bpf_loop() has the verifier check it once, not 64 times. */
-static long zj_exc_step(__u32 i, void *ctx)
-{
-	struct zj_excq *q = ctx;
-	struct zj_kexc *e;
-	__u32 key = i;
-
-	e = bpf_map_lookup_elem(&zj_exceptions, &key);
-	if (!e) {
-		q->unreadable = 1; /* fails closed */
-		return 1;
-	}
-	if (!(e->klass_mask & q->bit))
-		return 0;
-	if (e->uid != ZJ_KEXC_ANY_UID && e->uid != q->uid)
-		return 0;
-	if (e->exe_ino && (e->exe_ino != q->exe_ino || e->exe_dev != q->exe_dev))
-		return 0;
-	if (e->parent_ino && (e->parent_ino != q->par_ino || e->parent_dev != q->par_dev))
-		return 0;
-	q->found = 1;
-	return 1;
-}
-
-/* Does an exception let the current task through for this class? */
-static __always_inline int zj_excepted(__u32 klass)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct zj_excq q = {};
-
-	zj_file_id(BPF_CORE_READ(t, mm, exe_file, f_inode), &q.exe_dev, &q.exe_ino);
-	zj_file_id(BPF_CORE_READ(t, real_parent, mm, exe_file, f_inode), &q.par_dev, &q.par_ino);
-	q.uid = (__u32)bpf_get_current_uid_gid();
-	q.bit = 1u << (klass & 31);
-	bpf_loop(ZJ_KEXC_MAX, zj_exc_step, &q, 0);
-	return q.found && !q.unreadable;
-}
 
 /* ZJ_ALLOW, ZJ_DENY, or ZJ_DENY_CANARY for zhijiad's start-up canary. */
 static __always_inline int zj_decide(__u32 klass)
@@ -166,8 +86,8 @@ static __always_inline int zj_decide(__u32 klass)
 	if (klass >= ZJ_ENF_NR)
 		return ZJ_ALLOW; /* ZJ_ENF_NONE, ZJ_ENF_CANARY: observed only */
 	v = bpf_map_lookup_elem(&zj_enforce, &k);
-	if (!v || !v->block)
-		return ZJ_ALLOW; /* fails open */
+	if (!v || !v->block || v->kill)
+		return ZJ_ALLOW; /* fails open; or the fallback's (zj_kill) */
 	if (zj_excepted(klass))
 		return ZJ_ALLOW;
 	return ZJ_DENY;
@@ -251,6 +171,7 @@ static __always_inline void zj_deny_emit(const struct zj_denial *dn)
 	r->op = dn->op;
 	r->target_pid = dn->target;
 	r->watch_id = dn->watch_id;
+	r->arg = dn->arg;
 	barrier_var(size);
 	zj_output(s->rec, (__u32)size, ZJ_REC_DENY, 0);
 }
@@ -266,6 +187,114 @@ static __always_inline int zj_deny(int verdict, const struct zj_denial *dn)
 	zj_bit_set(&zj_denied_bits, (__u32)bpf_get_current_pid_tgid());
 	zj_deny_emit(dn);
 	return -ZJ_EPERM;
+}
+
+/* ---- self-protection --------------------------------------------------------------------- */
+
+/* Is tgid zhijiad's (and not zhijiad asking)? */
+static __always_inline int zj_is_self(__u32 tgid)
+{
+	__u64 self = zj_cfg(ZJ_CFG_DAEMON_TGID);
+
+	return self && tgid == self && !zj_exempt();
+}
+
+/* Deny an operation on zhijiad itself; the record names zhijiad as the target. */
+static __always_inline int zj_self_deny(__u32 hook, __u32 op, __u32 arg)
+{
+	struct zj_denial dn = {};
+
+	dn.klass = ZJ_ENF_SELF;
+	dn.hook = hook;
+	dn.op = op;
+	dn.arg = arg;
+	dn.target = (__u32)zj_cfg(ZJ_CFG_DAEMON_TGID);
+	return zj_deny(ZJ_DENY, &dn);
+}
+
+/* The process that started zhijiad (its service manager), by tgid and start time. */
+static __always_inline int zj_is_manager(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 tgid = zj_cfg(ZJ_CFG_MANAGER_TGID), start = zj_cfg(ZJ_CFG_MANAGER_START);
+	__u64 ns;
+
+	if (!tgid || (bpf_get_current_pid_tgid() >> 32) != tgid)
+		return 0;
+	ns = BPF_CORE_READ(t, group_leader, start_boottime);
+	return ns / ZJ_USER_HZ_NS == start;
+}
+
+/* Signals that cannot stop or end zhijiad: 0 (is it there?), SIGHUP (reload), SIGCHLD,
+ * SIGCONT, SIGURG, SIGWINCH.  Every other one would, by default or by design. */
+static __always_inline int zj_signal_harmless(int sig)
+{
+	return sig == 0 || sig == 1 || sig == 17 || sig == 18 || sig == 23 || sig == 28;
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(zj_lsm_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	if (ret)
+		return ret;
+	if (zj_signal_harmless(sig) || !zj_is_self(BPF_CORE_READ(p, tgid)) || zj_is_manager())
+		return 0;
+	return zj_self_deny(ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, (__u32)sig);
+}
+
+static __always_inline int zj_self_object(__u32 kind, __u32 id)
+{
+	__u64 key = ZJ_SELF_KEY(kind, id);
+
+	return id && bpf_map_lookup_elem(&zj_self_ids, &key) && !zj_exempt();
+}
+
+/* An fd for a map: BPF_MAP_GET_FD_BY_ID, BPF_OBJ_GET of a pin, and map creation. */
+SEC("lsm/bpf_map")
+int BPF_PROG(zj_lsm_bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
+{
+	__u32 id;
+
+	if (ret)
+		return ret;
+	id = BPF_CORE_READ(map, id);
+	if (!zj_self_object(ZJ_SELF_MAP, id))
+		return 0;
+	return zj_self_deny(ZJ_HOOK_BPF_MAP, ZJ_DOP_SELF_BPF, id);
+}
+
+/* An fd for a program: BPF_PROG_GET_FD_BY_ID, BPF_OBJ_GET, and program load. */
+SEC("lsm/bpf_prog")
+int BPF_PROG(zj_lsm_bpf_prog, struct bpf_prog *prog, int ret)
+{
+	__u32 id;
+
+	if (ret)
+		return ret;
+	id = BPF_CORE_READ(prog, aux, id);
+	if (!zj_self_object(ZJ_SELF_PROG, id))
+		return 0;
+	return zj_self_deny(ZJ_HOOK_BPF_PROG, ZJ_DOP_SELF_BPF, id);
+}
+
+/*
+ * Links have no hook of their own: BPF_LINK_GET_FD_BY_ID is refused at the bpf(2) gate.  The
+ * hook gained a fourth argument (bool kernel) after 6.1, so the earlier programs' verdict,
+ * which follows the arguments, is not read here: an -EPERM is only ever added.
+ */
+#define ZJ_BPF_LINK_GET_FD_BY_ID 30
+SEC("lsm/bpf")
+int BPF_PROG(zj_lsm_bpf, int cmd, union bpf_attr *attr)
+{
+	__u32 id;
+
+	if (cmd != ZJ_BPF_LINK_GET_FD_BY_ID)
+		return 0;
+	id = BPF_CORE_READ(attr, link_id);
+	if (!zj_self_object(ZJ_SELF_LINK, id))
+		return 0;
+	return zj_self_deny(ZJ_HOOK_BPF, ZJ_DOP_SELF_BPF, id);
 }
 
 /* ---- T1055.008: ptrace attach, process_vm_writev ----------------------------------------- */
@@ -307,6 +336,8 @@ int BPF_PROG(zj_lsm_ptrace_access_check, struct task_struct *child, unsigned int
 		return ret; /* an earlier program refused already */
 	if (!(mode & ZJ_PTRACE_MODE_ATTACH))
 		return 0;
+	if (zj_is_self(BPF_CORE_READ(child, tgid)))
+		return zj_self_deny(ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_SELF_TRACE, 0);
 	dn.op = zj_ptrace_op();
 	if (!dn.op || zj_exempt())
 		return 0;
@@ -320,48 +351,6 @@ int BPF_PROG(zj_lsm_ptrace_access_check, struct task_struct *child, unsigned int
 }
 
 /* ---- file classes ------------------------------------------------------------------------ */
-
-/* Does the name of dentry d end in suf (n bytes, n <= 12)? */
-static __always_inline int zj_name_ends(struct dentry *d, const char *suf, __u32 n)
-{
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-	__u32 len = BPF_CORE_READ(d, d_name.len);
-	char buf[12] = {};
-	__u32 i;
-
-	if (len < n || n > sizeof(buf))
-		return 0;
-	if (bpf_probe_read_kernel(buf, n & 15, name + len - n))
-		return 0;
-	for (i = 0; i < sizeof(buf); i++)
-		if (i < n && buf[i] != suf[i])
-			return 0;
-	return 1;
-}
-
-/*
- * The class of a watched name: the watch entry's, except that in a systemd tree a timer is
- * T1053.006 -- "NAME.timer" (a unit, or a link in a .wants/ directory: the link's name is the
- * unit it pulls in) or a drop-in of a timer ("NAME.timer.d/", the type-wide "timer.d/"), as
- * the daemon's classifier (detectors/persist.c) counts them.
- */
-static __always_inline __u32 zj_file_klass(const struct zj_wmatch *m, struct dentry *d)
-{
-	struct dentry *dir;
-
-	if (m->klass == ZJ_ENF_SERVICE) {
-		if (zj_name_ends(d, ".timer", 6))
-			return ZJ_ENF_TIMER;
-		dir = BPF_CORE_READ(d, d_parent);
-		if (zj_name_ends(dir, ".timer.d", 8) ||
-		    (BPF_CORE_READ(dir, d_name.len) == 7 && zj_name_ends(dir, "timer.d", 7)))
-			return ZJ_ENF_TIMER;
-		return ZJ_ENF_SERVICE;
-	}
-	if (m->klass == ZJ_ENF_CANARY || (m->klass >= ZJ_ENF_AT && m->klass <= ZJ_ENF_PRELOAD))
-		return m->klass;
-	return ZJ_ENF_NONE;
-}
 
 /* A name created, opened for writing, renamed or linked onto: watched, and to be denied? */
 static __always_inline int zj_file_hook(struct dentry *d, __u32 hook, __u32 op)

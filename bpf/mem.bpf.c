@@ -7,8 +7,13 @@
  * in zj_memfd_bits: only thread groups that opened a /proc/<pid>/mem file for writing (or
  * inherited one through fork) have their writes inspected.  Known limit: an fd received over
  * a Unix socket or taken with pidfd_getfd() is not marked (its open was reported).
+ *
+ * Fallback enforcement (enforce.bpf.h): a write into another process's memory kills the
+ * writer at entry (T1055.009 for a mem file, T1055.008 for process_vm_writev, as the LSM
+ * classes go); with SIGKILL pending the kernel pins none of the target's pages, so nothing
+ * is written.
  */
-#include "common.bpf.h"
+#include "enforce.bpf.h"
 
 struct zj_iovec {
 	__u64 base;
@@ -70,6 +75,8 @@ static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_p
 		zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
 	if (zj_in_vdso_area(pos, len, r->vdso_start, r->vdso_end))
 		flags |= ZJ_F_VDSO;
+	if (!(flags & ZJ_F_SELF))
+		flags |= zj_kill(ZJ_ENF_PROC_MEM);
 	r->hdr.flags = flags;
 	r->via = via;
 	r->target_pid = target;
@@ -151,6 +158,8 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	zj_fill_hdr(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
 	if (pid == r->hdr.tgid)
 		flags |= ZJ_F_SELF;
+	else
+		flags |= zj_kill(ZJ_ENF_PTRACE);
 	r->hdr.flags = flags;
 	r->via = ZJ_VIA_PROCESS_VM_WRITEV;
 	r->target_pid = pid;

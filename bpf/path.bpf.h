@@ -22,6 +22,8 @@ struct zj_pathres {
 	__u32 len;   /* bytes, without NUL */
 	__u32 flags; /* ZJ_F_RESOLVE, ZJ_F_TRUNC_PATH */
 	__u32 id;    /* watch entry id that matched, 0 when decided by the daemon */
+	__u32 klass; /* that entry's zj_watch_val.klass, when id != 0 */
+	__u32 _pad;
 };
 
 static __always_inline struct mount *zj_real_mount(struct vfsmount *m)
@@ -260,7 +262,8 @@ __zj_helper __u32 zj_upath_shape(struct zj_scratch *s, __u32 n)
 }
 
 /* Longest-prefix lookup of the path at s->pbuf[off], len bytes (no NUL) in zj_watch_prefix. */
-__zj_helper int zj_prefix_match(struct zj_scratch *s, __u32 off, __u32 len, __u32 *ret_id)
+__zj_helper int zj_prefix_match(struct zj_scratch *s, __u32 off, __u32 len, __u32 *ret_id,
+				__u32 *ret_klass)
 {
 	struct zj_watch_val *v;
 	__u64 n = (__u64)len + 1; /* the NUL takes part: it makes file entries exact */
@@ -277,6 +280,7 @@ __zj_helper int zj_prefix_match(struct zj_scratch *s, __u32 off, __u32 len, __u3
 	if (!v)
 		return 0;
 	*ret_id = v->id;
+	*ret_klass = v->klass;
 	return 1;
 }
 
@@ -337,7 +341,7 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 			*ret_id = 0;
 			return 1;
 		}
-		return zj_prefix_match(s, 0, *ret_len, ret_id);
+		return zj_prefix_match(s, 0, *ret_len, ret_id, &res->klass);
 	}
 
 	if (zj_dirfd_path(dirfd, &mnt, &dir))
@@ -347,6 +351,7 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 
 		matched = zj_watch_match_dir(dir, s->ubuf, &m);
 		*ret_id = m.id;
+		res->klass = m.klass;
 		if (!matched && !force)
 			return 0;
 	}
@@ -381,7 +386,7 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 		*ret_id = 0;
 		return 1;
 	}
-	return zj_prefix_match(s, off, len, ret_id);
+	return zj_prefix_match(s, off, len, ret_id, &res->klass);
 }
 
 /*

@@ -4,14 +4,24 @@
  * the daemon writes (ZJ_CFG_PTRACE_LO/HI): by default the ones that attach or modify, not the
  * PEEK/GETREGS/CONT traffic of a debugger or strace.  The arguments are stashed at entry and
  * reported at exit with the result, and ZJ_F_BLOCKED when a BPF LSM program denied the call.
+ *
+ * Fallback enforcement of T1055.008 (enforce.bpf.h): ATTACH and SEIZE of another process kill
+ * the caller at entry.  The attach itself still happens; the caller dies before it can use
+ * it, and its tracees are detached as it exits.  ATTACH queues a SIGSTOP for the target,
+ * which the daemon undoes with SIGCONT (the record says ZJ_F_KILLED, with the result).
  */
-#include "common.bpf.h"
+#include "enforce.bpf.h"
+
+#define ZJ_PTRACE_ATTACH 16
+#define ZJ_PTRACE_SEIZE 0x4206
 
 struct zj_ptrace_args {
 	__s64 request;
 	__u64 pid;
 	__u64 addr;
 	__u64 data;
+	__u32 flags; /* ZJ_F_KILLED */
+	__u32 _pad;
 };
 
 struct {
@@ -38,9 +48,12 @@ int zj_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 
 	zj_denied_reset(tid);
 	a.request = (__s64)ctx->args[0];
-	if (!zj_ptrace_wanted(a.request))
-		return 0;
 	a.pid = ctx->args[1];
+	if ((a.request == ZJ_PTRACE_ATTACH || a.request == ZJ_PTRACE_SEIZE) &&
+	    (__u32)a.pid != (bpf_get_current_pid_tgid() >> 32))
+		a.flags = zj_kill(ZJ_ENF_PTRACE);
+	if (!a.flags && !zj_ptrace_wanted(a.request))
+		return 0;
 	a.addr = ctx->args[2];
 	a.data = ctx->args[3];
 	if (bpf_map_update_elem(&zj_ptrace_stash, &tid, &a, BPF_ANY))
@@ -142,7 +155,7 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 		if (r->target_pid == r->hdr.tgid)
 			r->hdr.flags |= ZJ_F_SELF;
 		/* ATTACH/SEIZE that ptrace_access_check denied (lsm.bpf.c) */
-		r->hdr.flags |= zj_denied_take(tid);
+		r->hdr.flags |= zj_denied_take(tid) | a->flags;
 		zj_submit(r, ZJ_REC_PTRACE, 0);
 	}
 	bpf_map_delete_elem(&zj_ptrace_stash, &tid);

@@ -6,8 +6,12 @@
  *
  * The record is built at entry and held until exit, so that it can say whether file_mprotect
  * denied the call (lsm.bpf.c).
+ *
+ * Fallback enforcement of T1055.014 (enforce.bpf.h): mprotect/pkey_mprotect of the vDSO kill
+ * the caller at entry, as file_mprotect would have denied them.  The vDSO is the process's
+ * own: nothing is left behind once it is gone.
  */
-#include "common.bpf.h"
+#include "enforce.bpf.h"
 
 #define ZJ_MREMAP_FIXED 2
 
@@ -41,6 +45,8 @@ static __always_inline void zj_vdso_op(__u32 op, __u64 addr, __u64 len, __u32 pr
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_VDSO_MAP, sizeof(*r));
 	r->hdr.flags = ZJ_F_SELF | ZJ_F_VDSO;
+	if (op == ZJ_VMAP_MPROTECT || op == ZJ_VMAP_PKEY_MPROTECT)
+		r->hdr.flags |= zj_kill(ZJ_ENF_VDSO);
 	r->op = op;
 	r->prot = prot;
 	r->addr = addr;

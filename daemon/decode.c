@@ -250,6 +250,7 @@ static int parse_file(const char *raw, size_t size, struct zj_event *ev)
 	ev->file.mode = x.mode;
 	ev->file.open_flags = x.open_flags;
 	ev->file.watch_id = x.watch_id;
+	ev->file.result = x.result;
 	ev->file.dev = x.dev;
 	ev->file.ino = x.ino;
 	return 0;
@@ -262,7 +263,16 @@ static bool deny_op_ok(uint32_t hook, uint32_t op, bool *ret_file)
 	switch (hook) {
 	case ZJ_HOOK_PTRACE_ACCESS_CHECK:
 		*ret_file = false;
-		return op == ZJ_DOP_PTRACE_ATTACH || op == ZJ_DOP_VM_WRITEV;
+		return op == ZJ_DOP_PTRACE_ATTACH || op == ZJ_DOP_VM_WRITEV ||
+		       op == ZJ_DOP_SELF_TRACE;
+	case ZJ_HOOK_TASK_KILL:
+		*ret_file = false;
+		return op == ZJ_DOP_SELF_SIGNAL;
+	case ZJ_HOOK_BPF_MAP:
+	case ZJ_HOOK_BPF_PROG:
+	case ZJ_HOOK_BPF:
+		*ret_file = false;
+		return op == ZJ_DOP_SELF_BPF;
 	case ZJ_HOOK_FILE_OPEN:
 		*ret_file = op == ZJ_DOP_OPEN_WRITE;
 		return op == ZJ_DOP_MEM_OPEN || op == ZJ_DOP_OPEN_WRITE;
@@ -296,13 +306,26 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 	bool file;
 
 	memcpy(&x, raw, sizeof(x));
-	if (!(x.hdr.flags & ZJ_F_BLOCKED) || x.klass >= ZJ_ENF_NR || x._pad ||
+	if (!(x.hdr.flags & ZJ_F_BLOCKED) || (x.klass >= ZJ_ENF_NR && x.klass != ZJ_ENF_SELF) ||
 	    !deny_op_ok(x.hook, x.op, &file))
 		return -EBADMSG;
 	if (avail < 1 || avail > ZJ_DENY_PATH_MAX ||
 	    !take_cstr(data, avail, &off, (uint32_t)(avail - 1), &ev->deny.path))
 		return -EBADMSG;
-	if (file) {
+	/* self-protection: zhijiad is the target; a signal number or an object id goes along */
+	bool self_op = x.op == ZJ_DOP_SELF_TRACE || x.op == ZJ_DOP_SELF_SIGNAL ||
+		       x.op == ZJ_DOP_SELF_BPF;
+	if ((x.klass == ZJ_ENF_SELF) != self_op)
+		return -EBADMSG;
+	if (self_op) {
+		if (!x.target_pid || x.watch_id || ev->deny.path.len ||
+		    (x.op == ZJ_DOP_SELF_TRACE && x.arg) ||
+		    (x.op == ZJ_DOP_SELF_SIGNAL && (x.arg < 1 || x.arg > 64)) ||
+		    (x.op == ZJ_DOP_SELF_BPF && !x.arg))
+			return -EBADMSG;
+	} else if (x.arg) {
+		return -EBADMSG;
+	} else if (file) {
 		if (x.klass < ZJ_ENF_AT || x.target_pid || !ev->deny.path.len ||
 		    ev->deny.path.ptr[0] == '/')
 			return -EBADMSG;
@@ -320,6 +343,7 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 	ev->deny.hook = x.hook;
 	ev->deny.op = x.op;
 	ev->deny.watch_id = x.watch_id;
+	ev->deny.arg = x.arg;
 	*ret_target = x.target_pid;
 	return 0;
 }

@@ -37,10 +37,11 @@ static const char *const class_scope[ZJ_ENF_NR] = {
 			   "(not LD_PRELOAD in an environment)",
 };
 
-void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why)
+void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why, bool signal)
 {
 	memset(e, 0, sizeof(*e));
 	e->lsm = lsm;
+	e->signal = signal;
 	snprintf(e->why, sizeof(e->why), "%s",
 		 lsm		 ? ""
 		 : why && why[0] ? why
@@ -48,6 +49,13 @@ void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why)
 	for (uint32_t k = 0; k < ZJ_ENF_NR; k++)
 		snprintf(e->failed[k], sizeof(e->failed[k]), "%s",
 			 lsm ? "the start-up canary has not run" : e->why);
+}
+
+const char *zj_enforce_mode(const struct zj_enforce *e, uint32_t k)
+{
+	if (k < ZJ_ENF_NR && e->lsm && e->proved[k])
+		return "lsm";
+	return e->signal ? "kill" : "none";
 }
 
 /* ---- policy -> maps ----------------------------------------------------------------------- */
@@ -169,6 +177,7 @@ int zj_enforce_sync(struct zj_enforce *e, const struct zj_policy *p, struct zj_s
 		memset(&v, 0, sizeof(v));
 		(void)zj_policy_get(p, zj_deny_class_technique(k), &a);
 		v.block = a == ZJ_ACTION_BLOCK;
+		v.kill = v.block && strcmp(zj_enforce_mode(e, k), "kill") == 0;
 		if (bpf_map_update_elem(enforce_fd, &k, &v, BPF_ANY) < 0)
 			return negative_errno();
 	}
@@ -520,7 +529,7 @@ void zj_enforce_effective(const struct zj_enforce *e, const struct zj_policy *p,
 		*ret_effective = zj_action_name(a);
 		return;
 	}
-	if (e->lsm && e->proved[k]) {
+	if (strcmp(zj_enforce_mode(e, k), "none") != 0) {
 		*ret_effective = "block";
 		return;
 	}
@@ -529,15 +538,38 @@ void zj_enforce_effective(const struct zj_enforce *e, const struct zj_policy *p,
 	*ret_why = !e->lsm ? e->why : e->failed[k];
 }
 
+/* "lsm" (every class by a proved hook), "lsm+kill", "kill" or "none". */
+static const char *overall_mode(const struct zj_enforce *e)
+{
+	uint32_t proved = 0;
+
+	for (uint32_t k = 0; k < ZJ_ENF_NR; k++)
+		proved += e->lsm && e->proved[k];
+	if (proved == ZJ_ENF_NR)
+		return "lsm";
+	if (e->signal)
+		return proved ? "lsm+kill" : "kill";
+	return proved ? "lsm" : "none";
+}
+
+static const char *self_protection(const struct zj_enforce *e)
+{
+	return e->lsm ? "on (BPF LSM: ptrace, signals and BPF objects of zhijiad are denied to "
+			"all but PID 1, zhijiad's service manager and zhijiactl)"
+		      : "off: it needs BPF LSM";
+}
+
 json_object *zj_enforce_to_json(const struct zj_enforce *e, const struct zj_policy *p)
 {
 	json_object *o = json_object_new_object();
 
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "mode", json_object_new_string(e->lsm ? "lsm" : "none"));
+	json_object_object_add(o, "mode", json_object_new_string(overall_mode(e)));
 	if (!e->lsm)
 		json_object_object_add(o, "why", json_object_new_string(e->why));
+	json_object_object_add(o, "self_protection",
+			       json_object_new_string(self_protection(e)));
 	json_object_object_add(o, "kernel_exceptions", json_object_new_int64(e->kexc));
 	if (e->note[0])
 		json_object_object_add(o, "exceptions_note", json_object_new_string(e->note));
@@ -553,6 +585,7 @@ json_object *zj_enforce_to_json(const struct zj_enforce *e, const struct zj_poli
 		json_object_object_add(t, "effective", json_object_new_string(eff));
 		json_object_object_add(t, "proved",
 				       json_object_new_boolean(e->lsm && e->proved[k]));
+		json_object_object_add(t, "mode", json_object_new_string(zj_enforce_mode(e, k)));
 		json_object_object_add(t, "denies", json_object_new_string(class_scope[k]));
 		if (why)
 			json_object_object_add(t, "why", json_object_new_string(why));
@@ -568,20 +601,29 @@ void zj_enforce_format(const struct zj_enforce *e, const struct zj_policy *p, ch
 
 	for (uint32_t k = 0; k < ZJ_ENF_NR; k++)
 		proved += e->lsm && e->proved[k];
-	if (!e->lsm)
+	if (!e->lsm && e->signal)
+		used = (size_t)snprintf(buf, len,
+					"enforcement kill (%s: a blocked operation's actor is "
+					"killed with SIGKILL at the syscall, and what it left is "
+					"quarantined)",
+					e->why);
+	else if (!e->lsm)
 		used = (size_t)snprintf(buf, len, "enforcement none (%s)", e->why);
 	else
 		used = (size_t)snprintf(buf, len,
-					"enforcement lsm (canary: %u/%d sub-techniques "
+					"enforcement %s (canary: %u/%d sub-techniques "
 					"denied)",
-					proved, ZJ_ENF_NR);
+					overall_mode(e), proved, ZJ_ENF_NR);
 	for (uint32_t k = 0; k < ZJ_ENF_NR && used < len; k++) {
 		const char *eff, *why;
 		uint32_t req;
 
 		zj_enforce_effective(e, p, k, &req, &eff, &why);
-		used += (size_t)snprintf(buf + used, len - used, "%s %s=%s/%s", k ? "," : ":",
-					 zj_deny_class_technique(k), zj_action_name(req), eff);
+		used += (size_t)snprintf(buf + used, len - used, "%s %s=%s/%s%s%s", k ? "," : ":",
+					 zj_deny_class_technique(k), zj_action_name(req), eff,
+					 req == ZJ_ACTION_BLOCK && !why ? "/" : "",
+					 req == ZJ_ACTION_BLOCK && !why ? zj_enforce_mode(e, k)
+									: "");
 	}
 }
 
@@ -646,6 +688,7 @@ void zj_enforce_deny_finding(const struct zj_event *ev, struct zj_finding *f)
 	switch (ev->deny.klass) {
 	case ZJ_ENF_PTRACE:
 	case ZJ_ENF_PROC_MEM:
+	case ZJ_ENF_SELF:
 		f->target = ZJ_TARGET_PROCESS;
 		break;
 	case ZJ_ENF_VDSO:
@@ -687,16 +730,34 @@ void zj_enforce_deny_finding(const struct zj_event *ev, struct zj_finding *f)
 	case ZJ_DOP_SYMLINK:
 		u = put_fmt(r, len, u, "creating the symlink ");
 		break;
+	case ZJ_DOP_SELF_TRACE:
+		u = put_fmt(r, len, u, "attaching to or opening the memory of zhijiad, ");
+		break;
+	case ZJ_DOP_SELF_SIGNAL:
+		u = put_fmt(r, len, u, "sending signal %u (%s) to zhijiad, ", ev->deny.arg,
+			    sigabbrev_np((int)ev->deny.arg) ? sigabbrev_np((int)ev->deny.arg)
+							     : "?");
+		break;
+	case ZJ_DOP_SELF_BPF:
+		u = put_fmt(r, len, u, "an fd for BPF %s %u of zhijiad, ",
+			    ev->deny.hook == ZJ_HOOK_BPF_MAP    ? "map"
+			    : ev->deny.hook == ZJ_HOOK_BPF_PROG ? "program"
+								: "link",
+			    ev->deny.arg);
+		break;
 	default:
 		u = put_fmt(r, len, u, "an operation on ");
 		break;
 	}
-	if (target && ev->deny.op != ZJ_DOP_MPROTECT)
+	if (ev->deny.klass == ZJ_ENF_SELF)
+		u = put_fmt(r, len, u, "pid %u", target ? ev->target.pid : 0);
+	else if (target && ev->deny.op != ZJ_DOP_MPROTECT)
 		u = put_proc(r, len, u, &ev->target);
 	else if (ev->deny.path.len)
 		u = put_escaped(r, len, u, ev->deny.path.ptr, ev->deny.path.len);
-	u = put_fmt(r, len, u, ": blocked in the kernel (BPF LSM %s)",
-		    zj_deny_hook_name(ev->deny.hook));
+	u = put_fmt(r, len, u, ": blocked in the kernel (BPF LSM %s%s)",
+		    zj_deny_hook_name(ev->deny.hook),
+		    ev->deny.klass == ZJ_ENF_SELF ? ", self-protection" : "");
 	if (u + 1 >= len) {
 		memcpy(r + len - 4, "...", 4);
 		f->flags |= ZJ_FIND_TRUNCATED;

@@ -35,6 +35,7 @@ struct zj_watch;
 
 struct zj_enforce {
 	bool lsm;				    /* the BPF LSM programs are attached */
+	bool signal; /* bpf_send_signal works: the fallback for classes no proved hook denies */
 	bool canary_ran;			    /* the canary ran to its end */
 	bool proved[ZJ_ENF_NR];			    /* the canary was denied for the class */
 	char why[ZJ_ENFORCE_WHY_MAX];		    /* !lsm: why there is no enforcement */
@@ -44,11 +45,19 @@ struct zj_enforce {
 	char note[512]; /* the last sync's exceptions that could not go into the kernel */
 };
 
-/* lsm: zj_sensor_lsm(); why: the features' lsm_why when false. */
-void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why);
+/* lsm: zj_sensor_lsm(); why: the features' lsm_why when false; signal: send_signal. */
+void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why, bool signal);
 
 /*
- * Mirror the policy into the kernel: zj_enforce[class].block = (action == block), and the
+ * How class k is enforced when the policy blocks it: "lsm" (denied in the kernel: a proved
+ * hook), "kill" (the fallback: the actor is killed with SIGKILL from the tracepoint
+ * programs, and what the operation left is quarantined) or "none".
+ */
+const char *zj_enforce_mode(const struct zj_enforce *e, uint32_t k);
+
+/*
+ * Mirror the policy into the kernel: zj_enforce[class].block = (action == block), .kill =
+ * (block, and the class's mode is "kill": see zj_enforce_mode), and the
  * exceptions that name an executable, uid or parent into zj_exceptions, executables by
  * (device, inode).  An exception whose executable does not exist, or is reached through a
  * symbolic link (user space compares resolved paths, the kernel inodes: they would disagree),
@@ -70,15 +79,16 @@ bool zj_enforce_is_canary(const struct zj_enforce *e, uint32_t tgid);
 
 /*
  * For class k under policy p: the configured action (ZJ_ACTION_*), what is in effect --
- * "block" when requested and proved, else the configured action's name, and "alert" for a
- * block that cannot be enforced (its findings still say block, not enforced, and alert) --
- * and, for such a block, why (else NULL).
+ * "block" when requested and enforced (mode lsm or kill), else the configured action's name,
+ * and "alert" for a block that cannot be enforced (its findings still say block, not
+ * enforced, and alert) -- and, for such a block, why (else NULL).
  */
 void zj_enforce_effective(const struct zj_enforce *e, const struct zj_policy *p, uint32_t k,
 			  uint32_t *ret_requested, const char **ret_effective,
 			  const char **ret_why);
 
-/* {"mode":"lsm"|"none",["why":...],"T1055.008":{"requested":..,"effective":..,...},...} */
+/* {"mode":"lsm"|"lsm+kill"|"kill"|"none",["why":...],
+ *  "T1055.008":{"requested":..,"effective":..,"mode":..,...},...} */
 json_object *zj_enforce_to_json(const struct zj_enforce *e, const struct zj_policy *p);
 
 /* One line for the start-up message. */

@@ -35,6 +35,8 @@ struct zj_sensor {
 	int skipped;
 	bool lsm; /* the BPF LSM programs are loaded and attached */
 	char skipped_names[512];
+	uint32_t self_n[3];			/* maps, programs, links in zj_self_ids */
+	uint32_t self_ids[3][ZJ_SELF_MAX / 2]; /* their ids, for status */
 };
 
 static int ensure_mount(const char *path, const char *type, unsigned long magic)
@@ -166,11 +168,127 @@ static bool tracepoint_exists(const char *sec)
 	return access(path, F_OK) == 0;
 }
 
+/* Field 22 of /proc/<pid>/stat: the start time in clock ticks after boot. */
+static int proc_starttime(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? negative_errno() : -EIO;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			        "%*d %*d %*d %llu",
+			 &v) != 1)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+/*
+ * The process that started zhijiad may signal it (self-protection, lsm.bpf.c): its service
+ * manager -- PID 1 under systemd (always allowed anyway), the shell or test that runs it in
+ * the foreground.  Named by tgid and start time, so that a reused pid is not it.  Start time
+ * in USER_HZ (100) ticks, as /proc says it and the BPF side divides it.
+ */
+static int set_manager(struct zj_sensor *s)
+{
+	pid_t ppid = getppid();
+	uint64_t start = 0;
+	int r;
+
+	if (sysconf(_SC_CLK_TCK) != 100 || ppid <= 1 || proc_starttime(ppid, &start) < 0)
+		ppid = 0, start = 0;
+	r = zj_sensor_set_config(s, ZJ_CFG_MANAGER_TGID, (uint64_t)ppid);
+	return r < 0 ? r : zj_sensor_set_config(s, ZJ_CFG_MANAGER_START, start);
+}
+
+static int self_add(struct zj_sensor *s, int fd_map, uint32_t kind, int obj_fd)
+{
+	union {
+		struct bpf_map_info map;
+		struct bpf_prog_info prog;
+		struct bpf_link_info link;
+	} info;
+	uint32_t len = 0, id, one = 1;
+	uint64_t key;
+	int r;
+
+	memset(&info, 0, sizeof(info));
+	len = kind == ZJ_SELF_MAP    ? sizeof(info.map)
+	      : kind == ZJ_SELF_PROG ? sizeof(info.prog)
+				     : sizeof(info.link);
+	r = bpf_obj_get_info_by_fd(obj_fd, &info, &len);
+	if (r < 0)
+		return r;
+	id = kind == ZJ_SELF_MAP ? info.map.id : kind == ZJ_SELF_PROG ? info.prog.id : info.link.id;
+	key = ZJ_SELF_KEY(kind, id);
+	if (bpf_map_update_elem(fd_map, &key, &one, BPF_ANY) < 0)
+		return negative_errno();
+	if (s->self_n[kind - 1] < ELEMENTSOF(s->self_ids[0]))
+		s->self_ids[kind - 1][s->self_n[kind - 1]++] = id;
+	else
+		return -E2BIG;
+	return 0;
+}
+
+/* zhijiad's maps, programs and links into zj_self_ids: no one else gets an fd for them. */
+static int protect_self(struct zj_sensor *s)
+{
+	const struct bpf_object_skeleton *sk = s->skel->skeleton;
+	int fd = bpf_map__fd(s->skel->maps.zj_self_ids), r;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, s->skel->obj) {
+		if (bpf_map__fd(map) < 0)
+			continue; /* .rodata and the like */
+		r = self_add(s, fd, ZJ_SELF_MAP, bpf_map__fd(map));
+		if (r < 0)
+			return r;
+	}
+	bpf_object__for_each_program(prog, s->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		r = self_add(s, fd, ZJ_SELF_PROG, bpf_program__fd(prog));
+		if (r < 0)
+			return r;
+	}
+	for (int i = 0; sk && i < sk->prog_cnt; i++) {
+		struct bpf_link *l = sk->progs[i].link ? *sk->progs[i].link : NULL;
+
+		if (!l)
+			continue;
+		r = self_add(s, fd, ZJ_SELF_LINK, bpf_link__fd(l));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+size_t zj_sensor_self_ids(const struct zj_sensor *s, uint32_t kind, const uint32_t **ret)
+{
+	if (kind < ZJ_SELF_MAP || kind > ZJ_SELF_LINK)
+		return 0;
+	*ret = s->self_ids[kind - 1];
+	return s->self_n[kind - 1];
+}
+
 static int apply_config(struct zj_sensor *s, const struct zj_sensor_opts *o)
 {
 	int r;
 
-	r = zj_sensor_set_config(s, ZJ_CFG_DAEMON_TGID, (uint64_t)getpid());
+	r = set_manager(s);
+	if (r == 0)
+		r = zj_sensor_set_config(s, ZJ_CFG_DAEMON_TGID, (uint64_t)getpid());
 	if (r == 0)
 		r = zj_sensor_set_config(s, ZJ_CFG_PTRACE_LO, o->ptrace_lo);
 	if (r == 0)
@@ -277,6 +395,11 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 	bpf_object__for_each_program(prog, s->skel->obj)
 		if (bpf_program__autoload(prog))
 			s->attached++;
+	r = protect_self(s);
+	if (r < 0) {
+		r = log_error_errno(r, "Failed to list zhijiad's BPF objects for self-protection: %m");
+		goto fail;
+	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.zj_rb),
 				 (ring_buffer_sample_fn)o->on_record, o->ctx, NULL);
 	if (!s->rb) {

@@ -68,6 +68,9 @@ void zj_sensor_enforce_fds(const struct zj_sensor *s, int *enforce, int *excepti
 /* fds of the watch maps, for zj_watch_apply() */
 void zj_sensor_watch_fds(const struct zj_sensor *s, int *inodes, int *names, int *prefix);
 int zj_sensor_set_config(struct zj_sensor *s, uint32_t idx, uint64_t value);
+/* The ids of zhijiad's own BPF maps, programs or links (kind ZJ_SELF_*), as self-protection
+ * knows them; returns how many. */
+size_t zj_sensor_self_ids(const struct zj_sensor *s, uint32_t kind, const uint32_t **ret);
 /* How many programs are attached / were left out (tracepoint absent on this kernel). */
 void zj_sensor_counts(const struct zj_sensor *s, int *attached, int *skipped, char *skipped_names,
 		      size_t len);

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -907,6 +908,53 @@ static void render_status(struct ctl *c, json_object *reply)
 	print_object(reply, 0);
 }
 
+/* Is pid still running (not gone, and not a zombie its parent has yet to reap)? */
+static bool still_running(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool run = false;
+
+	if (kill(pid, 0) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		run = p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return run;
+}
+
+/* zhijiad says yes and gives its pid; wait (10 s at most) until that process is gone. */
+static void render_stop(struct ctl *c, json_object *reply)
+{
+	json_object *v = NULL;
+	int64_t pid = json_object_object_get_ex(reply, "pid", &v) ? json_object_get_int64(v) : 0;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+	int i;
+
+	for (i = 0; pid > 0 && i < 200 && still_running((pid_t)pid); i++)
+		(void)nanosleep(&ts, NULL);
+	if (c->json)
+		return;
+	if (pid > 0 && i == 200)
+		printf("zhijiad (pid %lld) was asked to stop and is still running after 10 s\n",
+		       (long long)pid);
+	else
+		printf("zhijiad (pid %lld) stopped\n", (long long)pid);
+}
+
+static int do_stop(struct ctl *c, int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "now") != 0)
+		return usage_error(c, "stop", "stop");
+	if (argc > 2)
+		return usage_error(c, "stop", "stop");
+	return run_request(c, "stop", NULL, render_stop);
+}
+
 static int do_status(struct ctl *c, int argc, char **argv)
 {
 	if (argc > 1)
@@ -1243,6 +1291,12 @@ static const struct cmd policy_cmds[] = {
 	{},
 };
 
+static const struct cmd stop_cmds[] = {
+	{"now", do_stop, "stop                       stop zhijiad and wait until it has exited (how\n"
+			 "                             root stops a zhijiad that protects itself)"},
+	{},
+};
+
 static const struct cmd status_cmds[] = {
 	{"show", do_status, "status                     zhijiad's kernel features, mode, counters"},
 	{},
@@ -1259,9 +1313,10 @@ static const struct noun nouns[] = {
 	{"policy", policy_cmds, NULL},	 {"protect", protect_cmds, NULL},
 	{"allow", allow_cmds, NULL},	 {"status", status_cmds, "show"},
 	{"events", events_cmds, "show"},
+	{"stop", stop_cmds, "now"},
 };
 
-static const char noun_names[] = "policy, protect, allow, status, events";
+static const char noun_names[] = "policy, protect, allow, status, events, stop";
 
 static void help(void)
 {

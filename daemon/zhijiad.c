@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <syslog.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -41,6 +42,8 @@
 #include "policyfile.h"
 #include "policyops.h"
 #include "proctab.h"
+#include "quarantine.h"
+#include "residue.h"
 #include "sensor.h"
 #include "util.h"
 #include "watch.h"
@@ -85,6 +88,11 @@ struct daemon {
 	bool delivery_seen;	 /* its exit record came through the ring buffer */
 	char pathbuf[PATH_MAX];
 	char denypath[PATH_MAX];
+	const char *quarantine_dir;
+	struct zj_quarantine *quarantine; /* opened on first use */
+	uint64_t residues[2];		  /* fallback aftermath: handled, failed */
+	bool stop_requested;		  /* zhijiactl stop */
+	char response[ZJ_RESIDUE_MAX];	  /* the last event's residue, for its finding */
 };
 
 /* libbpf's messages: only with --verbose (its print callback carries no context). */
@@ -117,12 +125,16 @@ static void help(void)
 	       "      --ptrace-all        report every ptrace request, not only those that attach\n"
 	       "                          or modify (PEEK/GETREGS/CONT are a debugger's bulk)\n"
 	       "      --ringbuf-size=MIB  ring buffer size in MiB, a power of two (default 16)\n"
+	       "      --quarantine-dir=DIR  where what a blocked operation left is kept (default\n"
+	       "                          " ZJ_QUARANTINE_DIR ")\n"
 	       "  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	       "  -h, --help              this text\n"
 	       "      --version           version\n\n"
 	       "Signals: TERM/INT stop (log flushed, programs detached); HUP re-reads the watch\n"
-	       "configuration and the policy (a broken policy keeps the last good one).  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_SYS_PTRACE,\n"
-	       "CAP_DAC_READ_SEARCH).\n");
+	       "configuration and the policy (a broken policy keeps the last good one).  With BPF\n"
+	       "LSM, zhijiad protects itself: only PID 1, the process that started it and\n"
+	       "`zhijiactl stop` can stop it.  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN,\n"
+	       "CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_KILL).\n");
 }
 
 static int check_privileges(void)
@@ -211,7 +223,7 @@ static int prepare_sensor(void *ctx, struct zj_sensor *s)
 	struct daemon *d = ctx;
 	int r;
 
-	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why);
+	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why, d->feat.send_signal);
 	r = zj_enforce_sync(&d->enf, d->policy, s);
 	if (r < 0)
 		return log_error_errno(r, "Failed to fill the enforcement maps: %m");
@@ -399,6 +411,35 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 	return (int)out;
 }
 
+/*
+ * The fallback killed the actor at the syscall, which still ran to its end: quarantine what
+ * it left (residue.h), and say so in the block finding ("response") and in journald.
+ */
+static void handle_residue(struct daemon *d, const struct zj_event *ev, struct findings *fs,
+			   int n)
+{
+	char out[ZJ_RESIDUE_MAX];
+	int i, blk = -1, r;
+
+	for (i = 0; i < n; i++)
+		if (fs->dec[i].action == ZJ_ACTION_BLOCK)
+			blk = i;
+	r = zj_residue_handle(&d->quarantine, d->quarantine_dir, ev,
+			      blk >= 0 ? fs->f[blk].technique : NULL, out, sizeof(out));
+	if (!out[0])
+		return;
+	d->residues[r < 0]++;
+	snprintf(d->response, sizeof(d->response), "%s", out);
+	if (blk >= 0)
+		fs->lf[blk].response = d->response;
+	(void)zj_journal_message(r < 0 ? LOG_ERR : LOG_NOTICE, "event %llu: %s",
+				 (unsigned long long)ev->seq, out);
+	if (r < 0)
+		log_error("event %llu: %s", (unsigned long long)ev->seq, out);
+	else
+		log_info("event %llu: %s", (unsigned long long)ev->seq, out);
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct daemon *d = ctx;
@@ -437,6 +478,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 	}
 	d->events++;
 	n = classify(d, &ev, &fs);
+	if (ev.flags & ZJ_EVF_KILLED)
+		handle_residue(d, &ev, &fs, n);
 	r = zj_eventlog_append_findings(d->log, &ev, fs.lf, n > 0 ? (size_t)n : 0);
 	if (r < 0)
 		log_warning_errno(r, "Failed to log event %llu: %m, ignoring",
@@ -538,14 +581,15 @@ static uint64_t now_usec(void)
  */
 static int drop_capabilities(void)
 {
-	cap_value_t keep[] = {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_BPF}; /* ascending */
+	/* ascending; CAP_KILL: SIGCONT to the target of a killed tracer, of any uid */
+	cap_value_t keep[] = {CAP_DAC_READ_SEARCH, CAP_KILL, CAP_SYS_PTRACE, CAP_BPF};
 	char names[128] = "";
 	cap_t caps;
 	size_t i;
 	int r = 0;
 
 	if (!CAP_IS_SUPPORTED(CAP_BPF))
-		keep[2] = CAP_SYS_ADMIN;
+		keep[3] = CAP_SYS_ADMIN;
 	caps = cap_init();
 	if (!caps)
 		return log_error_errno(negative_errno(), "Failed to drop capabilities: %m");
@@ -693,6 +737,39 @@ static int daemon_status(struct daemon *d, json_object **ret)
 	json_object_object_add(o, "findings", f);
 	json_object_object_add(o, "journald_failures",
 			       json_object_new_int64((int64_t)d->journal_failed));
+	{
+		/* zhijiad's BPF objects, by id: with self-protection no one else can open them */
+		static const char *const keys[3][2] = {{"bpf_maps", "map_ids"},
+						       {"bpf_programs", "program_ids"},
+						       {"bpf_links", "link_ids"}};
+		json_object *sp = json_object_new_object();
+
+		for (uint32_t kind = ZJ_SELF_MAP; sp && kind <= ZJ_SELF_LINK; kind++) {
+			const uint32_t *ids = NULL;
+			size_t n = zj_sensor_self_ids(d->sensor, kind, &ids);
+			json_object *a = json_object_new_array();
+
+			json_object_object_add(sp, keys[kind - 1][0],
+					       json_object_new_int64((int64_t)n));
+			for (size_t j = 0; a && j < n; j++)
+				json_object_array_add(a, json_object_new_int64(ids[j]));
+			json_object_object_add(sp, keys[kind - 1][1], a);
+		}
+		if (sp) {
+			json_object_object_add(sp, "manager_pid", json_object_new_int64(getppid()));
+			json_object_object_add(o, "self_protection_objects", sp);
+		}
+	}
+	f = json_object_new_object();
+	if (f) {
+		json_object_object_add(f, "handled", json_object_new_int64((int64_t)d->residues[0]));
+		json_object_object_add(f, "failed", json_object_new_int64((int64_t)d->residues[1]));
+		json_object_object_add(f, "quarantine", json_object_new_string(d->quarantine_dir));
+		json_object_object_add(o, "fallback_residue", f);
+	}
+	if (zj_sensor_stats(d->sensor, st) == 0)
+		json_object_object_add(o, "fallback_kills",
+				       json_object_new_int64((int64_t)st[ZJ_STAT_KILLED]));
 	*ret = o;
 	return 0;
 }
@@ -708,6 +785,18 @@ static int on_control(void *userdata, const char *cmd, json_object *args,
 
 	if (strcmp(cmd, "status") == 0)
 		return daemon_status(d, ret_reply);
+	if (strcmp(cmd, "stop") == 0) {
+		/* the control socket is root's only: this is how root stops a protected zhijiad */
+		log_info("stop requested by uid %u (pid %d) through the control socket",
+			 (unsigned)peer->uid, (int)peer->pid);
+		d->stop_requested = true;
+		*ret_reply = json_object_new_object();
+		if (!*ret_reply)
+			return -ENOMEM;
+		json_object_object_add(*ret_reply, "ok", json_object_new_boolean(1));
+		json_object_object_add(*ret_reply, "pid", json_object_new_int64(getpid()));
+		return 0;
+	}
 	r = zj_policy_command(&d->policy, cmd, args, &store, ret_reply, &changed, err,
 			      sizeof(err));
 	if (r < 0)
@@ -832,6 +921,8 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 					log_warning_errno(r, "Control socket: %m, ignoring");
 			}
 		}
+		if (d->stop_requested)
+			stop = true;
 		r = zj_sensor_consume(d->sensor);
 		if (r < 0)
 			log_warning_errno(r, "Failed to consume records: %m, ignoring");
@@ -870,6 +961,7 @@ int main(int argc, char **argv)
 		ARG_POLICY,
 		ARG_SOCKET,
 		ARG_PTRACE_ALL,
+		ARG_QUARANTINE,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
@@ -878,6 +970,7 @@ int main(int argc, char **argv)
 		{"policy", required_argument, NULL, ARG_POLICY},
 		{"socket", required_argument, NULL, ARG_SOCKET},
 		{"ptrace-all", no_argument, NULL, ARG_PTRACE_ALL},
+		{"quarantine-dir", required_argument, NULL, ARG_QUARANTINE},
 		{"print-watch-config", no_argument, NULL, ARG_PRINT_WATCH},
 		{"ringbuf-size", required_argument, NULL, ARG_RINGBUF},
 		{"verbose", no_argument, NULL, 'v'},
@@ -888,6 +981,7 @@ int main(int argc, char **argv)
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
 	const char *policy_path = ZJ_POLICY_PATH, *socket_path = ZJ_CONTROL_PATH;
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
+	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
 	unsigned long rb_mib = 16;
 	struct zj_sensor_opts so;
 	struct zj_features feat;
@@ -915,6 +1009,13 @@ int main(int argc, char **argv)
 			break;
 		case ARG_PTRACE_ALL:
 			ptrace_all = true;
+			break;
+		case ARG_QUARANTINE:
+			if (optarg[0] != '/') {
+				log_error("--quarantine-dir: '%s' is not an absolute path", optarg);
+				return 2;
+			}
+			quarantine_dir = optarg;
 			break;
 		case ARG_SOCKET:
 			socket_path = optarg;
@@ -953,6 +1054,7 @@ int main(int argc, char **argv)
 	}
 
 	memset(&d, 0, sizeof(d));
+	d.quarantine_dir = quarantine_dir;
 	libbpf_set_print(libbpf_print);
 	if (check_privileges() < 0)
 		return 1;
@@ -1018,6 +1120,8 @@ int main(int argc, char **argv)
 				     "reported as not proved");
 	(void)zj_sensor_consume(d.sensor);
 	zj_enforce_canary_done(&d.enf);
+	/* what the canary proved is now enforced by its hook, the rest by the fallback */
+	apply_enforcement(&d, false);
 	zj_enforce_format(&d.enf, d.policy, ebuf, sizeof(ebuf));
 
 	zj_sensor_counts(d.sensor, &attached, &nskipped, skipped, sizeof(skipped));
@@ -1048,5 +1152,6 @@ int main(int argc, char **argv)
 	zj_watch_free(d.watch);
 	zj_proctab_free(d.pt);
 	zj_policy_free(d.policy);
+	zj_quarantine_free(d.quarantine);
 	return r ? 1 : 0;
 }

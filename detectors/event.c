@@ -92,11 +92,15 @@ static const struct {
 
 const char *zj_deny_class_name(uint32_t klass)
 {
+	if (klass == ZJ_ENF_SELF)
+		return "self";
 	return klass < ZJ_ENF_NR ? deny_classes[klass].name : "unknown";
 }
 
 const char *zj_deny_class_technique(uint32_t klass)
 {
+	if (klass == ZJ_ENF_SELF)
+		return "T1562.001"; /* Impair Defenses: Disable or Modify Tools */
 	return klass < ZJ_ENF_NR ? deny_classes[klass].technique : NULL;
 }
 
@@ -110,6 +114,10 @@ const char *zj_deny_hook_name(uint32_t hook)
 		[ZJ_HOOK_INODE_RENAME] = "inode_rename",
 		[ZJ_HOOK_INODE_LINK] = "inode_link",
 		[ZJ_HOOK_INODE_SYMLINK] = "inode_symlink",
+		[ZJ_HOOK_TASK_KILL] = "task_kill",
+		[ZJ_HOOK_BPF_MAP] = "bpf_map",
+		[ZJ_HOOK_BPF_PROG] = "bpf_prog",
+		[ZJ_HOOK_BPF] = "bpf",
 	};
 
 	if (hook >= ZJ_HOOK_MAX || !names[hook])
@@ -129,6 +137,9 @@ const char *zj_deny_op_name(uint32_t op)
 		[ZJ_DOP_RENAME] = "rename",
 		[ZJ_DOP_LINK] = "link",
 		[ZJ_DOP_SYMLINK] = "symlink",
+		[ZJ_DOP_SELF_TRACE] = "self_trace",
+		[ZJ_DOP_SELF_SIGNAL] = "self_signal",
+		[ZJ_DOP_SELF_BPF] = "self_bpf",
 	};
 
 	if (op >= ZJ_DOP_MAX || !names[op])
@@ -801,6 +812,11 @@ static void jw_file(struct jw *w, const struct zj_event *ev)
 		jw_mode(w, ev->file.mode);
 	jw_key(w, "o_trunc");
 	jw_bool(w, ev->flags & ZJ_EVF_O_TRUNC);
+	if (ev->file.op == ZJ_FOP_RENAME || ev->file.op == ZJ_FOP_LINK ||
+	    ev->file.op == ZJ_FOP_SYMLINK) {
+		jw_key(w, "result");
+		jw_i64(w, ev->file.result);
+	}
 	jw_close(w, '}');
 }
 
@@ -825,6 +841,13 @@ static void jw_deny(struct jw *w, const struct zj_event *ev)
 	} else {
 		jw_key(w, "path");
 		jw_lit(w, "null");
+	}
+	if (ev->deny.op == ZJ_DOP_SELF_SIGNAL) {
+		jw_key(w, "signal");
+		jw_u64(w, ev->deny.arg);
+	} else if (ev->deny.op == ZJ_DOP_SELF_BPF) {
+		jw_key(w, "bpf_id");
+		jw_u64(w, ev->deny.arg);
 	}
 	jw_close(w, '}');
 }
@@ -923,6 +946,7 @@ static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n)
 			jw_key(w, "enforced");
 			jw_bool(w, f[i].enforced > 0);
 		}
+		jw_opt_field(w, "response", f[i].response);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

@@ -32,7 +32,7 @@ typedef int32_t zj_s32;
 typedef int64_t zj_s64;
 #endif
 
-#define ZJ_ABI_VERSION 1
+#define ZJ_ABI_VERSION 2
 
 /* Record types: append-only. */
 #define ZJ_REC_EXEC 1      /* sched_process_exec: a new program image */
@@ -195,7 +195,8 @@ struct zj_rec_file {
 	zj_u64 dev;        /* s_dev of the file (fd-based operations; 0 otherwise) */
 	zj_u64 ino;
 	zj_u32 watch_id;   /* id of the watch entry that matched (zj_watch_val.id) */
-	zj_u32 _pad;
+	zj_s32 result;     /* rename, link, symlink (held to the syscall's exit): its return
+			    * value; 0 for the others */
 	char data[];
 };
 
@@ -213,6 +214,7 @@ struct zj_rec_file {
 #define ZJ_ENF_PRELOAD 7  /* T1574.006 */
 #define ZJ_ENF_NR 8
 /* zj_watch_val.klass values that are no class: observed only, never denied */
+#define ZJ_ENF_SELF 253   /* self-protection: an operation on zhijiad itself (T1562.001) */
 #define ZJ_ENF_CANARY 254 /* zhijiad's start-up self-test directory (denies its canary only) */
 #define ZJ_ENF_NONE 255
 
@@ -224,7 +226,11 @@ struct zj_rec_file {
 #define ZJ_HOOK_INODE_RENAME 5
 #define ZJ_HOOK_INODE_LINK 6
 #define ZJ_HOOK_INODE_SYMLINK 7
-#define ZJ_HOOK_MAX 8
+#define ZJ_HOOK_TASK_KILL 8 /* self-protection */
+#define ZJ_HOOK_BPF_MAP 9
+#define ZJ_HOOK_BPF_PROG 10
+#define ZJ_HOOK_BPF 11
+#define ZJ_HOOK_MAX 12
 
 /* What was denied (zj_rec_deny.op): the hook and the syscall in progress together. */
 #define ZJ_DOP_PTRACE_ATTACH 1 /* ptrace_access_check in ptrace(2): ATTACH, SEIZE */
@@ -236,7 +242,11 @@ struct zj_rec_file {
 #define ZJ_DOP_RENAME 7        /* inode_rename onto a watched path */
 #define ZJ_DOP_LINK 8          /* inode_link onto a watched path */
 #define ZJ_DOP_SYMLINK 9       /* inode_symlink under a watched path */
-#define ZJ_DOP_MAX 10
+#define ZJ_DOP_SELF_TRACE 10   /* ptrace_access_check (attach mode) on zhijiad: ptrace,
+				* /proc/<pid>/mem, process_vm_readv/writev */
+#define ZJ_DOP_SELF_SIGNAL 11  /* task_kill: a signal that would stop or end zhijiad */
+#define ZJ_DOP_SELF_BPF 12     /* bpf_map, bpf_prog, bpf: an fd for one of zhijiad's objects */
+#define ZJ_DOP_MAX 13
 
 /*
  * ZJ_REC_DENY: an LSM program returned -EPERM.  Followed by path\0, and hdr.size ends right
@@ -252,7 +262,8 @@ struct zj_rec_deny {
 	zj_u32 target_pid; /* ZJ_ENF_PTRACE, _PROC_MEM: global tgid of the target; else 0 */
 	zj_u32 watch_id;   /* file classes: zj_watch_val.id of the entry that matched; else 0 */
 	zj_u32 op;         /* ZJ_DOP_* */
-	zj_u32 _pad;
+	zj_u32 arg;        /* ZJ_DOP_SELF_SIGNAL: the signal; ZJ_DOP_SELF_BPF: the object's id;
+			    * else 0 */
 	char path[];
 };
 #define ZJ_DENY_PATH_MAX 1024 /* bytes of a relative path kept, NUL included */
@@ -308,15 +319,28 @@ struct zj_prefix_key {
 /*
  * Enforcement maps, filled by the daemon from the policy before the LSM programs attach and
  * after every policy change.
- *  - zj_enforce (ARRAY[ZJ_ENF_NR]): block is 1 when the sub-technique's action is block.
+ *  - zj_enforce (ARRAY[ZJ_ENF_NR]): block is 1 when the sub-technique's action is block;
+ *    kill is 1 when that block is enforced by SIGKILL from the tracepoint programs.
  *  - zj_exceptions (ARRAY[ZJ_KEXC_MAX]): the policy's exceptions that name an executable, a
  *    uid or a parent executable, by inode.  An entry with klass_mask 0 is unused.  Every
  *    criterion given must hold; an operation any entry matches is let through.
  */
 struct zj_enforce_val {
-	zj_u32 block;
-	zj_u32 _pad;
+	zj_u32 block; /* the policy says block */
+	zj_u32 kill;  /* ...and no proved LSM hook denies the class here: the tracepoint
+		       * programs send SIGKILL to the actor instead (the fallback), and the
+		       * LSM programs leave the class alone */
 };
+
+/*
+ * Self-protection: zhijiad's own BPF objects, which no one else may get an fd for.  Map,
+ * program and link ids are separate number spaces: the key says which.
+ */
+#define ZJ_SELF_MAP 1
+#define ZJ_SELF_PROG 2
+#define ZJ_SELF_LINK 3
+#define ZJ_SELF_KEY(kind, id) (((zj_u64)(kind) << 32) | (zj_u64)(id))
+#define ZJ_SELF_MAX 256
 
 #define ZJ_KEXC_MAX 64
 #define ZJ_KEXC_ANY_UID 0xffffffffu
@@ -339,6 +363,7 @@ struct zj_kexc {
 #define ZJ_STAT_DENIED 6        /* operations an LSM program denied (canary included) */
 #define ZJ_STAT_CANARY 7        /* of those, zhijiad's start-up canary (no record) */
 #define ZJ_STAT_EMITTED 8       /* + ZJ_REC_*: records submitted per type */
+#define ZJ_STAT_KILLED 24       /* actors sent SIGKILL by the fallback (zj_kill) */
 #define ZJ_STAT_NR 32
 
 /* Indices in the zj_config array map (daemon-written, read by every program). */
@@ -348,6 +373,9 @@ struct zj_kexc {
 #define ZJ_CFG_WATCH_DEPTH 3   /* max ancestor levels checked against zj_watch_inodes (1..4) */
 #define ZJ_CFG_WAKEUP_BYTES 4  /* batch wake-ups of bulk records until this much is queued */
 #define ZJ_CFG_CANARY_TGID 5   /* zhijiad's canary child: every LSM class denies it, silently */
+#define ZJ_CFG_MANAGER_TGID 6  /* the process that started zhijiad (its service manager): it
+				* may signal zhijiad (self-protection, lsm.bpf.c) */
+#define ZJ_CFG_MANAGER_START 7 /* that process's start_ns, against pid reuse */
 #define ZJ_CFG_NR 8
 
 #endif /* ZHIJIA_BPF_ABI_H */

@@ -36,13 +36,19 @@
  *   type "file":     "file":{"op":"create|open_write|truncate|rename|link|symlink|unlink|chmod",
  *                            "path":"...", ["old_path":"..." (rename, link)],
  *                            ["link_target":"..." (symlink)], ["mode":"0644" (chmod, create)],
- *                            "o_trunc":bool}
- *   type "deny":     "deny":{"class":"ptrace|proc_mem|vdso|at|cron|timer|service|preload",
+ *                            "o_trunc":bool, ["result":N (rename, link, symlink)]}
+ *   type "deny":     "deny":{"class":"ptrace|proc_mem|vdso|at|cron|timer|service|preload|
+ *                                     self",
  *                            "hook":"ptrace_access_check|file_open|file_mprotect|inode_create|
- *                                    inode_rename|inode_link|inode_symlink",
+ *                                    inode_rename|inode_link|inode_symlink|task_kill|
+ *                                    bpf_map|bpf_prog|bpf",
  *                            "op":"ptrace_attach|process_vm_writev|mem_open|mprotect|create|
- *                                  open_write|rename|link|symlink",
- *                            "path":"..."|null}
+ *                                  open_write|rename|link|symlink|self_trace|self_signal|
+ *                                  self_bpf",
+ *                            "path":"..."|null, ["signal":N (self_signal)],
+ *                            ["bpf_id":N (self_bpf)]}
+ *                    Class "self" is zhijiad's self-protection (T1562.001): the target is
+ *                    zhijiad; it is denied whatever the policy says.
  *                    An operation a BPF LSM program denied in the kernel (flags always hold
  *                    "blocked"): the class is the sub-technique whose policy said block
  *                    (zj_deny_class_technique()); "target" is the process attached to or
@@ -174,6 +180,7 @@ struct zj_event {
 			uint32_t mode;
 			uint32_t open_flags;
 			uint32_t watch_id;
+			int32_t result; /* rename, link, symlink: the syscall's return value */
 			uint64_t dev;
 			uint64_t ino;
 			struct zj_str path;
@@ -184,6 +191,7 @@ struct zj_event {
 			uint32_t hook;	    /* ZJ_HOOK_* */
 			uint32_t op;	    /* ZJ_DOP_* */
 			uint32_t watch_id;  /* file classes: the watch entry the path is under */
+			uint32_t arg;	    /* self_signal: the signal; self_bpf: the object id */
 			struct zj_str path; /* absolute once the daemon completed it; empty: none */
 		} deny;
 	};
@@ -229,7 +237,9 @@ int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out);
  *   "findings":[{"technique":"T1055.008","name":"Ptrace System Calls","name_zh":"...",
  *                "tactic":"TA0004","severity":"high","action":"alert",
  *                "configured":"default","why":"...","reason":"...","benign":"...",
- *                "enforced":false}]        ("enforced" only for action "block")
+ *                "enforced":false,         ("enforced" only for action "block")
+ *                "response":"..."}]        (what zhijiad did after a fallback kill: the
+ *                                           quarantine of what the operation left, ...)
  */
 struct zj_log_finding {
 	const char *technique;
@@ -243,6 +253,7 @@ struct zj_log_finding {
 	const char *reason;
 	const char *benign;
 	int enforced; /* -1: not a block; 0: block requested, not enforced; 1: enforced */
+	const char *response;
 };
 
 /* zj_event_to_json() with a "findings" array (n may be 0: then the same as without). */

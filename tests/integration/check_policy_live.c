@@ -733,6 +733,22 @@ static const struct zj_line *attach(struct zj_run *r, const struct hold_args *a)
 							   (enf),                                  \
 							   {__VA_ARGS__, NULL}})
 
+/* ptrace-pid into h under block: denied (EPERM, exit 1) or killed (the fallback). */
+static const struct zj_line *attach_blocked(struct zj_run *r, const struct hold_args *a)
+{
+	int rc = zj_run_trigger(r, (const char *const[]){"ptrace-pid", a->pid, NULL},
+				ZJ_TRIGGER_TIMEOUT_MS);
+	ck_assert_msg(rc == 0, "running zj-trigger ptrace-pid: %s", strerror(-rc));
+	ck_assert_msg((WIFSIGNALED(r->status) && WTERMSIG(r->status) == SIGKILL) ||
+			      (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1),
+		      "block: ptrace-pid was neither denied nor killed: wait status 0x%x",
+		      r->status);
+	const struct zj_line *l =
+		ZJ_WAIT(&tail, "ptrace", r->pid, ZJ_S("ptrace.request", "PTRACE_ATTACH"));
+	ZJ_EXPECT_INT(l, "target.pid", atoi(a->pid));
+	return l;
+}
+
 static void expect_no_finding(const struct zj_line *l, const char *technique)
 {
 	ZJ_EXPECT(l, zj_line_finding(l, technique) == NULL,
@@ -1082,14 +1098,15 @@ START_TEST(test_policy_set_next_event)
 		  NULL);
 	zj_run_done(&r);
 
-	/* block is asked for but not enforced yet (a later issue): it says so everywhere */
+	/* block: enforced -- denied by BPF LSM, or here, without it, the tracer killed at the
+	 * attach (check_fallback has the details) -- and it says so everywhere */
 	policy_set("T1055.008", "block");
-	l = attach(&r, &a);
+	l = attach_blocked(&r, &a);
 	ZJ_EXPECT_FINDING(
 		l, (&(struct zj_finding_want){
-			   T_PTRACE, "medium", "block", "block", "policy: block", NULL, 0, {hp}}));
-	JRN_CHECK(l, id_block, T_PTRACE, "block", "block", "no", 4, r.pid, h.pid, exe, NULL, NULL,
-		  "not enforced");
+			   T_PTRACE, "medium", "block", "block", "policy: block", NULL, 1, {hp}}));
+	JRN_CHECK(l, id_block, T_PTRACE, "block", "block", "yes", 4, r.pid, h.pid, exe, NULL, NULL,
+		  "blocked");
 	expect_same_id("T1055.008 (alert, then block)", id_alert, id_block);
 	zj_run_done(&r);
 

@@ -321,8 +321,14 @@ static void expect_file(const struct zj_line *l, const struct zj_run *r, const c
 	ZJ_EXPECT_HEADER(l, "file", r);
 	expect_actor_trigger(l, r, sub);
 	ZJ_EXPECT_ABSENT(l, "target");
-	ZJ_EXPECT_KEYS(l, "file", "op", "path", "old_path", "link_target", "mode", "o_trunc");
+	ZJ_EXPECT_KEYS(l, "file", "op", "path", "old_path", "link_target", "mode", "o_trunc",
+		       "result");
 	ZJ_EXPECT_STR(l, "file.op", op);
+	/* rename, link, symlink are reported at their exit, with the result: these succeeded */
+	if (strcmp(op, "rename") == 0 || strcmp(op, "link") == 0 || strcmp(op, "symlink") == 0)
+		ZJ_EXPECT_INT(l, "file.result", 0);
+	else
+		ZJ_EXPECT_ABSENT(l, "file.result");
 	ZJ_EXPECT_STR(l, "file.path", path);
 	if (old_path)
 		ZJ_EXPECT_STR(l, "file.old_path", old_path);

@@ -1483,7 +1483,7 @@ void zj_expect_header_(const char *file, int line, const struct zj_line *l, cons
 	if (zj_json_get(l->obj, "findings", &v)) {
 		static const char *const fkeys[] = {"technique", "name",   "name_zh",    "tactic",
 						    "severity",  "action", "configured", "why",
-						    "reason",    "benign", "enforced",   NULL};
+						    "reason",    "benign", "enforced",   "response", NULL};
 		bool ok = v && json_object_is_type(v, json_type_array) &&
 			  json_object_array_length(v) > 0;
 
@@ -1642,7 +1642,7 @@ size_t zj_line_finding_count(const struct zj_line *l)
 
 static const char *const finding_keys[] = {"technique", "name",	  "name_zh",	"tactic",
 					   "severity",	"action", "configured", "why",
-					   "reason",	"benign", "enforced",	NULL};
+					   "reason",	"benign", "enforced",	"response", NULL};
 
 /* A string member of finding f; fails the test when missing or not a string. */
 static const char *finding_str(const char *file, int line, const struct zj_line *l, json_object *f,

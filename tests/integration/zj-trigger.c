@@ -1200,6 +1200,29 @@ static int cmd_mem_pid(int argc, char **argv)
 	return mem_pid_write("mem-pid", pid, addr, vals, sizeof(vals), 0, 0);
 }
 
+/* vm-pid PID ADDR: process_vm_writev of ZJ_NEW0, ZJ_NEW1 into PID at ADDR (one vector each). */
+static int cmd_vm_pid(int argc, char **argv)
+{
+	pid_t pid;
+	uint64_t addr, a = ZJ_NEW0, b = ZJ_NEW1;
+	if (argc != 3 || parse_pid(argv[1], &pid) < 0 || parse_u64(argv[2], &addr) < 0)
+		return usage("vm-pid PID ADDR");
+	struct iovec local[2] = {{&a, sizeof(a)}, {&b, sizeof(b)}};
+	struct iovec remote[2] = {{(void *)(uintptr_t)addr, sizeof(a)},
+				  {(void *)(uintptr_t)(addr + sizeof(a)), sizeof(b)}};
+	long n = syscall(SYS_process_vm_writev, pid, local, 2UL, remote, 2UL, 0UL);
+	if (n != (long)(sizeof(a) + sizeof(b)))
+		return fail("process_vm_writev", n < 0 ? errno : EIO);
+	out_begin("vm-pid");
+	out_self();
+	out_int("target", pid);
+	out_hex("addr", addr);
+	out_int("len", (int64_t)(sizeof(a) + sizeof(b)));
+	out_int("ret", n);
+	out_end();
+	return 0;
+}
+
 /* vdso-pid PID: write the bytes already at the start of PID's [vdso] back through its mem. */
 static int cmd_vdso_pid(int argc, char **argv)
 {
@@ -1682,6 +1705,7 @@ static const struct zj_cmd cmds[] = {
 	{"hold", cmd_hold},
 	{"ptrace-pid", cmd_ptrace_pid},
 	{"mem-pid", cmd_mem_pid},
+	{"vm-pid", cmd_vm_pid},
 	{"vdso-pid", cmd_vdso_pid},
 	{"file-create", cmd_file_create},
 	{"file-touch", cmd_file_touch},

@@ -108,7 +108,7 @@ PIN(zj_rec_file, path2_len, 94, 2);
 PIN(zj_rec_file, dev, 96, 8);
 PIN(zj_rec_file, ino, 104, 8);
 PIN(zj_rec_file, watch_id, 112, 4);
-PIN(zj_rec_file, _pad, 116, 4);
+PIN(zj_rec_file, result, 116, 4);
 PIN_FLEX(zj_rec_file, data, 120);
 
 PIN_SIZE(zj_rec_deny, 104);
@@ -118,12 +118,12 @@ PIN(zj_rec_deny, hook, 84, 4);
 PIN(zj_rec_deny, target_pid, 88, 4);
 PIN(zj_rec_deny, watch_id, 92, 4);
 PIN(zj_rec_deny, op, 96, 4);
-PIN(zj_rec_deny, _pad, 100, 4);
+PIN(zj_rec_deny, arg, 100, 4);
 PIN_FLEX(zj_rec_deny, path, 104);
 
 PIN_SIZE(zj_enforce_val, 8);
 PIN(zj_enforce_val, block, 0, 4);
-PIN(zj_enforce_val, _pad, 4, 4);
+PIN(zj_enforce_val, kill, 4, 4);
 
 PIN_SIZE(zj_kexc, 40);
 PIN(zj_kexc, klass_mask, 0, 4);
@@ -167,7 +167,7 @@ _Static_assert(ZJ_REC_MAX_SIZE <= 0xffff, "ZJ_REC_MAX_SIZE fits zj_rec_hdr.size"
 _Static_assert(ZJ_REC_MAX_SIZE == 104 + 2 * 4096 + 8192 + 1024, "ZJ_REC_MAX_SIZE");
 /* zj_rec_file.path_len/path2_len are __u16. */
 _Static_assert(ZJ_PATH_MAX - 1 <= 0xffff, "a path length fits __u16");
-_Static_assert(ZJ_ABI_VERSION == 1, "ABI version pinned with these layouts");
+_Static_assert(ZJ_ABI_VERSION == 2, "ABI version pinned with these layouts");
 
 /* One row per field, in declaration order, then one end row per struct (runtime checks). */
 struct layout_row {
@@ -264,7 +264,7 @@ static const struct layout_row layout[] = {
 	LAYOUT_FIELD(zj_rec_file, dev),
 	LAYOUT_FIELD(zj_rec_file, ino),
 	LAYOUT_FIELD(zj_rec_file, watch_id),
-	LAYOUT_FIELD(zj_rec_file, _pad),
+	LAYOUT_FIELD(zj_rec_file, result),
 	LAYOUT_FLEX(zj_rec_file, data),
 	LAYOUT_END(zj_rec_file),
 	LAYOUT_FIELD(zj_rec_deny, hdr),
@@ -273,11 +273,11 @@ static const struct layout_row layout[] = {
 	LAYOUT_FIELD(zj_rec_deny, target_pid),
 	LAYOUT_FIELD(zj_rec_deny, watch_id),
 	LAYOUT_FIELD(zj_rec_deny, op),
-	LAYOUT_FIELD(zj_rec_deny, _pad),
+	LAYOUT_FIELD(zj_rec_deny, arg),
 	LAYOUT_FLEX(zj_rec_deny, path),
 	LAYOUT_END(zj_rec_deny),
 	LAYOUT_FIELD(zj_enforce_val, block),
-	LAYOUT_FIELD(zj_enforce_val, _pad),
+	LAYOUT_FIELD(zj_enforce_val, kill),
 	LAYOUT_END(zj_enforce_val),
 	LAYOUT_FIELD(zj_kexc, klass_mask),
 	LAYOUT_FIELD(zj_kexc, uid),
@@ -434,6 +434,7 @@ START_TEST(test_enforcement)
 	ck_assert_int_ge(ZJ_ENF_CANARY, ZJ_ENF_NR);
 	ck_assert_int_ge(ZJ_ENF_NONE, ZJ_ENF_NR);
 	ck_assert_int_ne(ZJ_ENF_CANARY, ZJ_ENF_NONE);
+	ck_assert_int_eq(ZJ_ENF_SELF, 253);
 	ck_assert_int_eq(ZJ_HOOK_PTRACE_ACCESS_CHECK, 1);
 	ck_assert_int_eq(ZJ_HOOK_FILE_OPEN, 2);
 	ck_assert_int_eq(ZJ_HOOK_FILE_MPROTECT, 3);
@@ -441,7 +442,11 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_HOOK_INODE_RENAME, 5);
 	ck_assert_int_eq(ZJ_HOOK_INODE_LINK, 6);
 	ck_assert_int_eq(ZJ_HOOK_INODE_SYMLINK, 7);
-	ck_assert_int_eq(ZJ_HOOK_MAX, 8);
+	ck_assert_int_eq(ZJ_HOOK_TASK_KILL, 8);
+	ck_assert_int_eq(ZJ_HOOK_BPF_MAP, 9);
+	ck_assert_int_eq(ZJ_HOOK_BPF_PROG, 10);
+	ck_assert_int_eq(ZJ_HOOK_BPF, 11);
+	ck_assert_int_eq(ZJ_HOOK_MAX, 12);
 	ck_assert_int_eq(ZJ_DOP_PTRACE_ATTACH, 1);
 	ck_assert_int_eq(ZJ_DOP_VM_WRITEV, 2);
 	ck_assert_int_eq(ZJ_DOP_MEM_OPEN, 3);
@@ -451,7 +456,12 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_DOP_RENAME, 7);
 	ck_assert_int_eq(ZJ_DOP_LINK, 8);
 	ck_assert_int_eq(ZJ_DOP_SYMLINK, 9);
-	ck_assert_int_eq(ZJ_DOP_MAX, 10);
+	ck_assert_int_eq(ZJ_DOP_SELF_TRACE, 10);
+	ck_assert_int_eq(ZJ_DOP_SELF_SIGNAL, 11);
+	ck_assert_int_eq(ZJ_DOP_SELF_BPF, 12);
+	ck_assert_int_eq(ZJ_DOP_MAX, 13);
+	ck_assert_int_eq(ZJ_SELF_MAX, 256);
+	ck_assert_uint_eq(ZJ_SELF_KEY(ZJ_SELF_LINK, 7), (3ull << 32) | 7);
 	ck_assert_int_eq(ZJ_KEXC_MAX, 64);
 	ck_assert_uint_eq(ZJ_KEXC_ANY_UID, 0xffffffffu);
 	ck_assert_int_eq(ZJ_DENY_PATH_MAX, 1024);

@@ -908,6 +908,31 @@ START_TEST(test_deny)
 	ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED | ZJ_EVF_SELF | ZJ_EVF_VDSO);
 	ck_assert_uint_eq(ev.deny.hook, ZJ_HOOK_FILE_MPROTECT);
 
+	/* self-protection: a signal, an attach and a BPF map fd denied, zhijiad the target */
+	{
+		static const struct {
+			uint32_t hook, op, arg;
+		} self[] = {
+			{ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 9},
+			{ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_SELF_TRACE, 0},
+			{ZJ_HOOK_BPF_MAP, ZJ_DOP_SELF_BPF, 77},
+			{ZJ_HOOK_BPF_PROG, ZJ_DOP_SELF_BPF, 78},
+			{ZJ_HOOK_BPF, ZJ_DOP_SELF_BPF, 79},
+		};
+
+		for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++) {
+			struct zj_rec_deny *x = (struct zj_rec_deny *)rec;
+
+			size = mk_deny(ZJ_ENF_SELF, self[i].hook, self[i].op, 300, 0, "");
+			x->arg = self[i].arg;
+			ck_assert_int_eq(decode(size, &ev), 0);
+			assert_target_300(&ev);
+			ck_assert_uint_eq(ev.deny.klass, ZJ_ENF_SELF);
+			ck_assert_uint_eq(ev.deny.op, self[i].op);
+			ck_assert_uint_eq(ev.deny.arg, self[i].arg);
+		}
+	}
+
 	/* file classes: a path relative to the watch entry, every hook */
 	{
 		static const struct {
@@ -1185,8 +1210,30 @@ START_TEST(test_malformed_deny)
 	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "/etc/cron.d/x");
 	assert_bad(size, "an absolute path (the kernel sends relative ones)");
 	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
-	x->_pad = 1;
-	assert_bad(size, "_pad set");
+	x->arg = 1;
+	assert_bad(size, "arg set on an operation that carries none");
+	/* self-protection: zhijiad is the target; a signal or an object id goes along */
+	size = mk_deny(ZJ_ENF_PTRACE, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 300, 0, "");
+	x->arg = 9;
+	assert_bad(size, "a self operation under a policy class");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_PTRACE_ATTACH, 300, 0, "");
+	assert_bad(size, "the self class on a policy operation");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 300, 0, "");
+	assert_bad(size, "a denied signal without its number");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 300, 0, "");
+	x->arg = 65;
+	assert_bad(size, "a signal past 64");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 0, 0, "");
+	x->arg = 9;
+	assert_bad(size, "self-protection without zhijiad as the target");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_BPF_MAP, ZJ_DOP_SELF_BPF, 300, 0, "");
+	assert_bad(size, "a BPF object id of 0");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_BPF_PROG, ZJ_DOP_SELF_SIGNAL, 300, 0, "");
+	x->arg = 9;
+	assert_bad(size, "a signal through the bpf_prog hook");
+	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 300, 0, "x");
+	x->arg = 9;
+	assert_bad(size, "self-protection with a path");
 	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
 	x->path[1] = '\0';
 	assert_bad(size, "NUL inside the path");

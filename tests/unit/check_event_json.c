@@ -253,11 +253,14 @@ START_TEST(test_names)
 						 "T1543.002", "T1574.006"};
 	static const char *const hooks[] = {"unknown",	     "ptrace_access_check", "file_open",
 					    "file_mprotect", "inode_create",	    "inode_rename",
-					    "inode_link",    "inode_symlink",	    "unknown"};
+					    "inode_link",    "inode_symlink",	    "task_kill",
+					    "bpf_map",	     "bpf_prog",	    "bpf",
+					    "unknown"};
 	static const char *const dops[] = {"unknown",	 "ptrace_attach", "process_vm_writev",
 					   "mem_open",	 "mprotect",	  "create",
 					   "open_write", "rename",	  "link",
-					   "symlink",	 "unknown"};
+					   "symlink",	 "self_trace",	  "self_signal",
+					   "self_bpf",	 "unknown"};
 	static const char *const fops[] = {"unknown", "create", "open_write", "truncate",
 					   "rename",  "link",	"symlink",    "unlink",
 					   "chmod",   "unknown"};
@@ -281,6 +284,8 @@ START_TEST(test_names)
 		ck_assert_str_eq(zj_deny_class_technique(i), techniques[i]);
 	ck_assert_ptr_null(zj_deny_class_technique(ZJ_ENF_NR));
 	ck_assert_ptr_null(zj_deny_class_technique(ZJ_ENF_NONE));
+	ck_assert_str_eq(zj_deny_class_name(ZJ_ENF_SELF), "self");
+	ck_assert_str_eq(zj_deny_class_technique(ZJ_ENF_SELF), "T1562.001");
 	for (uint32_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		ck_assert_str_eq(zj_deny_hook_name(i), hooks[i]);
 	for (uint32_t i = 0; i < sizeof(dops) / sizeof(dops[0]); i++)
@@ -829,7 +834,10 @@ START_TEST(test_file_ops)
 		o = roundtrip(&ev, &b);
 		check_common(o, "file", 9);
 		f = jmust(o, "file");
-		assert_nkeys(o, "file", 3 + (cases[i].k2 ? 1 : 0) + (cases[i].mode ? 1 : 0));
+		/* rename, link, symlink (those with a second path) carry their result too */
+		assert_nkeys(o, "file", 3 + (cases[i].k2 ? 2 : 0) + (cases[i].mode ? 1 : 0));
+		if (cases[i].k2)
+			assert_i64(o, "file.result", 0);
 		assert_str(o, "file.op", cases[i].name);
 		assert_str(o, "file.path", "/etc/cron.d/evil");
 		if (cases[i].k2) {
@@ -1171,7 +1179,7 @@ START_TEST(test_invalid_utf8)
 		assert_str(o, "file.path_hex", hexof(cases[i].in, cases[i].n, hex));
 		assert_str(o, "file.old_path", cases[i].out);
 		assert_str(o, "file.old_path_hex", hex);
-		assert_nkeys(o, "file", 6);
+		assert_nkeys(o, "file", 7);
 		json_object_put(o);
 	}
 	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {

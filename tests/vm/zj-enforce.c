@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,9 +35,12 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/bpf.h>
 
 #define WORD0 0x1111111111111111ull
 #define WORD1 0x2222222222222222ull
@@ -289,15 +293,24 @@ static void daemon_start(void)
 	free(err);
 }
 
+/* `zhijiactl stop`: how root stops a zhijiad that protects itself. */
 static void daemon_stop(void)
 {
-	int status = -1;
+	static char out[4096];
+	int status = -1, r;
 	char *err;
 
 	if (T.zhijiad <= 0)
 		return;
-	kill(T.zhijiad, SIGTERM);
-	waitpid(T.zhijiad, &status, 0);
+	r = ctl(out, sizeof(out), "stop", NULL);
+	check(r == 0, "zhijiactl stop exits 0 (%s)", out);
+	for (int i = 0; i < 200 && waitpid(T.zhijiad, &status, WNOHANG) == 0; i++)
+		msleep(50);
+	if (status == -1) {
+		kill(T.zhijiad, SIGTERM); /* its manager may: zj-enforce started it */
+		waitpid(T.zhijiad, &status, 0);
+		check(false, "zhijiad stopped within 10 s of zhijiactl stop");
+	}
 	T.zhijiad = 0;
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "zhijiad stops with status 0");
 	err = slurp(T.err);
@@ -1117,6 +1130,209 @@ static void status_all(void)
 	json_object_put(o);
 }
 
+/* ---- self-protection --------------------------------------------------------------------- */
+
+/* Objects of one BPF kind whose fd by id is refused with EPERM (and how many there are). */
+static int bpf_refused(int next_cmd, int get_cmd, int *ret_total)
+{
+	union bpf_attr a;
+	uint32_t id = 0;
+	int refused = 0;
+
+	*ret_total = 0;
+	for (;;) {
+		memset(&a, 0, sizeof(a));
+		a.start_id = id;
+		if (syscall(__NR_bpf, next_cmd, &a, sizeof(a)) < 0)
+			break;
+		id = a.next_id;
+		memset(&a, 0, sizeof(a));
+		if (get_cmd == BPF_MAP_GET_FD_BY_ID)
+			a.map_id = id;
+		else if (get_cmd == BPF_PROG_GET_FD_BY_ID)
+			a.prog_id = id;
+		else
+			a.link_id = id;
+		long fd = syscall(__NR_bpf, get_cmd, &a, sizeof(a));
+		(*ret_total)++;
+		if (fd >= 0)
+			close((int)fd);
+		else if (errno == EPERM)
+			refused++;
+	}
+	return refused;
+}
+
+enum { SP_KILL, SP_TERM, SP_STOP, SP_ZERO, SP_SEIZE, SP_MEM, SP_VM_READ, SP_NR };
+
+/* One attempt on zhijiad, in a process that is not its manager: 0 or the errno. */
+static int sp_try(int op)
+{
+	char path[64], b[8];
+	struct iovec l = {b, sizeof(b)}, rm = {(void *)0x400000, sizeof(b)};
+
+	switch (op) {
+	case SP_KILL:
+		return kill(T.zhijiad, SIGKILL) < 0 ? errno : 0;
+	case SP_TERM:
+		return kill(T.zhijiad, SIGTERM) < 0 ? errno : 0;
+	case SP_STOP:
+		return kill(T.zhijiad, SIGSTOP) < 0 ? errno : 0;
+	case SP_ZERO:
+		return kill(T.zhijiad, 0) < 0 ? errno : 0;
+	case SP_SEIZE:
+		return ptrace(PTRACE_SEIZE, T.zhijiad, 0, 0) < 0 ? errno : 0;
+	case SP_MEM: {
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)T.zhijiad);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno;
+		close(fd);
+		return 0;
+	}
+	case SP_VM_READ:
+		return process_vm_readv(T.zhijiad, &l, 1, &rm, 1, 0) < 0 && errno == EPERM ? EPERM
+										     : 0;
+	}
+	return EINVAL;
+}
+
+/* Run sp_try(op) in a child (a root process that did not start zhijiad). */
+static int sp_as_other(int op, pid_t *ret_pid)
+{
+	int p[2], e = -1;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		bail(1, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		bail(1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		e = sp_try(op);
+		_exit(write(p[1], &e, sizeof(e)) == (ssize_t)sizeof(e) ? 0 : 1);
+	}
+	close(p[1]);
+	if (read(p[0], &e, sizeof(e)) != (ssize_t)sizeof(e))
+		e = -1;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	*ret_pid = pid;
+	return e;
+}
+
+static bool zhijiad_alive(void)
+{
+	char path[64], buf[256], *q;
+	int fd;
+	ssize_t n;
+
+	if (waitpid(T.zhijiad, NULL, WNOHANG) != 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)T.zhijiad);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	q = strrchr(buf, ')');
+	return q && q[1] == ' ' && (q[2] == 'S' || q[2] == 'R'); /* not stopped, not dead */
+}
+
+/*
+ * No process but PID 1, zhijiad's manager (this program started it) and zhijiactl may stop,
+ * trace or read zhijiad, or reach its BPF objects: a root process of its own tries.
+ */
+static void self_protection(void)
+{
+	static const struct {
+		int op;
+		int want; /* errno */
+		const char *what, *dop;
+	} cases[] = {
+		{SP_KILL, EPERM, "kill -9 of zhijiad", "self_signal"},
+		{SP_TERM, EPERM, "kill -TERM of zhijiad", "self_signal"},
+		{SP_STOP, EPERM, "kill -STOP of zhijiad", "self_signal"},
+		{SP_ZERO, 0, "kill -0 of zhijiad (is it there?)", NULL},
+		{SP_SEIZE, EPERM, "ptrace(PTRACE_SEIZE) of zhijiad", "self_trace"},
+		/* mm_access() turns the refused attach-mode check into EACCES */
+		{SP_MEM, EACCES, "opening /proc/<zhijiad>/mem, even read-only", "self_trace"},
+		{SP_VM_READ, EPERM, "process_vm_readv of zhijiad", "self_trace"},
+	};
+	static char out[65536];
+	json_object *o, *v;
+	char pidbuf[16];
+
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)T.zhijiad);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t mark = phase_begin();
+		pid_t who = 0;
+		int e = sp_as_other(cases[i].op, &who);
+
+		check(e == cases[i].want, "self-protection: %s by another root process: %s (want %s)",
+		      cases[i].what, err_name(e), err_name(cases[i].want));
+		check(zhijiad_alive(), "self-protection: zhijiad runs on after %s", cases[i].what);
+		if (!cases[i].dop)
+			continue;
+		struct want w = {"deny", "deny.class", "self", "deny.op", cases[i].dop, T.zhijiad};
+		json_object *ev = wait_event(mark, &w, who);
+		check(ev && has_flag(ev, "blocked"), "self-protection: %s: a deny event, class self",
+		      cases[i].what);
+		check_finding(ev, cases[i].what, "T1562.001", "block", 1, NULL);
+		if (ev && cases[i].op == SP_KILL)
+			check(jint(ev, "deny.signal") == SIGKILL, "self-protection: the event names "
+								   "signal 9");
+	}
+
+	/* its BPF objects: every one of them refused to another process, by id */
+	int r = ctl(out, sizeof(out), "--json", "status", NULL);
+	o = json_tokener_parse(out);
+	v = jget(o, "enforcement.self_protection");
+	check(r == 0 && v && strncmp(json_object_get_string(v), "on", 2) == 0,
+	      "zhijiactl status: self_protection on");
+	{
+		static const struct {
+			int next, get;
+			const char *key, *what;
+		} kinds[] = {
+			{BPF_MAP_GET_NEXT_ID, BPF_MAP_GET_FD_BY_ID, "self_protection_objects.bpf_maps",
+			 "maps"},
+			{BPF_PROG_GET_NEXT_ID, BPF_PROG_GET_FD_BY_ID,
+			 "self_protection_objects.bpf_programs", "programs"},
+			{BPF_LINK_GET_NEXT_ID, BPF_LINK_GET_FD_BY_ID,
+			 "self_protection_objects.bpf_links", "links"},
+		};
+
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			int p[2], res[2] = {-1, -1};
+			int64_t mine = jint(o, kinds[k].key);
+			pid_t pid;
+
+			if (pipe2(p, O_CLOEXEC) < 0)
+				bail(1, "pipe: %s", strerror(errno));
+			pid = fork();
+			if (pid == 0) {
+				res[0] = bpf_refused(kinds[k].next, kinds[k].get, &res[1]);
+				_exit(write(p[1], res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+			}
+			close(p[1]);
+			if (read(p[0], res, sizeof(res)) != (ssize_t)sizeof(res))
+				res[0] = -1;
+			close(p[0]);
+			waitpid(pid, NULL, 0);
+			check(mine > 0 && res[0] == mine,
+			      "self-protection: an fd by id is refused for each of zhijiad's %" PRId64
+			      " BPF %s (refused %d of %d in the kernel)",
+			      mine, kinds[k].what, res[0], res[1]);
+		}
+	}
+	json_object_put(o);
+	check(zhijiad_alive(), "self-protection: zhijiad still runs");
+}
+
 int main(void)
 {
 	const char *last = NULL;
@@ -1128,6 +1344,7 @@ int main(void)
 	      (int)T.victim);
 	daemon_start();
 	status_all();
+	self_protection();
 
 	/* processes: T1055.008, T1055.009, T1055.014 */
 	for (size_t i = 0; i < sizeof(proc_cases) / sizeof(proc_cases[0]); i++) {

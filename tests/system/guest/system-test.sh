@@ -125,23 +125,23 @@ ok "systemctl start returned after READY=1 ($(secs $ready_ms) s from exec to REA
 echo "ZJ-SYS: $(grep '^zhijiad: delivery canary: ' "$out/start.log" | head -n 1)"
 
 # ---- capabilities after attach ---------------------------------------------------------------
-# CAP_DAC_READ_SEARCH 2, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39
+# CAP_DAC_READ_SEARCH 2, CAP_KILL 5, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39
 capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status")
 capprm=$(sed -n 's/^CapPrm:[[:space:]]*//p' "/proc/$pid/status")
 capbnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$pid/status")
-[ "$capbnd" = 000000c000280004 ] ||
-	die "CapBnd is $capbnd, want 000000c000280004 (the unit's CapabilityBoundingSet=)"
-if [ "$capeff" != 0000008000080004 ] || [ "$capprm" != 0000008000080004 ]; then
-	die "after attach CapEff=$capeff CapPrm=$capprm, want 0000008000080004" \
-		"(cap_dac_read_search, cap_sys_ptrace, cap_bpf)"
+[ "$capbnd" = 000000c000280024 ] ||
+	die "CapBnd is $capbnd, want 000000c000280024 (the unit's CapabilityBoundingSet=)"
+if [ "$capeff" != 0000008000080024 ] || [ "$capprm" != 0000008000080024 ]; then
+	die "after attach CapEff=$capeff CapPrm=$capprm, want 0000008000080024" \
+		"(cap_dac_read_search, cap_kill, cap_sys_ptrace, cap_bpf)"
 fi
 kept=$(grep 'capabilities' "$out/start.log" | head -n 1)
 case $kept in
-*kept*cap_dac_read_search*cap_sys_ptrace*cap_bpf*) ;;
+*kept*cap_dac_read_search*cap_kill*cap_sys_ptrace*cap_bpf*) ;;
 *) die "zhijiad does not say which capabilities it kept: '$kept'" ;;
 esac
-ok "bounding set is the unit's; after attach only cap_dac_read_search, cap_sys_ptrace," \
-	"cap_bpf are kept ($kept)"
+ok "bounding set is the unit's; after attach only cap_dac_read_search, cap_kill," \
+	"cap_sys_ptrace, cap_bpf are kept ($kept)"
 
 # ---- an injection attempt gives an alert --------------------------------------------------------
 # The target: a daemon PID 1 started from a system directory, which the default policy protects.
@@ -305,10 +305,32 @@ pid=$(prop zhijia MainPID)
 ok "Restart=on-failure: SIGKILLed zhijiad is back (pid $pid, NRestarts=$(prop zhijia NRestarts))"
 
 # ---- stop leaves no program attached -----------------------------------------------------------------
-progs=$(zj_progs | wc -l)
-[ "$progs" -gt 0 ] || die "bpftool prog show lists no zj_ program while zhijiad runs"
-attached_n=$(zhijiactl --json status | jq -r .programs_attached)
-zj_progs >"$out/progs-running.txt"
+# While zhijiad runs, its programs are its own (self-protection: no one else gets an fd for
+# them, so bpftool cannot list them): their ids come from zhijiactl status.
+zhijiactl --json status >"$out/status-running.json"
+jq -r '.self_protection_objects.program_ids[]' "$out/status-running.json" >"$out/progs-running.txt"
+progs=$(wc -l <"$out/progs-running.txt")
+[ "$progs" -gt 0 ] || die "zhijiactl status lists no program of zhijiad's while it runs"
+attached_n=$(jq -r .programs_attached "$out/status-running.json")
+if [ $lsm_enforces = 1 ]; then
+	# ---- self-protection: a root shell is not zhijiad's service manager -----------------------
+	if kill -9 "$pid" 2>"$out/kill.err"; then
+		die "kill -9 of zhijiad from a root shell succeeded"
+	fi
+	grep -qi 'not permitted' "$out/kill.err" ||
+		die "kill -9 of zhijiad failed, but not with EPERM: $(cat "$out/kill.err")"
+	sleep 1
+	[ "$(prop zhijia MainPID)" = "$pid" ] && kill -0 "$pid" ||
+		die "zhijiad (pid $pid) did not survive the denied kill -9"
+	first=$(head -n 1 "$out/progs-running.txt")
+	if bpftool prog show id "$first" >/dev/null 2>"$out/bpftool.err"; then
+		die "bpftool opened zhijiad's program $first"
+	fi
+	grep -qi 'not permitted' "$out/bpftool.err" ||
+		die "bpftool on zhijiad's program failed, but not with EPERM: $(cat "$out/bpftool.err")"
+	ok "self-protection: kill -9 of zhijiad and bpftool on its program $first, from a root" \
+		"shell, are denied with EPERM; zhijiad runs on"
+fi
 t=$(now_ms)
 systemctl stop zhijia || die "systemctl stop zhijia failed"
 timing systemctl_stop $(($(now_ms) - t))
