@@ -198,6 +198,10 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/zhijia
 	install -m 0644 daemon/watch.conf $(DESTDIR)$(SYSCONFDIR)/zhijia/watch.conf.example
 
+# Benchmarks: ratios against a baseline measured in the same run, never a pass/fail on time.
+.PHONY: bench
+bench: bench-lsm
+
 # Debian packages the build and the tests need (README's set-up commands call this).
 deps:
 	sh packaging/deps-debian.sh

@@ -100,3 +100,24 @@ vm-shell: $$(VM_BINS) $$(VM_FILES) $$(VM_GUEST_TESTS) vm-kernel | $(VM_OUT)
 
 vm-clean-cache:
 	rm -rf tests/vm/cache
+
+# ---- the LSM cost benchmark -------------------------------------------------------------------
+# make bench-lsm: a syscall-heavy workload in the guest without zhijiad and with it, alternated,
+# ns per operation and the ratio (tests/vm/guest/bench-lsm.sh).  Not a test: nothing fails on a
+# number.  ZJ_BENCH_SECONDS (per mode and side, default 2) and ZJ_BENCH_ROUNDS (default 2).
+ZJ_BENCH_SECONDS ?= 2
+ZJ_BENCH_ROUNDS ?= 2
+VM_BENCH_BINS := $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(OUTPUT)/bench/zj-syscalls
+
+$(OUTPUT)/bench/zj-syscalls: tests/bench/zj-syscalls.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -O2 $< $(LDFLAGS) -o $@
+
+.PHONY: bench-lsm
+bench-lsm: $(VM_BENCH_BINS) | $(VM_OUT)
+	$(Q)tests/vm/fetch-kernel.sh && \
+	tests/vm/mkinitramfs.sh -o $(VM_OUT)/initrd-bench.gz $(addprefix -b ,$(VM_BENCH_BINS)) \
+		-t tests/vm/guest/bench-lsm.sh -e ZJ_BUILD=$(VM_GUEST_BUILD) \
+		-e ZJ_BENCH_SECONDS=$(ZJ_BENCH_SECONDS) -e ZJ_BENCH_ROUNDS=$(ZJ_BENCH_ROUNDS) && \
+	$(VM_RUN) --initrd $(VM_OUT)/initrd-bench.gz --log $(VM_OUT)/bench-console.log

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * zj-syscalls MODE SECONDS [DIR]: a syscall-heavy workload that passes the hooks zhijia's
+ * programs sit on, for measuring what they cost (make bench-lsm).  One process, one loop:
+ *   open_ro        openat(O_RDONLY) + close of a file in DIR       (file_open, sys_*_openat)
+ *   open_wr        openat(O_WRONLY) + close of the same file       (file_open with FMODE_WRITE)
+ *   create_unlink  openat(O_CREAT|O_EXCL) + close + unlink         (inode_create, unlink)
+ *   rename         rename a file back and forth in DIR             (inode_rename, sys_*_rename)
+ *   mprotect       mprotect of an anonymous page, RW <-> R         (file_mprotect, mprotect)
+ *   kill0          kill(getppid(), 0)                              (task_kill)
+ *   write          write(2) of 64 bytes to /dev/null               (sys_enter_write)
+ * DIR (default /tmp) is not watched by zhijia: the cost measured is that of every such call on
+ * the system, not of a reported one.  Prints one JSON line:
+ *   {"mode":"open_ro","seconds":S,"ops":N,"ns_per_op":X}
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static _Noreturn void die(const char *what)
+{
+	fprintf(stderr, "zj-syscalls: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* One operation of the mode; 64 of them between two looks at the clock. */
+static void one(const char *mode, const char *a, const char *b, char *page, int *flip)
+{
+	int fd;
+
+	if (strcmp(mode, "open_ro") == 0 || strcmp(mode, "open_wr") == 0) {
+		fd = open(a, (mode[5] == 'r' ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+		if (fd < 0 || close(fd) < 0)
+			die(a);
+	} else if (strcmp(mode, "create_unlink") == 0) {
+		fd = open(b, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || close(fd) < 0 || unlink(b) < 0)
+			die(b);
+	} else if (strcmp(mode, "rename") == 0) {
+		if (rename(*flip ? b : a, *flip ? a : b) < 0)
+			die("rename");
+		*flip = !*flip;
+	} else if (strcmp(mode, "mprotect") == 0) {
+		if (mprotect(page, 4096, *flip ? PROT_READ | PROT_WRITE : PROT_READ) < 0)
+			die("mprotect");
+		*flip = !*flip;
+	} else if (strcmp(mode, "kill0") == 0) {
+		if (kill(getppid(), 0) < 0)
+			die("kill");
+	} else if (strcmp(mode, "write") == 0) {
+		static int null_fd = -1;
+		static const char buf[64];
+
+		if (null_fd < 0 && (null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+			die("/dev/null");
+		if (write(null_fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("write");
+	} else {
+		fprintf(stderr, "zj-syscalls: unknown mode '%s'\n", mode);
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 3 ? argv[3] : "/tmp";
+	char a[4096], b[4096];
+	double secs, t0, until;
+	long ops = 0;
+	int flip = 0, fd;
+	char *page;
+
+	if (argc < 3 || argc > 4 || (secs = atof(argv[2])) <= 0) {
+		fprintf(stderr, "usage: zj-syscalls MODE SECONDS [DIR]\n");
+		return 2;
+	}
+	if (snprintf(a, sizeof(a), "%s/zj-syscalls-%d-a", dir, (int)getpid()) >= (int)sizeof(a) ||
+	    snprintf(b, sizeof(b), "%s/zj-syscalls-%d-b", dir, (int)getpid()) >= (int)sizeof(b)) {
+		fprintf(stderr, "zj-syscalls: %s: path too long\n", dir);
+		return 2;
+	}
+	fd = open(a, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || close(fd) < 0)
+		die(a);
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		die("mmap");
+	t0 = now();
+	until = t0 + secs;
+	while (now() < until)
+		for (int i = 0; i < 64; i++, ops++)
+			one(argv[1], a, b, page, &flip);
+	secs = now() - t0;
+	(void)unlink(a);
+	(void)unlink(b);
+	printf("{\"mode\":\"%s\",\"seconds\":%.3f,\"ops\":%ld,\"ns_per_op\":%.1f}\n", argv[1], secs,
+	       ops, secs * 1e9 / (double)ops);
+	return 0;
+}
