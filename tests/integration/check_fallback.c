@@ -37,13 +37,15 @@
 
 #define CROND "/etc/cron.d"
 #define SYSTEMD "/etc/systemd/system"
+#define ATJOBS "/var/spool/cron/atjobs"
+#define PRELOAD_FILE "/etc/ld.so.preload"
 #define CTL_TIMEOUT_MS 15000
 #define ORIG0 0x1111111111111111ull /* zj-trigger's zj_target[] before any write */
 #define ORIG1 0x2222222222222222ull
 
-static const char *const test_dirs[] = {CROND, SYSTEMD, NULL};
-static const char *const used[] = {"T1055.008", "T1055.009", "T1055.014", "T1053.003",
-				   "T1543.002"};
+static const char *const test_dirs[] = {CROND, SYSTEMD, ATJOBS, NULL};
+static const char *const used[] = {"T1055.008", "T1055.009", "T1055.014", "T1053.002",
+				   "T1053.003", "T1053.006", "T1543.002", "T1574.006"};
 
 static struct zj_daemon zd;
 static int zd_r = -ENOTCONN;
@@ -519,6 +521,83 @@ START_TEST(test_cron_create_quarantined)
 }
 END_TEST
 
+/* The same for the other persistence classes: an at job, a systemd timer, ld.so.preload. */
+static void create_case(const char *technique, const char *path)
+{
+	struct zj_run r;
+
+	CTL_OK("policy", "set", technique, "block");
+	TRIGGER(&r, "file-create", path);
+	EXPECT_KILLED(&r, "file-create");
+	const struct zj_line *l = ZJ_WAIT(&tail, "file", r.pid, ZJ_S("file.path", path));
+	ZJ_EXPECT_STR(l, "file.op", "create");
+	EXPECT_KILLED_EVENT(l, technique);
+	expect_quarantined(l, technique, path, "file", 0);
+	zj_run_done(&r);
+}
+
+START_TEST(test_at_create_quarantined)
+{
+	char path[PATH_MAX];
+	zj_test_path(path, sizeof(path), ATJOBS, "a");
+	create_case("T1053.002", path);
+}
+END_TEST
+
+START_TEST(test_timer_create_quarantined)
+{
+	char path[PATH_MAX];
+	zj_test_path(path, sizeof(path), SYSTEMD, "x.timer");
+	create_case("T1053.006", path);
+}
+END_TEST
+
+/* /etc/ld.so.preload: only where it does not exist (it is never touched otherwise). */
+START_TEST(test_preload_create_quarantined)
+{
+	if (zj_path_exists(PRELOAD_FILE)) {
+		printf("check_fallback: test_preload_create_quarantined: %s exists on this host: "
+		       "not touched, case not run\n",
+		       PRELOAD_FILE);
+		return;
+	}
+	zj_claim_file(PRELOAD_FILE);
+	create_case("T1574.006", PRELOAD_FILE);
+}
+END_TEST
+
+/* A cron table opened for appending: the writer dies at the open; the file is unchanged. */
+START_TEST(test_cron_write_unchanged)
+{
+	struct zj_run r;
+	char path[PATH_MAX], *after = NULL;
+	static const char body[] = ZJ_FILE_MARK ": 0 0 * * * root /bin/true\n";
+
+	zj_test_path(path, sizeof(path), CROND, "existing");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert(write(fd, body, sizeof(body) - 1) == (ssize_t)sizeof(body) - 1);
+	ck_assert(close(fd) == 0);
+	CTL_OK("policy", "set", "T1053.003", "block");
+	TRIGGER(&r, "file-write", path);
+	EXPECT_KILLED(&r, "file-write");
+	const struct zj_line *l = ZJ_WAIT(&tail, "file", r.pid, ZJ_S("file.path", path));
+	ZJ_EXPECT_STR(l, "file.op", "open_write");
+	EXPECT_KILLED_EVENT(l, "T1053.003");
+	ZJ_EXPECT(l, finding_response(l, "T1053.003") == NULL,
+		  "nothing was written: nothing to quarantine or report");
+	FILE *f = fopen(path, "re");
+	ck_assert_msg(f, "%s is gone: %s", path, strerror(errno));
+	char buf[256] = "";
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	after = buf;
+	ck_assert_msg(strcmp(after, body) == 0, "%s changed: \"%s\"", path, after);
+	zj_run_done(&r);
+}
+END_TEST
+
 /* A prepared file renamed onto a cron table: the rename happened; its result is quarantined. */
 START_TEST(test_cron_rename_quarantined)
 {
@@ -645,6 +724,10 @@ static Suite *fallback_suite(void)
 	tcase_add_test(tc, test_cron_create_quarantined);
 	tcase_add_test(tc, test_cron_rename_quarantined);
 	tcase_add_test(tc, test_unit_symlink_quarantined);
+	tcase_add_test(tc, test_at_create_quarantined);
+	tcase_add_test(tc, test_timer_create_quarantined);
+	tcase_add_test(tc, test_preload_create_quarantined);
+	tcase_add_test(tc, test_cron_write_unchanged);
 	tcase_add_test(tc, test_alert_not_killed);
 	tcase_add_test(tc, test_exception_passes);
 	tcase_add_test(tc, test_ctl_stop);
