@@ -76,7 +76,7 @@ static void record(struct arr_x *x, const char *fmt, va_list ap)
 		x->error = r;
 }
 
-void arr_ok(struct arr_x *x, const char *fmt, ...)
+void arx_ok(struct arr_x *x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,7 +87,7 @@ void arr_ok(struct arr_x *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-void arr_bad(struct arr_x *x, int error, const char *fmt, ...)
+void arx_bad(struct arr_x *x, int error, const char *fmt, ...)
 {
 	char buf[PATH_MAX + 128];
 	va_list ap;
@@ -99,11 +99,11 @@ void arr_bad(struct arr_x *x, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	arr_note(x, "%s: %s", buf, strerror(-error));
+	arx_note(x, "%s: %s", buf, strerror(-error));
 	x->n_seen--;
 }
 
-void arr_note(struct arr_x *x, const char *fmt, ...)
+void arx_note(struct arr_x *x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -113,7 +113,7 @@ void arr_note(struct arr_x *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-void arr_reason(struct arr_x *x, const char *fmt, ...)
+void arx_reason(struct arr_x *x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -122,7 +122,7 @@ void arr_reason(struct arr_x *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-int arr_fail(struct arr_x *x, int error, const char *fmt, ...)
+int arx_fail(struct arr_x *x, int error, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -134,7 +134,7 @@ int arr_fail(struct arr_x *x, int error, const char *fmt, ...)
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-int arr_rooted(const struct arr_x *x, const char *abs, char *buf, size_t len)
+int arx_rooted(const struct arr_x *x, const char *abs, char *buf, size_t len)
 {
 	if ((size_t)snprintf(buf, len, "%s%s", x->root, abs) >= len)
 		return -ENAMETOOLONG;
@@ -146,7 +146,7 @@ static int critical(const char *path)
 	return zj_arr_is_critical_path(path) != 0;
 }
 
-int arr_guard(struct arr_x *x, const char *path, bool follow, char *ret_real)
+int arx_guard(struct arr_x *x, const char *path, bool follow, char *ret_real)
 {
 	char buf[PATH_MAX], parent[PATH_MAX], rp[PATH_MAX], whole[PATH_MAX];
 	const char *base;
@@ -179,7 +179,7 @@ int arr_guard(struct arr_x *x, const char *path, bool follow, char *ret_real)
 	return 0;
 }
 
-int arr_keep(struct arr_x *x, const char *path, bool remove, char *ret_id)
+int arx_keep(struct arr_x *x, const char *path, bool remove, char *ret_id)
 {
 	char reason[ZJ_ARR_NAME_MAX + 128];
 
@@ -188,7 +188,7 @@ int arr_keep(struct arr_x *x, const char *path, bool remove, char *ret_id)
 	return zj_quarantine_put(x->o->q, path, reason, remove, ret_id);
 }
 
-int arr_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+int arx_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -246,7 +246,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int arr_write_atomic(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+int arx_write_atomic(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
 		     gid_t gid)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -278,7 +278,7 @@ int arr_write_atomic(const char *path, const void *data, size_t len, mode_t mode
 	return 0;
 }
 
-int arr_mkdir_p(const char *path, mode_t mode)
+int arx_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 
@@ -308,7 +308,7 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-int arr_lookup_user(const char *user, uid_t *ret_uid, gid_t *ret_gid)
+int arx_lookup_user(const char *user, uid_t *ret_uid, gid_t *ret_gid)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
@@ -349,7 +349,7 @@ static int lookup_group(const char *group, gid_t *ret)
 	return 0;
 }
 
-int arr_parse_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid)
+int arx_parse_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid)
 {
 	char user[256];
 	const char *colon = strchr(owner, ':');
@@ -364,7 +364,7 @@ int arr_parse_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid)
 	memcpy(user, owner, n);
 	user[n] = '\0';
 	if (n) {
-		r = arr_lookup_user(user, ret_uid, &ignored);
+		r = arx_lookup_user(user, ret_uid, &ignored);
 		if (r < 0)
 			return r;
 	}
@@ -376,7 +376,7 @@ int arr_parse_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid)
 	return 0;
 }
 
-bool arr_systemd_running(const struct arr_x *x)
+bool arx_systemd_running(const struct arr_x *x)
 {
 	struct stat st;
 
@@ -395,17 +395,17 @@ static int file_create(struct arr_x *x)
 	struct stat st;
 	int r;
 
-	r = arr_guard(x, a->path, false, real);
+	r = arx_guard(x, a->path, false, real);
 	if (r < 0)
-		return arr_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
+		return arx_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
 				a->path);
 	if (a->owner) {
 		uid_t u;
 		gid_t g;
 
-		r = arr_parse_owner(a->owner, &u, &g);
+		r = arx_parse_owner(a->owner, &u, &g);
 		if (r < 0)
-			return arr_fail(x, r, "owner '%s': no such user or group", a->owner);
+			return arx_fail(x, r, "owner '%s': no such user or group", a->owner);
 		if (u != (uid_t)-1)
 			uid = u;
 		if (g != (gid_t)-1)
@@ -413,31 +413,31 @@ static int file_create(struct arr_x *x)
 	}
 	if (lstat(real, &st) == 0) {
 		if (!a->overwrite)
-			return arr_fail(x, -EEXIST, "%s exists (\"overwrite\": true replaces it)",
+			return arx_fail(x, -EEXIST, "%s exists (\"overwrite\": true replaces it)",
 					a->path);
 		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-			return arr_fail(x, -EINVAL, "%s exists and is not a regular file",
+			return arx_fail(x, -EINVAL, "%s exists and is not a regular file",
 					a->path);
 		if (x->dry) {
-			arr_ok(x, "%s (replaced; the old file kept in quarantine)", real);
+			arx_ok(x, "%s (replaced; the old file kept in quarantine)", real);
 			return 0;
 		}
-		r = arr_keep(x, real, false, id);
+		r = arx_keep(x, real, false, id);
 		if (r < 0)
-			return arr_fail(x, r, "could not keep the old %s in quarantine", real);
+			return arx_fail(x, r, "could not keep the old %s in quarantine", real);
 	} else if (x->dry) {
-		arr_ok(x, "%s (new)", real);
+		arx_ok(x, "%s (new)", real);
 		return 0;
 	}
-	r = arr_write_atomic(real, a->content ? a->content : "",
+	r = arx_write_atomic(real, a->content ? a->content : "",
 			     a->content ? strlen(a->content) : 0,
 			     a->mode >= 0 ? (mode_t)a->mode : 0644, uid, gid);
 	if (r < 0)
-		return arr_fail(x, r, "could not write %s", real);
+		return arx_fail(x, r, "could not write %s", real);
 	if (*id)
-		arr_ok(x, "created %s; the old file is quarantine item %s", real, id);
+		arx_ok(x, "created %s; the old file is quarantine item %s", real, id);
 	else
-		arr_ok(x, "created %s", real);
+		arx_ok(x, "created %s", real);
 	return 0;
 }
 
@@ -447,17 +447,17 @@ static int open_for_rewrite(struct arr_x *x, const char *path, char *real, struc
 {
 	int r;
 
-	r = arr_guard(x, path, true, real);
+	r = arx_guard(x, path, true, real);
 	if (r < 0)
-		return arr_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
+		return arx_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
 				path);
 	if (stat(real, st) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", path, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st->st_mode))
-		return arr_fail(x, -EINVAL, "%s is not a regular file", path);
-	r = arr_read_file(real, ARR_FILE_MAX, buf, len);
+		return arx_fail(x, -EINVAL, "%s is not a regular file", path);
+	r = arx_read_file(real, ARR_FILE_MAX, buf, len);
 	if (r < 0)
-		return arr_fail(x, r, "could not read %s", real);
+		return arx_fail(x, r, "could not read %s", real);
 	return 0;
 }
 
@@ -468,17 +468,17 @@ static int rewrite(struct arr_x *x, const char *real, const struct stat *st, con
 	int r;
 
 	if (x->dry) {
-		arr_ok(x, "%s (%s; the old file kept in quarantine)", real, what);
+		arx_ok(x, "%s (%s; the old file kept in quarantine)", real, what);
 		return 0;
 	}
-	r = arr_keep(x, real, false, id);
+	r = arx_keep(x, real, false, id);
 	if (r < 0)
-		return arr_fail(x, r, "could not keep %s in quarantine", real);
-	r = arr_write_atomic(real, data, len, st->st_mode, st->st_uid, st->st_gid);
+		return arx_fail(x, r, "could not keep %s in quarantine", real);
+	r = arx_write_atomic(real, data, len, st->st_mode, st->st_uid, st->st_gid);
 	if (r < 0)
-		return arr_fail(x, r, "could not rewrite %s (the old one is quarantine item %s)",
+		return arx_fail(x, r, "could not rewrite %s (the old one is quarantine item %s)",
 				real, id);
-	arr_ok(x, "%s: %s; the old file is quarantine item %s", real, what, id);
+	arx_ok(x, "%s: %s; the old file is quarantine item %s", real, what, id);
 	return 0;
 }
 
@@ -507,7 +507,7 @@ static int file_modify(struct arr_x *x)
 		return rewrite(x, real, &st, nbuf, len + n, "text appended");
 	}
 	if (a->offset < 0 || (uint64_t)a->offset + a->hex.len > len)
-		return arr_fail(x, -ERANGE, "offset %lld + %zu bytes lies past the end of %s (%zu)",
+		return arx_fail(x, -ERANGE, "offset %lld + %zu bytes lies past the end of %s (%zu)",
 				(long long)a->offset, a->hex.len, real, len);
 	memcpy(buf + a->offset, a->hex.data, a->hex.len);
 	return rewrite(x, real, &st, buf, len, "bytes written");
@@ -548,46 +548,46 @@ static int delete_one(struct arr_x *x, const char *path, const struct stat *st, 
 	int r;
 
 	if (S_ISDIR(st->st_mode)) {
-		arr_note(x, "%s is a directory: left", path);
+		arx_note(x, "%s is a directory: left", path);
 		return 0;
 	}
 	if (!S_ISREG(st->st_mode) && !S_ISLNK(st->st_mode)) {
-		arr_note(x, "%s is not a regular file or a symlink: left", path);
+		arx_note(x, "%s is not a regular file or a symlink: left", path);
 		return 0;
 	}
-	r = arr_guard(x, path, false, real);
+	r = arx_guard(x, path, false, real);
 	if (r < 0) {
-		arr_bad(x, r, "%s is a system-critical path (\"force\": true needed)", path);
+		arx_bad(x, r, "%s is a system-critical path (\"force\": true needed)", path);
 		return 0;
 	}
 	if (x->a->sha256.n && S_ISREG(st->st_mode)) {
 		r = has_digest(real, &x->a->sha256);
 		if (r < 0) {
-			arr_bad(x, r, "%s: could not hash it", real);
+			arx_bad(x, r, "%s: could not hash it", real);
 			return 0;
 		}
 		if (r == 0) {
-			arr_note(x, "%s: another SHA-256: left", real);
+			arx_note(x, "%s: another SHA-256: left", real);
 			return 0;
 		}
 	} else if (x->a->sha256.n) {
-		arr_note(x, "%s is a symlink; only files with the given SHA-256 go: left", real);
+		arx_note(x, "%s is a symlink; only files with the given SHA-256 go: left", real);
 		return 0;
 	}
 	if (x->dry) {
-		arr_ok(x, "%s", real);
+		arx_ok(x, "%s", real);
 		return 0;
 	}
-	r = arr_keep(x, real, true, id);
+	r = arx_keep(x, real, true, id);
 	if (r == -ENOENT) {
-		arr_note(x, "%s vanished meanwhile", real);
+		arx_note(x, "%s vanished meanwhile", real);
 		return 0;
 	}
 	if (r < 0) {
-		arr_bad(x, r, "%s: not deleted", real);
+		arx_bad(x, r, "%s: not deleted", real);
 		return 0;
 	}
-	arr_ok(x, "deleted %s; quarantine item %s", real, id);
+	arx_ok(x, "deleted %s; quarantine item %s", real, id);
 	return 0;
 }
 
@@ -597,11 +597,11 @@ static int file_delete(struct arr_x *x)
 	int r;
 
 	if (a->cond.kind == ZJ_ARR_COND_SCOPE) {
-		r = arr_search(x, &a->cond, &a->filenames, delete_one, NULL);
+		r = arx_search(x, &a->cond, &a->filenames, delete_one, NULL);
 		if (r < 0)
 			return r;
 		if (x->n_seen == 0)
-			arr_reason(x, "no file of these names found");
+			arx_reason(x, "no file of these names found");
 		return 0;
 	}
 	for (size_t i = 0; i < a->filenames.n; i++) {
@@ -609,9 +609,9 @@ static int file_delete(struct arr_x *x)
 
 		if (lstat(a->filenames.v[i], &st) < 0) {
 			if (errno == ENOENT)
-				arr_note(x, "%s: not there", a->filenames.v[i]);
+				arx_note(x, "%s: not there", a->filenames.v[i]);
 			else
-				arr_bad(x, negative_errno(), "%s", a->filenames.v[i]);
+				arx_bad(x, negative_errno(), "%s", a->filenames.v[i]);
 			continue;
 		}
 		r = delete_one(x, a->filenames.v[i], &st, NULL);
@@ -619,7 +619,7 @@ static int file_delete(struct arr_x *x)
 			return r;
 	}
 	if (x->n_ok == 0 && x->n_bad == 0)
-		arr_reason(x, "none of these files is there");
+		arx_reason(x, "none of these files is there");
 	return 0;
 }
 
@@ -632,43 +632,43 @@ static int file_rename(struct arr_x *x)
 	size_t len;
 	int r;
 
-	r = arr_guard(x, a->path, false, from);
+	r = arx_guard(x, a->path, false, from);
 	if (r == 0)
-		r = arr_guard(x, a->to, false, to);
+		r = arx_guard(x, a->to, false, to);
 	if (r < 0)
-		return arr_fail(x, r, "a system-critical path; the rule needs \"force\": true");
+		return arx_fail(x, r, "a system-critical path; the rule needs \"force\": true");
 	if (lstat(from, &st) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", from, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", from, strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return arr_fail(x, -EISDIR, "%s is a directory", from);
+		return arx_fail(x, -EISDIR, "%s is a directory", from);
 	if (x->dry) {
-		arr_ok(x, "%s -> %s", from, to);
+		arx_ok(x, "%s -> %s", from, to);
 		return 0;
 	}
 	if (lstat(to, &tst) == 0) {
-		r = arr_keep(x, to, true, id);
+		r = arx_keep(x, to, true, id);
 		if (r < 0)
-			return arr_fail(x, r, "could not keep %s in quarantine", to);
+			return arx_fail(x, r, "could not keep %s in quarantine", to);
 	}
 	if (rename(from, to) == 0) {
-		arr_ok(x, "renamed %s to %s%s%s", from, to, *id ? "; the file there before is quarantine item " : "", id);
+		arx_ok(x, "renamed %s to %s%s%s", from, to, *id ? "; the file there before is quarantine item " : "", id);
 		return 0;
 	}
 	if (errno != EXDEV)
-		return arr_fail(x, negative_errno(), "rename %s: %s", from, strerror(errno));
+		return arx_fail(x, negative_errno(), "rename %s: %s", from, strerror(errno));
 	/* another file system: copy (regular files only), then delete through the quarantine */
 	if (!S_ISREG(st.st_mode))
-		return arr_fail(x, -EXDEV, "%s is not a regular file and %s is on another file system",
+		return arx_fail(x, -EXDEV, "%s is not a regular file and %s is on another file system",
 				from, to);
-	r = arr_read_file(from, ARR_FILE_MAX, &buf, &len);
+	r = arx_read_file(from, ARR_FILE_MAX, &buf, &len);
 	if (r == 0)
-		r = arr_write_atomic(to, buf, len, st.st_mode, st.st_uid, st.st_gid);
+		r = arx_write_atomic(to, buf, len, st.st_mode, st.st_uid, st.st_gid);
 	if (r < 0)
-		return arr_fail(x, r, "could not copy %s to %s", from, to);
-	r = arr_keep(x, from, true, id);
+		return arx_fail(x, r, "could not copy %s to %s", from, to);
+	r = arx_keep(x, from, true, id);
 	if (r < 0)
-		return arr_fail(x, r, "copied to %s, but could not remove %s", to, from);
-	arr_ok(x, "moved %s to %s (the original is also quarantine item %s)", from, to, id);
+		return arx_fail(x, r, "copied to %s, but could not remove %s", to, from);
+	arx_ok(x, "moved %s to %s (the original is also quarantine item %s)", from, to, id);
 	return 0;
 }
 
@@ -681,45 +681,57 @@ static int file_attribute(struct arr_x *x)
 	struct stat st;
 	int r;
 
-	r = arr_guard(x, a->path, false, real);
+	r = arx_guard(x, a->path, false, real);
 	if (r < 0)
-		return arr_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
+		return arx_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
 				a->path);
 	if (lstat(real, &st) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", real, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", real, strerror(errno));
 	if (a->owner) {
-		r = arr_parse_owner(a->owner, &uid, &gid);
+		r = arx_parse_owner(a->owner, &uid, &gid);
 		if (r < 0)
-			return arr_fail(x, r, "owner '%s': no such user or group", a->owner);
+			return arx_fail(x, r, "owner '%s': no such user or group", a->owner);
 	}
 	if (S_ISLNK(st.st_mode) && (a->mode >= 0 || a->immutable >= 0))
-		return arr_fail(x, -ELOOP, "%s is a symbolic link: only its owner can change", real);
+		return arx_fail(x, -ELOOP, "%s is a symbolic link: only its owner can change", real);
 	if (x->dry) {
-		arr_ok(x, "%s", real);
+		arx_ok(x, "%s", real);
 		return 0;
 	}
-	if (a->immutable >= 0) {
-		_cleanup_close_ int fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		int flags;
+	_cleanup_close_ int fd = -1;
+	int flags = 0;
 
+	if (a->immutable >= 0) {
+		fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
-			return arr_fail(x, negative_errno(), "%s: cannot read its flags: %s", real,
+			return arx_fail(x, negative_errno(), "%s: cannot read its flags: %s", real,
 					strerror(errno));
-		flags = a->immutable ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
-		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
-			return arr_fail(x, negative_errno(), "%s: cannot set its flags: %s", real,
-					strerror(errno));
-		strcat(what, a->immutable ? " immutable set" : " immutable cleared");
 	}
+	/* an immutable file takes no other change: clear the flag first, set it last */
+	if (a->immutable == 0 && (flags & FS_IMMUTABLE_FL)) {
+		flags &= ~FS_IMMUTABLE_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+			return arx_fail(x, negative_errno(), "%s: cannot clear immutable: %s", real,
+					strerror(errno));
+	}
+	if (a->immutable == 0)
+		strcat(what, " immutable cleared");
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && lchown(real, uid, gid) < 0)
-		return arr_fail(x, negative_errno(), "%s: chown: %s", real, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: chown: %s", real, strerror(errno));
 	if (a->owner)
 		strcat(what, " owner changed");
 	if (a->mode >= 0 && fchmodat(AT_FDCWD, real, (mode_t)a->mode, 0) < 0)
-		return arr_fail(x, negative_errno(), "%s: chmod: %s", real, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: chmod: %s", real, strerror(errno));
 	if (a->mode >= 0)
 		strcat(what, " mode changed");
-	arr_ok(x, "%s:%s", real, what);
+	if (a->immutable == 1) {
+		flags |= FS_IMMUTABLE_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+			return arx_fail(x, negative_errno(), "%s: cannot set immutable: %s", real,
+					strerror(errno));
+		strcat(what, " immutable set");
+	}
+	arx_ok(x, "%s:%s", real, what);
 	return 0;
 }
 
@@ -769,8 +781,8 @@ static int file_deltext(struct arr_x *x)
 		}
 	}
 	if (!removed) {
-		arr_note(x, "%s: nothing matches: left", real);
-		arr_reason(x, "nothing to remove in %s", real);
+		arx_note(x, "%s: nothing matches: left", real);
+		arx_reason(x, "nothing to remove in %s", real);
 		return 0;
 	}
 	char what[64];
@@ -810,10 +822,10 @@ int zj_arr_mbr_backup(const char *root, const char *disk)
 	errno = 0;
 	if (pread(fd, sector, SECTOR, 0) != SECTOR)
 		return errno ? negative_errno() : -EIO;
-	r = arr_mkdir_p(dir, 0700);
+	r = arx_mkdir_p(dir, 0700);
 	if (r < 0)
 		return r;
-	return arr_write_atomic(path, sector, SECTOR, 0600, 0, 0);
+	return arx_write_atomic(path, sector, SECTOR, 0600, 0, 0);
 }
 
 /* The disks holding / and /boot ("/dev/sda"), from mountinfo. */
@@ -825,11 +837,11 @@ static int system_disks(struct arr_x *x, struct zj_arr_strv *ret)
 	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(mounts); i++) {
-		r = arr_rooted(x, strcmp(mounts[i], "/") == 0 && *x->root ? "" : mounts[i], p,
+		r = arx_rooted(x, strcmp(mounts[i], "/") == 0 && *x->root ? "" : mounts[i], p,
 			       sizeof(p));
 		if (r < 0 || stat(*p ? p : "/", &st) < 0)
 			continue;
-		if (arr_disk_of(major(st.st_dev), minor(st.st_dev), name, sizeof(name)) < 0)
+		if (arx_disk_of(major(st.st_dev), minor(st.st_dev), name, sizeof(name)) < 0)
 			continue;
 		snprintf(dev, sizeof(dev), "/dev/%s", name);
 		bool have = false;
@@ -866,32 +878,32 @@ static int repair_one(struct arr_x *x, const char *disk)
 
 	fd = open(disk, (x->dry ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		arr_bad(x, negative_errno(), "%s", disk);
+		arx_bad(x, negative_errno(), "%s", disk);
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		arr_bad(x, -EINVAL, "%s is not a disk or a disk image", disk);
+		arx_bad(x, -EINVAL, "%s is not a disk or a disk image", disk);
 		return 0;
 	}
 	errno = 0;
 	if (pread(fd, sector, SECTOR, 0) != SECTOR) {
-		arr_bad(x, errno ? negative_errno() : -EIO, "%s: cannot read sector 0", disk);
+		arx_bad(x, errno ? negative_errno() : -EIO, "%s: cannot read sector 0", disk);
 		return 0;
 	}
 	if (c->kind == ZJ_ARR_COND_MBR) {
 		bool same = memcmp(sector + c->mbr_offset, c->mbr_bytes.data, c->mbr_bytes.len) == 0;
 
 		if (same != c->mbr_equal) {
-			arr_note(x, "%s: sector 0 does not meet the condition: left", disk);
+			arx_note(x, "%s: sector 0 does not meet the condition: left", disk);
 			return 0;
 		}
 	}
 	if (strcasecmp(a->data, "backup") == 0) {
-		r = arr_rooted(x, "/var/lib/zhijia/mbr/", data, sizeof(data));
+		r = arx_rooted(x, "/var/lib/zhijia/mbr/", data, sizeof(data));
 		if (r == 0 && strlen(data) + strlen(disk_name(disk)) + 5 >= sizeof(data))
 			r = -ENAMETOOLONG;
 		if (r < 0) {
-			arr_bad(x, r, "%s: backup path", disk);
+			arx_bad(x, r, "%s: backup path", disk);
 			return 0;
 		}
 		strcat(data, disk_name(disk));
@@ -901,49 +913,49 @@ static int repair_one(struct arr_x *x, const char *disk)
 	}
 	dfd = open(data, O_RDONLY | O_CLOEXEC);
 	if (dfd < 0) {
-		arr_bad(x, negative_errno(), "%s: no sector image %s", disk, data);
+		arx_bad(x, negative_errno(), "%s: no sector image %s", disk, data);
 		return 0;
 	}
 	errno = 0;
 	if (pread(dfd, good, SECTOR, 0) != SECTOR) {
-		arr_bad(x, errno ? negative_errno() : -EIO, "%s: %s holds less than 512 bytes", disk,
+		arx_bad(x, errno ? negative_errno() : -EIO, "%s: %s holds less than 512 bytes", disk,
 			data);
 		return 0;
 	}
 	if (memcmp(sector + PTABLE_OFF, good + PTABLE_OFF, PTABLE_END - PTABLE_OFF) != 0 &&
 	    !x->rule->force) {
-		arr_bad(x, -ESTALE,
+		arx_bad(x, -ESTALE,
 			"%s: the partition table of %s differs from the disk's (\"force\": true "
 			"restores it anyway)",
 			disk, data);
 		return 0;
 	}
 	if (memcmp(sector, good, SECTOR) == 0) {
-		arr_note(x, "%s: sector 0 already equals %s", disk, data);
+		arx_note(x, "%s: sector 0 already equals %s", disk, data);
 		return 0;
 	}
 	if (x->dry) {
-		arr_ok(x, "%s: sector 0 from %s", disk, data);
+		arx_ok(x, "%s: sector 0 from %s", disk, data);
 		return 0;
 	}
 	r = zj_quarantine_put_sector(x->o->q, disk, sector, SECTOR, "ARR File_repairMbr", id);
 	if (r < 0) {
-		arr_bad(x, r, "%s: could not keep sector 0 in quarantine", disk);
+		arx_bad(x, r, "%s: could not keep sector 0 in quarantine", disk);
 		return 0;
 	}
 	errno = 0;
 	if (pwrite(fd, good, SECTOR, 0) != SECTOR || fsync(fd) < 0) {
-		arr_bad(x, errno ? negative_errno() : -EIO, "%s: writing sector 0 failed", disk);
+		arx_bad(x, errno ? negative_errno() : -EIO, "%s: writing sector 0 failed", disk);
 		return 0;
 	}
 	/* read it back: the device must hold what was written */
 	errno = 0;
 	if (pread(fd, sector, SECTOR, 0) != SECTOR || memcmp(sector, good, SECTOR) != 0) {
-		arr_bad(x, errno ? negative_errno() : -EIO, "%s: sector 0 reads back different",
+		arx_bad(x, errno ? negative_errno() : -EIO, "%s: sector 0 reads back different",
 			disk);
 		return 0;
 	}
-	arr_ok(x, "%s: sector 0 restored from %s; the old one is quarantine item %s", disk, data,
+	arx_ok(x, "%s: sector 0 restored from %s; the old one is quarantine item %s", disk, data,
 	       id);
 	return 0;
 }
@@ -961,14 +973,14 @@ static int file_repair_mbr(struct arr_x *x)
 	} else {
 		r = system_disks(x, &found);
 		if (r == 0 && found.n == 0)
-			r = arr_fail(x, -ENODEV, "no system disk found (/ and /boot are not on a "
+			r = arx_fail(x, -ENODEV, "no system disk found (/ and /boot are not on a "
 						 "block device); name one with \"disk\"");
 		for (size_t i = 0; i < found.n && r == 0; i++)
 			r = repair_one(x, found.v[i]);
 		strv_clear(&found);
 	}
 	if (r == 0 && x->n_ok == 0 && x->n_bad == 0)
-		arr_reason(x, "no sector meets the condition");
+		arx_reason(x, "no sector meets the condition");
 	return r;
 }
 
@@ -992,30 +1004,30 @@ static int run_action(struct arr_x *x)
 	case ZJ_ARR_FILE_REPAIR_MBR:
 		return file_repair_mbr(x);
 	case ZJ_ARR_PROC_CREATE:
-		return arr_do_proc_create(x);
+		return arx_do_proc_create(x);
 	case ZJ_ARR_PROC_MODIFY:
 	case ZJ_ARR_PROC_TERMINATE:
 	case ZJ_ARR_PROC_MODULE_THREADS:
-		return arr_do_proc(x);
+		return arx_do_proc(x);
 	case ZJ_ARR_TASK_CREATE:
 	case ZJ_ARR_TASK_MODIFY:
 	case ZJ_ARR_TASK_DELETE:
-		return arr_do_task(x);
+		return arx_do_task(x);
 	case ZJ_ARR_SCRIPT_SHELL:
 	case ZJ_ARR_SCRIPT_FILE:
-		return arr_do_script(x);
+		return arx_do_script(x);
 	case ZJ_ARR_OTHER_DEVICE:
-		return arr_do_device(x);
+		return arx_do_device(x);
 	case ZJ_ARR_OTHER_NETOFF:
 	case ZJ_ARR_OTHER_DISABLED_PORT:
 	case ZJ_ARR_OTHER_DISABLED_IP:
-		return arr_do_net(x);
+		return arx_do_net(x);
 	case ZJ_ARR_OTHER_CREATE_MUTEX:
-		return arr_do_mutex(x);
+		return arx_do_mutex(x);
 	case ZJ_ARR_OTHER_QUICKSCAN:
-		return arr_do_quickscan(x);
+		return arx_do_quickscan(x);
 	default:
-		return arr_fail(x, -EOPNOTSUPP, "%s is not supported on linux",
+		return arx_fail(x, -EOPNOTSUPP, "%s is not supported on linux",
 				zj_arr_instr_name(x->a->instr));
 	}
 }

@@ -8,9 +8,9 @@
  *   arr-task.c    cron entries and systemd timers
  *   arr-other.c   nftables, USB devices, markers, the quick scan
  * A handler acts (x->dry false) or only records what it would touch (x->dry true).  It calls
- * arr_ok() for each object acted on and arr_bad() for each it failed on; the loop turns the
+ * arx_ok() for each object acted on and arx_bad() for each it failed on; the loop turns the
  * counts into done / failed / skipped.  It returns a negative errno only when the action as a
- * whole could not run (and sets the reason with arr_reason()).
+ * whole could not run (and sets the reason with arx_reason()).
  */
 #ifndef ZHIJIA_ARR_INT_H
 #define ZHIJIA_ARR_INT_H
@@ -42,38 +42,38 @@ struct arr_x {
 #define ARR_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* Record an object: acted on (or, dry, would be). */
-void arr_ok(struct arr_x *x, const char *fmt, ...) ARR_PRINTF(2, 3);
+void arx_ok(struct arr_x *x, const char *fmt, ...) ARR_PRINTF(2, 3);
 /* Record a failure on one object; error is a negative errno. */
-void arr_bad(struct arr_x *x, int error, const char *fmt, ...) ARR_PRINTF(3, 4);
+void arx_bad(struct arr_x *x, int error, const char *fmt, ...) ARR_PRINTF(3, 4);
 /* Record an object looked at and left alone (no counts change but n_seen). */
-void arr_note(struct arr_x *x, const char *fmt, ...) ARR_PRINTF(2, 3);
+void arx_note(struct arr_x *x, const char *fmt, ...) ARR_PRINTF(2, 3);
 /* The action's one-line reason (the last call wins). */
-void arr_reason(struct arr_x *x, const char *fmt, ...) ARR_PRINTF(2, 3);
-/* The reason and an error: returns error, for `return arr_fail(x, r, "...")`. */
-int arr_fail(struct arr_x *x, int error, const char *fmt, ...) ARR_PRINTF(3, 4);
+void arx_reason(struct arr_x *x, const char *fmt, ...) ARR_PRINTF(2, 3);
+/* The reason and an error: returns error, for `return arx_fail(x, r, "...")`. */
+int arx_fail(struct arr_x *x, int error, const char *fmt, ...) ARR_PRINTF(3, 4);
 
 /* root + abs (abs starts with '/'): -ENAMETOOLONG. */
-int arr_rooted(const struct arr_x *x, const char *abs, char *buf, size_t len);
+int arx_rooted(const struct arr_x *x, const char *abs, char *buf, size_t len);
 /*
  * May this path be changed?  0 yes; -EPERM a system-critical path (the rule lacks "force"),
  * checked on the path as written, on its parent resolved (realpath) plus its name, and, with
  * follow, on the whole path resolved.  ret_real (PATH_MAX, may be NULL) gets the resolved path
  * (parent resolved plus name when !follow or it does not exist).
  */
-int arr_guard(struct arr_x *x, const char *path, bool follow, char *ret_real);
+int arx_guard(struct arr_x *x, const char *path, bool follow, char *ret_real);
 /* Keep path in quarantine (and unlink it with remove); ret_id ZJ_QUARANTINE_ID_MAX bytes. */
-int arr_keep(struct arr_x *x, const char *path, bool remove, char *ret_id);
+int arx_keep(struct arr_x *x, const char *path, bool remove, char *ret_id);
 
 /* Files: read whole (at most max bytes, else -EFBIG), NUL-terminated; write atomically. */
-int arr_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
-int arr_write_atomic(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+int arx_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+int arx_write_atomic(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
 		     gid_t gid);
-int arr_mkdir_p(const char *path, mode_t mode);
+int arx_mkdir_p(const char *path, mode_t mode);
 /* "user", "user:group", ":group" (names or numbers); absent parts are (uid_t)-1. */
-int arr_parse_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid);
-int arr_lookup_user(const char *user, uid_t *ret_uid, gid_t *ret_gid);
+int arx_parse_owner(const char *owner, uid_t *ret_uid, gid_t *ret_gid);
+int arx_lookup_user(const char *user, uid_t *ret_uid, gid_t *ret_gid);
 /* Is systemd PID 1 (and the root the host's)? */
-bool arr_systemd_running(const struct arr_x *x);
+bool arx_systemd_running(const struct arr_x *x);
 
 /*
  * Run argv[0] (an absolute path) with envp, standard input from `in` (NULL: /dev/null), in
@@ -82,24 +82,24 @@ bool arr_systemd_running(const struct arr_x *x);
  * status and up to ARR_OUTPUT_MAX bytes of stdout+stderr (NUL-terminated, may be NULL);
  * with timeout 0, do not wait (it is reparented by a double fork) and return its pid.
  */
-int arr_spawn(char *const argv[], char *const envp[], const char *in, size_t in_len, uid_t uid,
+int arx_spawn(char *const argv[], char *const envp[], const char *in, size_t in_len, uid_t uid,
 	      gid_t gid, uint32_t timeout, int *ret_status, char **ret_out, pid_t *ret_pid);
 
 /* Search: fn is called for every entry (not followed) whose name is in names (all with
  * names NULL) in the scope of cond.  fn returns < 0 to stop. */
-typedef int (*arr_found_fn)(struct arr_x *x, const char *path, const struct stat *st, void *ud);
-int arr_search(struct arr_x *x, const struct zj_arr_cond *cond, const struct zj_arr_strv *names,
-	       arr_found_fn fn, void *ud);
+typedef int (*arx_found_fn)(struct arr_x *x, const char *path, const struct stat *st, void *ud);
+int arx_search(struct arr_x *x, const struct zj_arr_cond *cond, const struct zj_arr_strv *names,
+	       arx_found_fn fn, void *ud);
 /* "sda" for a block device major:minor (the disk, not the partition); -ENOENT. */
-int arr_disk_of(unsigned major, unsigned minor, char *ret, size_t len);
+int arx_disk_of(unsigned major, unsigned minor, char *ret, size_t len);
 
-int arr_do_proc(struct arr_x *x);   /* Proc_Modify, Proc_Terminate, Proc_Module_Threads */
-int arr_do_proc_create(struct arr_x *x);
-int arr_do_script(struct arr_x *x); /* Script_Shell, Script_File */
-int arr_do_task(struct arr_x *x);   /* Task_* */
-int arr_do_net(struct arr_x *x);    /* Other_NetOff, Other_Disabled_Port, Other_Disabled_Ip */
-int arr_do_device(struct arr_x *x);
-int arr_do_mutex(struct arr_x *x);
-int arr_do_quickscan(struct arr_x *x);
+int arx_do_proc(struct arr_x *x);   /* Proc_Modify, Proc_Terminate, Proc_Module_Threads */
+int arx_do_proc_create(struct arr_x *x);
+int arx_do_script(struct arr_x *x); /* Script_Shell, Script_File */
+int arx_do_task(struct arr_x *x);   /* Task_* */
+int arx_do_net(struct arr_x *x);    /* Other_NetOff, Other_Disabled_Port, Other_Disabled_Ip */
+int arx_do_device(struct arr_x *x);
+int arx_do_mutex(struct arr_x *x);
+int arx_do_quickscan(struct arr_x *x);
 
 #endif /* ZHIJIA_ARR_INT_H */

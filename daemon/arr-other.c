@@ -125,7 +125,7 @@ static void nft_netoff(FILE *f, const struct zj_arr_action *a)
 	}
 }
 
-int arr_do_net(struct arr_x *x)
+int arx_do_net(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
 	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
@@ -141,7 +141,7 @@ int arr_do_net(struct arr_x *x)
 		return -ENOMEM;
 	if (a->instr == ZJ_ARR_OTHER_NETOFF) {
 		nft_netoff(t.f, a);
-		arr_ok(x, a->undo ? "isolation lifted" : "host isolated, %zu management addresses "
+		arx_ok(x, a->undo ? "isolation lifted" : "host isolated, %zu management addresses "
 							  "reachable",
 		       a->management.n);
 	} else if (a->instr == ZJ_ARR_OTHER_DISABLED_PORT) {
@@ -167,7 +167,7 @@ int arr_do_net(struct arr_x *x)
 					nft_element(t.f, a->undo, set, elem);
 				}
 			}
-			arr_ok(x, "port %s %s", elem, a->undo ? "unblocked" : "blocked");
+			arx_ok(x, "port %s %s", elem, a->undo ? "unblocked" : "blocked");
 		}
 	} else {
 		nft_frame(t.f);
@@ -183,7 +183,7 @@ int arr_do_net(struct arr_x *x)
 					 dir ? "out" : "in");
 				nft_element(t.f, a->undo, set, n);
 			}
-			arr_ok(x, "%s %s", n, a->undo ? "unblocked" : "blocked");
+			arx_ok(x, "%s %s", n, a->undo ? "unblocked" : "blocked");
 		}
 	}
 	if (fclose(t.f) != 0 || !t.p) {
@@ -193,23 +193,23 @@ int arr_do_net(struct arr_x *x)
 	if (!argv[0]) {
 		free(t.p);
 		x->n_ok = 0;
-		return arr_fail(x, -ENOENT,
+		return arx_fail(x, -ENOENT,
 				"nft is not installed (package nftables): nothing was changed");
 	}
 	if (x->dry) {
 		free(t.p);
 		return 0;
 	}
-	r = arr_spawn(argv, envp, t.p, t.len, (uid_t)-1, (gid_t)-1, 30, &status, &out, NULL);
+	r = arx_spawn(argv, envp, t.p, t.len, (uid_t)-1, (gid_t)-1, 30, &status, &out, NULL);
 	free(t.p);
 	if (r < 0)
-		return arr_fail(x, r, "could not run nft: %s", strerror(-r));
+		return arx_fail(x, r, "could not run nft: %s", strerror(-r));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		size_t n = out ? strcspn(out, "\n") : 0;
 
 		snprintf(line, sizeof(line), "%.*s", (int)(n > 200 ? 200 : n), out ? out : "");
 		x->n_ok = 0;
-		return arr_fail(x, -ECANCELED, "nft refused the change: %s", line);
+		return arx_fail(x, -ECANCELED, "nft refused the change: %s", line);
 	}
 	return 0;
 }
@@ -236,16 +236,16 @@ static int authorize(struct arr_x *x, const char *devdir, const char *id)
 	const char *v = x->a->undo ? "1" : "0";
 
 	if (x->dry) {
-		arr_ok(x, "USB device %s", id);
+		arx_ok(x, "USB device %s", id);
 		return 0;
 	}
 	snprintf(p, sizeof(p), "%s/authorized", devdir);
 	fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, v, 1) != 1) {
-		arr_bad(x, negative_errno(), "USB device %s", id);
+		arx_bad(x, negative_errno(), "USB device %s", id);
 		return 0;
 	}
-	arr_ok(x, "USB device %s %s", id, x->a->undo ? "authorised" : "de-authorised");
+	arx_ok(x, "USB device %s %s", id, x->a->undo ? "authorised" : "de-authorised");
 	return 0;
 }
 
@@ -259,7 +259,7 @@ static int udev_rule(struct arr_x *x, const char *vidpid)
 	struct stat st;
 	int r;
 
-	r = arr_rooted(x, "/etc/udev/rules.d", dir, sizeof(dir));
+	r = arx_rooted(x, "/etc/udev/rules.d", dir, sizeof(dir));
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/70-zhijia-usb.rules", dir);
@@ -268,7 +268,7 @@ static int udev_rule(struct arr_x *x, const char *vidpid)
 		 "ATTR{idProduct}==\"%.4s\", ATTR{authorized}=\"0\"\n",
 		 vidpid, vidpid + 5);
 	if (lstat(path, &st) == 0) {
-		r = arr_read_file(path, 1u << 20, &text, &len);
+		r = arx_read_file(path, 1u << 20, &text, &len);
 		if (r < 0)
 			return r;
 	}
@@ -290,20 +290,20 @@ static int udev_rule(struct arr_x *x, const char *vidpid)
 		memcpy(out + o, rule, strlen(rule));
 		o += strlen(rule);
 	}
-	r = arr_mkdir_p(dir, 0755);
+	r = arx_mkdir_p(dir, 0755);
 	if (r == 0)
-		r = arr_write_atomic(path, out, o, 0644, 0, 0);
+		r = arx_write_atomic(path, out, o, 0644, 0, 0);
 	free(out);
 	return r;
 }
 
-int arr_do_device(struct arr_x *x)
+int arx_do_device(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
 	char sys[PATH_MAX], dev[PATH_MAX + 256];
 	int r;
 
-	r = arr_rooted(x, "/sys/bus/usb/devices", sys, sizeof(sys));
+	r = arx_rooted(x, "/sys/bus/usb/devices", sys, sizeof(sys));
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < a->devices.n; i++) {
@@ -315,7 +315,7 @@ int arr_do_device(struct arr_x *x)
 
 			snprintf(dev, sizeof(dev), "%s/%s", sys, d);
 			if (stat(dev, &st) < 0)
-				arr_note(x, "USB device %s is not connected", d);
+				arx_note(x, "USB device %s is not connected", d);
 			else
 				(void)authorize(x, dev, d);
 			continue;
@@ -339,14 +339,14 @@ int arr_do_device(struct arr_x *x)
 		if (dir)
 			closedir(dir);
 		if (x->dry) {
-			arr_ok(x, "udev rule for %s", d);
+			arx_ok(x, "udev rule for %s", d);
 			continue;
 		}
 		r = udev_rule(x, d);
 		if (r < 0)
-			arr_bad(x, r, "udev rule for %s", d);
+			arx_bad(x, r, "udev rule for %s", d);
 		else
-			arr_ok(x, "udev rule for %s %s", d, a->undo ? "removed" : "written");
+			arx_ok(x, "udev rule for %s %s", d, a->undo ? "removed" : "written");
 	}
 	return 0;
 }
@@ -363,7 +363,7 @@ static int set_immutable(int fd, bool on)
 	return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? negative_errno() : 0;
 }
 
-int arr_do_mutex(struct arr_x *x)
+int arx_do_mutex(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
 	char real[PATH_MAX], id[ZJ_QUARANTINE_ID_MAX];
@@ -372,50 +372,50 @@ int arr_do_mutex(struct arr_x *x)
 	int r;
 
 	if (a->mutex[0] == '@')
-		return arr_fail(x, -EOPNOTSUPP,
+		return arx_fail(x, -EOPNOTSUPP,
 				"abstract socket markers (%s) are held by zhijiad, which does not "
 				"hold them yet",
 				a->mutex);
-	r = arr_guard(x, a->mutex, false, real);
+	r = arx_guard(x, a->mutex, false, real);
 	if (r < 0)
-		return arr_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
+		return arx_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",
 				a->mutex);
 	if (a->undo) {
 		if (lstat(real, &st) < 0)
-			return arr_fail(x, 0, "no marker at %s", real);
+			return arx_fail(x, 0, "no marker at %s", real);
 		if (x->dry) {
-			arr_ok(x, "%s", real);
+			arx_ok(x, "%s", real);
 			return 0;
 		}
 		fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd >= 0)
 			(void)set_immutable(fd, false); /* a file system without the flag: fine */
-		r = arr_keep(x, real, true, id);
+		r = arx_keep(x, real, true, id);
 		if (r < 0)
-			return arr_fail(x, r, "could not remove %s: %s", real, strerror(-r));
-		arr_ok(x, "marker %s removed", real);
+			return arx_fail(x, r, "could not remove %s: %s", real, strerror(-r));
+		arx_ok(x, "marker %s removed", real);
 		return 0;
 	}
 	if (lstat(real, &st) == 0)
-		return arr_fail(x, -EEXIST, "%s exists", real);
+		return arx_fail(x, -EEXIST, "%s exists", real);
 	if (x->dry) {
-		arr_ok(x, "%s (new)", real);
+		arx_ok(x, "%s (new)", real);
 		return 0;
 	}
 	fd = open(real, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (fd < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", real, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", real, strerror(errno));
 	if (fchown(fd, 0, 0) < 0 || fchmod(fd, 0444) < 0 || fsync(fd) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", real, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", real, strerror(errno));
 	r = set_immutable(fd, true);
 	if (r == -ENOTTY || r == -EOPNOTSUPP || r == -EINVAL) {
-		arr_ok(x, "marker %s created (its file system has no immutable flag)", real);
+		arx_ok(x, "marker %s created (its file system has no immutable flag)", real);
 		return 0;
 	}
 	if (r < 0)
-		return arr_fail(x, r, "marker %s created, but not immutable: %s", real,
+		return arx_fail(x, r, "marker %s created, but not immutable: %s", real,
 				strerror(-r));
-	arr_ok(x, "marker %s created, immutable", real);
+	arx_ok(x, "marker %s created, immutable", real);
 	return 0;
 }
 
@@ -442,7 +442,7 @@ static int scan_one(struct arr_x *x, const char *path, const struct stat *st, vo
 	s->scanned++;
 	if (v.state == ZJ_VERDICT_MATCH) {
 		s->matched++;
-		arr_ok(x, "%s matches %s", path, v.matches[0]);
+		arx_ok(x, "%s matches %s", path, v.matches[0]);
 	}
 	return 0;
 }
@@ -454,7 +454,7 @@ static int scan_dir(struct arr_x *x, const char *rel, struct scan_ctx *s)
 	struct stat st;
 	DIR *d;
 
-	if (arr_rooted(x, rel, dir, sizeof(dir)) < 0)
+	if (arx_rooted(x, rel, dir, sizeof(dir)) < 0)
 		return 0;
 	if (lstat(dir, &st) == 0 && S_ISREG(st.st_mode))
 		return scan_one(x, dir, &st, s);
@@ -472,7 +472,7 @@ static int scan_dir(struct arr_x *x, const char *rel, struct scan_ctx *s)
 	return 0;
 }
 
-int arr_do_quickscan(struct arr_x *x)
+int arx_do_quickscan(struct arr_x *x)
 {
 	static const char *const places[] = {
 		"/etc/crontab",	    "/etc/cron.d",	  "/var/spool/cron/crontabs",
@@ -483,26 +483,26 @@ int arr_do_quickscan(struct arr_x *x)
 	struct scan_ctx s = {0};
 	int r;
 
-	r = arr_rooted(x, "/etc/zhijia/rules.d", dir, sizeof(dir));
+	r = arx_rooted(x, "/etc/zhijia/rules.d", dir, sizeof(dir));
 	if (r < 0)
 		return r;
 	r = zj_scan_library_init();
 	if (r < 0)
-		return arr_fail(x, r, "libyara could not start");
+		return arx_fail(x, r, "libyara could not start");
 	r = zj_rules_compile_dir(dir, &s.rules, err, sizeof(err));
 	if (r < 0) {
 		zj_scan_library_done();
 		if (r == -ENOENT)
-			return arr_fail(x, 0, "no YARA rules in %s: nothing to scan with", dir);
-		return arr_fail(x, r, "YARA rules in %s: %s", dir, err);
+			return arx_fail(x, 0, "no YARA rules in %s: nothing to scan with", dir);
+		return arx_fail(x, r, "YARA rules in %s: %s", dir, err);
 	}
 	if (zj_rules_count(s.rules) == 0) {
 		zj_rules_unref(s.rules);
 		zj_scan_library_done();
-		return arr_fail(x, 0, "no YARA rules in %s: nothing to scan with", dir);
+		return arx_fail(x, 0, "no YARA rules in %s: nothing to scan with", dir);
 	}
 	if (x->a->cond.kind == ZJ_ARR_COND_SCOPE) {
-		r = arr_search(x, &x->a->cond, NULL, scan_one, &s);
+		r = arx_search(x, &x->a->cond, NULL, scan_one, &s);
 	} else {
 		struct dirent *de;
 		DIR *d = opendir("/proc");
@@ -532,10 +532,10 @@ int arr_do_quickscan(struct arr_x *x)
 	if (r < 0)
 		return r;
 	if (x->dry)
-		arr_ok(x, "%zu files to scan with the rules of %s", s.scanned, dir);
+		arx_ok(x, "%zu files to scan with the rules of %s", s.scanned, dir);
 	else if (s.matched == 0)
-		arr_ok(x, "%zu files scanned, none matched", s.scanned);
-	arr_reason(x, "%zu files scanned, %zu matched (what matched is reported, not yet "
+		arx_ok(x, "%zu files scanned, none matched", s.scanned);
+	arx_reason(x, "%zu files scanned, %zu matched (what matched is reported, not yet "
 		      "disposed of by policy)",
 		   s.scanned, s.matched);
 	return 0;

@@ -80,7 +80,7 @@ static int feed(int fd, const char *in, size_t len)
 	return 0;
 }
 
-int arr_spawn(char *const argv[], char *const envp[], const char *in, size_t in_len, uid_t uid,
+int arx_spawn(char *const argv[], char *const envp[], const char *in, size_t in_len, uid_t uid,
 	      gid_t gid, uint32_t timeout, int *ret_status, char **ret_out, pid_t *ret_pid)
 {
 	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, pidp[2] = {-1, -1};
@@ -382,7 +382,7 @@ static int signal_proc(struct arr_x *x, const struct proc *p, const char *why)
 	const char *verb = sig == SIGKILL ? "killed" : stop ? "suspended" : "resumed";
 
 	if (x->dry) {
-		arr_ok(x, "pid %d (%s)%s", p->pid, p->comm, why);
+		arx_ok(x, "pid %d (%s)%s", p->pid, p->comm, why);
 		return 0;
 	}
 	/*
@@ -391,9 +391,9 @@ static int signal_proc(struct arr_x *x, const struct proc *p, const char *why)
 	 */
 	if (kill(p->pid, sig) < 0) {
 		if (errno == ESRCH)
-			arr_note(x, "pid %d (%s) exited meanwhile", p->pid, p->comm);
+			arx_note(x, "pid %d (%s) exited meanwhile", p->pid, p->comm);
 		else
-			arr_bad(x, negative_errno(), "pid %d (%s)", p->pid, p->comm);
+			arx_bad(x, negative_errno(), "pid %d (%s)", p->pid, p->comm);
 		return 0;
 	}
 	if (sig == SIGSTOP) {
@@ -404,18 +404,18 @@ static int signal_proc(struct arr_x *x, const struct proc *p, const char *why)
 		while ((n = threads_stopped(p->pid, &all)) > 0 && !all && now_ms() < deadline)
 			(void)usleep(5000);
 		if (n > 0 && !all) {
-			arr_bad(x, -EAGAIN, "pid %d (%s): not every thread stopped", p->pid,
+			arx_bad(x, -EAGAIN, "pid %d (%s): not every thread stopped", p->pid,
 				p->comm);
 			return 0;
 		}
-		arr_ok(x, "%s pid %d (%s), %d threads%s", verb, p->pid, p->comm, n, why);
+		arx_ok(x, "%s pid %d (%s), %d threads%s", verb, p->pid, p->comm, n, why);
 		return 0;
 	}
-	arr_ok(x, "%s pid %d (%s)%s", verb, p->pid, p->comm, why);
+	arx_ok(x, "%s pid %d (%s)%s", verb, p->pid, p->comm, why);
 	return 0;
 }
 
-int arr_do_proc(struct arr_x *x)
+int arx_do_proc(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
 	struct dirent *de;
@@ -423,7 +423,7 @@ int arr_do_proc(struct arr_x *x)
 
 	d = opendir("/proc");
 	if (!d)
-		return arr_fail(x, negative_errno(), "cannot read /proc: %s", strerror(errno));
+		return arx_fail(x, negative_errno(), "cannot read /proc: %s", strerror(errno));
 	while ((de = readdir(d))) {
 		char mod[PATH_MAX], why[PATH_MAX + 16] = "";
 		struct proc p;
@@ -440,14 +440,14 @@ int arr_do_proc(struct arr_x *x)
 			continue;
 		}
 		if (protected_proc(&p)) {
-			arr_note(x, "pid %d (%s) is protected: left", p.pid, p.comm);
+			arx_note(x, "pid %d (%s) is protected: left", p.pid, p.comm);
 			continue;
 		}
 		(void)signal_proc(x, &p, why);
 	}
 	closedir(d);
 	if (x->n_ok == 0 && x->n_bad == 0)
-		arr_reason(x, "no process matches");
+		arx_reason(x, "no process matches");
 	return 0;
 }
 
@@ -468,7 +468,7 @@ static char **build_argv(const char *prog, const struct zj_arr_strv *args, const
 	return argv;
 }
 
-int arr_do_proc_create(struct arr_x *x)
+int arx_do_proc_create(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
 	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
@@ -479,23 +479,23 @@ int arr_do_proc_create(struct arr_x *x)
 	int r;
 
 	if (access(a->path, X_OK) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", a->path, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", a->path, strerror(errno));
 	if (a->user) {
-		r = arr_lookup_user(a->user, &uid, &gid);
+		r = arx_lookup_user(a->user, &uid, &gid);
 		if (r < 0)
-			return arr_fail(x, r, "user '%s': no such user", a->user);
+			return arx_fail(x, r, "user '%s': no such user", a->user);
 	}
 	if (x->dry) {
-		arr_ok(x, "%s", a->path);
+		arx_ok(x, "%s", a->path);
 		return 0;
 	}
 	argv = build_argv(a->path, &a->args, NULL);
 	if (!argv)
 		return -ENOMEM;
-	r = arr_spawn(argv, envp, NULL, 0, uid, gid, 0, NULL, NULL, &pid);
+	r = arx_spawn(argv, envp, NULL, 0, uid, gid, 0, NULL, NULL, &pid);
 	if (r < 0)
-		return arr_fail(x, r, "could not start %s: %s", a->path, strerror(-r));
-	arr_ok(x, "started %s as pid %d", a->path, (int)pid);
+		return arx_fail(x, r, "could not start %s: %s", a->path, strerror(-r));
+	arx_ok(x, "started %s as pid %d", a->path, (int)pid);
 	return 0;
 }
 
@@ -558,7 +558,7 @@ static void first_line(const char *out, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(n > 200 ? 200 : n), out ? out : "");
 }
 
-int arr_do_script(struct arr_x *x)
+int arx_do_script(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
 	char dir[PATH_MAX], file[PATH_MAX], line[256];
@@ -569,31 +569,31 @@ int arr_do_script(struct arr_x *x)
 	int r, status = 0;
 
 	if (!shell && access(a->path, X_OK) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", a->path, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", a->path, strerror(errno));
 	if (x->dry) {
 		if (shell)
-			arr_ok(x, "a shell script of %zu bytes", strlen(a->script));
+			arx_ok(x, "a shell script of %zu bytes", strlen(a->script));
 		else
-			arr_ok(x, "%s", a->path);
+			arx_ok(x, "%s", a->path);
 		return 0;
 	}
 	if (shell) {
 		/* the body goes to a file in a private directory, run by /bin/sh FILE */
-		r = arr_rooted(x, "/run/zhijia", dir, sizeof(dir));
+		r = arx_rooted(x, "/run/zhijia", dir, sizeof(dir));
 		if (r == 0)
-			r = arr_mkdir_p(dir, 0700);
+			r = arx_mkdir_p(dir, 0700);
 		if (r == 0 && strlen(dir) + 20 >= sizeof(dir))
 			r = -ENAMETOOLONG;
 		if (r < 0)
-			return arr_fail(x, r, "cannot make %s: %s", dir, strerror(-r));
+			return arx_fail(x, r, "cannot make %s: %s", dir, strerror(-r));
 		strcat(dir, "/script-XXXXXX");
 		if (!mkdtemp(dir))
-			return arr_fail(x, negative_errno(), "mkdtemp: %s", strerror(errno));
+			return arx_fail(x, negative_errno(), "mkdtemp: %s", strerror(errno));
 		snprintf(file, sizeof(file), "%s/script.sh", dir);
-		r = arr_write_atomic(file, a->script, strlen(a->script), 0500, 0, 0);
+		r = arx_write_atomic(file, a->script, strlen(a->script), 0500, 0, 0);
 		if (r < 0) {
 			(void)rmdir(dir);
-			return arr_fail(x, r, "cannot write the script: %s", strerror(-r));
+			return arx_fail(x, r, "cannot write the script: %s", strerror(-r));
 		}
 		argv = calloc(3, sizeof(*argv));
 		if (argv) {
@@ -605,7 +605,7 @@ int arr_do_script(struct arr_x *x)
 	}
 	r = argv ? script_env(x, &env) : -ENOMEM;
 	if (r == 0)
-		r = arr_spawn(argv, env, NULL, 0, (uid_t)-1, (gid_t)-1, a->timeout, &status, &out,
+		r = arx_spawn(argv, env, NULL, 0, (uid_t)-1, (gid_t)-1, a->timeout, &status, &out,
 			      NULL);
 	strv_free(env);
 	if (shell) {
@@ -613,19 +613,19 @@ int arr_do_script(struct arr_x *x)
 		(void)rmdir(dir);
 	}
 	if (r == -ETIME)
-		return arr_fail(x, r, "killed after %u seconds", a->timeout);
+		return arx_fail(x, r, "killed after %u seconds", a->timeout);
 	if (r < 0)
-		return arr_fail(x, r, "could not run it: %s", strerror(-r));
+		return arx_fail(x, r, "could not run it: %s", strerror(-r));
 	first_line(out, line, sizeof(line));
 	if (out && *out)
-		arr_note(x, "output: %s", out);
+		arx_note(x, "output: %s", out);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		arr_ok(x, "exit status 0");
-		arr_reason(x, "exit status 0%s%s", *line ? ": " : "", line);
+		arx_ok(x, "exit status 0");
+		arx_reason(x, "exit status 0%s%s", *line ? ": " : "", line);
 		return 0;
 	}
 	if (WIFEXITED(status))
-		return arr_fail(x, -ECANCELED, "exit status %d%s%s", WEXITSTATUS(status),
+		return arx_fail(x, -ECANCELED, "exit status %d%s%s", WEXITSTATUS(status),
 				*line ? ": " : "", line);
-	return arr_fail(x, -ECANCELED, "killed by signal %d", WTERMSIG(status));
+	return arx_fail(x, -ECANCELED, "killed by signal %d", WTERMSIG(status));
 }

@@ -61,7 +61,7 @@ static void unescape(char *s)
 	*o = '\0';
 }
 
-int arr_disk_of(unsigned maj, unsigned min, char *ret, size_t len)
+int arx_disk_of(unsigned maj, unsigned min, char *ret, size_t len)
 {
 	char link[64], path[PATH_MAX], part[PATH_MAX + 16];
 	char *slash;
@@ -156,9 +156,9 @@ static int scope_tops(struct arr_x *x, const struct zj_arr_cond *cond, struct to
 	int r;
 
 	if (!realpath(top, rootreal))
-		return arr_fail(x, negative_errno(), "search root %s: %s", top, strerror(errno));
+		return arx_fail(x, negative_errno(), "search root %s: %s", top, strerror(errno));
 	if (stat(rootreal, &st) == 0)
-		(void)arr_disk_of(major(st.st_dev), minor(st.st_dev), rootdisk, sizeof(rootdisk));
+		(void)arx_disk_of(major(st.st_dev), minor(st.st_dev), rootdisk, sizeof(rootdisk));
 	if (cond->scope != ZJ_ARR_SCOPE_UDISK) {
 		r = tops_add(t, rootreal);
 		if (r < 0)
@@ -166,7 +166,7 @@ static int scope_tops(struct arr_x *x, const struct zj_arr_cond *cond, struct to
 	}
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
-		return arr_fail(x, negative_errno(), "cannot read /proc/self/mountinfo: %s",
+		return arx_fail(x, negative_errno(), "cannot read /proc/self/mountinfo: %s",
 				strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		char mnt[PATH_MAX], type[64], disk[64];
@@ -183,11 +183,11 @@ static int scope_tops(struct arr_x *x, const struct zj_arr_cond *cond, struct to
 		if (!local_fs(type) || !under(mnt, strcmp(rootreal, "/") ? rootreal : ""))
 			continue;
 		if (cond->scope == ZJ_ARR_SCOPE_SYSTEMDISK &&
-		    (!rootdisk[0] || arr_disk_of(maj, min, disk, sizeof(disk)) < 0 ||
+		    (!rootdisk[0] || arx_disk_of(maj, min, disk, sizeof(disk)) < 0 ||
 		     strcmp(disk, rootdisk) != 0))
 			continue;
 		if (cond->scope == ZJ_ARR_SCOPE_UDISK &&
-		    (arr_disk_of(maj, min, disk, sizeof(disk)) < 0 || !disk_removable(disk)))
+		    (arx_disk_of(maj, min, disk, sizeof(disk)) < 0 || !disk_removable(disk)))
 			continue;
 		r = tops_add(t, mnt);
 		if (r < 0)
@@ -241,7 +241,7 @@ static bool wanted(const struct zj_arr_strv *names, const char *name)
 }
 
 static int walk(struct arr_x *x, const struct top *t, unsigned max_depth,
-		const struct zj_arr_strv *names, arr_found_fn fn, void *ud)
+		const struct zj_arr_strv *names, arx_found_fn fn, void *ud)
 {
 	_cleanup_close_ int topfd = -1;
 	struct pending *stack = NULL;
@@ -318,8 +318,8 @@ static int walk(struct arr_x *x, const struct top *t, unsigned max_depth,
 	return r;
 }
 
-int arr_search(struct arr_x *x, const struct zj_arr_cond *cond, const struct zj_arr_strv *names,
-	       arr_found_fn fn, void *ud)
+int arx_search(struct arr_x *x, const struct zj_arr_cond *cond, const struct zj_arr_strv *names,
+	       arx_found_fn fn, void *ud)
 {
 	struct tops t = {0};
 	unsigned depth = WALK_DEPTH_MAX;

@@ -65,11 +65,11 @@ static int run_systemctl(struct arr_x *x, const char *verb, const char *unit)
 	char *argv[] = {"/bin/systemctl", (char *)verb, (char *)unit, NULL};
 	int status = 0, r;
 
-	if (!arr_systemd_running(x))
+	if (!arx_systemd_running(x))
 		return 0;
 	if (access(argv[0], X_OK) < 0)
 		argv[0] = "/usr/bin/systemctl";
-	r = arr_spawn(argv, envp, NULL, 0, (uid_t)-1, (gid_t)-1, 60, &status, NULL, NULL);
+	r = arx_spawn(argv, envp, NULL, 0, (uid_t)-1, (gid_t)-1, 60, &status, NULL, NULL);
 	if (r < 0)
 		return r;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECANCELED;
@@ -191,9 +191,9 @@ static int cron_file(struct arr_x *x, const char *path)
 
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
-	r = arr_read_file(path, 16u << 20, &text, &len);
+	r = arx_read_file(path, 16u << 20, &text, &len);
 	if (r < 0) {
-		arr_bad(x, r, "%s", path);
+		arx_bad(x, r, "%s", path);
 		return 0;
 	}
 	changed = cron_edit(x->a, text, len, &out);
@@ -206,20 +206,20 @@ static int cron_file(struct arr_x *x, const char *path)
 		return 0;
 	}
 	if (x->dry) {
-		arr_ok(x, "%s: %d lines", path, changed);
+		arx_ok(x, "%s: %d lines", path, changed);
 		free(out.p);
 		return 0;
 	}
-	r = arr_guard(x, path, false, NULL);
+	r = arx_guard(x, path, false, NULL);
 	if (r == 0)
-		r = arr_keep(x, path, false, id);
+		r = arx_keep(x, path, false, id);
 	if (r == 0)
-		r = arr_write_atomic(path, out.p, out.len, st.st_mode, st.st_uid, st.st_gid);
+		r = arx_write_atomic(path, out.p, out.len, st.st_mode, st.st_uid, st.st_gid);
 	free(out.p);
 	if (r < 0)
-		arr_bad(x, r, "%s: not changed", path);
+		arx_bad(x, r, "%s: not changed", path);
 	else
-		arr_ok(x, "%s: %d lines %s; the old file is quarantine item %s", path, changed,
+		arx_ok(x, "%s: %d lines %s; the old file is quarantine item %s", path, changed,
 		       x->a->instr == ZJ_ARR_TASK_DELETE ? "removed" : "changed", id);
 	return 0;
 }
@@ -231,7 +231,7 @@ static int cron_dir(struct arr_x *x, const char *rel)
 	DIR *d;
 	int r = 0;
 
-	if (arr_rooted(x, rel, dir, sizeof(dir)) < 0)
+	if (arx_rooted(x, rel, dir, sizeof(dir)) < 0)
 		return 0;
 	d = opendir(dir);
 	if (!d)
@@ -253,11 +253,11 @@ static int cron_task(struct arr_x *x)
 	struct stat st;
 	int r;
 
-	r = arr_rooted(x, "/etc/cron.d", dir, sizeof(dir));
+	r = arx_rooted(x, "/etc/cron.d", dir, sizeof(dir));
 	if (r < 0)
 		return r;
 	if (a->match.n) {
-		r = arr_rooted(x, "/etc/crontab", path, sizeof(path));
+		r = arx_rooted(x, "/etc/crontab", path, sizeof(path));
 		if (r == 0)
 			r = cron_file(x, path);
 		if (r == 0)
@@ -267,7 +267,7 @@ static int cron_task(struct arr_x *x)
 		if (r == 0)
 			r = cron_dir(x, "/var/spool/cron");
 		if (r == 0 && x->n_ok == 0 && x->n_bad == 0)
-			arr_reason(x, "no crontab line matches");
+			arx_reason(x, "no crontab line matches");
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, a->task);
@@ -275,9 +275,9 @@ static int cron_task(struct arr_x *x)
 		struct sbuf b = {0};
 
 		if (lstat(path, &st) == 0)
-			return arr_fail(x, -EEXIST, "%s exists", path);
+			return arx_fail(x, -EEXIST, "%s exists", path);
 		if (x->dry) {
-			arr_ok(x, "%s (new)", path);
+			arx_ok(x, "%s (new)", path);
 			return 0;
 		}
 		sb_str(&b, "# zhijia ARR rule: ");
@@ -293,31 +293,31 @@ static int cron_task(struct arr_x *x)
 		sb_str(&b, "\n");
 		r = b.error;
 		if (r == 0)
-			r = arr_mkdir_p(dir, 0755);
+			r = arx_mkdir_p(dir, 0755);
 		if (r == 0)
-			r = arr_write_atomic(path, b.p, b.len, 0644, 0, 0);
+			r = arx_write_atomic(path, b.p, b.len, 0644, 0, 0);
 		free(b.p);
 		if (r < 0)
-			return arr_fail(x, r, "could not write %s: %s", path, strerror(-r));
-		arr_ok(x, "created %s", path);
+			return arx_fail(x, r, "could not write %s: %s", path, strerror(-r));
+		arx_ok(x, "created %s", path);
 		return 0;
 	}
 	if (lstat(path, &st) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", path, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", path, strerror(errno));
 	if (a->instr == ZJ_ARR_TASK_MODIFY) {
 		r = cron_file(x, path);
 		if (r == 0 && x->n_ok == 0 && x->n_bad == 0)
-			arr_reason(x, "%s: nothing to change", path);
+			arx_reason(x, "%s: nothing to change", path);
 		return r;
 	}
 	if (x->dry) {
-		arr_ok(x, "%s", path);
+		arx_ok(x, "%s", path);
 		return 0;
 	}
-	r = arr_keep(x, path, true, id);
+	r = arx_keep(x, path, true, id);
 	if (r < 0)
-		return arr_fail(x, r, "could not delete %s: %s", path, strerror(-r));
-	arr_ok(x, "deleted %s; quarantine item %s", path, id);
+		return arx_fail(x, r, "could not delete %s: %s", path, strerror(-r));
+	arx_ok(x, "deleted %s; quarantine item %s", path, id);
 	return 0;
 }
 
@@ -348,7 +348,7 @@ static int timer_paths(struct arr_x *x, char *base, size_t blen, char *dir, size
 		return -ENAMETOOLONG;
 	memcpy(base, t, n);
 	base[n] = '\0';
-	return arr_rooted(x, UNIT_DIR, dir, dlen);
+	return arx_rooted(x, UNIT_DIR, dir, dlen);
 }
 
 static int wants_link(struct arr_x *x, const char *dir, const char *base, bool enable)
@@ -363,7 +363,7 @@ static int wants_link(struct arr_x *x, const char *dir, const char *base, bool e
 	if (enable) {
 		if (lstat(link, &st) == 0)
 			return 0;
-		r = arr_mkdir_p(wants, 0755);
+		r = arx_mkdir_p(wants, 0755);
 		if (r < 0)
 			return r;
 		/* as systemctl makes it: the unit's path on the host, not under the root */
@@ -372,7 +372,7 @@ static int wants_link(struct arr_x *x, const char *dir, const char *base, bool e
 	}
 	if (lstat(link, &st) < 0)
 		return 0;
-	r = arr_keep(x, link, true, id);
+	r = arx_keep(x, link, true, id);
 	return r < 0 ? r : 1;
 }
 
@@ -398,9 +398,9 @@ static int timer_task(struct arr_x *x)
 		struct sbuf s = {0}, t = {0};
 
 		if (lstat(timer, &st) == 0 || lstat(service, &st) == 0)
-			return arr_fail(x, -EEXIST, "%s or %s exists", timer, service);
+			return arx_fail(x, -EEXIST, "%s or %s exists", timer, service);
 		if (x->dry) {
-			arr_ok(x, "%s, %s (new)", timer, service);
+			arx_ok(x, "%s, %s (new)", timer, service);
 			return 0;
 		}
 		sb_str(&s, "# zhijia ARR rule: ");
@@ -425,28 +425,28 @@ static int timer_task(struct arr_x *x)
 		sb_str(&t, "\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n");
 		r = s.error ? s.error : t.error;
 		if (r == 0)
-			r = arr_mkdir_p(dir, 0755);
+			r = arx_mkdir_p(dir, 0755);
 		if (r == 0)
-			r = arr_write_atomic(service, s.p, s.len, 0644, 0, 0);
+			r = arx_write_atomic(service, s.p, s.len, 0644, 0, 0);
 		if (r == 0)
-			r = arr_write_atomic(timer, t.p, t.len, 0644, 0, 0);
+			r = arx_write_atomic(timer, t.p, t.len, 0644, 0, 0);
 		free(s.p);
 		free(t.p);
 		if (r == 0)
 			r = wants_link(x, dir, base, true);
 		if (r < 0)
-			return arr_fail(x, r, "could not write %s: %s", timer, strerror(-r));
+			return arx_fail(x, r, "could not write %s: %s", timer, strerror(-r));
 		if (run_systemctl(x, "daemon-reload", NULL) < 0 ||
 		    run_systemctl(x, "start", unit) < 0)
-			return arr_fail(x, -ECANCELED, "%s written, but systemd did not start it",
+			return arx_fail(x, -ECANCELED, "%s written, but systemd did not start it",
 					timer);
-		arr_ok(x, "created and enabled %s (runs %s.service)", timer, base);
+		arx_ok(x, "created and enabled %s (runs %s.service)", timer, base);
 		return 0;
 	}
 	if (lstat(timer, &st) < 0)
-		return arr_fail(x, negative_errno(), "%s: %s", timer, strerror(errno));
+		return arx_fail(x, negative_errno(), "%s: %s", timer, strerror(errno));
 	if (x->dry) {
-		arr_ok(x, "%s", timer);
+		arx_ok(x, "%s", timer);
 		return 0;
 	}
 	if (a->instr == ZJ_ARR_TASK_MODIFY) {
@@ -454,34 +454,34 @@ static int timer_task(struct arr_x *x)
 			struct sbuf b = {0};
 
 			if (lstat(drop, &st) == 0) {
-				r = arr_keep(x, drop, false, id);
+				r = arx_keep(x, drop, false, id);
 				if (r < 0)
-					return arr_fail(x, r, "could not keep %s", drop);
+					return arx_fail(x, r, "could not keep %s", drop);
 			}
 			sb_str(&b, "[Timer]\nOnCalendar=\nOnCalendar=");
 			sb_str(&b, a->schedule);
 			sb_str(&b, "\n");
 			r = b.error;
 			if (r == 0)
-				r = arr_mkdir_p(dropdir, 0755);
+				r = arx_mkdir_p(dropdir, 0755);
 			if (r == 0)
-				r = arr_write_atomic(drop, b.p, b.len, 0644, 0, 0);
+				r = arx_write_atomic(drop, b.p, b.len, 0644, 0, 0);
 			free(b.p);
 			if (r < 0)
-				return arr_fail(x, r, "could not write %s", drop);
-			arr_ok(x, "%s: schedule %s", drop, a->schedule);
+				return arx_fail(x, r, "could not write %s", drop);
+			arx_ok(x, "%s: schedule %s", drop, a->schedule);
 			(void)run_systemctl(x, "daemon-reload", NULL);
 		}
 		if (a->enabled >= 0) {
 			r = wants_link(x, dir, base, a->enabled == 1);
 			if (r < 0)
-				return arr_fail(x, r, "could not %s %s", a->enabled ? "enable" : "disable",
+				return arx_fail(x, r, "could not %s %s", a->enabled ? "enable" : "disable",
 						unit);
 			r = run_systemctl(x, a->enabled ? "start" : "stop", unit);
 			if (r < 0)
-				return arr_fail(x, r, "systemctl could not %s %s",
+				return arx_fail(x, r, "systemctl could not %s %s",
 						a->enabled ? "start" : "stop", unit);
-			arr_ok(x, "%s %s", unit, a->enabled ? "enabled" : "disabled");
+			arx_ok(x, "%s %s", unit, a->enabled ? "enabled" : "disabled");
 		}
 		return 0;
 	}
@@ -489,20 +489,20 @@ static int timer_task(struct arr_x *x)
 	(void)run_systemctl(x, "stop", unit);
 	r = wants_link(x, dir, base, false);
 	if (r < 0)
-		return arr_fail(x, r, "could not disable %s", unit);
-	r = arr_keep(x, timer, true, id);
+		return arx_fail(x, r, "could not disable %s", unit);
+	r = arx_keep(x, timer, true, id);
 	if (r < 0)
-		return arr_fail(x, r, "could not delete %s", timer);
-	arr_ok(x, "deleted %s; quarantine item %s", timer, id);
+		return arx_fail(x, r, "could not delete %s", timer);
+	arx_ok(x, "deleted %s; quarantine item %s", timer, id);
 	if (lstat(service, &st) == 0) {
-		r = arr_keep(x, service, true, id);
+		r = arx_keep(x, service, true, id);
 		if (r < 0)
-			arr_bad(x, r, "%s", service);
+			arx_bad(x, r, "%s", service);
 		else
-			arr_ok(x, "deleted %s; quarantine item %s", service, id);
+			arx_ok(x, "deleted %s; quarantine item %s", service, id);
 	}
 	if (lstat(drop, &st) == 0) {
-		r = arr_keep(x, drop, true, id);
+		r = arx_keep(x, drop, true, id);
 		if (r == 0)
 			(void)rmdir(dropdir);
 	}
@@ -510,7 +510,7 @@ static int timer_task(struct arr_x *x)
 	return 0;
 }
 
-int arr_do_task(struct arr_x *x)
+int arx_do_task(struct arr_x *x)
 {
 	return x->a->type == ZJ_ARR_TASK_TIMER ? timer_task(x) : cron_task(x);
 }
