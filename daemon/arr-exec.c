@@ -99,6 +99,9 @@ void arx_bad(struct arr_x *x, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (!x->first_bad[0])
+		snprintf(x->first_bad, sizeof(x->first_bad), "%.400s (%.60s)", buf,
+			 strerror(-error));
 	arx_note(x, "%s: %s", buf, strerror(-error));
 	x->n_seen--;
 }
@@ -938,7 +941,13 @@ static int repair_one(struct arr_x *x, const char *disk)
 		arx_ok(x, "%s: sector 0 from %s", disk, data);
 		return 0;
 	}
-	r = zj_quarantine_put_sector(x->o->q, disk, sector, SECTOR, "ARR File_repairMbr", id);
+	{
+		char reason[ZJ_ARR_NAME_MAX + 64];
+
+		snprintf(reason, sizeof(reason), "ARR rule '%s' action %zu (File_repairMbr)",
+			 x->rule->name, x->index);
+		r = zj_quarantine_put_sector(x->o->q, disk, sector, SECTOR, reason, id);
+	}
 	if (r < 0) {
 		arx_bad(x, r, "%s: could not keep sector 0 in quarantine", disk);
 		return 0;
@@ -1096,8 +1105,9 @@ int zj_arr_exec_run(const struct zj_arr_rule *rule, const struct zj_arr_exec_opt
 			res->status = ZJ_ARR_FAILED;
 			res->error = x.error;
 			if (!x.reason[0])
-				snprintf(x.reason, sizeof(x.reason), "%zu of %zu failed: %s", x.n_bad,
-					 x.n_ok + x.n_bad, strerror(-x.error));
+				snprintf(x.reason, sizeof(x.reason), "%zu of %zu failed; first: %.400s",
+					 x.n_bad, x.n_ok + x.n_bad,
+					 x.first_bad[0] ? x.first_bad : strerror(-x.error));
 		} else if (x.n_ok) {
 			res->status = ZJ_ARR_DONE;
 			if (!x.reason[0])

@@ -37,6 +37,7 @@ struct arr_x {
 	size_t n_ok, n_bad, n_seen; /* objects acted on, failed on, looked at */
 	int error;		    /* first failure */
 	char reason[512];
+	char first_bad[512]; /* what the first arx_bad() said */
 };
 
 #define ARR_PRINTF(a, b) __attribute__((format(printf, a, b)))

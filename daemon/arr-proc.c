@@ -561,7 +561,7 @@ static void first_line(const char *out, char *buf, size_t len)
 int arx_do_script(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
-	char dir[PATH_MAX], file[PATH_MAX], line[256];
+	char dir[PATH_MAX], file[PATH_MAX + 16], line[256];
 	_cleanup_free_ char **argv = NULL;
 	_cleanup_free_ char *out = NULL;
 	char **env = NULL;
