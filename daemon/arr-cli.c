@@ -20,6 +20,7 @@
 #include "zhijia/arr.h"
 #include "arr-cli.h"
 #include "arr-exec.h"
+#include "arr-inbox.h"
 #include "quarantine.h"
 #include "util.h"
 
@@ -32,6 +33,7 @@ struct args {
 	const char *root;
 	const char *quarantine;
 	const char *to;
+	const char *dir;
 	bool overwrite;
 	const char *disks[SYSTEM_DISKS_MAX + 1];
 	size_t n_disks;
@@ -77,6 +79,7 @@ static int parse_args(const struct zj_arr_cli *c, int argc, char **argv, struct 
 		{"quarantine", required_argument, NULL, 'q'},
 		{"to", required_argument, NULL, 't'},
 		{"overwrite", no_argument, NULL, 'o'},
+		{"dir", required_argument, NULL, 'D'},
 		{},
 	};
 	int opt;
@@ -104,10 +107,13 @@ static int parse_args(const struct zj_arr_cli *c, int argc, char **argv, struct 
 		case 'o':
 			a->overwrite = true;
 			break;
+		case 'D':
+			a->dir = optarg;
+			break;
 		default:
 			return fail(c, EXIT_USAGE,
 				    "%s: unknown option or missing value '%s'; valid: --root DIR, "
-				    "--system-disk PATH, --quarantine DIR, --to PATH, --overwrite",
+				    "--system-disk PATH, --quarantine DIR, --to PATH, --overwrite, --dir DIR",
 				    argv[0], argv[optind - 1]);
 		}
 	}
@@ -251,31 +257,6 @@ int zj_arr_cli_dry_run(const struct zj_arr_cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* The run as one line of the event log; the file and its directory are made as zhijiad
- * makes them.  O_APPEND and one write(): zhijiad's lines and ours never interleave. */
-static int log_run(const char *path, const char *json)
-{
-	char dir[PATH_MAX];
-	_cleanup_free_ char *line = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t n;
-
-	if (!path)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (mkdir(dirname(dir), 0750) < 0 && errno != EEXIST)
-		return negative_errno();
-	if (asprintf(&line, "%s\n", json) < 0)
-		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return negative_errno();
-	n = strlen(line);
-	if (write(fd, line, n) != (ssize_t)n)
-		return errno ? negative_errno() : -EIO;
-	return 0;
-}
-
 int zj_arr_cli_run(const struct zj_arr_cli *c, int argc, char **argv)
 {
 	struct zj_arr_rule *rule = NULL;
@@ -316,7 +297,7 @@ int zj_arr_cli_run(const struct zj_arr_cli *c, int argc, char **argv)
 		zj_arr_run_free(run);
 		return fail(c, EXIT_FAILED, "out of memory");
 	}
-	r = log_run(c->event_log, json);
+	r = zj_arr_log_line(c->event_log, json);
 	if (r < 0)
 		fprintf(stderr, "zhijiactl: cannot append to the event log %s: %s, ignoring\n",
 			c->event_log, strerror(-r));
@@ -333,6 +314,47 @@ int zj_arr_cli_run(const struct zj_arr_cli *c, int argc, char **argv)
 	r = run->n_failed ? EXIT_FAILED : 0;
 	zj_arr_run_free(run);
 	return r;
+}
+
+int zj_arr_cli_inbox(const struct zj_arr_cli *c, int argc, char **argv)
+{
+	const char *dir;
+	struct zj_quarantine *q = NULL;
+	struct zj_arr_exec_opts o;
+	struct args a;
+	size_t ran = 0;
+	int r;
+
+	r = parse_args(c, argc, argv, &a, false);
+	if (r)
+		return r;
+	if (geteuid() != 0)
+		return fail(c, EXIT_FAILED, "arr inbox needs root");
+	dir = a.dir ? a.dir : ZJ_ARR_INBOX_DIR;
+	r = zj_quarantine_open(a.quarantine ? a.quarantine : ZJ_QUARANTINE_DIR, &q);
+	if (r < 0)
+		return fail(c, EXIT_FAILED, "cannot open the quarantine: %s", strerror(-r));
+	fill_opts(&a, &o);
+	o.q = q;
+	r = zj_arr_inbox_run(dir, &o, c->event_log, &ran);
+	zj_quarantine_free(q);
+	if (r < 0)
+		return fail(c, EXIT_FAILED, "inbox %s: %s%s", dir, strerror(-r),
+			    r == -EPERM ? " (it must be root's and writable by root only)" : "");
+	if (c->json) {
+		json_object *o2 = json_object_new_object();
+
+		if (o2) {
+			json_object_object_add(o2, "ok", json_object_new_boolean(1));
+			json_object_object_add(o2, "ran", json_object_new_int64((int64_t)ran));
+			print_json(o2);
+			json_object_put(o2);
+		}
+	} else {
+		printf("%zu rule files run from %s; results beside them (NAME.json.result)\n", ran,
+		       dir);
+	}
+	return 0;
 }
 
 static const char *item_type(const struct zj_quarantine_item *it)

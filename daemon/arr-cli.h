@@ -19,13 +19,16 @@ struct zj_arr_cli {
 int zj_arr_cli_validate(const struct zj_arr_cli *c, int argc, char **argv);
 int zj_arr_cli_dry_run(const struct zj_arr_cli *c, int argc, char **argv);
 int zj_arr_cli_run(const struct zj_arr_cli *c, int argc, char **argv);
+int zj_arr_cli_inbox(const struct zj_arr_cli *c, int argc, char **argv);
 int zj_arr_cli_quarantine_list(const struct zj_arr_cli *c, int argc, char **argv);
 int zj_arr_cli_quarantine_restore(const struct zj_arr_cli *c, int argc, char **argv);
 
 #define ZJ_ARR_CLI_USAGE                                                                           \
 	"arr validate|dry-run|run FILE [--root DIR] [--system-disk PATH]... [--quarantine DIR]\n" \
 	"                             check, plan or run an ARR rule (zhijia-arr(5)); FILE '-'\n" \
-	"                             is stdin; run needs root and runs here, not in zhijiad"
+	"                             is stdin; run needs root and runs here, not in zhijiad\n"      \
+	"  arr inbox [--dir DIR] [--root DIR] [--quarantine DIR]\n"                                \
+	"                             run the rule files waiting in the inbox, once each"
 #define ZJ_QUARANTINE_CLI_USAGE                                                                    \
 	"quarantine list|restore ID [--to PATH] [--overwrite] [--quarantine DIR]\n"              \
 	"                             what rules removed or rewrote, and putting it back"

@@ -1274,6 +1274,11 @@ static int do_arr_run(struct ctl *c, int argc, char **argv)
 	return zj_arr_cli_run(ARR_CLI(c), argc, argv);
 }
 
+static int do_arr_inbox(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_inbox(ARR_CLI(c), argc, argv);
+}
+
 static int do_quarantine_list(struct ctl *c, int argc, char **argv)
 {
 	return zj_arr_cli_quarantine_list(ARR_CLI(c), argc, argv);
@@ -1288,6 +1293,7 @@ static const struct cmd arr_cmds[] = {
 	{"validate", do_arr_validate, ZJ_ARR_CLI_USAGE},
 	{"dry-run", do_arr_dry_run, NULL},
 	{"run", do_arr_run, NULL},
+	{"inbox", do_arr_inbox, NULL},
 	{},
 };
 

@@ -29,6 +29,7 @@
 
 #include "zhijia/arr.h"
 #include "../../daemon/arr-exec.h"
+#include "../../daemon/arr-inbox.h"
 #include "../../daemon/quarantine.h"
 
 static char root[64];
@@ -1041,6 +1042,74 @@ START_TEST(test_refuses_templates)
 }
 END_TEST
 
+
+START_TEST(test_inbox)
+{
+	char inbox[PATH_MAX], p[PATH_MAX], log[PATH_MAX], buf[4096];
+	struct zj_arr_exec_opts o = {.root = root, .q = q};
+	json_object *res, *v;
+	size_t ran = 9;
+	int lines = 0;
+
+	pathf(inbox, sizeof(inbox), "inbox");
+	pathf(log, sizeof(log), "log/events.jsonl");
+	ck_assert_int_eq(zj_arr_inbox_init(inbox), 0);
+	put("victim.txt", "v");
+	snprintf(buf, sizeof(buf),
+		 "{\"name\": \"soar 1\", \"actions\": [{\"action\": \"File_Delete\", "
+		 "\"filenames\": [\"%s/victim.txt\"]}]}",
+		 root);
+	put("inbox/10-good.json", buf);
+	put("inbox/20-bad.json", "{\"name\": \"x\", \"actions\": [{\"action\": \"Reg_Delete\"}]}");
+	put("inbox/30-vars.json", "{\"name\": \"x\", \"actions\": [{\"action\": "
+				  "\"Proc_Terminate\", \"pids\": [\"${actor.pid}\"]}]}");
+	put("inbox/40-foreign.json", buf);
+	pathf(p, sizeof(p), "inbox/40-foreign.json");
+	ck_assert_int_eq(chown(p, 1234, 1234), 0);
+	put("inbox/notes.txt", "not a rule");
+	ck_assert_int_eq(zj_arr_inbox_pending(inbox), 4);
+
+	ck_assert_int_eq(zj_arr_inbox_run(inbox, &o, log, &ran), 0);
+	ck_assert_uint_eq(ran, 4);
+	ck_assert(!exists("victim.txt"));
+	res = json_tokener_parse(get("inbox/10-good.json.result", buf, sizeof(buf)));
+	ck_assert_ptr_nonnull(res);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(res, "state")), "finished");
+	ck_assert(json_object_get_boolean(json_object_object_get(res, "ok")));
+	ck_assert(json_object_object_get_ex(res, "run", &v));
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(v, "done")), 1);
+	json_object_put(res);
+	res = json_tokener_parse(get("inbox/20-bad.json.result", buf, sizeof(buf)));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(res, "state")), "refused");
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(json_object_object_get(res, "error")),
+				     "Reg_Delete is not supported on linux"));
+	json_object_put(res);
+	ck_assert_ptr_nonnull(strstr(get("inbox/30-vars.json.result", buf, sizeof(buf)),
+				     "runs only for a finding"));
+	ck_assert_ptr_nonnull(strstr(get("inbox/40-foreign.json.result", buf, sizeof(buf)),
+				     "owned by root"));
+	/* one line in the event log, for the rule that ran */
+	get("log/events.jsonl", buf, sizeof(buf));
+	for (char *c = buf; *c; c++)
+		lines += *c == '\n';
+	ck_assert_int_eq(lines, 1);
+	ck_assert_ptr_nonnull(strstr(buf, "\"source\":\"inbox\""));
+	ck_assert_ptr_nonnull(strstr(buf, "\"file\":\"10-good.json\""));
+
+	/* each file runs once */
+	put("victim.txt", "v");
+	ck_assert_int_eq(zj_arr_inbox_pending(inbox), 0);
+	ck_assert_int_eq(zj_arr_inbox_run(inbox, &o, log, &ran), 0);
+	ck_assert_uint_eq(ran, 0);
+	ck_assert(exists("victim.txt"));
+
+	/* an inbox others can write to is refused as a whole */
+	ck_assert_int_eq(chmod(inbox, 0777), 0);
+	ck_assert_int_eq(zj_arr_inbox_pending(inbox), -EPERM);
+	ck_assert_int_eq(zj_arr_inbox_run(inbox, &o, log, &ran), -EPERM);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("arr_exec");
@@ -1063,6 +1132,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_cleanup_rule_verbatim);
 	tcase_add_test(tc, test_run_json);
 	tcase_add_test(tc, test_refuses_templates);
+	tcase_add_test(tc, test_inbox);
 	suite_add_tcase(s, tc);
 	return s;
 }
