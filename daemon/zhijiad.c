@@ -32,6 +32,7 @@
 #include "zhijia/detect.h"
 #include "zhijia/event.h"
 #include "zhijia/policy.h"
+#include "arr-inbox.h"
 #include "control.h"
 #include "decode.h"
 #include "enforce.h"
@@ -41,6 +42,7 @@
 #include "policyfile.h"
 #include "policyops.h"
 #include "proctab.h"
+#include "quarantine.h"
 #include "sensor.h"
 #include "util.h"
 #include "watch.h"
@@ -83,6 +85,7 @@ struct daemon {
 	uint64_t last_ping_usec; /* CLOCK_MONOTONIC */
 	pid_t delivery_pid;	 /* the delivery canary's child while it is awaited, else 0 */
 	bool delivery_seen;	 /* its exit record came through the ring buffer */
+	pid_t arr_inbox_pid;	 /* the child running the ARR inbox, else 0 */
 	char pathbuf[PATH_MAX];
 	char denypath[PATH_MAX];
 };
@@ -613,6 +616,48 @@ static int run_delivery_canary(struct daemon *d)
 }
 
 /* Every half of WatchdogSec=, from the event loop's timer: a wedged loop gets restarted. */
+/*
+ * The ARR inbox (arr-inbox.h), in a child process: a rule may run scripts for minutes, and
+ * the event path must not wait for it.  One child at a time; reaped on a later tick.
+ */
+static void arr_inbox_tick(struct daemon *d)
+{
+	struct zj_quarantine *q = NULL;
+	sigset_t none;
+	pid_t pid;
+	int r;
+
+	if (d->arr_inbox_pid > 0) {
+		if (waitpid(d->arr_inbox_pid, NULL, WNOHANG) == 0)
+			return;
+		d->arr_inbox_pid = 0;
+	}
+	if (zj_arr_inbox_pending(ZJ_ARR_INBOX_DIR) <= 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warning_errno(negative_errno(), "Failed to fork for the ARR inbox: %m, ignoring");
+		return;
+	}
+	if (pid == 0) {
+		struct zj_arr_exec_opts o = {0};
+
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		r = zj_quarantine_open(ZJ_QUARANTINE_DIR, &q);
+		if (r < 0) {
+			log_error_errno(r, "Failed to open the quarantine: %m");
+			_exit(1);
+		}
+		o.q = q;
+		r = zj_arr_inbox_run(ZJ_ARR_INBOX_DIR, &o, d->event_log, NULL);
+		if (r < 0)
+			log_warning_errno(r, "ARR inbox " ZJ_ARR_INBOX_DIR ": %m");
+		_exit(r < 0 ? 1 : 0);
+	}
+	d->arr_inbox_pid = pid;
+}
+
 static void ping_watchdog(struct daemon *d)
 {
 	uint64_t now;
@@ -819,6 +864,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 								     "paths: %m, ignoring");
 					/* exceptions by inode: an upgrade replaces files */
 					apply_enforcement(d, false);
+					arr_inbox_tick(d);
 				}
 				if (ticks % 10 == 0) {
 					check_lost(d);
@@ -985,6 +1031,9 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
 		return 1;
 	}
+	r = zj_arr_inbox_init(ZJ_ARR_INBOX_DIR);
+	if (r < 0)
+		log_warning_errno(r, "Failed to make the ARR inbox " ZJ_ARR_INBOX_DIR ": %m, ignoring");
 
 	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);
