@@ -869,6 +869,45 @@ static void strv_clear(struct zj_arr_strv *v)
 	v->n = 0;
 }
 
+int zj_arr_mbr_backup_system(const char *root, size_t *ret_taken)
+{
+	struct zj_arr_strv disks = {0};
+	struct arr_x x = {.root = root && strcmp(root, "/") != 0 ? root : ""};
+	size_t taken = 0;
+	int r;
+
+	r = system_disks(&x, &disks);
+	for (size_t i = 0; i < disks.n && r == 0; i++) {
+		char path[PATH_MAX];
+		uint8_t now[SECTOR], kept[SECTOR];
+		_cleanup_close_ int fd = -1, kfd = -1;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/var/lib/zhijia/mbr/%s.mbr", x.root,
+				     disk_name(disks.v[i])) >= sizeof(path)) {
+			r = -ENAMETOOLONG;
+			break;
+		}
+		fd = open(disks.v[i], O_RDONLY | O_CLOEXEC);
+		errno = 0;
+		if (fd < 0 || pread(fd, now, SECTOR, 0) != SECTOR) {
+			r = errno ? negative_errno() : -EIO;
+			break;
+		}
+		kfd = open(path, O_RDONLY | O_CLOEXEC);
+		/* a backup that still has the disk's partition table is kept as it is */
+		if (kfd >= 0 && pread(kfd, kept, SECTOR, 0) == SECTOR &&
+		    memcmp(now + PTABLE_OFF, kept + PTABLE_OFF, PTABLE_END - PTABLE_OFF) == 0)
+			continue;
+		r = zj_arr_mbr_backup(root, disks.v[i]);
+		if (r == 0)
+			taken++;
+	}
+	strv_clear(&disks);
+	if (ret_taken)
+		*ret_taken = taken;
+	return r;
+}
+
 static int repair_one(struct arr_x *x, const char *disk)
 {
 	const struct zj_arr_action *a = x->a;

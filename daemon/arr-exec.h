@@ -94,5 +94,11 @@ int zj_arr_run_to_text(const struct zj_arr_run *run, char **ret_text);
  * disk's file name, "sda"), atomically.  File_repairMbr's "data": "backup" restores it.
  */
 int zj_arr_mbr_backup(const char *root, const char *disk);
+/*
+ * zhijiad at start: a backup of each system disk (those of / and /boot) that has none, or
+ * whose backup's partition table (bytes 446-509) is no longer the disk's.  ret_taken (may be
+ * NULL): how many were taken.
+ */
+int zj_arr_mbr_backup_system(const char *root, size_t *ret_taken);
 
 #endif /* ZHIJIA_ARR_EXEC_H */

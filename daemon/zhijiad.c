@@ -32,6 +32,7 @@
 #include "zhijia/detect.h"
 #include "zhijia/event.h"
 #include "zhijia/policy.h"
+#include "arr-exec.h"
 #include "arr-inbox.h"
 #include "control.h"
 #include "decode.h"
@@ -1034,6 +1035,17 @@ int main(int argc, char **argv)
 	r = zj_arr_inbox_init(ZJ_ARR_INBOX_DIR);
 	if (r < 0)
 		log_warning_errno(r, "Failed to make the ARR inbox " ZJ_ARR_INBOX_DIR ": %m, ignoring");
+	{
+		/* File_repairMbr's "backup": sector 0 of the system disks, as first seen */
+		size_t taken = 0;
+
+		r = zj_arr_mbr_backup_system(NULL, &taken);
+		if (r < 0)
+			log_warning_errno(r, "Failed to keep sector 0 of the system disks: %m, "
+					     "ignoring");
+		else if (taken)
+			log_info("Kept sector 0 of %zu system disks in /var/lib/zhijia/mbr", taken);
+	}
 
 	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);

@@ -672,6 +672,24 @@ START_TEST(test_repair_mbr)
 	sector0("disk.img", now);
 	ck_assert_mem_eq(now, darkcloud, 16);
 
+	/* zhijia's own backup of a disk: sector 0 as it is now, under the root */
+	ck_assert_int_eq(zj_arr_mbr_backup(root, disk), 0);
+	{
+		char b[600];
+		int bfd;
+
+		pathf(p, sizeof(p), "var/lib/zhijia/mbr/disk.img.mbr");
+		bfd = open(p, O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(bfd, 0);
+		ck_assert_int_eq(read(bfd, b, sizeof(b)), 512);
+		close(bfd);
+		ck_assert_mem_eq(b, darkcloud, 16);
+		/* put the clean one back for what follows */
+		bfd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		ck_assert_int_eq(write(bfd, good, 512), 512);
+		close(bfd);
+	}
+
 	/* a backup with another partition table is refused without force */
 	{
 		unsigned char other[512];
