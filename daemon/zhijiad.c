@@ -32,6 +32,7 @@
 #include "zhijia/detect.h"
 #include "zhijia/event.h"
 #include "zhijia/policy.h"
+#include "arr-dispose.h"
 #include "arr-exec.h"
 #include "arr-inbox.h"
 #include "control.h"
@@ -87,6 +88,8 @@ struct daemon {
 	pid_t delivery_pid;	 /* the delivery canary's child while it is awaited, else 0 */
 	bool delivery_seen;	 /* its exit record came through the ring buffer */
 	pid_t arr_inbox_pid;	 /* the child running the ARR inbox, else 0 */
+	struct zj_arr_bindings *arr_bindings; /* automatic disposal: rules by technique */
+	struct zj_arr_disposer disposer;
 	char pathbuf[PATH_MAX];
 	char denypath[PATH_MAX];
 };
@@ -331,6 +334,63 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
  * A deny event is its own finding: the kernel blocked the class's sub-technique because the
  * policy said block then; no detector needed, no policy decision left to take.
  */
+static void arr_bind_warn(void *userdata, const char *file, const char *error)
+{
+	log_warning("ARR rule %s not bound: %s", file, error);
+}
+
+static void load_bindings(struct daemon *d)
+{
+	struct zj_arr_bindings *b = NULL;
+	int r = zj_arr_bindings_load(ZJ_ARR_BIND_DIR, arr_bind_warn, NULL, &b);
+
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read " ZJ_ARR_BIND_DIR ": %m, keeping the last");
+		return;
+	}
+	zj_arr_bindings_free(d->arr_bindings);
+	d->arr_bindings = b;
+	if (zj_arr_bindings_count(b))
+		log_info("%zu ARR rules bound to techniques (" ZJ_ARR_BIND_DIR ")",
+			 zj_arr_bindings_count(b));
+}
+
+/* Automatic disposal (arr-dispose.h): the bound rule runs in a child, for this finding. */
+static void arr_dispose(struct daemon *d, const struct zj_event *ev, const struct zj_finding *f)
+{
+	const struct zj_arr_rule *rule = zj_arr_bindings_find(d->arr_bindings, f->technique);
+	struct zj_quarantine *q = NULL;
+	sigset_t none;
+	size_t slot;
+	pid_t pid;
+	int r;
+
+	if (!rule || !zj_arr_disposer_admit(&d->disposer, ev, f->technique,
+					    (int64_t)time(NULL), &slot))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warning_errno(negative_errno(), "Failed to fork for ARR rule '%s': %m, ignoring",
+				  rule->name);
+		return;
+	}
+	if (pid == 0) {
+		struct zj_arr_exec_opts o = {0};
+
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		r = zj_quarantine_open(ZJ_QUARANTINE_DIR, &q);
+		if (r < 0) {
+			log_error_errno(r, "Failed to open the quarantine: %m");
+			_exit(1);
+		}
+		o.q = q;
+		r = zj_arr_dispose_run(rule, ev, f, &o, d->event_log);
+		_exit(r < 0 ? 1 : 0);
+	}
+	d->disposer.pids[slot] = pid;
+}
+
 static int classify_deny(struct daemon *d, const struct zj_event *ev, struct findings *fs)
 {
 	struct zj_decision *dec = &fs->dec[0];
@@ -352,6 +412,7 @@ static int classify_deny(struct daemon *d, const struct zj_event *ev, struct fin
 			 zj_action_name(now));
 	d->findings[ZJ_ACTION_BLOCK]++;
 	tell_finding(d, ev, &fs->f[0], dec, &fs->lf[0]);
+	arr_dispose(d, ev, &fs->f[0]);
 	return 1;
 }
 
@@ -398,6 +459,8 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 		if (dec[i].action == ZJ_ACTION_OFF)
 			continue;
 		tell_finding(d, ev, &f[i], &dec[i], &lf[out]);
+		if (dec[i].action == ZJ_ACTION_ALERT || dec[i].action == ZJ_ACTION_BLOCK)
+			arr_dispose(d, ev, &f[i]);
 		out++;
 	}
 	return (int)out;
@@ -845,6 +908,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 					if (si.ssi_signo == SIGHUP) {
 						(void)reload_watch(d, watch_path, watch_explicit);
 						reload_policy(d);
+						load_bindings(d);
 					} else
 						stop = true;
 				}
@@ -868,6 +932,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 					arr_inbox_tick(d);
 				}
 				if (ticks % 10 == 0) {
+					zj_arr_disposer_reap(&d->disposer);
 					check_lost(d);
 					(void)zj_control_expire(d->ctl, now_usec());
 				}
@@ -1032,6 +1097,7 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
 		return 1;
 	}
+	load_bindings(&d);
 	r = zj_arr_inbox_init(ZJ_ARR_INBOX_DIR);
 	if (r < 0)
 		log_warning_errno(r, "Failed to make the ARR inbox " ZJ_ARR_INBOX_DIR ": %m, ignoring");
@@ -1109,5 +1175,6 @@ int main(int argc, char **argv)
 	zj_watch_free(d.watch);
 	zj_proctab_free(d.pt);
 	zj_policy_free(d.policy);
+	zj_arr_bindings_free(d.arr_bindings);
 	return r ? 1 : 0;
 }

@@ -33,6 +33,7 @@
 #include <json-c/json.h>
 
 #include "zhijia/arr.h"
+#include "../../daemon/arr-dispose.h"
 #include "../../daemon/arr-exec.h"
 #include "../../daemon/arr-inbox.h"
 #include "../../daemon/quarantine.h"
@@ -1246,6 +1247,96 @@ START_TEST(test_inbox)
 }
 END_TEST
 
+static void count_warn(void *userdata, const char *file, const char *error)
+{
+	(*(int *)userdata)++;
+	ck_assert_ptr_nonnull(strstr(file, "T1053.json"));
+	ck_assert_ptr_nonnull(strstr(error, "Reg_Delete is not supported on linux"));
+}
+
+START_TEST(test_dispose)
+{
+	char dir[PATH_MAX], exe[PATH_MAX], log[PATH_MAX], buf[4096];
+	struct zj_arr_exec_opts o = {.root = root, .q = q};
+	struct zj_arr_bindings *b = NULL;
+	struct zj_arr_disposer dp;
+	const struct zj_arr_rule *rule;
+	struct zj_finding f;
+	struct zj_event ev;
+	int warned = 0, status;
+	size_t slot;
+	pid_t v;
+
+	mkdirs("arr.d");
+	put("arr.d/T1055.008.json",
+	    "{\"name\": \"ptrace injector\", \"actions\": ["
+	    "{\"action\": \"Proc_Terminate\", \"pids\": [\"${actor.pid}\"]},"
+	    "{\"action\": \"File_Delete\", \"filenames\": [\"${actor.exe}\"]}]}");
+	put("arr.d/T1055.009.json",
+	    "{\"name\": \"needs a target\", \"actions\": ["
+	    "{\"action\": \"Proc_Terminate\", \"pids\": [\"${target.pid}\"]}]}");
+	put("arr.d/T1053.json", "{\"name\": \"x\", \"actions\": [{\"action\": \"Reg_Delete\"}]}");
+	put("arr.d/README.json", "not a technique: ignored");
+	pathf(dir, sizeof(dir), "arr.d");
+	ck_assert_int_eq(zj_arr_bindings_load(dir, count_warn, &warned, &b), 0);
+	ck_assert_int_eq(warned, 1);
+	ck_assert_uint_eq(zj_arr_bindings_count(b), 2);
+	ck_assert_ptr_null(zj_arr_bindings_find(b, "T1055"));
+	rule = zj_arr_bindings_find(b, "T1055.008");
+	ck_assert_ptr_nonnull(rule);
+	ck_assert(rule->needs_ctx);
+
+	/* the finding: a planted "injector" ptrace-attached something */
+	put("injector", "ELF-ish");
+	pathf(exe, sizeof(exe), "injector");
+	v = spawn_victim("zjinjector", NULL, 0);
+	memset(&ev, 0, sizeof(ev));
+	memset(&f, 0, sizeof(f));
+	ev.type = ZJ_EV_PTRACE;
+	ev.seq = 77;
+	ev.actor.pid = (uint32_t)v;
+	ev.actor.exe.ptr = exe;
+	ev.actor.exe.len = strlen(exe);
+	snprintf(ev.actor.comm, sizeof(ev.actor.comm), "zjinjector");
+	snprintf(f.technique, sizeof(f.technique), "T1055.008");
+	pathf(log, sizeof(log), "events.jsonl");
+
+	ck_assert_int_eq(zj_arr_dispose_run(rule, &ev, &f, &o, log), 0);
+	ck_assert_int_eq(waitpid(v, &status, 0), v);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	n_children = 0;
+	ck_assert(!exists("injector"));
+	ck_assert_uint_eq(restore_matching("/injector", false), 1);
+	get("events.jsonl", buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "\"source\":\"finding\""));
+	ck_assert_ptr_nonnull(strstr(buf, "\"technique\":\"T1055.008\""));
+	ck_assert_ptr_nonnull(strstr(buf, "\"event\":77"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"done\":2"));
+
+	/* a variable the finding has no value for: refused, logged, nothing run */
+	ck_assert_int_eq(zj_arr_dispose_run(zj_arr_bindings_find(b, "T1055.009"), &ev, &f, &o, log),
+			 -EINVAL);
+	get("events.jsonl", buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "\"refused\":\"actions[0].pids[0]: ${target.pid}"));
+	zj_arr_bindings_free(b);
+
+	/* the disposer: one per technique per second, never zhijiad's own doing */
+	memset(&dp, 0, sizeof(dp));
+	ck_assert(zj_arr_disposer_admit(&dp, &ev, "T1055.008", 1000, &slot));
+	dp.pids[slot] = 999999;
+	ck_assert(!zj_arr_disposer_admit(&dp, &ev, "T1055.008", 1000, &slot));
+	ck_assert(zj_arr_disposer_admit(&dp, &ev, "T1055.008", 1001, &slot));
+	ck_assert(zj_arr_disposer_admit(&dp, &ev, "T1053.003", 1001, &slot));
+	ev.actor.ppid = 999999; /* started by a disposal child */
+	ck_assert(!zj_arr_disposer_admit(&dp, &ev, "T1055.009", 1001, &slot));
+	ev.actor.ppid = 1;
+	ev.actor.pid = (uint32_t)getpid(); /* zhijiad itself */
+	ck_assert(!zj_arr_disposer_admit(&dp, &ev, "T1055.009", 1001, &slot));
+	ck_assert_uint_eq(dp.started, 3);
+	ck_assert_uint_eq(dp.dropped, 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("arr_exec");
@@ -1269,6 +1360,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_run_json);
 	tcase_add_test(tc, test_refuses_templates);
 	tcase_add_test(tc, test_inbox);
+	tcase_add_test(tc, test_dispose);
 	suite_add_tcase(s, tc);
 	return s;
 }
