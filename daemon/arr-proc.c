@@ -148,7 +148,7 @@ int arx_spawn(char *const argv[], char *const envp[], const char *in, size_t in_
 	}
 	{
 		int64_t deadline = now_ms() + (int64_t)timeout * 1000;
-		bool open_out = out != NULL;
+		bool open_out = out != NULL, reaped = false;
 
 		while (open_out) {
 			struct pollfd pfd = {.fd = outp[0], .events = POLLIN};
@@ -162,8 +162,15 @@ int arx_spawn(char *const argv[], char *const envp[], const char *in, size_t in_
 				r = -ETIME;
 				break;
 			}
-			if (poll(&pfd, 1, (int)(left > 1000 ? 1000 : left)) <= 0)
+			/* the script may end while something it started keeps the output open:
+			 * once it is gone, only what is already there is read */
+			if (poll(&pfd, 1, reaped ? 0 : (int)(left > 100 ? 100 : left)) <= 0) {
+				if (reaped)
+					break;
+				if (waitpid(pid, &status, WNOHANG) == pid)
+					reaped = true;
 				continue;
+			}
 			if (used < ARR_OUTPUT_MAX)
 				n = read(outp[0], out + used, ARR_OUTPUT_MAX - used);
 			else
@@ -178,7 +185,7 @@ int arx_spawn(char *const argv[], char *const envp[], const char *in, size_t in_
 		if (out)
 			out[used] = '\0';
 		/* the output closed: the script ended, or closed it and runs on until the deadline */
-		while (r == 0) {
+		while (r == 0 && !reaped) {
 			pid_t w = waitpid(pid, &status, WNOHANG);
 
 			if (w == pid)
@@ -194,7 +201,7 @@ int arx_spawn(char *const argv[], char *const envp[], const char *in, size_t in_
 			}
 			(void)usleep(10000);
 		}
-		if (r == -ETIME || r == -ENOMEM)
+		if ((r == -ETIME || r == -ENOMEM) && !reaped)
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
 	}

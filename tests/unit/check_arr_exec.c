@@ -577,6 +577,15 @@ START_TEST(test_proc_create_and_scripts)
 		usleep(10000);
 	ck_assert_str_eq(get("created.txt", buf, sizeof(buf)), "started\n");
 
+	/* a script that leaves something running behind it is done when it exits */
+	t0 = time(NULL);
+	run = run_rule("{\"name\": \"bg\", \"actions\": ["
+		       "{\"action\": \"Script_Shell\", \"script\": \"sleep 3 & echo left\", "
+		       "\"timeout\": 20}]}");
+	expect(run, 0, ZJ_ARR_DONE);
+	zj_arr_run_free(run);
+	ck_assert_int_le(time(NULL) - t0, 2);
+
 	t0 = time(NULL);
 	run = run_rule("{\"name\": \"slow\", \"actions\": ["
 		       "{\"action\": \"Script_Shell\", \"script\": \"sleep 30 & sleep 30\", "
