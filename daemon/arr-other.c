@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,7 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -363,6 +369,149 @@ static int set_immutable(int fd, bool on)
 	return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? negative_errno() : 0;
 }
 
+/*
+ * "@NAME": an abstract UNIX socket held by a small process of zhijia's ("zj-mutex"), so that a
+ * family that binds the name as its single-instance lock cannot start.  The socket is bound
+ * here (so that a name already taken is an error now), then handed to the holder, which is
+ * reparented away from us by a double fork.  Undo finds the holder by the socket's inode.
+ */
+static socklen_t abstract_addr(const char *name, struct sockaddr_un *a)
+{
+	size_t n = strlen(name);
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	memcpy(a->sun_path + 1, name, n); /* validated: 1..107 printable bytes */
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+static int mutex_hold(const char *name, pid_t *ret_pid)
+{
+	struct sockaddr_un a;
+	socklen_t len = abstract_addr(name, &a);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), p[2], r = 0;
+	pid_t pid, holder = -1;
+
+	if (fd < 0)
+		return negative_errno();
+	if (bind(fd, (struct sockaddr *)&a, len) < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		r = negative_errno();
+		(void)close(fd);
+		return r;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = negative_errno();
+		(void)close(fd);
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		pid_t g = fork();
+		int devnull;
+		sigset_t none;
+
+		if (g != 0)
+			_exit(g < 0 ? 1 : 0); /* the holder reports itself, once it is ready */
+		(void)setsid();
+		(void)!chdir("/");
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			(void)dup2(devnull, 0);
+			(void)dup2(devnull, 1);
+			(void)dup2(devnull, 2);
+		}
+		if (dup2(fd, 3) < 0 || dup2(p[1], 4) < 0)
+			_exit(1);
+		(void)syscall(SYS_close_range, 5, ~0U, 0);
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		(void)signal(SIGHUP, SIG_IGN);
+		(void)signal(SIGINT, SIG_IGN);
+		(void)signal(SIGPIPE, SIG_IGN);
+		(void)prctl(PR_SET_NAME, "zj-mutex");
+		g = getpid();
+		(void)!write(4, &g, sizeof(g));
+		(void)close(4);
+		for (;;)
+			pause();
+	}
+	(void)close(fd);
+	(void)close(p[1]);
+	if (read(p[0], &holder, sizeof(holder)) != sizeof(holder))
+		holder = -1;
+	(void)close(p[0]);
+	(void)waitpid(pid, NULL, 0);
+	if (holder <= 0)
+		return -ECHILD;
+	*ret_pid = holder;
+	return 0;
+}
+
+/* The inode of the listening abstract socket "@name" (/proc/net/unix), or 0. */
+static unsigned long abstract_inode(const char *name)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/net/unix", "re");
+	char line[512];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long inode;
+		int off = 0;
+
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %n", &inode, &off) < 1 || !off)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[off] == '@' && strcmp(line + off + 1, name) == 0)
+			return inode;
+	}
+	return 0;
+}
+
+/* Stop zhijia's holder of "@name": 0, -ENOENT when nobody holds it, -EBUSY when someone else
+ * does. */
+static int mutex_release(const char *name, pid_t *ret_pid)
+{
+	unsigned long inode = abstract_inode(name);
+	char want[64];
+	struct dirent *de;
+	DIR *d;
+	int r = -EBUSY;
+
+	if (!inode)
+		return -ENOENT;
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	d = opendir("/proc");
+	while (d && (de = readdir(d)) && r == -EBUSY) {
+		char p[300], comm[32] = "", target[64];
+		_cleanup_fclose_ FILE *f = NULL;
+		ssize_t n;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/comm", de->d_name);
+		f = fopen(p, "re");
+		if (!f || !fgets(comm, sizeof(comm), f) || strcmp(comm, "zj-mutex\n") != 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/fd/3", de->d_name);
+		n = readlink(p, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, want) != 0)
+			continue;
+		*ret_pid = (pid_t)atoi(de->d_name);
+		r = kill(*ret_pid, SIGKILL) < 0 ? negative_errno() : 0;
+	}
+	if (d)
+		closedir(d);
+	/* the name is free once the holder's socket is closed: wait for that (2 s at most) */
+	for (int i = 0; r == 0 && i < 200 && abstract_inode(name) == inode; i++)
+		(void)usleep(10000);
+	return r;
+}
+
 int arx_do_mutex(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
@@ -371,11 +520,34 @@ int arx_do_mutex(struct arr_x *x)
 	struct stat st;
 	int r;
 
-	if (a->mutex[0] == '@')
-		return arx_fail(x, -EOPNOTSUPP,
-				"abstract socket markers (%s) are held by zhijiad, which does not "
-				"hold them yet",
-				a->mutex);
+	if (a->mutex[0] == '@') {
+		pid_t pid = 0;
+
+		if (x->dry) {
+			arx_ok(x, "abstract socket %s", a->mutex);
+			return 0;
+		}
+		if (a->undo) {
+			r = mutex_release(a->mutex + 1, &pid);
+			if (r == -ENOENT)
+				return arx_fail(x, 0, "nobody holds %s", a->mutex);
+			if (r == -EBUSY)
+				return arx_fail(x, r, "%s is held by a process that is not zhijia's",
+						a->mutex);
+			if (r < 0)
+				return arx_fail(x, r, "could not stop the holder of %s", a->mutex);
+			arx_ok(x, "marker %s released (holder pid %d stopped)", a->mutex, (int)pid);
+			return 0;
+		}
+		r = mutex_hold(a->mutex + 1, &pid);
+		if (r == -EADDRINUSE)
+			return arx_fail(x, r, "%s is already bound (by the family itself?)",
+					a->mutex);
+		if (r < 0)
+			return arx_fail(x, r, "could not hold %s: %s", a->mutex, strerror(-r));
+		arx_ok(x, "marker %s held by pid %d (zj-mutex)", a->mutex, (int)pid);
+		return 0;
+	}
 	r = arx_guard(x, a->mutex, false, real);
 	if (r < 0)
 		return arx_fail(x, r, "%s is a system-critical path; the rule needs \"force\": true",

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <linux/fs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -25,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -829,6 +831,23 @@ END_TEST
 
 /* ---- other ---------------------------------------------------------------------------------- */
 
+/* Bind "@name" and let it go: 0, or the negative errno of bind(). */
+static int bind_abstract(const char *name)
+{
+	struct sockaddr_un a;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r = 0;
+
+	ck_assert_int_ge(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path + 1, name, strlen(name));
+	if (bind(fd, (struct sockaddr *)&a,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name))) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 START_TEST(test_device_and_mutex)
 {
 	char buf[256], p[PATH_MAX];
@@ -869,13 +888,28 @@ START_TEST(test_device_and_mutex)
 		       "{\"action\": \"Other_Device\", \"devices\": [\"0781:5581\"], \"undo\": true},"
 		       "{\"action\": \"Other_Create_Mutex\", \"mutex\": \"%s/.zjtest.lock\", "
 		       "\"undo\": true},"
-		       "{\"action\": \"Other_Create_Mutex\", \"mutex\": \"@zjtest\"}"
+		       "{\"action\": \"Other_Create_Mutex\", \"mutex\": \"@zjtest-mutex\"},"
+		       "{\"action\": \"Other_Create_Mutex\", \"mutex\": \"@zjtest-mutex\"}"
 		       "]}");
 	expect(run, 0, ZJ_ARR_DONE);
 	expect(run, 1, ZJ_ARR_DONE);
-	expect(run, 2, ZJ_ARR_FAILED);
-	ck_assert_int_eq(run->results[2].error, -EOPNOTSUPP);
+	expect(run, 2, ZJ_ARR_DONE);
+	expect(run, 3, ZJ_ARR_FAILED); /* held already */
+	ck_assert_int_eq(run->results[3].error, -EADDRINUSE);
 	zj_arr_run_free(run);
+	/* a family that takes the name as its lock cannot */
+	ck_assert_int_eq(bind_abstract("zjtest-mutex"), -EADDRINUSE);
+	run = run_rule("{\"name\": \"m\", \"actions\": ["
+		       "{\"action\": \"Other_Create_Mutex\", \"mutex\": \"@zjtest-mutex\", "
+		       "\"undo\": true},"
+		       "{\"action\": \"Other_Create_Mutex\", \"mutex\": \"@zjtest-mutex\", "
+		       "\"undo\": true}]}");
+	expect(run, 0, ZJ_ARR_DONE);
+	expect(run, 1, ZJ_ARR_SKIPPED);
+	zj_arr_run_free(run);
+	for (int i = 0; i < 100 && bind_abstract("zjtest-mutex") != 0; i++)
+		usleep(10000);
+	ck_assert_int_eq(bind_abstract("zjtest-mutex"), 0);
 	ck_assert_int_eq(get("sys/bus/usb/devices/1-1/authorized", buf, sizeof(buf))[0], '1');
 	ck_assert_str_eq(get("etc/udev/rules.d/70-zhijia-usb.rules", buf, sizeof(buf)), "");
 	ck_assert(!exists(".zjtest.lock"));
