@@ -101,4 +101,11 @@ int zj_arr_mbr_backup(const char *root, const char *disk);
  */
 int zj_arr_mbr_backup_system(const char *root, size_t *ret_taken);
 
+/*
+ * zhijiad at start: load zhijia's nftables table as the network instructions last left it
+ * (ROOT/var/lib/zhijia/nft/zhijia.nft), so that an isolation or a block outlives a restart.
+ * 1 loaded, 0 nothing kept, -ENOENT nft is not installed, or a negative errno.
+ */
+int zj_arr_net_restore(const char *root);
+
 #endif /* ZHIJIA_ARR_EXEC_H */

@@ -131,6 +131,62 @@ static void nft_netoff(FILE *f, const struct zj_arr_action *a)
 	}
 }
 
+#define NFT_STATE "/var/lib/zhijia/nft/zhijia.nft"
+
+/* Keep zhijia's table as it is now, for zj_arr_net_restore() at the next start. */
+static int net_save(const char *root, const char *nft)
+{
+	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
+	char *argv[] = {(char *)nft, "list", "table", "inet", "zhijia", NULL};
+	char path[PATH_MAX], dir[PATH_MAX];
+	_cleanup_free_ char *out = NULL;
+	int r, status = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s" NFT_STATE, root) >= sizeof(path))
+		return -ENAMETOOLONG;
+	r = arx_spawn(argv, envp, NULL, 0, (uid_t)-1, (gid_t)-1, 30, &status, &out, NULL);
+	if (r < 0)
+		return r;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out)
+		return -ECANCELED;
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	r = arx_mkdir_p(dir, 0700);
+	if (r < 0)
+		return r;
+	return arx_write_atomic(path, out, strlen(out), 0600, 0, 0);
+}
+
+int zj_arr_net_restore(const char *root)
+{
+	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL};
+	char *argv[] = {NULL, "-f", "-", NULL};
+	const char *r0 = root && strcmp(root, "/") != 0 ? root : "";
+	_cleanup_free_ char *saved = NULL, *text = NULL, *out = NULL;
+	char path[PATH_MAX];
+	size_t len;
+	int r, status = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s" NFT_STATE, r0) >= sizeof(path))
+		return -ENAMETOOLONG;
+	r = arx_read_file(path, 16u << 20, &saved, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	argv[0] = (char *)find_nft();
+	if (!argv[0])
+		return -ENOENT;
+	/* replace whatever is there: "add" first makes the delete safe */
+	if (asprintf(&text, "add table inet zhijia\ndelete table inet zhijia\n%s", saved) < 0)
+		return -ENOMEM;
+	r = arx_spawn(argv, envp, text, strlen(text), (uid_t)-1, (gid_t)-1, 30, &status, &out,
+		      NULL);
+	if (r < 0)
+		return r;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : -ECANCELED;
+}
+
 int arx_do_net(struct arr_x *x)
 {
 	const struct zj_arr_action *a = x->a;
@@ -217,6 +273,9 @@ int arx_do_net(struct arr_x *x)
 		x->n_ok = 0;
 		return arx_fail(x, -ECANCELED, "nft refused the change: %s", line);
 	}
+	r = net_save(x->root, argv[0]);
+	if (r < 0)
+		arx_bad(x, r, "done, but not kept for the next start of zhijiad (" NFT_STATE ")");
 	return 0;
 }
 

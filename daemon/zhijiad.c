@@ -1112,6 +1112,14 @@ int main(int argc, char **argv)
 		else if (taken)
 			log_info("Kept sector 0 of %zu system disks in /var/lib/zhijia/mbr", taken);
 	}
+	/* what Other_NetOff / _Disabled_* left in force outlives a restart */
+	r = zj_arr_net_restore(NULL);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "Failed to load zhijia's nftables table again: %m, ignoring");
+	else if (r == -ENOENT)
+		log_warning("ARR network rules are kept but nft is not installed, ignoring");
+	else if (r > 0)
+		log_info("ARR network rules loaded again (/var/lib/zhijia/nft/zhijia.nft)");
 
 	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);

@@ -1015,6 +1015,15 @@ static int net_child(void)
 		return 23;
 	if (system("nft list chain inet zhijia netoff_in >/dev/null 2>&1") == 0)
 		return 24;
+	/* a restart: the table is gone, and comes back as the rules left it */
+	if (!child_run("{\"name\": \"p\", \"actions\": [{\"action\": \"Other_Disabled_Port\", "
+		       "\"ports\": [8123], \"protocol\": \"tcp\", \"direction\": \"in\"}]}",
+		       ZJ_ARR_DONE))
+		return 25;
+	if (system("nft delete table inet zhijia") != 0 || can_connect(8123) != 1)
+		return 26;
+	if (zj_arr_net_restore(root) != 1 || can_connect(8123) != 0)
+		return 27;
 	return 0;
 }
 
