@@ -1389,6 +1389,65 @@ START_TEST(test_dispose)
 }
 END_TEST
 
+/* Proc_Create starts a program; Proc_Terminate finds it by its executable. */
+START_TEST(test_proc_by_executable)
+{
+	char prog[PATH_MAX], stat[PATH_MAX], buf[512];
+	struct zj_arr_run *run;
+	const char *s;
+	int pid = 0, fd, gone = 0;
+
+	pathf(prog, sizeof(prog), "zjsleeper");
+	{
+		char cmd[PATH_MAX + 32];
+
+		snprintf(cmd, sizeof(cmd), "cp /bin/sleep %s", prog);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	run = run_rule("{\"name\": \"c\", \"actions\": [{\"action\": \"Proc_Create\", \"path\": "
+		       "\"%s/zjsleeper\", \"args\": [\"30\"]}]}");
+	expect(run, 0, ZJ_ARR_DONE);
+	s = strstr(run->results[0].objects.v[0], "as pid ");
+	ck_assert_ptr_nonnull(s);
+	pid = atoi(s + 7);
+	zj_arr_run_free(run);
+	ck_assert_int_gt(pid, 1);
+	snprintf(stat, sizeof(stat), "/proc/%d/exe", pid);
+	for (int i = 0; i < 200; i++) { /* until it has exec'ed */
+		ssize_t n = readlink(stat, buf, sizeof(buf) - 1);
+
+		if (n > 0 && (buf[n] = '\0', strcmp(buf, prog) == 0))
+			break;
+		usleep(10000);
+	}
+
+	run = run_rule("{\"name\": \"t\", \"actions\": [{\"action\": \"Proc_Terminate\", "
+		       "\"executables\": [\"%s/zjsleeper\"]}]}");
+	expect(run, 0, ZJ_ARR_DONE);
+	ck_assert_uint_eq(run->results[0].objects.n, 1);
+	zj_arr_run_free(run);
+	/* gone, or a zombie waiting for init */
+	snprintf(stat, sizeof(stat), "/proc/%d/stat", pid);
+	for (int i = 0; i < 200 && !gone; i++) {
+		ssize_t n;
+
+		fd = open(stat, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			gone = 1;
+			break;
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (strstr(buf, ") Z ") || strstr(buf, ") X "))
+			gone = 1;
+		else
+			usleep(10000);
+	}
+	ck_assert(gone);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("arr_exec");
@@ -1413,6 +1472,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refuses_templates);
 	tcase_add_test(tc, test_inbox);
 	tcase_add_test(tc, test_dispose);
+	tcase_add_test(tc, test_proc_by_executable);
 	suite_add_tcase(s, tc);
 	return s;
 }
