@@ -652,17 +652,42 @@ int arx_do_mutex(struct arr_x *x)
 
 /* ---- quick scan ----------------------------------------------------------------------------- */
 
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct scan_ctx {
 	struct zj_rules *rules;
 	size_t scanned, matched;
+	const char *label; /* what to call the file scanned (its path when NULL) */
+	struct file_id *seen;
+	size_t n_seen;
 };
+
+/* Each file once: a library mapped by every process is scanned one time. */
+static bool seen_before(struct scan_ctx *s, const struct stat *st)
+{
+	struct file_id *n;
+
+	for (size_t i = 0; i < s->n_seen; i++)
+		if (s->seen[i].dev == st->st_dev && s->seen[i].ino == st->st_ino)
+			return true;
+	n = reallocarray(s->seen, s->n_seen + 1, sizeof(*n));
+	if (!n)
+		return false; /* scanned again rather than not at all */
+	s->seen = n;
+	s->seen[s->n_seen].dev = st->st_dev;
+	s->seen[s->n_seen++].ino = st->st_ino;
+	return false;
+}
 
 static int scan_one(struct arr_x *x, const char *path, const struct stat *st, void *ud)
 {
 	struct scan_ctx *s = ud;
 	struct zj_verdict v;
 
-	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+	if (!S_ISREG(st->st_mode) || st->st_size == 0 || seen_before(s, st))
 		return 0;
 	if (x->dry) {
 		s->scanned++;
@@ -673,7 +698,7 @@ static int scan_one(struct arr_x *x, const char *path, const struct stat *st, vo
 	s->scanned++;
 	if (v.state == ZJ_VERDICT_MATCH) {
 		s->matched++;
-		arx_ok(x, "%s matches %s", path, v.matches[0]);
+		arx_ok(x, "%s matches %s", s->label ? s->label : path, v.matches[0]);
 	}
 	return 0;
 }
@@ -738,9 +763,11 @@ int arx_do_quickscan(struct arr_x *x)
 		struct dirent *de;
 		DIR *d = opendir("/proc");
 
-		/* the programs of running processes */
+		/* the programs of running processes (deleted ones too, through /proc), and the
+		 * files they have mapped */
 		while (d && (de = readdir(d))) {
-			char link[300], exe[PATH_MAX];
+			char link[300], exe[PATH_MAX], label[PATH_MAX + 300], line[PATH_MAX + 128];
+			_cleanup_fclose_ FILE *maps = NULL;
 			struct stat st;
 			ssize_t n;
 
@@ -751,7 +778,21 @@ int arx_do_quickscan(struct arr_x *x)
 			if (n <= 0 || stat(link, &st) < 0)
 				continue;
 			exe[n] = '\0';
+			snprintf(label, sizeof(label), "%s (pid %s)", exe, de->d_name);
+			s.label = label;
 			(void)scan_one(x, link, &st, &s);
+			s.label = NULL;
+			snprintf(link, sizeof(link), "/proc/%s/maps", de->d_name);
+			maps = fopen(link, "re");
+			while (maps && fgets(line, sizeof(line), maps)) {
+				char *file = strchr(line, '/');
+
+				if (!file)
+					continue;
+				file[strcspn(file, "\n")] = '\0';
+				if (stat(file, &st) == 0)
+					(void)scan_one(x, file, &st, &s);
+			}
 		}
 		if (d)
 			closedir(d);
@@ -760,6 +801,7 @@ int arx_do_quickscan(struct arr_x *x)
 	}
 	zj_rules_unref(s.rules);
 	zj_scan_library_done();
+	free(s.seen);
 	if (r < 0)
 		return r;
 	if (x->dry)

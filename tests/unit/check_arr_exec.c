@@ -1080,6 +1080,25 @@ START_TEST(test_quickscan)
 	ck_assert_uint_eq(run->results[0].objects.n, 1);
 	ck_assert_ptr_nonnull(strstr(run->results[0].objects.v[0], "payload.bin matches"));
 	zj_arr_run_free(run);
+
+	/* without a scope: a running process that maps the payload is found through its maps */
+	{
+		char mod[PATH_MAX];
+
+		put("home/u/loaded.so", "yy ZJ-EVIL-MARKER zz, mapped");
+		pathf(mod, sizeof(mod), "home/u/loaded.so");
+		(void)spawn_victim("zjscanvictim", mod, 0);
+		run = run_rule("{\"name\": \"scan\", \"actions\": [{\"action\": "
+			       "\"Other_QuickScan\"}]}");
+		expect(run, 0, ZJ_ARR_DONE);
+		ck_assert_uint_ge(run->results[0].objects.n, 1);
+		bool found = false;
+
+		for (size_t i = 0; i < run->results[0].objects.n; i++)
+			found = found || strstr(run->results[0].objects.v[i], "loaded.so matches");
+		ck_assert_msg(found, "the mapped payload was not found");
+		zj_arr_run_free(run);
+	}
 }
 END_TEST
 
