@@ -88,6 +88,7 @@ struct daemon {
 	pid_t delivery_pid;	 /* the delivery canary's child while it is awaited, else 0 */
 	bool delivery_seen;	 /* its exit record came through the ring buffer */
 	pid_t arr_inbox_pid;	 /* the child running the ARR inbox, else 0 */
+	const char *arr_root;	 /* --arr-root: NULL for the host */
 	struct zj_arr_bindings *arr_bindings; /* automatic disposal: rules by technique */
 	struct zj_arr_disposer disposer;
 	char pathbuf[PATH_MAX];
@@ -117,6 +118,9 @@ static void help(void)
 	       "                          defaults; a broken file stops the start)\n"
 	       "      --socket=PATH       the control socket zhijiactl talks to (default\n"
 	       "                          " ZJ_CONTROL_PATH ")\n"
+	       "      --arr-root=DIR      ARR rules see DIR as the system, and the inbox, rule\n"
+	       "                          bindings, quarantine and sector backups are under it\n"
+	       "                          (tests; zhijia-arr(5))\n"
 	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
@@ -334,6 +338,15 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
  * A deny event is its own finding: the kernel blocked the class's sub-technique because the
  * policy said block then; no detector needed, no policy decision left to take.
  */
+/* An ARR path of zhijiad's, under --arr-root when given. */
+static const char *arr_path(const struct daemon *d, const char *path, char *buf, size_t len)
+{
+	if (!d->arr_root)
+		return path;
+	snprintf(buf, len, "%s%s", d->arr_root, path);
+	return buf;
+}
+
 static void arr_bind_warn(void *userdata, const char *file, const char *error)
 {
 	log_warning("ARR rule %s not bound: %s", file, error);
@@ -342,7 +355,9 @@ static void arr_bind_warn(void *userdata, const char *file, const char *error)
 static void load_bindings(struct daemon *d)
 {
 	struct zj_arr_bindings *b = NULL;
-	int r = zj_arr_bindings_load(ZJ_ARR_BIND_DIR, arr_bind_warn, NULL, &b);
+	char buf[PATH_MAX];
+	int r = zj_arr_bindings_load(arr_path(d, ZJ_ARR_BIND_DIR, buf, sizeof(buf)), arr_bind_warn,
+				     NULL, &b);
 
 	if (r < 0) {
 		log_warning_errno(r, "Failed to read " ZJ_ARR_BIND_DIR ": %m, keeping the last");
@@ -365,6 +380,8 @@ static void arr_dispose(struct daemon *d, const struct zj_event *ev, const struc
 	pid_t pid;
 	int r;
 
+	char qbuf[PATH_MAX];
+
 	if (!rule || !zj_arr_disposer_admit(&d->disposer, ev, f->technique,
 					    (int64_t)time(NULL), &slot))
 		return;
@@ -379,12 +396,13 @@ static void arr_dispose(struct daemon *d, const struct zj_event *ev, const struc
 
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		r = zj_quarantine_open(ZJ_QUARANTINE_DIR, &q);
+		r = zj_quarantine_open(arr_path(d, ZJ_QUARANTINE_DIR, qbuf, sizeof(qbuf)), &q);
 		if (r < 0) {
 			log_error_errno(r, "Failed to open the quarantine: %m");
 			_exit(1);
 		}
 		o.q = q;
+		o.root = d->arr_root;
 		r = zj_arr_dispose_run(rule, ev, f, &o, d->event_log);
 		_exit(r < 0 ? 1 : 0);
 	}
@@ -696,7 +714,10 @@ static void arr_inbox_tick(struct daemon *d)
 			return;
 		d->arr_inbox_pid = 0;
 	}
-	if (zj_arr_inbox_pending(ZJ_ARR_INBOX_DIR) <= 0)
+	char ibuf[PATH_MAX], qbuf[PATH_MAX];
+	const char *inbox = arr_path(d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
+
+	if (zj_arr_inbox_pending(inbox) <= 0)
 		return;
 	pid = fork();
 	if (pid < 0) {
@@ -708,15 +729,16 @@ static void arr_inbox_tick(struct daemon *d)
 
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		r = zj_quarantine_open(ZJ_QUARANTINE_DIR, &q);
+		r = zj_quarantine_open(arr_path(d, ZJ_QUARANTINE_DIR, qbuf, sizeof(qbuf)), &q);
 		if (r < 0) {
 			log_error_errno(r, "Failed to open the quarantine: %m");
 			_exit(1);
 		}
 		o.q = q;
-		r = zj_arr_inbox_run(ZJ_ARR_INBOX_DIR, &o, d->event_log, NULL);
+		o.root = d->arr_root;
+		r = zj_arr_inbox_run(inbox, &o, d->event_log, NULL);
 		if (r < 0)
-			log_warning_errno(r, "ARR inbox " ZJ_ARR_INBOX_DIR ": %m");
+			log_warning_errno(r, "ARR inbox %s: %m", inbox);
 		_exit(r < 0 ? 1 : 0);
 	}
 	d->arr_inbox_pid = pid;
@@ -979,6 +1001,7 @@ int main(int argc, char **argv)
 		ARG_PRINT_WATCH,
 		ARG_RINGBUF,
 		ARG_VERSION,
+		ARG_ARR_ROOT,
 		ARG_POLICY,
 		ARG_SOCKET,
 		ARG_PTRACE_ALL,
@@ -995,10 +1018,13 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
+		{"arr-root", required_argument, NULL, ARG_ARR_ROOT},
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
 	const char *policy_path = ZJ_POLICY_PATH, *socket_path = ZJ_CONTROL_PATH;
+	const char *arr_root = NULL, *inbox;
+	char ibuf[PATH_MAX];
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	unsigned long rb_mib = 16;
 	struct zj_sensor_opts so;
@@ -1030,6 +1056,13 @@ int main(int argc, char **argv)
 			break;
 		case ARG_SOCKET:
 			socket_path = optarg;
+			break;
+		case ARG_ARR_ROOT:
+			if (optarg[0] != '/') {
+				log_error("--arr-root needs an absolute path");
+				return 2;
+			}
+			arr_root = strcmp(optarg, "/") ? optarg : NULL;
 			break;
 		case ARG_PRINT_WATCH:
 			fputs(zj_watch_default_text(), stdout);
@@ -1065,6 +1098,7 @@ int main(int argc, char **argv)
 	}
 
 	memset(&d, 0, sizeof(d));
+	d.arr_root = arr_root;
 	libbpf_set_print(libbpf_print);
 	if (check_privileges() < 0)
 		return 1;
@@ -1098,14 +1132,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	load_bindings(&d);
-	r = zj_arr_inbox_init(ZJ_ARR_INBOX_DIR);
+	inbox = arr_path(&d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
+	r = zj_arr_inbox_init(inbox);
 	if (r < 0)
-		log_warning_errno(r, "Failed to make the ARR inbox " ZJ_ARR_INBOX_DIR ": %m, ignoring");
+		log_warning_errno(r, "Failed to make the ARR inbox %s: %m, ignoring", inbox);
 	{
 		/* File_repairMbr's "backup": sector 0 of the system disks, as first seen */
 		size_t taken = 0;
 
-		r = zj_arr_mbr_backup_system(NULL, &taken);
+		r = zj_arr_mbr_backup_system(d.arr_root, &taken);
 		if (r < 0)
 			log_warning_errno(r, "Failed to keep sector 0 of the system disks: %m, "
 					     "ignoring");
@@ -1113,7 +1148,7 @@ int main(int argc, char **argv)
 			log_info("Kept sector 0 of %zu system disks in /var/lib/zhijia/mbr", taken);
 	}
 	/* what Other_NetOff / _Disabled_* left in force outlives a restart */
-	r = zj_arr_net_restore(NULL);
+	r = zj_arr_net_restore(d.arr_root);
 	if (r < 0 && r != -ENOENT)
 		log_warning_errno(r, "Failed to load zhijia's nftables table again: %m, ignoring");
 	else if (r == -ENOENT)
