@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <systemd/sd-journal.h>
 
 #include "zhijia/arr.h"
 #include "arr-cli.h"
@@ -301,12 +300,7 @@ int zj_arr_cli_run(const struct zj_arr_cli *c, int argc, char **argv)
 	if (r < 0)
 		fprintf(stderr, "zhijiactl: cannot append to the event log %s: %s, ignoring\n",
 			c->event_log, strerror(-r));
-	(void)sd_journal_send("MESSAGE=ARR rule '%s': %zu done, %zu failed, %zu skipped", run->name,
-			      run->n_done, run->n_failed, run->n_skipped, "PRIORITY=%d",
-			      run->n_failed ? 4 : 5, "SYSLOG_IDENTIFIER=zhijiactl",
-			      "ZHIJIA_ARR_RULE=%s", run->name, "ZHIJIA_ARR_DONE=%zu", run->n_done,
-			      "ZHIJIA_ARR_FAILED=%zu", run->n_failed, "ZHIJIA_ARR_SKIPPED=%zu",
-			      run->n_skipped, NULL);
+	(void)zj_arr_journal_summary(run, "cli", "zhijiactl");
 	if (c->json)
 		puts(json);
 	else

@@ -171,6 +171,8 @@ int zj_arr_dispose_run(const struct zj_arr_rule *rule, const struct zj_event *ev
 						 jo, JSON_C_TO_STRING_PLAIN |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(jo);
+	if (run)
+		(void)zj_arr_journal_summary(run, "finding", "zhijiad");
 	zj_arr_run_free(run);
 	return r;
 }

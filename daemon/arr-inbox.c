@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <systemd/sd-journal.h>
 
 #include "zhijia/arr.h"
 #include "arr-inbox.h"
@@ -44,6 +45,17 @@ int zj_arr_log_line(const char *event_log, const char *json)
 	if (write(fd, line, n) != (ssize_t)n)
 		return errno ? negative_errno() : -EIO;
 	return 0;
+}
+
+int zj_arr_journal_summary(const struct zj_arr_run *run, const char *source,
+			   const char *identifier)
+{
+	return sd_journal_send("MESSAGE=ARR rule '%s' (%s): %zu done, %zu failed, %zu skipped",
+			       run->name, source, run->n_done, run->n_failed, run->n_skipped,
+			       "PRIORITY=%d", run->n_failed ? 4 : 5, "SYSLOG_IDENTIFIER=%s",
+			       identifier, "ZHIJIA_ARR_RULE=%s", run->name, "ZHIJIA_ARR_SOURCE=%s",
+			       source, "ZHIJIA_ARR_DONE=%zu", run->n_done, "ZHIJIA_ARR_FAILED=%zu",
+			       run->n_failed, "ZHIJIA_ARR_SKIPPED=%zu", run->n_skipped, NULL);
 }
 
 int zj_arr_inbox_init(const char *dir)
@@ -284,6 +296,7 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 		r = zj_arr_run_to_json(run, &json);
 		runo = r >= 0 ? json_tokener_parse(json) : NULL;
 		json_object_object_add(res, "ok", json_object_new_boolean(run->n_failed == 0));
+		(void)zj_arr_journal_summary(run, "inbox", "zhijiad");
 		if (runo) {
 			json_object_object_add(runo, "source", json_object_new_string("inbox"));
 			json_object_object_add(runo, "file", json_object_new_string(name));

@@ -38,4 +38,11 @@ int zj_arr_inbox_run(const char *dir, const struct zj_arr_exec_opts *opts, const
 /* Append one JSON line to the event log file (O_APPEND, one write).  0 or a negative errno. */
 int zj_arr_log_line(const char *event_log, const char *json);
 
+/*
+ * The run's summary to journald: MESSAGE plus ZHIJIA_ARR_RULE, _SOURCE ("cli", "inbox",
+ * "finding"), _DONE, _FAILED, _SKIPPED.  0, or the negative errno of sd_journal_send().
+ */
+int zj_arr_journal_summary(const struct zj_arr_run *run, const char *source,
+			   const char *identifier);
+
 #endif /* ZHIJIA_ARR_INBOX_H */
