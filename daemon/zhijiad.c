@@ -334,10 +334,6 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	}
 }
 
-/*
- * A deny event is its own finding: the kernel blocked the class's sub-technique because the
- * policy said block then; no detector needed, no policy decision left to take.
- */
 /* An ARR path of zhijiad's, under --arr-root when given. */
 static const char *arr_path(const struct daemon *d, const char *path, char *buf, size_t len)
 {
@@ -377,10 +373,9 @@ static void arr_dispose(struct daemon *d, const struct zj_event *ev, const struc
 	struct zj_quarantine *q = NULL;
 	sigset_t none;
 	size_t slot;
+	char qbuf[PATH_MAX];
 	pid_t pid;
 	int r;
-
-	char qbuf[PATH_MAX];
 
 	if (!rule || !zj_arr_disposer_admit(&d->disposer, ev, f->technique,
 					    (int64_t)time(NULL), &slot))
@@ -409,6 +404,10 @@ static void arr_dispose(struct daemon *d, const struct zj_event *ev, const struc
 	d->disposer.pids[slot] = pid;
 }
 
+/*
+ * A deny event is its own finding: the kernel blocked the class's sub-technique because the
+ * policy said block then; no detector needed, no policy decision left to take.
+ */
 static int classify_deny(struct daemon *d, const struct zj_event *ev, struct findings *fs)
 {
 	struct zj_decision *dec = &fs->dec[0];
@@ -697,7 +696,6 @@ static int run_delivery_canary(struct daemon *d)
 	return 0;
 }
 
-/* Every half of WatchdogSec=, from the event loop's timer: a wedged loop gets restarted. */
 /*
  * The ARR inbox (arr-inbox.h), in a child process: a rule may run scripts for minutes, and
  * the event path must not wait for it.  One child at a time; reaped on a later tick.
@@ -744,6 +742,7 @@ static void arr_inbox_tick(struct daemon *d)
 	d->arr_inbox_pid = pid;
 }
 
+/* Every half of WatchdogSec=, from the event loop's timer: a wedged loop gets restarted. */
 static void ping_watchdog(struct daemon *d)
 {
 	uint64_t now;
