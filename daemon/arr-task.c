@@ -271,6 +271,10 @@ static int cron_task(struct arr_x *x)
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, a->task);
+	if (arx_guard(x, path, false, NULL) < 0)
+		return arx_fail(x, -EPERM, "%s is a system-critical path; the rule needs \"force\": "
+					   "true",
+				path);
 	if (a->instr == ZJ_ARR_TASK_CREATE) {
 		struct sbuf b = {0};
 
@@ -393,6 +397,12 @@ static int timer_task(struct arr_x *x)
 	snprintf(dropdir, sizeof(dropdir), "%s/%s.timer.d", dir, base);
 	snprintf(drop, sizeof(drop), "%s/zhijia.conf", dropdir);
 	snprintf(unit, sizeof(unit), "%s.timer", base);
+	/* zhijia's own units are critical paths like any other */
+	if (arx_guard(x, timer, false, NULL) < 0 || arx_guard(x, service, false, NULL) < 0 ||
+	    arx_guard(x, drop, false, NULL) < 0)
+		return arx_fail(x, -EPERM, "%s.timer or .service is a system-critical path; the "
+					   "rule needs \"force\": true",
+				base);
 
 	if (a->instr == ZJ_ARR_TASK_CREATE) {
 		struct sbuf s = {0}, t = {0};

@@ -826,6 +826,19 @@ START_TEST(test_task_timer)
 	ck_assert(!exists("etc/systemd/system/zjtest.timer.d/zhijia.conf"));
 	ck_assert_uint_eq(restore_matching("/system/zjtest.timer", false), 1);
 	ck_assert(exists("etc/systemd/system/zjtest.timer"));
+
+	/* zhijia's own unit is not a task a rule may delete (on the host: no root here) */
+	{
+		struct zj_arr_exec_opts o = {.q = q};
+
+		run = run_rule_opts("{\"name\": \"timer\", \"actions\": ["
+				    "{\"action\": \"Task_Delete\", \"type\": \"timer\", "
+				    "\"task\": \"zhijiad\"}]}",
+				    &o);
+		expect(run, 0, ZJ_ARR_FAILED);
+		ck_assert_int_eq(run->results[0].error, -EPERM);
+		zj_arr_run_free(run);
+	}
 }
 END_TEST
 
