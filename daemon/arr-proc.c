@@ -442,6 +442,13 @@ int arx_do_proc(struct arr_x *x)
 		if (a->instr == ZJ_ARR_PROC_MODULE_THREADS) {
 			if (!maps_module(a, p.pid, mod, sizeof(mod)))
 				continue;
+			/* "libc.so.6" would stop every process on the host */
+			if (zj_arr_is_critical_path(mod) == 1 && !x->rule->force) {
+				arx_note(x, "pid %d (%s) maps %s, a system-critical file: left "
+					    "(\"force\": true suspends it)",
+					 p.pid, p.comm, mod);
+				continue;
+			}
 			snprintf(why, sizeof(why), ": maps %s", mod);
 		} else if (!proc_matches(a, &p)) {
 			continue;

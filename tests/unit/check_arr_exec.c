@@ -535,6 +535,28 @@ START_TEST(test_proc_module_threads)
 	expect(run, 0, ZJ_ARR_DONE);
 	zj_arr_run_free(run);
 	ck_assert_int_lt(all_stopped(v), 0);
+
+	/*
+	 * The C library is mapped by everything: never suspended without force.  Checked with
+	 * a dry run, so that a regression here cannot stop every process on the machine.
+	 */
+	{
+		const char *t = "{\"name\": \"m\", \"actions\": [{\"action\": "
+				"\"Proc_Module_Threads\", \"modules\": [\"libc.so.6\"]}]}";
+		struct zj_arr_exec_opts o = {.root = root, .q = q};
+		char err[ZJ_ARR_ERR_MAX];
+		struct zj_arr_rule *rule;
+		struct zj_arr_plan *plan;
+
+		ck_assert_int_eq(zj_arr_parse(t, strlen(t), "t", &rule, err, sizeof(err)), 0);
+		ck_assert_int_eq(zj_arr_exec_plan(rule, &o, &plan), 0);
+		ck_assert_uint_gt(plan->steps[0].objects.n, 1);
+		for (size_t i = 0; i < plan->steps[0].objects.n; i++)
+			ck_assert_ptr_nonnull(
+				strstr(plan->steps[0].objects.v[i], "a system-critical file: left"));
+		zj_arr_plan_free(plan);
+		zj_arr_rule_free(rule);
+	}
 }
 END_TEST
 
