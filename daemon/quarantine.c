@@ -303,6 +303,71 @@ fail:
 	return r;
 }
 
+int zj_quarantine_put_sector(struct zj_quarantine *q, const char *path, const void *data,
+			     size_t len, const char *reason, char *ret_id)
+{
+	char hex[ZJ_SHA256_HEX_LEN + 1], id[ZJ_QUARANTINE_ID_MAX], stamp[32];
+	char name[ZJ_QUARANTINE_ID_MAX + 8];
+	uint8_t digest[ZJ_SHA256_LEN];
+	struct zj_sha256 sha;
+	json_object *m;
+	struct stat st;
+	uint64_t size = 0;
+	const char *text;
+	time_t now = time(NULL);
+	struct tm tm;
+	int r;
+
+	if (len == 0 || len > 4096)
+		return -EINVAL;
+	if (stat(path, &st) < 0)
+		return negative_errno();
+	if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
+		return -EINVAL;
+	snprintf(id, sizeof(id), "%s-%u-s%lu", stamp, q->seq++ & 0xffff,
+		 (unsigned long)st.st_ino & 0xffffff);
+	zj_sha256_init(&sha);
+	r = store_content(q, id, -1, data, len, &sha, &size);
+	if (r < 0)
+		return r;
+	zj_sha256_final(&sha, digest);
+	zj_sha256_hex(digest, hex);
+	m = json_object_new_object();
+	if (!m) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	json_object_object_add(m, "id", json_object_new_string(id));
+	json_object_object_add(m, "path", json_object_new_string(path));
+	json_object_object_add(m, "type", json_object_new_string("sector"));
+	json_object_object_add(m, "size", json_object_new_int64((int64_t)size));
+	json_object_object_add(m, "mode", json_object_new_string("0000"));
+	json_object_object_add(m, "uid", json_object_new_int64(st.st_uid));
+	json_object_object_add(m, "gid", json_object_new_int64(st.st_gid));
+	json_object_object_add(m, "mtime", json_object_new_int64((int64_t)st.st_mtime));
+	json_object_object_add(m, "time", json_object_new_int64((int64_t)now));
+	json_object_object_add(m, "sha256", json_object_new_string(hex));
+	json_object_object_add(m, "reason", json_object_new_string(reason ? reason : ""));
+	text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	snprintf(name, sizeof(name), "%s.json", id);
+	r = store_atomic(q, name, text, strlen(text));
+	json_object_put(m);
+	if (r == 0 && fsync(q->dfd) < 0) {
+		r = negative_errno();
+		(void)unlinkat(q->dfd, name, 0);
+	}
+	if (r < 0)
+		goto fail;
+	if (ret_id)
+		snprintf(ret_id, ZJ_QUARANTINE_ID_MAX, "%s", id);
+	return 0;
+fail:
+	snprintf(name, sizeof(name), "%s.z", id);
+	(void)unlinkat(q->dfd, name, 0);
+	return r;
+}
+
 void zj_quarantine_item_clear(struct zj_quarantine_item *it)
 {
 	if (!it)
@@ -383,6 +448,7 @@ static int read_meta(struct zj_quarantine *q, const char *id, struct zj_quaranti
 		goto out;
 	}
 	ret->symlink = strcmp(type, "symlink") == 0;
+	ret->sector = strcmp(type, "sector") == 0;
 	ret->size = (uint64_t)jint(m, "size", 0);
 	ret->mode = (uint32_t)strtoul(mode, NULL, 8) & 07777;
 	ret->uid = (uint32_t)jint(m, "uid", 0);
@@ -555,6 +621,23 @@ int zj_quarantine_restore(struct zj_quarantine *q, const char *id, const char *t
 	if (r < 0)
 		return r;
 	dest = to ? to : it.path;
+	if (it.sector) {
+		/* in place: a disk is written, never replaced */
+		char sector[4096];
+
+		r = it.size <= sizeof(sector) - 1 ? load_content(q, &it, -1, sector, sizeof(sector))
+						   : -EBADMSG;
+		if (r == 0)
+			fd = open(dest, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (r == 0 && fd < 0)
+			r = negative_errno();
+		errno = 0;
+		if (r == 0 && pwrite(fd, sector, it.size, 0) != (ssize_t)it.size)
+			r = errno ? negative_errno() : -EIO;
+		if (r == 0 && fsync(fd) < 0)
+			r = negative_errno();
+		goto out;
+	}
 	if (!overwrite && lstat(dest, &st) == 0) {
 		r = -EEXIST;
 		goto out;

@@ -31,6 +31,7 @@ struct zj_quarantine_item {
 	char id[ZJ_QUARANTINE_ID_MAX];
 	char *path;        /* where it was */
 	bool symlink;      /* a symbolic link (content: its target) */
+	bool sector;       /* sector 0 of a disk or image (content: 512 bytes at offset 0) */
 	uint64_t size;     /* bytes of content */
 	uint32_t mode;     /* st_mode & 07777 */
 	uint32_t uid;
@@ -53,6 +54,14 @@ void zj_quarantine_free(struct zj_quarantine *q);
 int zj_quarantine_put(struct zj_quarantine *q, const char *path, const char *reason, bool remove,
 		      char *ret_id);
 
+/*
+ * Keep sector 0 of the disk (or disk image) at path: the len bytes of data, read by the
+ * caller from offset 0.  The disk itself is not changed.  Restoring the item writes the
+ * bytes back at offset 0 of path, in place (a disk cannot be replaced by a rename).
+ */
+int zj_quarantine_put_sector(struct zj_quarantine *q, const char *path, const void *data,
+			     size_t len, const char *reason, char *ret_id);
+
 /* Items, oldest first; the caller frees with zj_quarantine_items_free(). */
 int zj_quarantine_list(struct zj_quarantine *q, struct zj_quarantine_item **ret_items,
 		       size_t *ret_n);
@@ -63,7 +72,8 @@ void zj_quarantine_item_clear(struct zj_quarantine_item *item);
 /*
  * Put item id back at its path (or at `to`): content checked against its SHA-256, owner and
  * mode restored, written atomically.  -EEXIST when something is there, unless overwrite;
- * -EBADMSG when the stored content does not match its hash.
+ * -EBADMSG when the stored content does not match its hash.  A sector is written back in
+ * place, at offset 0 of a file or device that must exist (overwrite is not needed).
  */
 int zj_quarantine_restore(struct zj_quarantine *q, const char *id, const char *to, bool overwrite);
 

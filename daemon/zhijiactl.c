@@ -32,6 +32,7 @@
 
 #include "zhijia/catalog.h"
 #include "zhijia/policy.h"
+#include "arr-cli.h"
 #include "control.h"
 #include "log.h"
 #include "policyfile.h"
@@ -1309,14 +1310,62 @@ static const struct cmd events_cmds[] = {
 	{},
 };
 
+/* arr and quarantine run in zhijiactl itself (arr-cli.h) */
+#define ARR_CLI(c) (&(struct zj_arr_cli){.json = (c)->json, .event_log = (c)->event_log})
+
+static int do_arr_validate(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_validate(ARR_CLI(c), argc, argv);
+}
+
+static int do_arr_dry_run(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_dry_run(ARR_CLI(c), argc, argv);
+}
+
+static int do_arr_run(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_run(ARR_CLI(c), argc, argv);
+}
+
+static int do_arr_inbox(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_inbox(ARR_CLI(c), argc, argv);
+}
+
+static int do_quarantine_list(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_quarantine_list(ARR_CLI(c), argc, argv);
+}
+
+static int do_quarantine_restore(struct ctl *c, int argc, char **argv)
+{
+	return zj_arr_cli_quarantine_restore(ARR_CLI(c), argc, argv);
+}
+
+static const struct cmd arr_cmds[] = {
+	{"validate", do_arr_validate, ZJ_ARR_CLI_USAGE},
+	{"dry-run", do_arr_dry_run, NULL},
+	{"run", do_arr_run, NULL},
+	{"inbox", do_arr_inbox, NULL},
+	{},
+};
+
+static const struct cmd quarantine_cmds[] = {
+	{"list", do_quarantine_list, ZJ_QUARANTINE_CLI_USAGE},
+	{"restore", do_quarantine_restore, NULL},
+	{},
+};
+
 static const struct noun nouns[] = {
 	{"policy", policy_cmds, NULL},	 {"protect", protect_cmds, NULL},
 	{"allow", allow_cmds, NULL},	 {"status", status_cmds, "show"},
 	{"events", events_cmds, "show"},
+	{"arr", arr_cmds, NULL},	 {"quarantine", quarantine_cmds, NULL},
 	{"stop", stop_cmds, "now"},
 };
 
-static const char noun_names[] = "policy, protect, allow, status, events, stop";
+static const char noun_names[] = "policy, protect, allow, status, events, arr, quarantine, stop";
 
 static void help(void)
 {

@@ -33,6 +33,9 @@
 #include "zhijia/detect.h"
 #include "zhijia/event.h"
 #include "zhijia/policy.h"
+#include "arr-dispose.h"
+#include "arr-exec.h"
+#include "arr-inbox.h"
 #include "control.h"
 #include "decode.h"
 #include "enforce.h"
@@ -86,6 +89,10 @@ struct daemon {
 	uint64_t last_ping_usec; /* CLOCK_MONOTONIC */
 	pid_t delivery_pid;	 /* the delivery canary's child while it is awaited, else 0 */
 	bool delivery_seen;	 /* its exit record came through the ring buffer */
+	pid_t arr_inbox_pid;	 /* the child running the ARR inbox, else 0 */
+	const char *arr_root;	 /* --arr-root: NULL for the host */
+	struct zj_arr_bindings *arr_bindings; /* automatic disposal: rules by technique */
+	struct zj_arr_disposer disposer;
 	char pathbuf[PATH_MAX];
 	char denypath[PATH_MAX];
 	const char *quarantine_dir;
@@ -118,6 +125,9 @@ static void help(void)
 	       "                          defaults; a broken file stops the start)\n"
 	       "      --socket=PATH       the control socket zhijiactl talks to (default\n"
 	       "                          " ZJ_CONTROL_PATH ")\n"
+	       "      --arr-root=DIR      ARR rules see DIR as the system, and the inbox, rule\n"
+	       "                          bindings, quarantine and sector backups are under it\n"
+	       "                          (tests; zhijia-arr(5))\n"
 	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
@@ -335,6 +345,76 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	}
 }
 
+/* An ARR path of zhijiad's, under --arr-root when given. */
+static const char *arr_path(const struct daemon *d, const char *path, char *buf, size_t len)
+{
+	if (!d->arr_root)
+		return path;
+	snprintf(buf, len, "%s%s", d->arr_root, path);
+	return buf;
+}
+
+static void arr_bind_warn(void *userdata, const char *file, const char *error)
+{
+	log_warning("ARR rule %s not bound: %s", file, error);
+}
+
+static void load_bindings(struct daemon *d)
+{
+	struct zj_arr_bindings *b = NULL;
+	char buf[PATH_MAX];
+	int r = zj_arr_bindings_load(arr_path(d, ZJ_ARR_BIND_DIR, buf, sizeof(buf)), arr_bind_warn,
+				     NULL, &b);
+
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read " ZJ_ARR_BIND_DIR ": %m, keeping the last");
+		return;
+	}
+	zj_arr_bindings_free(d->arr_bindings);
+	d->arr_bindings = b;
+	if (zj_arr_bindings_count(b))
+		log_info("%zu ARR rules bound to techniques (" ZJ_ARR_BIND_DIR ")",
+			 zj_arr_bindings_count(b));
+}
+
+/* Automatic disposal (arr-dispose.h): the bound rule runs in a child, for this finding. */
+static void arr_dispose(struct daemon *d, const struct zj_event *ev, const struct zj_finding *f)
+{
+	const struct zj_arr_rule *rule = zj_arr_bindings_find(d->arr_bindings, f->technique);
+	struct zj_quarantine *q = NULL;
+	sigset_t none;
+	size_t slot;
+	char qbuf[PATH_MAX];
+	pid_t pid;
+	int r;
+
+	if (!rule || !zj_arr_disposer_admit(&d->disposer, ev, f->technique,
+					    (int64_t)time(NULL), &slot))
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warning_errno(negative_errno(), "Failed to fork for ARR rule '%s': %m, ignoring",
+				  rule->name);
+		return;
+	}
+	if (pid == 0) {
+		struct zj_arr_exec_opts o = {0};
+
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		r = zj_quarantine_open(arr_path(d, ZJ_QUARANTINE_DIR, qbuf, sizeof(qbuf)), &q);
+		if (r < 0) {
+			log_error_errno(r, "Failed to open the quarantine: %m");
+			_exit(1);
+		}
+		o.q = q;
+		o.root = d->arr_root;
+		r = zj_arr_dispose_run(rule, ev, f, &o, d->event_log);
+		_exit(r < 0 ? 1 : 0);
+	}
+	d->disposer.pids[slot] = pid;
+}
+
 /*
  * A deny event is its own finding: the kernel blocked the class's sub-technique because the
  * policy said block then; no detector needed, no policy decision left to take.
@@ -360,6 +440,7 @@ static int classify_deny(struct daemon *d, const struct zj_event *ev, struct fin
 			 zj_action_name(now));
 	d->findings[ZJ_ACTION_BLOCK]++;
 	tell_finding(d, ev, &fs->f[0], dec, &fs->lf[0]);
+	arr_dispose(d, ev, &fs->f[0]);
 	return 1;
 }
 
@@ -406,6 +487,8 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 		if (dec[i].action == ZJ_ACTION_OFF)
 			continue;
 		tell_finding(d, ev, &f[i], &dec[i], &lf[out]);
+		if (dec[i].action == ZJ_ACTION_ALERT || dec[i].action == ZJ_ACTION_BLOCK)
+			arr_dispose(d, ev, &f[i]);
 		out++;
 	}
 	return (int)out;
@@ -656,6 +739,52 @@ static int run_delivery_canary(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The ARR inbox (arr-inbox.h), in a child process: a rule may run scripts for minutes, and
+ * the event path must not wait for it.  One child at a time; reaped on a later tick.
+ */
+static void arr_inbox_tick(struct daemon *d)
+{
+	struct zj_quarantine *q = NULL;
+	sigset_t none;
+	pid_t pid;
+	int r;
+
+	if (d->arr_inbox_pid > 0) {
+		if (waitpid(d->arr_inbox_pid, NULL, WNOHANG) == 0)
+			return;
+		d->arr_inbox_pid = 0;
+	}
+	char ibuf[PATH_MAX], qbuf[PATH_MAX];
+	const char *inbox = arr_path(d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
+
+	if (zj_arr_inbox_pending(inbox) <= 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warning_errno(negative_errno(), "Failed to fork for the ARR inbox: %m, ignoring");
+		return;
+	}
+	if (pid == 0) {
+		struct zj_arr_exec_opts o = {0};
+
+		sigemptyset(&none);
+		(void)sigprocmask(SIG_SETMASK, &none, NULL);
+		r = zj_quarantine_open(arr_path(d, ZJ_QUARANTINE_DIR, qbuf, sizeof(qbuf)), &q);
+		if (r < 0) {
+			log_error_errno(r, "Failed to open the quarantine: %m");
+			_exit(1);
+		}
+		o.q = q;
+		o.root = d->arr_root;
+		r = zj_arr_inbox_run(inbox, &o, d->event_log, NULL);
+		if (r < 0)
+			log_warning_errno(r, "ARR inbox %s: %m", inbox);
+		_exit(r < 0 ? 1 : 0);
+	}
+	d->arr_inbox_pid = pid;
+}
+
 /* Every half of WatchdogSec=, from the event loop's timer: a wedged loop gets restarted. */
 static void ping_watchdog(struct daemon *d)
 {
@@ -888,6 +1017,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 					if (si.ssi_signo == SIGHUP) {
 						(void)reload_watch(d, watch_path, watch_explicit);
 						reload_policy(d);
+						load_bindings(d);
 					} else
 						stop = true;
 				}
@@ -908,8 +1038,10 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 								     "paths: %m, ignoring");
 					/* exceptions by inode: an upgrade replaces files */
 					apply_enforcement(d, false);
+					arr_inbox_tick(d);
 				}
 				if (ticks % 10 == 0) {
+					zj_arr_disposer_reap(&d->disposer);
 					check_lost(d);
 					(void)zj_control_expire(d->ctl, now_usec());
 				}
@@ -958,6 +1090,7 @@ int main(int argc, char **argv)
 		ARG_PRINT_WATCH,
 		ARG_RINGBUF,
 		ARG_VERSION,
+		ARG_ARR_ROOT,
 		ARG_POLICY,
 		ARG_SOCKET,
 		ARG_PTRACE_ALL,
@@ -976,10 +1109,13 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
+		{"arr-root", required_argument, NULL, ARG_ARR_ROOT},
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
 	const char *policy_path = ZJ_POLICY_PATH, *socket_path = ZJ_CONTROL_PATH;
+	const char *arr_root = NULL, *inbox;
+	char ibuf[PATH_MAX];
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
 	unsigned long rb_mib = 16;
@@ -1020,6 +1156,13 @@ int main(int argc, char **argv)
 		case ARG_SOCKET:
 			socket_path = optarg;
 			break;
+		case ARG_ARR_ROOT:
+			if (optarg[0] != '/') {
+				log_error("--arr-root needs an absolute path");
+				return 2;
+			}
+			arr_root = strcmp(optarg, "/") ? optarg : NULL;
+			break;
 		case ARG_PRINT_WATCH:
 			fputs(zj_watch_default_text(), stdout);
 			return 0;
@@ -1055,6 +1198,7 @@ int main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.quarantine_dir = quarantine_dir;
+	d.arr_root = arr_root;
 	libbpf_set_print(libbpf_print);
 	if (check_privileges() < 0)
 		return 1;
@@ -1087,6 +1231,30 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
 		return 1;
 	}
+	load_bindings(&d);
+	inbox = arr_path(&d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
+	r = zj_arr_inbox_init(inbox);
+	if (r < 0)
+		log_warning_errno(r, "Failed to make the ARR inbox %s: %m, ignoring", inbox);
+	{
+		/* File_repairMbr's "backup": sector 0 of the system disks, as first seen */
+		size_t taken = 0;
+
+		r = zj_arr_mbr_backup_system(d.arr_root, &taken);
+		if (r < 0)
+			log_warning_errno(r, "Failed to keep sector 0 of the system disks: %m, "
+					     "ignoring");
+		else if (taken)
+			log_info("Kept sector 0 of %zu system disks in /var/lib/zhijia/mbr", taken);
+	}
+	/* what Other_NetOff / _Disabled_* left in force outlives a restart */
+	r = zj_arr_net_restore(d.arr_root);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "Failed to load zhijia's nftables table again: %m, ignoring");
+	else if (r == -ENOENT)
+		log_warning("ARR network rules are kept but nft is not installed, ignoring");
+	else if (r > 0)
+		log_info("ARR network rules loaded again (/var/lib/zhijia/nft/zhijia.nft)");
 
 	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);
@@ -1153,5 +1321,6 @@ int main(int argc, char **argv)
 	zj_proctab_free(d.pt);
 	zj_policy_free(d.policy);
 	zj_quarantine_free(d.quarantine);
+	zj_arr_bindings_free(d.arr_bindings);
 	return r ? 1 : 0;
 }
