@@ -352,10 +352,13 @@ int zj_rules_scan_path(struct zj_rules *r, const char *path, int timeout_s,
 		return e;
 	yr_scanner_set_timeout(sc, timeout_s);
 	e = read_whole(path, &buf, &cap, &st, &len);
-	if (e < 0)
+	if (e < 0) {
 		verdict_from_error(ret, e);
-	else
+	} else {
 		scan_buffer(sc, buf, len, ret);
+		ret->dev = st.st_dev;
+		ret->ino = st.st_ino;
+	}
 	yr_scanner_destroy(sc);
 	return 0;
 }
@@ -505,6 +508,11 @@ static void *worker(void *arg)
 					pthread_mutex_unlock(&p->lock);
 				}
 			}
+		}
+		if (e == 0) {
+			/* a verdict from the hash cache came from another file */
+			j->v.dev = st.st_dev;
+			j->v.ino = st.st_ino;
 		}
 		pthread_mutex_lock(&p->lock);
 		p->stats.scanned++;
@@ -693,4 +701,154 @@ void zj_scanpool_stats(struct zj_scanpool *p, struct zj_scanpool_stats *ret)
 	pthread_mutex_lock(&p->lock);
 	*ret = p->stats;
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the allow-list ----------------------------------------------------------------------- */
+
+struct zj_allow {
+	size_t n;
+	char (*h)[ZJ_SHA256_HEX_LEN + 1]; /* sorted */
+};
+
+static int cmp_hash(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int zj_allow_parse(const char *text, size_t len, const char *source, struct zj_allow **ret,
+		   char *err, size_t errlen)
+{
+	struct zj_allow *a = calloc(1, sizeof(*a));
+	const char *p = text, *end = text + len;
+	size_t cap = 0, line = 0;
+
+	if (!a)
+		return -ENOMEM;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+		const char *w;
+		size_t wl;
+
+		line++;
+		while (p < le && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		w = p;
+		while (p < le && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '#'))
+			p++;
+		wl = (size_t)(p - w);
+		while (p < le && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (wl == 0 && (p == le || *p == '#'))
+			goto next; /* blank or comment */
+		if (wl != ZJ_SHA256_HEX_LEN || (p < le && *p != '#')) {
+			snprintf(err, errlen,
+				 "%s:%zu: not a SHA-256 (64 hex digits, optionally followed by "
+				 "'# comment'): '%.*s'",
+				 source, line, (int)((le - w) > 80 ? 80 : (le - w)), w);
+			zj_allow_free(a);
+			return -EINVAL;
+		}
+		if (a->n == ZJ_ALLOW_MAX) {
+			snprintf(err, errlen, "%s:%zu: more than %d hashes", source, line,
+				 ZJ_ALLOW_MAX);
+			zj_allow_free(a);
+			return -EINVAL;
+		}
+		if (a->n == cap) {
+			void *nh = reallocarray(a->h, cap ? cap * 2 : 64, sizeof(*a->h));
+
+			if (!nh) {
+				zj_allow_free(a);
+				return -ENOMEM;
+			}
+			a->h = nh;
+			cap = cap ? cap * 2 : 64;
+		}
+		for (size_t i = 0; i < wl; i++) {
+			char c = w[i];
+
+			if (c >= 'A' && c <= 'F')
+				c = (char)(c - 'A' + 'a');
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+				snprintf(err, errlen,
+					 "%s:%zu: not a SHA-256: '%c' is not a hex digit in '%.*s'",
+					 source, line, w[i], (int)wl, w);
+				zj_allow_free(a);
+				return -EINVAL;
+			}
+			a->h[a->n][i] = c;
+		}
+		a->h[a->n][wl] = '\0';
+		a->n++;
+next:
+		p = nl ? nl + 1 : end;
+	}
+	if (a->n)
+		qsort(a->h, a->n, sizeof(*a->h), cmp_hash);
+	*ret = a;
+	return 0;
+}
+
+int zj_allow_load_dir(const char *dir, struct zj_allow **ret, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, ZJ_ALLOW_FILE) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return zj_allow_parse("", 0, path, ret, err, errlen);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = negative_errno();
+
+		snprintf(err, errlen, "%s: %s", path, strerror(-e));
+		return e;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > (8 << 20)) {
+		snprintf(err, errlen, "%s: not a regular file of at most 8 MiB", path);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = negative_errno();
+
+			snprintf(err, errlen, "%s: %s", path, strerror(-e));
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return zj_allow_parse(buf, len, path, ret, err, errlen);
+}
+
+void zj_allow_free(struct zj_allow *a)
+{
+	if (!a)
+		return;
+	free(a->h);
+	free(a);
+}
+
+size_t zj_allow_count(const struct zj_allow *a)
+{
+	return a ? a->n : 0;
+}
+
+bool zj_allow_has(const struct zj_allow *a, const char *sha256_hex)
+{
+	if (!a || !a->n || strlen(sha256_hex) != ZJ_SHA256_HEX_LEN)
+		return false;
+	return bsearch(sha256_hex, a->h, a->n, sizeof(*a->h), cmp_hash) != NULL;
 }

@@ -51,6 +51,7 @@ struct zj_verdict {
 	uint32_t n_matches;
 	bool cached;    /* answered from the cache */
 	uint64_t size;
+	uint64_t dev, ino; /* st_dev, st_ino of what was read (0 when not read) */
 	char sha256[ZJ_SHA256_HEX_LEN + 1]; /* "" when not read */
 	char matches[ZJ_SCAN_MATCH_MAX][ZJ_SCAN_NAME_MAX]; /* "namespace:rule [tag,tag]" */
 };
@@ -60,6 +61,26 @@ const char *zj_verdict_name(uint32_t state);
 /* Scan one file now, in the calling thread, with its own scanner (zhijiactl scan, tests). */
 int zj_rules_scan_path(struct zj_rules *r, const char *path, int timeout_s,
 		       struct zj_verdict *ret);
+
+/*
+ * The allow-list by SHA-256: "<rules dir>/allow.sha256", one hash (64 hex digits) a line,
+ * '#' starts a comment, blank lines are fine; read with the rules and replaced with them.  A
+ * match whose content is on it is recorded, never acted on.  A line that is not a hash makes
+ * the whole list invalid: -EINVAL and "FILE:LINE: message" in err.
+ */
+#define ZJ_ALLOW_FILE "allow.sha256"
+#define ZJ_ALLOW_MAX 65536
+
+struct zj_allow;
+
+int zj_allow_parse(const char *text, size_t len, const char *source, struct zj_allow **ret,
+		   char *err, size_t errlen);
+/* Read dir/allow.sha256 (absent: an empty list). */
+int zj_allow_load_dir(const char *dir, struct zj_allow **ret, char *err, size_t errlen);
+void zj_allow_free(struct zj_allow *a);
+size_t zj_allow_count(const struct zj_allow *a);
+/* Is the lowercase hex hash on the list?  NULL lists nothing. */
+bool zj_allow_has(const struct zj_allow *a, const char *sha256_hex);
 
 struct zj_scanpool;
 
