@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,6 +540,7 @@ static void *worker(void *arg)
 
 int zj_scanpool_new(unsigned workers, size_t queue_max, int timeout_s, struct zj_scanpool **ret)
 {
+	sigset_t all, old;
 	struct zj_scanpool *p;
 	unsigned i;
 	int e;
@@ -566,12 +568,23 @@ int zj_scanpool_new(unsigned workers, size_t queue_max, int timeout_s, struct zj
 	pthread_cond_init(&p->work, NULL);
 	p->queue_max = queue_max;
 	p->timeout_s = timeout_s;
+	/*
+	 * Workers take no signals: the daemon blocks SIGHUP/SIGTERM only later, for its
+	 * signalfd, and a thread that had them unblocked would die of a SIGHUP's default action.
+	 */
+	sigfillset(&all);
+	e = -pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (e < 0) {
+		zj_scanpool_free(p);
+		return e;
+	}
 	for (i = 0; i < workers; i++) {
 		e = -pthread_create(&p->threads[i], NULL, worker, p);
 		if (e < 0)
 			break;
 		p->n_threads++;
 	}
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!p->n_threads) {
 		zj_scanpool_free(p);
 		return e;
