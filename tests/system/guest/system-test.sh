@@ -125,23 +125,23 @@ ok "systemctl start returned after READY=1 ($(secs $ready_ms) s from exec to REA
 echo "ZJ-SYS: $(grep '^zhijiad: delivery canary: ' "$out/start.log" | head -n 1)"
 
 # ---- capabilities after attach ---------------------------------------------------------------
-# CAP_DAC_READ_SEARCH 2, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39
+# CAP_DAC_READ_SEARCH 2, CAP_KILL 5, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39
 capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$pid/status")
 capprm=$(sed -n 's/^CapPrm:[[:space:]]*//p' "/proc/$pid/status")
 capbnd=$(sed -n 's/^CapBnd:[[:space:]]*//p' "/proc/$pid/status")
-[ "$capbnd" = 000000c000280004 ] ||
-	die "CapBnd is $capbnd, want 000000c000280004 (the unit's CapabilityBoundingSet=)"
-if [ "$capeff" != 0000008000080004 ] || [ "$capprm" != 0000008000080004 ]; then
-	die "after attach CapEff=$capeff CapPrm=$capprm, want 0000008000080004" \
-		"(cap_dac_read_search, cap_sys_ptrace, cap_bpf)"
+[ "$capbnd" = 000000c000280024 ] ||
+	die "CapBnd is $capbnd, want 000000c000280024 (the unit's CapabilityBoundingSet=)"
+if [ "$capeff" != 0000008000080024 ] || [ "$capprm" != 0000008000080024 ]; then
+	die "after attach CapEff=$capeff CapPrm=$capprm, want 0000008000080024" \
+		"(cap_dac_read_search, cap_kill, cap_sys_ptrace, cap_bpf)"
 fi
 kept=$(grep 'capabilities' "$out/start.log" | head -n 1)
 case $kept in
-*kept*cap_dac_read_search*cap_sys_ptrace*cap_bpf*) ;;
+*kept*cap_dac_read_search*cap_kill*cap_sys_ptrace*cap_bpf*) ;;
 *) die "zhijiad does not say which capabilities it kept: '$kept'" ;;
 esac
-ok "bounding set is the unit's; after attach only cap_dac_read_search, cap_sys_ptrace," \
-	"cap_bpf are kept ($kept)"
+ok "bounding set is the unit's; after attach only cap_dac_read_search, cap_kill," \
+	"cap_sys_ptrace, cap_bpf are kept ($kept)"
 
 # ---- an injection attempt gives an alert --------------------------------------------------------
 # The target: a daemon PID 1 started from a system directory, which the default policy protects.
