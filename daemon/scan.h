@@ -22,6 +22,7 @@
 #define ZJ_SCAN_MATCH_MAX 8     /* rule names kept per verdict */
 #define ZJ_SCAN_NAME_MAX 128    /* bytes of a rule name, with its namespace and tags */
 #define ZJ_SCAN_FILE_MAX (64ull << 20) /* larger files are not scanned (ZJ_VERDICT_TOO_BIG) */
+#define ZJ_SCAN_NICE 10 /* the pool's threads run at this nice value: the event loop comes first */
 
 /* Process-wide libyara set-up: call once, before starting any thread. */
 int zj_scan_library_init(void);
