@@ -366,50 +366,54 @@ static int proc_start_ticks(uint32_t pid, uint64_t *ret)
 	return -EINVAL;
 }
 
-/*
- * SIGKILL the process of an exec event if it is still that process running that file: a pidfd
- * first, then pid's start time and executable checked, then the signal through the pidfd (a
- * pid reused after the pidfd was opened fails the check; one reused before it, too).
- * Returns 0 when killed; -ESRCH gone; -ESTALE another process or another program now.
- */
-static int kill_same(struct zj_scand *s, const struct job_ctx *c, const struct zj_verdict *v)
+int zj_proc_kill_if_same(uint32_t pid, uint64_t start_ns, uint64_t tick_ns, uint64_t dev,
+			 uint64_t ino, const char *exe)
 {
 	_cleanup_close_ int pfd = -1;
 	uint64_t ticks;
 	char path[64];
 	int r;
 
-	if (c->pid <= 1 || (pid_t)c->pid == getpid())
-		return -EPERM; /* never PID 1, never ourselves */
-	pfd = pidfd_open((pid_t)c->pid, 0);
+	if (pid <= 1 || (pid_t)pid == getpid() || !tick_ns || (!exe && !ino))
+		return -EPERM; /* never PID 1, never ourselves, never unchecked */
+	pfd = pidfd_open((pid_t)pid, 0);
 	if (pfd < 0)
 		return negative_errno();
-	r = proc_start_ticks(c->pid, &ticks);
+	r = proc_start_ticks(pid, &ticks);
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;
-	if (c->start_ns && ticks != c->start_ns / s->tick_ns)
+	if (ticks != start_ns / tick_ns)
 		return -ESTALE;
-	snprintf(path, sizeof(path), "/proc/%u/exe", c->pid);
-	if (c->check_ino) {
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	if (!exe) {
 		struct stat st;
 
 		if (stat(path, &st) < 0)
-			return negative_errno();
-		if ((uint64_t)st.st_dev != v->dev || (uint64_t)st.st_ino != v->ino)
+			return errno == ENOENT ? -ESRCH : negative_errno();
+		if ((uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
 			return -ESTALE;
 	} else {
 		char link[PATH_MAX];
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
 
 		if (n < 0)
-			return negative_errno();
+			return errno == ENOENT ? -ESRCH : negative_errno();
 		link[n] = '\0';
-		if (!c->exe || strcmp(link, c->exe) != 0)
+		if (strcmp(link, exe) != 0)
 			return -ESTALE;
 	}
 	if (pidfd_send_signal(pfd, SIGKILL, NULL, 0) < 0)
 		return negative_errno();
 	return 0;
+}
+
+static int kill_same(struct zj_scand *s, const struct job_ctx *c, const struct zj_verdict *v)
+{
+	if (c->check_ino)
+		return zj_proc_kill_if_same(c->pid, c->start_ns, s->tick_ns, v->dev, v->ino, NULL);
+	if (!c->exe)
+		return -EPERM;
+	return zj_proc_kill_if_same(c->pid, c->start_ns, s->tick_ns, 0, 0, c->exe);
 }
 
 static int quarantine(struct zj_scand *s, const char *path, const char *reason, char *ret_id)

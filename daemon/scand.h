@@ -87,6 +87,17 @@ void zj_scand_event(struct zj_scand *s, const struct zj_event *ev);
 /* From the daemon's timer: queue the persistence files that have been quiet long enough. */
 void zj_scand_tick(struct zj_scand *s, uint64_t now_usec);
 
+/*
+ * SIGKILL process pid if it is still the one that started at start_ns (boot-time ns, compared
+ * in clock ticks of tick_ns as /proc shows them) and still runs that program: the file (dev,
+ * ino) when exe is NULL, else the executable path exe (a script's interpreter).  A pidfd is
+ * opened first, then /proc is checked, then the signal goes through the pidfd: a pid reused
+ * at any point fails the check or the signal.  0 killed; -ESRCH gone; -ESTALE another process
+ * or another program now; -EPERM for PID 1, zhijiad itself, or nothing to check against.
+ */
+int zj_proc_kill_if_same(uint32_t pid, uint64_t start_ns, uint64_t tick_ns, uint64_t dev,
+			 uint64_t ino, const char *exe);
+
 /* "scan" of `zhijiactl status`. */
 json_object *zj_scand_status(struct zj_scand *s);
 
