@@ -7,6 +7,9 @@
  *
  *  - a binary carrying the marker, exec'd here (no BPF LSM on this host), is SIGKILLed and the
  *    "verdict" line names the rule, the exec event's seq and the pid; journald has the alert;
+ *    so is the shell running a script that carries it;
+ *  - a unit file carrying it is alerted (T1543.002 at its default) and left in place, and the
+ *    program its ExecStart= names gets a verdict of its own;
  *  - a cron file in /etc/cron.d (named zj-test-<pid>-..., removed by the harness even when a
  *    test fails) that schedules a script carrying the marker is alerted with the rule's name
  *    and, T1053.003 being "block" in the policy, quarantined;
@@ -31,12 +34,13 @@
 #include <unistd.h>
 
 #define CROND "/etc/cron.d"
+#define SYSTEMD "/etc/systemd/system"
 #define CTL_TIMEOUT_MS 15000
 #define VERDICT_TIMEOUT_MS 10000
 #define RULE_NS "live"
 #define RULE_NAME "zj_live_marker"
 
-static const char *const test_dirs[] = {CROND, NULL};
+static const char *const test_dirs[] = {CROND, SYSTEMD, NULL};
 
 /* The test program's state (a main() file: STYLE.md allows it here). */
 static struct zj_daemon zd;
@@ -382,6 +386,62 @@ START_TEST(test_exec_black_killed)
 }
 END_TEST
 
+START_TEST(test_exec_black_script_killed)
+{
+	/* run through its #! interpreter: the script is scanned, the shell running it killed */
+	char script[PATH_MAX], body[256];
+	int in[2];
+
+	zj_pathf(script, sizeof(script), "%s/script-%d.sh", top, ++sample_no);
+	int n = snprintf(body, sizeof(body), "#!/bin/sh\n# %s\nread x\n", marker);
+	ck_assert_int_eq(write_file(script, body, (size_t)n, 0755), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		close(in[1]);
+		execl(script, script, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	int status = wait_for(pid, VERDICT_TIMEOUT_MS);
+	close(in[1]);
+	ck_assert_msg(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "%s (pid %d): wait status 0x%x, not SIGKILL", script, (int)pid, status);
+	const struct zj_line *v = wait_verdict("verdict.path", script, "killed");
+	ZJ_EXPECT_INT(v, "verdict.pid", pid);
+	expect_rule(v);
+}
+END_TEST
+
+START_TEST(test_unit_black_alerted)
+{
+	/* a black unit file itself: T1543.002 is at its default, so alerted and left in place */
+	char unit[PATH_MAX], text[256];
+
+	zj_test_path(unit, sizeof(unit), SYSTEMD, "unit.service");
+	int n = snprintf(text, sizeof(text), "[Service]\nExecStart=/bin/true\n# %s\n", marker);
+	ck_assert_int_eq(write_file(unit, text, (size_t)n, 0644), 0);
+	const struct zj_line *v = wait_verdict("verdict.path", unit, "alerted");
+	ZJ_EXPECT_STR(v, "verdict.origin", "file");
+	ZJ_EXPECT_STR(v, "verdict.technique", "T1543.002");
+	expect_rule(v);
+	ck_assert_msg(zj_path_exists(unit), "%s was removed under a default policy", unit);
+	/* and what it runs got a verdict of its own */
+	v = wait_verdict("verdict.scheduled_by", unit, "none");
+	ZJ_EXPECT_STR(v, "verdict.path", "/bin/true");
+	ZJ_EXPECT_STR(v, "verdict.state", "clean");
+	json_object *e = journal_for(zj_wait_(__FILE__, __LINE__, &tail, VERDICT_TIMEOUT_MS,
+					      "verdict", 0,
+					      ZJ_KVS(ZJ_S("verdict.path", unit))));
+	ck_assert_str_eq(jfield(e, "ZHIJIA_ACTION"), "alerted");
+	ck_assert_str_eq(jfield(e, "ZHIJIA_ORIGIN"), "file");
+	json_object_put(e);
+	ck_assert_int_eq(unlink(unit), 0);
+}
+END_TEST
+
 START_TEST(test_clean_exec_runs)
 {
 	/* a clean program runs to its end and gets a clean verdict */
@@ -574,6 +634,8 @@ static Suite *scan_suite(void)
 	tcase_add_checked_fixture(tc, test_setup, test_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_exec_black_killed);
+	tcase_add_test(tc, test_exec_black_script_killed);
+	tcase_add_test(tc, test_unit_black_alerted);
 	tcase_add_test(tc, test_clean_exec_runs);
 	tcase_add_test(tc, test_cron_black_quarantined);
 	tcase_add_test(tc, test_bad_rule_keeps_old);
