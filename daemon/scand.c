@@ -376,9 +376,13 @@ int zj_proc_kill_if_same(uint32_t pid, uint64_t start_ns, uint64_t tick_ns, uint
 
 	if (pid <= 1 || (pid_t)pid == getpid() || !tick_ns || (!exe && !ino))
 		return -EPERM; /* never PID 1, never ourselves, never unchecked */
+	/*
+	 * Kernels before 5.3 (Kylin's and UOS's 4.19) have no pidfd_open: then the check is
+	 * followed by kill(2), and a pid reused in the microseconds between them would be hit.
+	 */
 	pfd = pidfd_open((pid_t)pid, 0);
-	if (pfd < 0)
-		return negative_errno();
+	if (pfd < 0 && errno != ENOSYS)
+		return errno == ESRCH ? -ESRCH : negative_errno();
 	r = proc_start_ticks(pid, &ticks);
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;
@@ -402,7 +406,7 @@ int zj_proc_kill_if_same(uint32_t pid, uint64_t start_ns, uint64_t tick_ns, uint
 		if (strcmp(link, exe) != 0)
 			return -ESTALE;
 	}
-	if (pidfd_send_signal(pfd, SIGKILL, NULL, 0) < 0)
+	if (pfd >= 0 ? pidfd_send_signal(pfd, SIGKILL, NULL, 0) < 0 : kill((pid_t)pid, SIGKILL) < 0)
 		return negative_errno();
 	return 0;
 }
