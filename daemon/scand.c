@@ -34,7 +34,7 @@
 struct job_ctx {
 	uint64_t cookie; /* 0: free */
 	uint32_t origin;
-	uint32_t klass;	   /* ORIGIN_FILE, ORIGIN_SCHED: the persistence file's class */
+	uint32_t klass; /* ORIGIN_FILE, ORIGIN_SCHED: the persistence file's class */
 	uint64_t event_seq;
 	uint32_t pid;	   /* ORIGIN_EXEC */
 	uint64_t start_ns; /* ORIGIN_EXEC: the process's start (boot-time ns) */
@@ -448,8 +448,11 @@ static bool utf8_ok(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-				      : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80	      ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 
 		if (n < 0 || (n == 1 && *p < 0xc2))
 			return false;
@@ -498,8 +501,8 @@ static void rfc3339_now(char *buf, size_t len)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 /* "ns:rule [a,b]" -> rules ["ns:rule"], tags ["a","b"] (deduplicated) and a text list. */
@@ -526,7 +529,8 @@ static void split_matches(const struct zj_verdict *v, json_object *rules, json_o
 			bool dup = false;
 
 			for (size_t k = 0; k < json_object_array_length(tags) && !dup; k++)
-				dup = strcmp(json_object_get_string(json_object_array_get_idx(tags, k)),
+				dup = strcmp(json_object_get_string(
+						     json_object_array_get_idx(tags, k)),
 					     t) == 0;
 			if (dup)
 				continue;
@@ -567,8 +571,8 @@ static void queue_scheduled(struct zj_scand *s, const char *path, const struct j
 	}
 	zj_sched_parse(kind, buf, len, sch);
 	for (size_t i = 0; i < sch->n; i++) {
-		struct job_ctx n = {.origin = ORIGIN_SCHED, .klass = c->klass,
-				    .event_seq = c->event_seq};
+		struct job_ctx n = {
+			.origin = ORIGIN_SCHED, .klass = c->klass, .event_seq = c->event_seq};
 
 		n.parent = strdup(path);
 		if (!n.parent)
@@ -592,12 +596,13 @@ static void journal_match(const struct job_ctx *c, const char *path, const struc
 		"ZHIJIA_VERDICT=match", "ZHIJIA_RULES=%s", rules, "ZHIJIA_TAGS=%s", tags,
 		"ZHIJIA_SHA256=%s", v->sha256, "ZHIJIA_PATH=%s", path, "ZHIJIA_ACTION=%s", action,
 		"ZHIJIA_EVENT_SEQ=%llu", (unsigned long long)c->event_seq,
-		"ZHIJIA_VERDICT_SEQ=%llu", (unsigned long long)seq,
-		"ZHIJIA_ORIGIN=%s", c->origin == ORIGIN_EXEC ? "exec" : c->origin == ORIGIN_FILE ? "file" : "scheduled",
-		"ZHIJIA_ACTOR_PID=%u", c->pid,
-		"ZHIJIA_SCHEDULED_BY=%s", c->parent ? c->parent : "",
-		"ZHIJIA_TECHNIQUE=%s", technique ? technique : "",
-		"ZHIJIA_QUARANTINE_ID=%s", qid ? qid : "", NULL);
+		"ZHIJIA_VERDICT_SEQ=%llu", (unsigned long long)seq, "ZHIJIA_ORIGIN=%s",
+		c->origin == ORIGIN_EXEC   ? "exec"
+		: c->origin == ORIGIN_FILE ? "file"
+					   : "scheduled",
+		"ZHIJIA_ACTOR_PID=%u", c->pid, "ZHIJIA_SCHEDULED_BY=%s", c->parent ? c->parent : "",
+		"ZHIJIA_TECHNIQUE=%s", technique ? technique : "", "ZHIJIA_QUARANTINE_ID=%s",
+		qid ? qid : "", NULL);
 	if (r < 0)
 		log_warning_errno(r, "Failed to send a YARA alert to journald: %m; it is in the "
 				     "event log");
@@ -610,7 +615,8 @@ static void on_verdict(void *userdata, uint64_t cookie, const char *path,
 	struct job_ctx *slot = &s->ctx[cookie % s->n_ctx];
 	struct job_ctx c = {0};
 	json_object *o = NULL, *vo = NULL, *rules = NULL, *tags = NULL;
-	char rule_text[1024], tag_text[512], when[64], action[160] = "none", qid[ZJ_QUARANTINE_ID_MAX];
+	char rule_text[1024], tag_text[512], when[64], action[160] = "none",
+						       qid[ZJ_QUARANTINE_ID_MAX];
 	const char *technique = NULL, *line;
 	bool black, allowed;
 	uint64_t seq;
@@ -693,8 +699,8 @@ static void on_verdict(void *userdata, uint64_t cookie, const char *path,
 	json_object_object_add(o, "type", json_object_new_string("verdict"));
 	json_object_object_add(vo, "event_seq", json_object_new_int64((int64_t)c.event_seq));
 	json_object_object_add(vo, "origin",
-			       json_object_new_string(c.origin == ORIGIN_EXEC   ? "exec"
-						      : c.origin == ORIGIN_FILE ? "file"
+			       json_object_new_string(c.origin == ORIGIN_EXEC	 ? "exec"
+						      : c.origin == ORIGIN_FILE	 ? "file"
 						      : c.origin == ORIGIN_SCHED ? "scheduled"
 										 : "unknown"));
 	add_path(vo, "path", path);
@@ -717,9 +723,8 @@ static void on_verdict(void *userdata, uint64_t cookie, const char *path,
 	if (v->state == ZJ_VERDICT_ERROR || v->state == ZJ_VERDICT_TOO_BIG)
 		json_object_object_add(vo, "error", json_object_new_string(strerror(-v->error)));
 	json_object_object_add(o, "verdict", vo);
-	line = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE,
-						 &len);
+	line = json_object_to_json_string_length(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	r = line ? zj_eventlog_append_line(s->o.log, line, len) : -ENOMEM;
 	if (r < 0)
 		log_warning_errno(r, "Failed to log the verdict of %s: %m, ignoring", path);
@@ -754,7 +759,8 @@ json_object *zj_scand_status(struct zj_scand *s)
 		return NULL;
 	zj_scanpool_stats(s->pool, &st);
 	json_object_object_add(o, "rules_dir", json_object_new_string(s->o.rules_dir));
-	json_object_object_add(o, "rules", json_object_new_int64((int64_t)zj_rules_count(s->rules)));
+	json_object_object_add(o, "rules",
+			       json_object_new_int64((int64_t)zj_rules_count(s->rules)));
 	json_object_object_add(o, "allow_sha256",
 			       json_object_new_int64((int64_t)zj_allow_count(s->allow)));
 	json_object_object_add(o, "reloads", json_object_new_int64((int64_t)s->reloads));

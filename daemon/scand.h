@@ -49,8 +49,7 @@
 struct zj_scand;
 
 /* (dev, ino) of a black executable: st_dev as stat(2) gives it (zj_kdev() makes the kernel's). */
-typedef void (*zj_black_binary_fn)(void *userdata, uint64_t dev, uint64_t ino,
-				   const char *sha256);
+typedef void (*zj_black_binary_fn)(void *userdata, uint64_t dev, uint64_t ino, const char *sha256);
 
 struct zj_scand_opts {
 	const char *rules_dir;
@@ -60,9 +59,9 @@ struct zj_scand_opts {
 	int timeout_s;
 	struct zj_eventlog *log;
 	uint64_t *seq; /* the decoder's sequence: a verdict line takes the next number */
-	struct zj_policy *const *policy;   /* the daemon's live policy (replaced on reload) */
-	struct zj_watch *const *watch;     /* the live watch list */
-	zj_black_binary_fn black_binary;   /* may be NULL */
+	struct zj_policy *const *policy; /* the daemon's live policy (replaced on reload) */
+	struct zj_watch *const *watch;	 /* the live watch list */
+	zj_black_binary_fn black_binary; /* may be NULL */
 	void *userdata;
 };
 

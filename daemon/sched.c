@@ -97,9 +97,9 @@ static bool plain_word(const char *w, size_t len)
 /* A shell or script interpreter as a command's first word: its first operand is the program. */
 static bool interpreter(const char *w, size_t len)
 {
-	static const char *const names[] = {"sh",     "bash",	 "dash",   "ksh",  "zsh",
+	static const char *const names[] = {"sh",     "bash",	 "dash",    "ksh",  "zsh",
 					    "python", "python3", "python2", "perl", "ruby",
-					    "php",    "lua",	 "node",   NULL};
+					    "php",    "lua",	 "node",    NULL};
 	const char *base = w;
 
 	for (size_t i = 0; i < len; i++)
@@ -258,8 +258,9 @@ void zj_sched_parse(uint32_t kind, const char *text, size_t len, struct zj_sched
 			while (q < le && blank(*q))
 				q++;
 			if (q < le && *q == '[')
-				in_service = ((size_t)(le - q) >= 9 && memcmp(q, "[Service]", 9) == 0) ||
-					     ((size_t)(le - q) >= 8 && memcmp(q, "[Socket]", 8) == 0);
+				in_service =
+					((size_t)(le - q) >= 9 && memcmp(q, "[Service]", 9) == 0) ||
+					((size_t)(le - q) >= 8 && memcmp(q, "[Socket]", 8) == 0);
 			else if (q < le && *q != '#' && *q != ';')
 				unit_line(ret, q, le, in_service);
 			break;

@@ -16,15 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZJ_SCHED_MAX 8		/* programs kept per file; more are counted in .dropped */
-#define ZJ_SCHED_PATH_MAX 1024	/* bytes of one path, NUL included; longer ones are dropped */
+#define ZJ_SCHED_MAX 8	       /* programs kept per file; more are counted in .dropped */
+#define ZJ_SCHED_PATH_MAX 1024 /* bytes of one path, NUL included; longer ones are dropped */
 #define ZJ_SCHED_TEXT_MAX (256u * 1024) /* bytes of a persistence file that are parsed */
 
 /* The kind of persistence file. */
-#define ZJ_SCHED_NONE 0	      /* not parsed (a script itself, an at job: scanned as a file) */
+#define ZJ_SCHED_NONE 0	       /* not parsed (a script itself, an at job: scanned as a file) */
 #define ZJ_SCHED_CRON_SYSTEM 1 /* /etc/crontab, /etc/cron.d/x: time fields, user, command */
 #define ZJ_SCHED_CRON_USER 2   /* /var/spool/cron/crontabs/u: time fields, command */
-#define ZJ_SCHED_UNIT 3	      /* a systemd unit: ExecStart=, ExecStartPre=, ExecStartPost= */
+#define ZJ_SCHED_UNIT 3	       /* a systemd unit: ExecStart=, ExecStartPre=, ExecStartPost= */
 #define ZJ_SCHED_PRELOAD 4     /* /etc/ld.so.preload: paths separated by blanks or ':' */
 
 struct zj_sched {

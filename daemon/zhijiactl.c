@@ -1269,7 +1269,8 @@ static void scan_one(struct scan_run *s, const char *path)
 			return;
 		}
 		json_object_object_add(o, "path", json_object_new_string(path));
-		json_object_object_add(o, "state", json_object_new_string(zj_verdict_name(v.state)));
+		json_object_object_add(o, "state",
+				       json_object_new_string(zj_verdict_name(v.state)));
 		for (uint32_t i = 0; i < v.n_matches && i < ZJ_SCAN_MATCH_MAX; i++)
 			json_object_array_add(m, json_object_new_string(v.matches[i]));
 		json_object_object_add(o, "matches", m);
@@ -1369,8 +1370,8 @@ static int do_scan_files(struct ctl *c, int argc, char **argv)
 		print_json(o);
 	} else {
 		fprintf(stderr,
-			"zhijiactl: %" PRIu64 " files: %" PRIu64 " clean, %" PRIu64 " match, %" PRIu64
-			" allow-listed, %" PRIu64 " errors\n",
+			"zhijiactl: %" PRIu64 " files: %" PRIu64 " clean, %" PRIu64
+			" match, %" PRIu64 " allow-listed, %" PRIu64 " errors\n",
 			s.n, s.clean, s.match, s.allowed, s.error);
 	}
 	zj_allow_free(s.allow);

@@ -118,9 +118,9 @@ static void help(void)
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
 	       "      --print-watch-config  print the built-in watch configuration and exit\n"
-	       "      --rules=DIR         YARA rules (*.yar) and allow.sha256 (default " ZJ_RULES_DIR
-	       ";\n"
-	       "                          absent: nothing is scanned; a broken rule stops the start)\n"
+	       "      --rules=DIR         YARA rules (*.yar) and allow.sha256 (default\n"
+	       "                          " ZJ_RULES_DIR "; absent: nothing is scanned; a\n"
+	       "                          broken rule stops the start)\n"
 	       "      --quarantine-dir=DIR where black persistence files are kept (default\n"
 	       "                          " ZJ_QUARANTINE_DIR ")\n"
 	       "      --ptrace-all        report every ptrace request, not only those that attach\n"
@@ -551,7 +551,8 @@ static uint64_t now_usec(void)
  */
 static int drop_capabilities(void)
 {
-	cap_value_t keep[] = {CAP_DAC_READ_SEARCH, CAP_KILL, CAP_SYS_PTRACE, CAP_BPF}; /* ascending */
+	/* ascending */
+	cap_value_t keep[] = {CAP_DAC_READ_SEARCH, CAP_KILL, CAP_SYS_PTRACE, CAP_BPF};
 	char names[128] = "";
 	cap_t caps;
 	size_t i;
@@ -745,7 +746,8 @@ static int control_rules_reload(struct daemon *d, const struct ucred *peer, json
 	o = json_object_new_object();
 	if (!o)
 		return -ENOMEM;
-	json_object_object_add(o, "rules", json_object_new_int64((int64_t)zj_scand_rules(d->scand)));
+	json_object_object_add(o, "rules",
+			       json_object_new_int64((int64_t)zj_scand_rules(d->scand)));
 	json_object_object_add(o, "allow_sha256",
 			       json_object_new_int64((int64_t)zj_scand_allowed(d->scand)));
 	*ret = o;

@@ -134,7 +134,7 @@ static int latency(const char *log, int n)
 static int storm(const char *dir, int copies, int mib, int seconds)
 {
 	size_t pad = (size_t)mib << 20;
-	char (*paths)[4096] = calloc((size_t)copies, sizeof(*paths));
+	char(*paths)[4096] = calloc((size_t)copies, sizeof(*paths));
 	char *data = NULL, *block = malloc(1 << 20);
 	int in = open("/bin/true", O_RDONLY | O_CLOEXEC);
 	struct stat st;

@@ -292,8 +292,8 @@ static void suite_setup(void)
 	if (setup_problem[0])
 		return;
 	zd_r = zj_daemon_start(&zd, (const char *const[]){"--rules", rules_dir, "--quarantine-dir",
-							   qdir, "--policy", policy_path,
-							   "--socket", sock_path, NULL});
+							  qdir, "--policy", policy_path, "--socket",
+							  sock_path, NULL});
 	if (zd_r < 0) {
 		fprintf(stderr, "check_scan_live: %s; its stderr:\n%s\n", start_failure(&zd, zd_r),
 			zd.err_text ? zd.err_text : "");
@@ -378,8 +378,8 @@ START_TEST(test_exec_black_killed)
 	ck_assert_str_eq(jfield(e, "ZHIJIA_VERDICT"), "match");
 	ck_assert_str_eq(jfield(e, "ZHIJIA_ACTION"), "killed");
 	ck_assert_str_eq(jfield(e, "ZHIJIA_SHA256"), json_object_get_string(sha));
-	ck_assert_msg(strstr(jfield(e, "ZHIJIA_RULES"), RULE_NS ":" RULE_NAME),
-		      "ZHIJIA_RULES=%s", jfield(e, "ZHIJIA_RULES"));
+	ck_assert_msg(strstr(jfield(e, "ZHIJIA_RULES"), RULE_NS ":" RULE_NAME), "ZHIJIA_RULES=%s",
+		      jfield(e, "ZHIJIA_RULES"));
 	ck_assert_msg(strstr(jfield(e, "ZHIJIA_TAGS"), "malware"), "ZHIJIA_TAGS=%s",
 		      jfield(e, "ZHIJIA_TAGS"));
 	json_object_put(e);
@@ -433,8 +433,7 @@ START_TEST(test_unit_black_alerted)
 	ZJ_EXPECT_STR(v, "verdict.path", "/bin/true");
 	ZJ_EXPECT_STR(v, "verdict.state", "clean");
 	json_object *e = journal_for(zj_wait_(__FILE__, __LINE__, &tail, VERDICT_TIMEOUT_MS,
-					      "verdict", 0,
-					      ZJ_KVS(ZJ_S("verdict.path", unit))));
+					      "verdict", 0, ZJ_KVS(ZJ_S("verdict.path", unit))));
 	ck_assert_str_eq(jfield(e, "ZHIJIA_ACTION"), "alerted");
 	ck_assert_str_eq(jfield(e, "ZHIJIA_ORIGIN"), "file");
 	json_object_put(e);
@@ -449,8 +448,8 @@ START_TEST(test_clean_exec_runs)
 	int status = wait_for(pid, VERDICT_TIMEOUT_MS);
 	ck_assert_msg(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "/bin/sleep 0.2: wait status 0x%x", status);
-	const struct zj_line *v = zj_wait_(__FILE__, __LINE__, &tail, VERDICT_TIMEOUT_MS,
-					   "verdict", 0, ZJ_KVS(ZJ_N("verdict.pid", pid)));
+	const struct zj_line *v = zj_wait_(__FILE__, __LINE__, &tail, VERDICT_TIMEOUT_MS, "verdict",
+					   0, ZJ_KVS(ZJ_N("verdict.pid", pid)));
 	ZJ_EXPECT_STR(v, "verdict.state", "clean");
 	ZJ_EXPECT_STR(v, "verdict.action", "none");
 }
@@ -488,8 +487,8 @@ START_TEST(test_cron_black_quarantined)
 	ck_assert_str_eq(jfield(e, "ZHIJIA_ACTION"), "quarantined");
 	ck_assert_str_eq(jfield(e, "ZHIJIA_SCHEDULED_BY"), cron);
 	ck_assert_str_eq(jfield(e, "ZHIJIA_TECHNIQUE"), "T1053.003");
-	ck_assert_msg(strstr(jfield(e, "ZHIJIA_RULES"), RULE_NS ":" RULE_NAME),
-		      "ZHIJIA_RULES=%s", jfield(e, "ZHIJIA_RULES"));
+	ck_assert_msg(strstr(jfield(e, "ZHIJIA_RULES"), RULE_NS ":" RULE_NAME), "ZHIJIA_RULES=%s",
+		      jfield(e, "ZHIJIA_RULES"));
 	ck_assert_msg(strstr(jfield(e, "MESSAGE"), RULE_NAME), "MESSAGE=%s", jfield(e, "MESSAGE"));
 	json_object_put(e);
 }
@@ -544,8 +543,8 @@ START_TEST(test_allow_list_records)
 	make_sample(sample, sizeof(sample), "allowed");
 	/* its hash, as `zhijiactl scan --json` says it */
 	ctl_run(&c, (const char *const[]){"--json", "scan", sample, NULL});
-	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1, "scan: 0x%x %s",
-		      c.status, c.out);
+	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1, "scan: 0x%x %s", c.status,
+		      c.out);
 	json_object *o = json_tokener_parse(c.out), *files, *sha;
 	ck_assert_msg(o && json_object_object_get_ex(o, "files", &files), "%s", c.out);
 	ck_assert(json_object_object_get_ex(json_object_array_get_idx(files, 0), "sha256", &sha));
@@ -587,12 +586,12 @@ START_TEST(test_zhijiactl_scan)
 	ck_assert_msg(strstr(c.out, "/bin/true: clean"), "%s", c.out);
 	zj_cmd_free(&c);
 	ctl_run(&c, (const char *const[]){"scan", "/bin/true", NULL});
-	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "clean: 0x%x %s",
-		      c.status, c.err);
+	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "clean: 0x%x %s", c.status,
+		      c.err);
 	zj_cmd_free(&c);
 	ctl_run(&c, (const char *const[]){"scan", "/nonexistent/zj-none", NULL});
-	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2, "error: 0x%x %s",
-		      c.status, c.out);
+	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2, "error: 0x%x %s", c.status,
+		      c.out);
 	zj_cmd_free(&c);
 	/* --json: one document, a verdict per file, the exit status in it */
 	ctl_run(&c, (const char *const[]){"--json", "scan", top, NULL});
@@ -666,7 +665,8 @@ int main(void)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	if (zd_problem) {
-		fprintf(stderr, "check_scan_live: FAIL: zhijiad did not stop cleanly (see above)\n");
+		fprintf(stderr,
+			"check_scan_live: FAIL: zhijiad did not stop cleanly (see above)\n");
 		failed++;
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -81,9 +81,9 @@ START_TEST(test_kill_same_by_inode)
 					      st.st_ino, NULL),
 			 -ESTALE);
 	/* another program */
-	ck_assert_int_eq(zj_proc_kill_if_same((uint32_t)p, s, tick_ns, st.st_dev, st.st_ino + 1,
-					      NULL),
-			 -ESTALE);
+	ck_assert_int_eq(
+		zj_proc_kill_if_same((uint32_t)p, s, tick_ns, st.st_dev, st.st_ino + 1, NULL),
+		-ESTALE);
 	ck_assert(alive(p));
 	ck_assert_int_eq(zj_proc_kill_if_same((uint32_t)p, s, tick_ns, st.st_dev, st.st_ino, NULL),
 			 0);

@@ -214,7 +214,8 @@ START_TEST(test_allow_parse)
 	ck_assert_uint_eq(zj_allow_count(a), 2);
 	ck_assert(zj_allow_has(a, H1));
 	ck_assert(zj_allow_has(a, H2)); /* upper case in the file, lower case asked */
-	ck_assert(!zj_allow_has(a, "f3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+	ck_assert(!zj_allow_has(
+		a, "f3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
 	ck_assert(!zj_allow_has(a, "abc"));
 	ck_assert(!zj_allow_has(NULL, H1));
 	zj_allow_free(a);
@@ -229,9 +230,9 @@ static void allow_bad(const char *text, const char *want_err)
 	struct zj_allow *a = NULL;
 	char err[256] = "";
 
-	ck_assert_int_eq(zj_allow_parse(text, strlen(text), "rules.d/allow.sha256", &a, err,
-					sizeof(err)),
-			 -EINVAL);
+	ck_assert_int_eq(
+		zj_allow_parse(text, strlen(text), "rules.d/allow.sha256", &a, err, sizeof(err)),
+		-EINVAL);
 	ck_assert_ptr_null(a);
 	ck_assert_msg(strstr(err, want_err), "error '%s' does not say '%s'", err, want_err);
 }
@@ -239,9 +240,9 @@ static void allow_bad(const char *text, const char *want_err)
 START_TEST(test_allow_errors)
 {
 	allow_bad("# ok\n" H1 "\nnothex\n", "rules.d/allow.sha256:3: not a SHA-256");
-	allow_bad(H1 "0\n", ":1: not a SHA-256");		    /* 65 digits */
-	allow_bad("e3b0c442\n", ":1: not a SHA-256");		    /* too short */
-	allow_bad(H1 " trailing\n", ":1: not a SHA-256");	    /* words after it */
+	allow_bad(H1 "0\n", ":1: not a SHA-256");	  /* 65 digits */
+	allow_bad("e3b0c442\n", ":1: not a SHA-256");	  /* too short */
+	allow_bad(H1 " trailing\n", ":1: not a SHA-256"); /* words after it */
 	allow_bad("g3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
 		  ":1: not a SHA-256: 'g' is not a hex digit");
 	allow_bad("sha256:" H1 "\n", ":1: not a SHA-256");
