@@ -272,10 +272,10 @@ static int match_cb(YR_SCAN_CONTEXT *ctx, int message, void *data, void *userdat
  * memory.  Not libyara's own file mapping: a file truncated while mapped would SIGBUS the
  * daemon, and the bytes that are hashed must be the bytes that are scanned.
  */
-static int read_whole(const char *path, char **buf, size_t *cap, struct stat *st, size_t *ret_len)
+/* Open a regular file of at most ZJ_SCAN_FILE_MAX bytes: its fd, and its stat in *st. */
+static int open_regular(const char *path, struct stat *st)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	size_t len = 0;
 
 	if (fd < 0)
 		return negative_errno();
@@ -285,6 +285,14 @@ static int read_whole(const char *path, char **buf, size_t *cap, struct stat *st
 		return -EINVAL;
 	if ((uint64_t)st->st_size > ZJ_SCAN_FILE_MAX)
 		return -EFBIG;
+	return TAKE_FD(fd);
+}
+
+/* The st_size bytes fstat promised of fd (fewer if it shrank) into *buf, grown as needed. */
+static int read_fd(int fd, char **buf, size_t *cap, const struct stat *st, size_t *ret_len)
+{
+	size_t len = 0;
+
 	if (*cap < (size_t)st->st_size + 1) {
 		char *nb = realloc(*buf, (size_t)st->st_size + 1);
 
@@ -309,6 +317,15 @@ static int read_whole(const char *path, char **buf, size_t *cap, struct stat *st
 	}
 	*ret_len = len;
 	return 0;
+}
+
+static int read_whole(const char *path, char **buf, size_t *cap, struct stat *st, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open_regular(path, st);
+
+	if (fd < 0)
+		return fd;
+	return read_fd(fd, buf, cap, st, ret_len);
 }
 
 static void scan_buffer(YR_SCANNER *sc, const char *buf, size_t len, struct zj_verdict *v)
@@ -372,7 +389,7 @@ int zj_rules_scan_path(struct zj_rules *r, const char *path, int timeout_s,
 struct cache_entry {
 	uint64_t generation; /* 0: empty */
 	uint64_t dev, ino, size;
-	int64_t mtime_ns;
+	int64_t mtime_ns, ctime_ns;
 	struct zj_verdict v;
 };
 
@@ -434,7 +451,8 @@ static void *worker(void *arg)
 		struct zj_rules *want;
 		struct stat st;
 		size_t len = 0;
-		int64_t mtime_ns;
+		int64_t mtime_ns, ctime_ns;
+		int fd;
 		int e;
 
 		pthread_mutex_lock(&p->lock);
@@ -466,7 +484,8 @@ static void *worker(void *arg)
 		}
 		zj_rules_unref(want);
 		memset(&j->v, 0, sizeof(j->v));
-		e = read_whole(j->path, &buf, &cap, &st, &len);
+		fd = open_regular(j->path, &st);
+		e = fd < 0 ? fd : 0;
 		if (e < 0) {
 			verdict_from_error(&j->v, e);
 		} else if (!sc) {
@@ -474,17 +493,28 @@ static void *worker(void *arg)
 		} else {
 			struct cache_entry *ce;
 
+			/*
+			 * The inode cache answers before a byte is read: an exec storm of one
+			 * binary costs an open and an fstat each.  ctime too, which no one can
+			 * set back: a file rewritten with its size and mtime restored is no hit.
+			 */
 			mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+			ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 			pthread_mutex_lock(&p->lock);
 			ce = &p->by_inode[slot_inode(st.st_dev, st.st_ino)];
 			if (ce->generation == mine->generation && ce->dev == st.st_dev &&
 			    ce->ino == st.st_ino && ce->size == (uint64_t)st.st_size &&
-			    ce->mtime_ns == mtime_ns) {
+			    ce->mtime_ns == mtime_ns && ce->ctime_ns == ctime_ns) {
 				j->v = ce->v;
 				j->v.cached = true;
 			}
 			pthread_mutex_unlock(&p->lock);
 			if (!j->v.cached) {
+				e = read_fd(fd, &buf, &cap, &st, &len);
+				if (e < 0)
+					verdict_from_error(&j->v, e);
+			}
+			if (!j->v.cached && e == 0) {
 				struct zj_sha256 s;
 				uint8_t d[ZJ_SHA256_LEN];
 
@@ -502,7 +532,7 @@ static void *worker(void *arg)
 				}
 				pthread_mutex_unlock(&p->lock);
 			}
-			if (!j->v.cached) {
+			if (!j->v.cached && e == 0) {
 				scan_buffer(sc, buf, len, &j->v);
 				if (j->v.state == ZJ_VERDICT_CLEAN || j->v.state == ZJ_VERDICT_MATCH) {
 					pthread_mutex_lock(&p->lock);
@@ -512,12 +542,15 @@ static void *worker(void *arg)
 					ce->ino = st.st_ino;
 					ce->size = (uint64_t)st.st_size;
 					ce->mtime_ns = mtime_ns;
+					ce->ctime_ns = ctime_ns;
 					ce->v = j->v;
 					p->by_hash[slot_hash(j->v.sha256)] = *ce;
 					pthread_mutex_unlock(&p->lock);
 				}
 			}
 		}
+		if (fd >= 0)
+			close(fd);
 		if (e == 0) {
 			/* a verdict from the hash cache came from another file */
 			j->v.dev = st.st_dev;

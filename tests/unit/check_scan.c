@@ -247,6 +247,41 @@ START_TEST(test_pool_sheds)
 }
 END_TEST
 
+START_TEST(test_cache_rewrite_same_mtime)
+{
+	char path[192], err[512];
+	struct zj_rules *r = NULL;
+	struct zj_scanpool *p = NULL;
+	struct got g = {0};
+	struct stat st;
+	struct timespec ts[2];
+
+	snprintf(path, sizeof(path), "%s/miner.yar", rules);
+	put(path, miner_rule);
+	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(zj_scanpool_new(1, 8, 10, &p), 0);
+	zj_scanpool_set_rules(p, r);
+	snprintf(path, sizeof(path), "%s/sly", dir);
+	put(path, "harmless harmless");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	wait_for(p, &g, 1);
+	ck_assert_int_eq(g.clean, 1);
+	/* the same size, the old mtime put back: only ctime tells, and the cache must not hit */
+	put(path, "stratum+tcp://xyz");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	wait_for(p, &g, 1);
+	ck_assert_int_eq(g.cached, 0);
+	ck_assert_int_eq(g.match, 1);
+	zj_scanpool_free(p);
+	zj_rules_unref(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("scan");
@@ -264,6 +299,7 @@ int main(void)
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_pool_sheds);
+	tcase_add_test(tc, test_cache_rewrite_same_mtime);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
