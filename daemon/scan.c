@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#define _GNU_SOURCE /* O_PATH */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,17 @@ const char *zj_verdict_name(uint32_t state)
 	static const char *const n[] = {"clean", "match", "error", "timeout", "too_big"};
 
 	return state < sizeof(n) / sizeof(n[0]) ? n[state] : "unknown";
+}
+
+const char *zj_verdict_error(int error)
+{
+	if (error == -EINVAL)
+		return "not a regular file";
+	if (error == -EFBIG)
+		return "larger than the scan limit (64 MiB)";
+	if (error == -ETIME)
+		return "the scan timed out";
+	return strerror(-error);
 }
 
 /* ---- rules -------------------------------------------------------------------------------- */
@@ -272,19 +284,36 @@ static int match_cb(YR_SCAN_CONTEXT *ctx, int message, void *data, void *userdat
  * memory.  Not libyara's own file mapping: a file truncated while mapped would SIGBUS the
  * daemon, and the bytes that are hashed must be the bytes that are scanned.
  */
-/* Open a regular file of at most ZJ_SCAN_FILE_MAX bytes: its fd, and its stat in *st. */
-static int open_regular(const char *path, struct stat *st)
+/*
+ * Open a regular file of at most ZJ_SCAN_FILE_MAX bytes: its fd, and its stat in *st.  The
+ * path may come from an attacker (a symlink planted in /etc/cron.d): it is looked at through
+ * an O_PATH fd first and opened for reading only once it is a regular file -- opening a device
+ * node (/dev/watchdog, a tape) can act by itself.
+ */
+int zj_scan_open_regular(const char *path, struct stat *st)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC), fd = -1;
+	char self[64];
+	struct stat st2;
 
-	if (fd < 0)
+	if (pfd < 0)
 		return negative_errno();
-	if (fstat(fd, st) < 0)
+	if (fstat(pfd, st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st->st_mode))
 		return -EINVAL;
 	if ((uint64_t)st->st_size > ZJ_SCAN_FILE_MAX)
 		return -EFBIG;
+	/* the same inode, whatever happened to the path since */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st2) < 0)
+		return negative_errno();
+	if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino)
+		return -ESTALE;
+	*st = st2;
 	return TAKE_FD(fd);
 }
 
@@ -321,7 +350,7 @@ static int read_fd(int fd, char **buf, size_t *cap, const struct stat *st, size_
 
 static int read_whole(const char *path, char **buf, size_t *cap, struct stat *st, size_t *ret_len)
 {
-	_cleanup_close_ int fd = open_regular(path, st);
+	_cleanup_close_ int fd = zj_scan_open_regular(path, st);
 
 	if (fd < 0)
 		return fd;
@@ -484,7 +513,7 @@ static void *worker(void *arg)
 		}
 		zj_rules_unref(want);
 		memset(&j->v, 0, sizeof(j->v));
-		fd = open_regular(j->path, &st);
+		fd = zj_scan_open_regular(j->path, &st);
 		e = fd < 0 ? fd : 0;
 		if (e < 0) {
 			verdict_from_error(&j->v, e);

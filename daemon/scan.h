@@ -58,6 +58,16 @@ struct zj_verdict {
 };
 
 const char *zj_verdict_name(uint32_t state);
+/* A verdict's .error in words ("not a regular file" for -EINVAL). */
+const char *zj_verdict_error(int error);
+
+/*
+ * Open path for reading if it is a regular file of at most ZJ_SCAN_FILE_MAX bytes, without
+ * ever opening anything else (no device, FIFO or socket is opened, even through a symlink).
+ * Returns the fd (st filled), -EINVAL (not a regular file), -EFBIG, or another -errno.
+ */
+struct stat;
+int zj_scan_open_regular(const char *path, struct stat *st);
 
 /* Scan one file now, in the calling thread, with its own scanner (zhijiactl scan, tests). */
 int zj_rules_scan_path(struct zj_rules *r, const char *path, int timeout_s,

@@ -553,8 +553,8 @@ static void queue_scheduled(struct zj_scand *s, const char *path, const struct j
 
 	if (kind == ZJ_SCHED_NONE)
 		return;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	fd = zj_scan_open_regular(path, &st); /* never a device a planted symlink names */
+	if (fd < 0)
 		return;
 	buf = malloc(ZJ_SCHED_TEXT_MAX);
 	sch = malloc(sizeof(*sch));
@@ -721,7 +721,7 @@ static void on_verdict(void *userdata, uint64_t cookie, const char *path,
 	if (qid[0])
 		json_object_object_add(vo, "quarantine_id", json_object_new_string(qid));
 	if (v->state == ZJ_VERDICT_ERROR || v->state == ZJ_VERDICT_TOO_BIG)
-		json_object_object_add(vo, "error", json_object_new_string(strerror(-v->error)));
+		json_object_object_add(vo, "error", json_object_new_string(zj_verdict_error(v->error)));
 	json_object_object_add(o, "verdict", vo);
 	line = json_object_to_json_string_length(
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);

@@ -1280,7 +1280,7 @@ static void scan_one(struct scan_run *s, const char *path)
 		json_object_object_add(o, "size", json_object_new_int64((int64_t)v.size));
 		if (v.error)
 			json_object_object_add(o, "error",
-					       json_object_new_string(strerror(-v.error)));
+					       json_object_new_string(zj_verdict_error(v.error)));
 		json_object_array_add(s->files, o);
 		return;
 	}
@@ -1293,7 +1293,7 @@ static void scan_one(struct scan_run *s, const char *path)
 		printf("%s: clean\n", path);
 	} else {
 		printf("%s: %s%s%s\n", path, zj_verdict_name(v.state), v.error ? ": " : "",
-		       v.error ? strerror(-v.error) : "");
+		       v.error ? zj_verdict_error(v.error) : "");
 	}
 }
 

@@ -282,6 +282,34 @@ START_TEST(test_cache_rewrite_same_mtime)
 }
 END_TEST
 
+START_TEST(test_open_regular_only)
+{
+	char fifo[192], link[192], file[192];
+	struct stat st;
+	int fd;
+
+	/* a FIFO would block an open for reading, a device may act when opened: neither is */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(zj_scan_open_regular(fifo, &st), -EINVAL);
+	ck_assert_int_eq(zj_scan_open_regular("/dev/null", &st), -EINVAL);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink("/dev/zero", link), 0);
+	ck_assert_int_eq(zj_scan_open_regular(link, &st), -EINVAL);
+	ck_assert_int_eq(zj_scan_open_regular(dir, &st), -EINVAL);
+	ck_assert_str_eq(zj_verdict_error(-EINVAL), "not a regular file");
+	/* a symlink to a regular file is followed */
+	snprintf(file, sizeof(file), "%s/file", dir);
+	put(file, "text");
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(file, link), 0);
+	fd = zj_scan_open_regular(link, &st);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(st.st_size, 4);
+	ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("scan");
@@ -300,6 +328,7 @@ int main(void)
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_pool_sheds);
 	tcase_add_test(tc, test_cache_rewrite_same_mtime);
+	tcase_add_test(tc, test_open_regular_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
