@@ -238,9 +238,14 @@ static void on_exec(struct zj_scand *s, const struct zj_event *ev)
 		c.event_seq = ev->seq;
 		c.pid = ev->actor.pid;
 		c.start_ns = ev->actor.start_ns;
-		c.exe = exe ? strdup(exe) : NULL;
-		if (!c.exe)
-			return; /* nothing to check the process against: no verdict acts on it */
+		if (exe) {
+			c.exe = strdup(exe);
+			if (!c.exe)
+				return;
+		} else {
+			/* no executable known: the file itself must be what /proc/pid/exe is */
+			c.check_ino = true;
+		}
 		submit(s, file, &c);
 	}
 }
