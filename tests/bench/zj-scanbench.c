@@ -7,6 +7,9 @@
  *	event log until the line of that attach is there.  Prints the latencies from just before
  *	the syscall to the line being readable: {"n":..,"p50_us":..,"p95_us":..,"p99_us":..,
  *	"max_us":..,"missed":..}.
+ *   zj-scanbench rules N
+ *	N YARA rules on standard output, the same every time: each has 4 text strings of 8-16
+ *	letters and digits and one 9-byte hex string with 2 wildcards, condition "any of them".
  *   zj-scanbench storm DIR COPIES MIB SECONDS
  *	A scan storm: COPIES copies of /bin/true padded to MIB MiB each in DIR, exec'd round-robin
  *	for SECONDS; before each exec a counter at the file's end is rewritten, so that every exec
@@ -190,13 +193,45 @@ static int storm(const char *dir, int copies, int mib, int seconds)
 	return 0;
 }
 
+static int rules(int n)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	uint32_t x = 6; /* xorshift: the same rules on every run */
+
+	for (int i = 0; i < n; i++) {
+		printf("rule bench_%d : bench {\n  strings:\n", i);
+		for (int j = 0; j < 4; j++) {
+			int len;
+
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			len = 8 + (int)(x % 9);
+			printf("    $s%d = \"", j);
+			for (int k = 0; k < len; k++) {
+				x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+				putchar(alnum[x % (sizeof(alnum) - 1)]);
+			}
+			printf("\"\n");
+		}
+		printf("    $h = {");
+		for (int k = 0; k < 7; k++) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			printf(k == 6 ? " ?? ?? %02X" : " %02X", x & 0xff);
+		}
+		printf(" }\n  condition:\n    any of them\n}\n\n");
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "latency") == 0)
 		return latency(argv[2], atoi(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "rules") == 0)
+		return rules(atoi(argv[2]));
 	if (argc == 6 && strcmp(argv[1], "storm") == 0)
 		return storm(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	fprintf(stderr, "usage: zj-scanbench latency EVENT_LOG N\n"
+			"       zj-scanbench rules N\n"
 			"       zj-scanbench storm DIR COPIES MIB SECONDS\n");
 	return 2;
 }
