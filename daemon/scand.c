@@ -43,11 +43,16 @@ struct job_ctx {
 	char *parent;	   /* ORIGIN_SCHED: the persistence file that schedules it */
 };
 
+/*
+ * Scans waiting to be queued: persistence files until they have been quiet for
+ * ZJ_SCAND_DEBOUNCE_USEC, and scans the full queue refused (shed), tried again as it drains --
+ * one entry per (origin, path), the newest context winning: a storm of one binary's execs
+ * holds one entry, and the malware exec'd in the middle of it still gets its turn.
+ */
 struct pending {
 	char *path; /* NULL: free */
 	uint64_t due_usec;
-	uint64_t event_seq;
-	uint32_t klass;
+	struct job_ctx c; /* its strings are owned here */
 };
 
 struct zj_scand {
@@ -65,7 +70,7 @@ struct zj_scand {
 	uint64_t tick_ns;
 	/* counters for status */
 	uint64_t verdicts, matches, allowed, killed, kill_skipped, quarantined, quarantine_failed,
-		pending_overflow, submit_failed;
+		pending_overflow, submit_failed, deferred, dropped;
 };
 
 /* ---- rules --------------------------------------------------------------------------------- */
@@ -168,8 +173,10 @@ void zj_scand_free(struct zj_scand *s)
 	for (size_t i = 0; i < s->n_ctx; i++)
 		ctx_clear(&s->ctx[i]);
 	free(s->ctx);
-	for (size_t i = 0; i < PENDING_MAX; i++)
+	for (size_t i = 0; i < PENDING_MAX; i++) {
 		free(s->pending[i].path);
+		ctx_clear(&s->pending[i].c);
+	}
 	zj_quarantine_free(s->q);
 	zj_rules_unref(s->rules);
 	zj_allow_free(s->allow);
@@ -183,26 +190,89 @@ int zj_scand_fd(const struct zj_scand *s)
 
 /* ---- queueing ------------------------------------------------------------------------------ */
 
-/* Queue path with a context (taken over: its strings are freed here on failure). */
-static void submit(struct zj_scand *s, const char *path, struct job_ctx *c)
+static uint64_t mono_usec(void)
 {
-	uint64_t cookie = ++s->next_cookie;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Queue path; on success the context (and its strings) is taken, else left to the caller. */
+static int try_submit(struct zj_scand *s, const char *path, struct job_ctx *c)
+{
+	uint64_t cookie = s->next_cookie + 1;
 	struct job_ctx *slot = &s->ctx[cookie % s->n_ctx];
 	int r;
 
 	r = zj_scanpool_submit(s->pool, path, cookie);
-	if (r < 0) {
-		/* -EAGAIN is the pool's shed count; anything else is ours */
-		if (r != -EAGAIN)
-			s->submit_failed++;
-		free(c->exe);
-		free(c->parent);
-		return;
-	}
-	/* a context older than n_ctx cookies belongs to a scan long answered or shed */
+	if (r < 0)
+		return r;
+	s->next_cookie = cookie;
+	/* a context older than n_ctx cookies belongs to a scan long answered */
 	ctx_clear(slot);
 	*slot = *c;
 	slot->cookie = cookie;
+	memset(c, 0, sizeof(*c));
+	return 0;
+}
+
+/*
+ * Hold path (taken) and c (taken) until due; the same origin and path held already: the newer
+ * context replaces the older, the later due time stays.  false when every slot is taken (then
+ * nothing was taken).
+ */
+static bool hold(struct zj_scand *s, char *path, struct job_ctx *c, uint64_t due)
+{
+	struct pending *free_slot = NULL;
+
+	for (size_t i = 0; i < PENDING_MAX; i++) {
+		struct pending *p = &s->pending[i];
+
+		if (!p->path) {
+			if (!free_slot)
+				free_slot = p;
+			continue;
+		}
+		if (p->c.origin == c->origin && strcmp(p->path, path) == 0) {
+			ctx_clear(&p->c);
+			p->c = *c;
+			if (due > p->due_usec)
+				p->due_usec = due;
+			free(path);
+			return true;
+		}
+	}
+	if (!free_slot)
+		return false;
+	free_slot->path = path;
+	free_slot->c = *c;
+	free_slot->due_usec = due;
+	return true;
+}
+
+/* Queue path with a context (taken over); a full queue: held and tried again as it drains. */
+static void submit(struct zj_scand *s, const char *path, struct job_ctx *c)
+{
+	char *copy;
+	int r;
+
+	r = try_submit(s, path, c);
+	if (r == 0)
+		return;
+	if (r == -EAGAIN && (copy = strdup(path))) {
+		/* the pool counted it as shed; it is not lost yet */
+		if (hold(s, copy, c, 0)) {
+			s->deferred++;
+			return;
+		}
+		free(copy);
+		s->dropped++;
+	} else {
+		s->submit_failed++;
+	}
+	free(c->exe);
+	free(c->parent);
 }
 
 static char *strndup_zj(const struct zj_str *s)
@@ -254,9 +324,7 @@ static void on_file(struct zj_scand *s, const struct zj_event *ev)
 {
 	const struct zj_watch_entry *we = zj_watch_entry(*s->o.watch, ev->file.watch_id);
 	_cleanup_free_ char *path = strndup_zj(&ev->file.path);
-	uint64_t now;
-	struct timespec ts;
-	struct pending *free_slot = NULL;
+	struct job_ctx c = {.origin = ORIGIN_FILE, .event_seq = ev->seq};
 
 	switch (ev->file.op) {
 	case ZJ_FOP_CREATE:
@@ -272,35 +340,14 @@ static void on_file(struct zj_scand *s, const struct zj_event *ev)
 	}
 	if (!path || path[0] != '/' || (ev->flags & ZJ_EVF_BLOCKED))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	c.klass = we ? we->klass : ZJ_ENF_NONE;
 	/* the writer may still be writing: wait until the file has been quiet for a moment */
-	for (size_t i = 0; i < PENDING_MAX; i++) {
-		struct pending *p = &s->pending[i];
-
-		if (!p->path) {
-			if (!free_slot)
-				free_slot = p;
-			continue;
-		}
-		if (strcmp(p->path, path) == 0) {
-			p->due_usec = now + ZJ_SCAND_DEBOUNCE_USEC;
-			p->event_seq = ev->seq;
-			return;
-		}
-	}
-	if (!free_slot) {
-		struct job_ctx c = {.origin = ORIGIN_FILE, .event_seq = ev->seq};
-
-		c.klass = we ? we->klass : ZJ_ENF_NONE;
-		s->pending_overflow++;
-		submit(s, path, &c); /* no room to wait: scan now */
+	if (hold(s, path, &c, mono_usec() + ZJ_SCAND_DEBOUNCE_USEC)) {
+		path = NULL; /* taken */
 		return;
 	}
-	free_slot->path = TAKE_PTR(path);
-	free_slot->due_usec = now + ZJ_SCAND_DEBOUNCE_USEC;
-	free_slot->event_seq = ev->seq;
-	free_slot->klass = we ? we->klass : ZJ_ENF_NONE;
+	s->pending_overflow++;
+	submit(s, path, &c); /* no room to wait: scan now */
 }
 
 void zj_scand_event(struct zj_scand *s, const struct zj_event *ev)
@@ -317,15 +364,17 @@ void zj_scand_tick(struct zj_scand *s, uint64_t now_usec)
 {
 	for (size_t i = 0; i < PENDING_MAX; i++) {
 		struct pending *p = &s->pending[i];
-		struct job_ctx c;
+		int r;
 
 		if (!p->path || p->due_usec > now_usec)
 			continue;
-		memset(&c, 0, sizeof(c));
-		c.origin = ORIGIN_FILE;
-		c.event_seq = p->event_seq;
-		c.klass = p->klass;
-		submit(s, p->path, &c);
+		r = try_submit(s, p->path, &p->c);
+		if (r == -EAGAIN)
+			break; /* still full: the next drain or tick tries again */
+		if (r < 0) {
+			s->submit_failed++;
+			ctx_clear(&p->c);
+		}
 		free(p->path);
 		p->path = NULL;
 	}
@@ -752,7 +801,11 @@ out:
 
 int zj_scand_drain(struct zj_scand *s)
 {
-	return zj_scanpool_drain(s->pool, on_verdict, s);
+	int r = zj_scanpool_drain(s->pool, on_verdict, s);
+
+	/* the queue has room again: what it refused goes first */
+	zj_scand_tick(s, mono_usec());
+	return r;
 }
 
 json_object *zj_scand_status(struct zj_scand *s)
@@ -790,5 +843,8 @@ json_object *zj_scand_status(struct zj_scand *s)
 			       json_object_new_int64((int64_t)s->quarantine_failed));
 	json_object_object_add(o, "debounce_overflow",
 			       json_object_new_int64((int64_t)s->pending_overflow));
+	/* shed by the full queue, then held and tried again; and those there was no room for */
+	json_object_object_add(o, "deferred", json_object_new_int64((int64_t)s->deferred));
+	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)s->dropped));
 	return o;
 }
