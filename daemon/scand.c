@@ -775,7 +775,8 @@ static void on_verdict(void *userdata, uint64_t cookie, const char *path,
 	if (qid[0])
 		json_object_object_add(vo, "quarantine_id", json_object_new_string(qid));
 	if (v->state == ZJ_VERDICT_ERROR || v->state == ZJ_VERDICT_TOO_BIG)
-		json_object_object_add(vo, "error", json_object_new_string(zj_verdict_error(v->error)));
+		json_object_object_add(vo, "error",
+				       json_object_new_string(zj_verdict_error(v->error)));
 	json_object_object_add(o, "verdict", vo);
 	line = json_object_to_json_string_length(
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
