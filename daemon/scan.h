@@ -3,7 +3,7 @@
  * File verdicts with libyara (the brief's AVL engine role): rules compiled from a directory
  * of *.yar files, and a pool of worker threads, one YARA scanner each with a timeout, fed
  * by a bounded queue so that the event path never waits.  Verdicts are cached by (device,
- * inode, size, mtime) and by SHA-256.
+ * inode, size, mtime, ctime) and by SHA-256; the workers run at nice ZJ_SCAN_NICE.
  *
  * libyara the documented way: zj_scan_library_init() (yr_initialize) before any thread,
  * rules compiled once per load, one scanner per worker, a tiny callback.  libyara's positive
