@@ -153,6 +153,13 @@ $(TRIGGER): tests/integration/zj-trigger.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
+# Benchmarks (not run by check): tests/bench/README-scan.md
+.PHONY: bench
+bench: $(OUTPUT)/tests/zj-scanbench
+$(OUTPUT)/tests/zj-scanbench: tests/bench/zj-scanbench.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+
 # Sanitizer build of the unit tests: its own object tree, same sources.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 $(OUTPUT)/asan/tests/check_%: tests/unit/check_%.c $(SKELS) $(OUTPUT)/include/watch_default.h \

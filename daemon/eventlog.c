@@ -119,6 +119,20 @@ int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev
 	return 0;
 }
 
+int zj_eventlog_append_line(struct zj_eventlog *l, const char *line, size_t len)
+{
+	int r = zj_buf_reserve(&l->buf, len + 1);
+
+	if (r < 0)
+		return r;
+	memcpy(l->buf.data + l->buf.len, line, len);
+	l->buf.data[l->buf.len + len] = '\n';
+	l->buf.len += len + 1;
+	if (l->buf.len >= FLUSH_AT)
+		return zj_eventlog_flush(l);
+	return 0;
+}
+
 int zj_eventlog_close(struct zj_eventlog *l)
 {
 	int r;

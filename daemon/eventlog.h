@@ -20,6 +20,8 @@ int zj_eventlog_append(struct zj_eventlog *l, const struct zj_event *ev);
 /* The event with its findings (zj_event_to_json_findings()). */
 int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev,
 				const struct zj_log_finding *f, size_t n);
+/* A line made elsewhere (one JSON object, no '\n' in it): the '\n' is added here. */
+int zj_eventlog_append_line(struct zj_eventlog *l, const char *line, size_t len);
 int zj_eventlog_flush(struct zj_eventlog *l);
 /* Flush, fdatasync and close.  NULL is fine. */
 int zj_eventlog_close(struct zj_eventlog *l);

@@ -3,7 +3,7 @@
  * File verdicts with libyara (the brief's AVL engine role): rules compiled from a directory
  * of *.yar files, and a pool of worker threads, one YARA scanner each with a timeout, fed
  * by a bounded queue so that the event path never waits.  Verdicts are cached by (device,
- * inode, size, mtime) and by SHA-256.
+ * inode, size, mtime, ctime) and by SHA-256; the workers run at nice ZJ_SCAN_NICE.
  *
  * libyara the documented way: zj_scan_library_init() (yr_initialize) before any thread,
  * rules compiled once per load, one scanner per worker, a tiny callback.  libyara's positive
@@ -22,6 +22,7 @@
 #define ZJ_SCAN_MATCH_MAX 8     /* rule names kept per verdict */
 #define ZJ_SCAN_NAME_MAX 128    /* bytes of a rule name, with its namespace and tags */
 #define ZJ_SCAN_FILE_MAX (64ull << 20) /* larger files are not scanned (ZJ_VERDICT_TOO_BIG) */
+#define ZJ_SCAN_NICE 10 /* the pool's threads run at this nice value: the event loop comes first */
 
 /* Process-wide libyara set-up: call once, before starting any thread. */
 int zj_scan_library_init(void);
@@ -51,15 +52,46 @@ struct zj_verdict {
 	uint32_t n_matches;
 	bool cached;    /* answered from the cache */
 	uint64_t size;
+	uint64_t dev, ino; /* st_dev, st_ino of what was read (0 when not read) */
 	char sha256[ZJ_SHA256_HEX_LEN + 1]; /* "" when not read */
 	char matches[ZJ_SCAN_MATCH_MAX][ZJ_SCAN_NAME_MAX]; /* "namespace:rule [tag,tag]" */
 };
 
 const char *zj_verdict_name(uint32_t state);
+/* A verdict's .error in words ("not a regular file" for -EINVAL). */
+const char *zj_verdict_error(int error);
+
+/*
+ * Open path for reading if it is a regular file of at most ZJ_SCAN_FILE_MAX bytes, without
+ * ever opening anything else (no device, FIFO or socket is opened, even through a symlink).
+ * Returns the fd (st filled), -EINVAL (not a regular file), -EFBIG, or another -errno.
+ */
+struct stat;
+int zj_scan_open_regular(const char *path, struct stat *st);
 
 /* Scan one file now, in the calling thread, with its own scanner (zhijiactl scan, tests). */
 int zj_rules_scan_path(struct zj_rules *r, const char *path, int timeout_s,
 		       struct zj_verdict *ret);
+
+/*
+ * The allow-list by SHA-256: "<rules dir>/allow.sha256", one hash (64 hex digits) a line,
+ * '#' starts a comment, blank lines are fine; read with the rules and replaced with them.  A
+ * match whose content is on it is recorded, never acted on.  A line that is not a hash makes
+ * the whole list invalid: -EINVAL and "FILE:LINE: message" in err.
+ */
+#define ZJ_ALLOW_FILE "allow.sha256"
+#define ZJ_ALLOW_MAX 65536
+
+struct zj_allow;
+
+int zj_allow_parse(const char *text, size_t len, const char *source, struct zj_allow **ret,
+		   char *err, size_t errlen);
+/* Read dir/allow.sha256 (absent: an empty list). */
+int zj_allow_load_dir(const char *dir, struct zj_allow **ret, char *err, size_t errlen);
+void zj_allow_free(struct zj_allow *a);
+size_t zj_allow_count(const struct zj_allow *a);
+/* Is the lowercase hex hash on the list?  NULL lists nothing. */
+bool zj_allow_has(const struct zj_allow *a, const char *sha256_hex);
 
 struct zj_scanpool;
 

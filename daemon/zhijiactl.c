@@ -6,6 +6,9 @@
  * policy, protect and allow commands are requests to zhijiad over its control socket
  * (control.h); when zhijiad does not answer, the same code (policyops.h) runs here on the
  * policy file, and zhijiactl says so.  status asks zhijiad.  events reads the event log.
+ * rules reload asks zhijiad to recompile its YARA rules.  scan scans files here, in this
+ * process, with the rules of --rules (default /etc/zhijia/rules.d): it works without zhijiad,
+ * and its exit status is the verdict.
  *
  * --json (anywhere on the line) makes stdout one JSON document -- errors too, as
  * {"ok":false,"error":"..."} -- except for events, which prints the log's JSON lines.
@@ -13,6 +16,7 @@
  */
 #define _GNU_SOURCE /* timegm() */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -37,6 +41,7 @@
 #include "log.h"
 #include "policyfile.h"
 #include "policyops.h"
+#include "scan.h"
 #include "util.h"
 
 #define DEFAULT_EVENT_LOG "/var/log/zhijia/events.jsonl"
@@ -50,6 +55,7 @@ struct ctl {
 	const char *event_log;
 	const char *socket_path;
 	const char *policy_path;
+	const char *rules_dir;
 };
 
 struct cmd {
@@ -63,6 +69,9 @@ struct noun {
 	const struct cmd *verbs;
 	const char *default_verb; /* run when no verb is given (status, events) */
 };
+
+/* Nouns whose default verb takes operands: no verb word (scan PATH...). */
+static const char *const operand_nouns[] = {"scan", NULL};
 
 static void json_objectp(json_object **o)
 {
@@ -1247,6 +1256,179 @@ static int do_events_show(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- rules and scan ---------------------------------------------------------------------- */
+
+static void render_rules_reload(struct ctl *c, json_object *reply)
+{
+	json_object *n = jget(reply, "rules", json_type_int);
+	json_object *a = jget(reply, "allow_sha256", json_type_int);
+
+	printf("rules reloaded: %" PRId64 " rules, %" PRId64 " allow-listed SHA-256\n",
+	       n ? json_object_get_int64(n) : 0, a ? json_object_get_int64(a) : 0);
+}
+
+static int do_rules_reload(struct ctl *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error(c, "rules reload", "rules reload");
+	return run_request(c, "rules.reload", NULL, render_rules_reload);
+}
+
+#define SCAN_TIMEOUT_S 60
+#define EXIT_SCAN_MATCH 1
+#define EXIT_SCAN_ERROR 2
+
+struct scan_run {
+	struct ctl *c;
+	struct zj_rules *rules;
+	struct zj_allow *allow;
+	json_object *files; /* --json */
+	uint64_t n, clean, match, allowed, error;
+};
+
+/* One file: print (or collect) its verdict and count it. */
+static void scan_one(struct scan_run *s, const char *path)
+{
+	struct zj_verdict v;
+	bool allowed;
+	int r;
+
+	r = zj_rules_scan_path(s->rules, path, SCAN_TIMEOUT_S, &v);
+	if (r < 0) {
+		memset(&v, 0, sizeof(v));
+		v.state = ZJ_VERDICT_ERROR;
+		v.error = r;
+	}
+	allowed = v.state == ZJ_VERDICT_MATCH && zj_allow_has(s->allow, v.sha256);
+	s->n++;
+	if (v.state == ZJ_VERDICT_CLEAN)
+		s->clean++;
+	else if (allowed)
+		s->allowed++;
+	else if (v.state == ZJ_VERDICT_MATCH)
+		s->match++;
+	else
+		s->error++;
+	if (s->c->json) {
+		json_object *o = json_object_new_object(), *m = json_object_new_array();
+
+		if (!o || !m || !s->files) {
+			json_object_put(o);
+			json_object_put(m);
+			return;
+		}
+		json_object_object_add(o, "path", json_object_new_string(path));
+		json_object_object_add(o, "state",
+				       json_object_new_string(zj_verdict_name(v.state)));
+		for (uint32_t i = 0; i < v.n_matches && i < ZJ_SCAN_MATCH_MAX; i++)
+			json_object_array_add(m, json_object_new_string(v.matches[i]));
+		json_object_object_add(o, "matches", m);
+		json_object_object_add(o, "allowed", json_object_new_boolean(allowed));
+		if (v.sha256[0])
+			json_object_object_add(o, "sha256", json_object_new_string(v.sha256));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)v.size));
+		if (v.error)
+			json_object_object_add(o, "error",
+					       json_object_new_string(zj_verdict_error(v.error)));
+		json_object_array_add(s->files, o);
+		return;
+	}
+	if (v.state == ZJ_VERDICT_MATCH) {
+		printf("%s: %s", path, allowed ? "match, allow-listed:" : "MATCH");
+		for (uint32_t i = 0; i < v.n_matches && i < ZJ_SCAN_MATCH_MAX; i++)
+			printf("%s %s", i ? "," : "", v.matches[i]);
+		printf(" sha256=%s\n", v.sha256);
+	} else if (v.state == ZJ_VERDICT_CLEAN) {
+		printf("%s: clean\n", path);
+	} else {
+		printf("%s: %s%s%s\n", path, zj_verdict_name(v.state), v.error ? ": " : "",
+		       v.error ? zj_verdict_error(v.error) : "");
+	}
+}
+
+/* nftw() passes no user data: the run in progress (a main() file; one scan at a time). */
+static struct scan_run *scan_walk_run;
+
+static int scan_walk(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if ((flag == FTW_F && S_ISREG(st->st_mode)) || flag == FTW_DNR || flag == FTW_NS)
+		scan_one(scan_walk_run, path); /* unreadable ones are reported as errors */
+	return 0;
+}
+
+static int do_scan_files(struct ctl *c, int argc, char **argv)
+{
+	struct scan_run s = {.c = c};
+	char err[512] = "";
+	int r, code;
+
+	if (argc < 2)
+		return usage_error(c, "scan", "scan PATH... (files; directories are walked)");
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1])
+			return fail(c, EXIT_USAGE,
+				    "scan: unknown option '%s'; valid: --json, --rules DIR; for a "
+				    "file whose name starts with '-' write ./%s",
+				    argv[i], argv[i]);
+	r = zj_scan_library_init();
+	if (r < 0)
+		return fail(c, EXIT_SCAN_ERROR, "cannot initialise libyara: %s", strerror(-r));
+	r = zj_rules_compile_dir(c->rules_dir, &s.rules, err, sizeof(err));
+	if (r == 0)
+		r = zj_allow_load_dir(c->rules_dir, &s.allow, err, sizeof(err));
+	if (r < 0) {
+		zj_rules_unref(s.rules);
+		zj_scan_library_done();
+		return fail(c, EXIT_SCAN_ERROR, "rules in %s: %s", c->rules_dir,
+			    err[0] ? err : strerror(-r));
+	}
+	if (c->json)
+		s.files = json_object_new_array();
+	if (!zj_rules_count(s.rules) && !c->json)
+		fprintf(stderr, "zhijiactl: no rules in %s: every file is clean\n", c->rules_dir);
+	scan_walk_run = &s;
+	for (int i = 1; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (nftw(argv[i], scan_walk, 16, FTW_PHYS) < 0)
+				scan_one(&s, argv[i]);
+		} else {
+			scan_one(&s, argv[i]);
+		}
+	}
+	scan_walk_run = NULL;
+	/* a match outweighs an error: it is what the caller must act on */
+	code = s.match ? EXIT_SCAN_MATCH : s.error ? EXIT_SCAN_ERROR : 0;
+	if (c->json) {
+		_cleanup_json_ json_object *o = json_object_new_object();
+
+		if (!o)
+			return fail(c, EXIT_SCAN_ERROR, "out of memory");
+		json_object_object_add(o, "ok", json_object_new_boolean(1));
+		json_object_object_add(o, "rules_dir", json_object_new_string(c->rules_dir));
+		json_object_object_add(o, "rules",
+				       json_object_new_int64((int64_t)zj_rules_count(s.rules)));
+		json_object_object_add(o, "files", s.files);
+		json_object_object_add(o, "scanned", json_object_new_int64((int64_t)s.n));
+		json_object_object_add(o, "clean", json_object_new_int64((int64_t)s.clean));
+		json_object_object_add(o, "match", json_object_new_int64((int64_t)s.match));
+		json_object_object_add(o, "allowed", json_object_new_int64((int64_t)s.allowed));
+		json_object_object_add(o, "error", json_object_new_int64((int64_t)s.error));
+		json_object_object_add(o, "exit_status", json_object_new_int(code));
+		print_json(o);
+	} else {
+		fprintf(stderr,
+			"zhijiactl: %" PRIu64 " files: %" PRIu64 " clean, %" PRIu64
+			" match, %" PRIu64 " allow-listed, %" PRIu64 " errors\n",
+			s.n, s.clean, s.match, s.allowed, s.error);
+	}
+	zj_allow_free(s.allow);
+	zj_rules_unref(s.rules);
+	zj_scan_library_done();
+	return code;
+}
+
 /* ---- tables ------------------------------------------------------------------------------ */
 
 static const struct cmd protect_cmds[] = {
@@ -1268,6 +1450,7 @@ static const struct cmd allow_cmds[] = {
 
 static int run_noun(struct ctl *c, const char *name, const struct cmd *verbs,
 		    const char *default_verb, int argc, char **argv);
+static int run_noun_operands(struct ctl *c, const struct noun *n, int argc, char **argv);
 
 static int do_policy_protect(struct ctl *c, int argc, char **argv)
 {
@@ -1357,15 +1540,30 @@ static const struct cmd quarantine_cmds[] = {
 	{},
 };
 
+static const struct cmd rules_cmds[] = {
+	{"reload", do_rules_reload,
+	 "rules reload               zhijiad recompiles its YARA rules (the old stay on error)"},
+	{},
+};
+
+static const struct cmd scan_cmds[] = {
+	{"files", do_scan_files,
+	 "scan PATH...               YARA verdict per file, here (exit 0 clean, 1 match,\n"
+	 "                             2 error); directories are walked"},
+	{},
+};
+
 static const struct noun nouns[] = {
 	{"policy", policy_cmds, NULL},	 {"protect", protect_cmds, NULL},
 	{"allow", allow_cmds, NULL},	 {"status", status_cmds, "show"},
 	{"events", events_cmds, "show"},
 	{"arr", arr_cmds, NULL},	 {"quarantine", quarantine_cmds, NULL},
+	{"rules", rules_cmds, NULL},	 {"scan", scan_cmds, "files"},
 	{"stop", stop_cmds, "now"},
 };
 
-static const char noun_names[] = "policy, protect, allow, status, events, arr, quarantine, stop";
+static const char noun_names[] =
+	"policy, protect, allow, status, events, arr, quarantine, rules, scan, stop";
 
 static void help(void)
 {
@@ -1382,8 +1580,10 @@ static void help(void)
 	       "  --socket PATH     zhijiad's control socket (" ZJ_CONTROL_PATH ")\n"
 	       "  --policy PATH     the policy file used when zhijiad is not running\n"
 	       "                    (" ZJ_POLICY_PATH ")\n"
-	       "  --event-log PATH  the event log (" DEFAULT_EVENT_LOG ")\n\n"
-	       "Exit status: 0 done, 1 failed or refused, 2 wrong command line.\n");
+	       "  --event-log PATH  the event log (" DEFAULT_EVENT_LOG ")\n"
+	       "  --rules DIR       the YARA rules `scan` uses (" ZJ_RULES_DIR ")\n\n"
+	       "Exit status: 0 done, 1 failed or refused, 2 wrong command line.  scan: 0 every\n"
+	       "file clean (or allow-listed), 1 a match, 2 an error and no match.\n");
 }
 
 /* argv[0] is the noun; argv[1], if any, the verb. */
@@ -1409,14 +1609,24 @@ static int run_noun(struct ctl *c, const char *name, const struct cmd *verbs,
 	return verb->fn(c, argc - 1, argv + 1);
 }
 
+/* A noun whose words after it are operands (scan PATH...): its one verb runs on them. */
+static int run_noun_operands(struct ctl *c, const struct noun *n, int argc, char **argv)
+{
+	const struct cmd *verb = NULL;
+
+	if (find_cmd(n->verbs, n->default_verb, &verb) < 0)
+		return fail(c, EXIT_USAGE, "%s: no verb %s", n->name, n->default_verb);
+	return verb->fn(c, argc, argv);
+}
+
 /*
  * Take the global options out of argv, wherever they are (`policy list --json` as well as
  * `--json policy list`), up to a "--".  Returns 0, 1 for --help, or an exit code > 1.
  */
 static int global_options(struct ctl *c, int *argc, char **argv)
 {
-	const char **values[] = {&c->socket_path, &c->policy_path, &c->event_log};
-	const char *names[] = {"--socket", "--policy", "--event-log"};
+	const char **values[] = {&c->socket_path, &c->policy_path, &c->event_log, &c->rules_dir};
+	const char *names[] = {"--socket", "--policy", "--event-log", "--rules"};
 	int in, out = 1;
 
 	for (in = 1; in < *argc; in++) {
@@ -1465,6 +1675,7 @@ int main(int argc, char **argv)
 		.event_log = DEFAULT_EVENT_LOG,
 		.socket_path = ZJ_CONTROL_PATH,
 		.policy_path = ZJ_POLICY_PATH,
+		.rules_dir = ZJ_RULES_DIR,
 	};
 	size_t i, noun = 0, hits = 0;
 	int r;
@@ -1483,7 +1694,7 @@ int main(int argc, char **argv)
 	if (argv[1][0] == '-')
 		return fail(&c, EXIT_USAGE,
 			    "unknown option '%s'; valid: --json, --socket PATH, --policy PATH, "
-			    "--event-log PATH, --help",
+			    "--event-log PATH, --rules DIR, --help",
 			    argv[1]);
 	for (i = 0; i < ELEMENTSOF(nouns); i++) {
 		if (strcmp(nouns[i].name, argv[1]) == 0) {
@@ -1499,6 +1710,9 @@ int main(int argc, char **argv)
 	if (hits != 1)
 		return fail(&c, EXIT_USAGE, "%s command '%s'; valid nouns: %s",
 			    hits ? "ambiguous" : "unknown", argv[1], noun_names);
+	for (i = 0; operand_nouns[i]; i++)
+		if (strcmp(operand_nouns[i], nouns[noun].name) == 0)
+			return run_noun_operands(&c, &nouns[noun], argc - 1, argv + 1);
 	return run_noun(&c, nouns[noun].name, nouns[noun].verbs, nouns[noun].default_verb, argc - 1,
 			argv + 1);
 }

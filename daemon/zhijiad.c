@@ -47,6 +47,8 @@
 #include "proctab.h"
 #include "quarantine.h"
 #include "residue.h"
+#include "scan.h"
+#include "scand.h"
 #include "sensor.h"
 #include "util.h"
 #include "watch.h"
@@ -77,6 +79,7 @@ struct daemon {
 	struct zj_control *ctl;
 	struct zj_features feat;
 	struct zj_enforce enf;
+	struct zj_scand *scand; /* file verdicts (libyara) */
 	const char *event_log;
 	int64_t started_usec;
 	uint64_t bad_records;
@@ -132,19 +135,23 @@ static void help(void)
 	       "\n"
 	       "                          if it exists, else the built-in list)\n"
 	       "      --print-watch-config  print the built-in watch configuration and exit\n"
+	       "      --rules=DIR         YARA rules (*.yar) and allow.sha256 (default\n"
+	       "                          " ZJ_RULES_DIR "; absent: nothing is scanned; a\n"
+	       "                          broken rule stops the start)\n"
 	       "      --ptrace-all        report every ptrace request, not only those that attach\n"
 	       "                          or modify (PEEK/GETREGS/CONT are a debugger's bulk)\n"
 	       "      --ringbuf-size=MIB  ring buffer size in MiB, a power of two (default 16)\n"
-	       "      --quarantine-dir=DIR  where what a blocked operation left is kept (default\n"
+	       "      --quarantine-dir=DIR  where black persistence files and what a blocked\n"
+	       "                          operation left are kept (default\n"
 	       "                          " ZJ_QUARANTINE_DIR ")\n"
 	       "  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	       "  -h, --help              this text\n"
 	       "      --version           version\n\n"
 	       "Signals: TERM/INT stop (log flushed, programs detached); HUP re-reads the watch\n"
-	       "configuration and the policy (a broken policy keeps the last good one).  With BPF\n"
-	       "LSM, zhijiad protects itself: only PID 1, the process that started it and\n"
-	       "`zhijiactl stop` can stop it.  Needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN,\n"
-	       "CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_KILL).\n");
+	       "configuration, the policy and the YARA rules (a broken file keeps the last good\n"
+	       "one).  With BPF LSM, zhijiad protects itself: only PID 1, the process that started\n"
+	       "it and `zhijiactl stop` can stop it.  Needs root (CAP_BPF, CAP_PERFMON,\n"
+	       "CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_KILL).\n");
 }
 
 static int check_privileges(void)
@@ -567,6 +574,9 @@ static int on_record(void *ctx, const void *data, size_t size)
 	if (r < 0)
 		log_warning_errno(r, "Failed to log event %llu: %m, ignoring",
 				  (unsigned long long)ev.seq);
+	/* only queued here: the verdict comes back through zj_scand_fd() */
+	if (d->scand)
+		zj_scand_event(d->scand, &ev);
 	return 0;
 }
 
@@ -656,7 +666,9 @@ static uint64_t now_usec(void)
 /*
  * After attach, keep only what running needs (STYLE: bpftool's capability handling):
  * CAP_SYS_PTRACE to read other users' /proc/<pid>/exe, cmdline and environ; CAP_DAC_READ_SEARCH
- * to re-stat the watched directories of every user; and for bpf(2) on the maps already held
+ * to re-stat the watched directories of every user; CAP_KILL to stop a process of any user
+ * that runs a binary with a YARA match, and to SIGCONT the target of a tracer the fallback
+ * killed; and for bpf(2) on the maps already held
  * (policy and watch updates, counters) CAP_BPF -- kernels up to 6.4 with unprivileged BPF
  * disabled (Debian's default) check it on every bpf(2) command, map lookups included -- or,
  * on kernels before 5.8, which have no CAP_BPF, CAP_SYS_ADMIN.  CAP_PERFMON and CAP_SYS_ADMIN
@@ -664,7 +676,8 @@ static uint64_t now_usec(void)
  */
 static int drop_capabilities(void)
 {
-	/* ascending; CAP_KILL: SIGCONT to the target of a killed tracer, of any uid */
+	/* ascending; CAP_KILL: SIGCONT to the target of a killed tracer, SIGKILL to a process
+	 * that runs a binary with a YARA match, of any uid */
 	cap_value_t keep[] = {CAP_DAC_READ_SEARCH, CAP_KILL, CAP_SYS_PTRACE, CAP_BPF};
 	char names[128] = "";
 	cap_t caps;
@@ -899,8 +912,70 @@ static int daemon_status(struct daemon *d, json_object **ret)
 	if (zj_sensor_stats(d->sensor, st) == 0)
 		json_object_object_add(o, "fallback_kills",
 				       json_object_new_int64((int64_t)st[ZJ_STAT_KILLED]));
+	json_object_object_add(o, "scan", zj_scand_status(d->scand));
 	*ret = o;
 	return 0;
+}
+
+/*
+ * Recompile the rules directory (SIGHUP, `zhijiactl rules reload`): a rule with an error names
+ * its file and line, and the rules in force stay in force.
+ */
+static int reload_rules(struct daemon *d, char *err, size_t errlen)
+{
+	int r = zj_scand_reload(d->scand, err, errlen);
+
+	if (r < 0) {
+		log_error("YARA rules not reloaded, keeping the previous %zu: %s",
+			  zj_scand_rules(d->scand), err);
+		(void)zj_journal_message(3, "YARA rules not reloaded, keeping the previous %zu: %s",
+					 zj_scand_rules(d->scand), err);
+		return r;
+	}
+	log_info("YARA rules reloaded: %zu rules, %zu allow-listed SHA-256",
+		 zj_scand_rules(d->scand), zj_scand_allowed(d->scand));
+	return 0;
+}
+
+static int control_rules_reload(struct daemon *d, const struct ucred *peer, json_object **ret)
+{
+	char err[512] = "", msg[640];
+	json_object *o;
+
+	log_info("rules reload requested by uid %u", (unsigned)peer->uid);
+	if (reload_rules(d, err, sizeof(err)) < 0) {
+		snprintf(msg, sizeof(msg), "rules not reloaded: %s; the previous %zu rules stay in "
+			 "force", err, zj_scand_rules(d->scand));
+		return zj_control_error_reply(msg, ret);
+	}
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "rules",
+			       json_object_new_int64((int64_t)zj_scand_rules(d->scand)));
+	json_object_object_add(o, "allow_sha256",
+			       json_object_new_int64((int64_t)zj_scand_allowed(d->scand)));
+	*ret = o;
+	return 0;
+}
+
+/*
+ * A binary with a YARA match (not allow-listed) was exec'd.  On this host the process is
+ * killed (scand.c); with BPF LSM the kernel should refuse its next exec outright.
+ */
+static void on_black_binary(void *userdata, uint64_t dev, uint64_t ino, const char *sha256)
+{
+	struct daemon *d = userdata;
+
+	/*
+	 * TODO(exec deny): put (zj_kdev(dev), ino) into the deny map of the
+	 * bprm_check_security LSM program (bpf/, owned elsewhere for now) through d->sensor, so
+	 * that the next exec of this inode fails with EPERM in the kernel.  Until then this only
+	 * records it.
+	 */
+	(void)d;
+	log_debug("black binary dev %llu ino %llu sha256 %s: no kernel exec deny map yet",
+		  (unsigned long long)zj_kdev(dev), (unsigned long long)ino, sha256);
 }
 
 static int on_control(void *userdata, const char *cmd, json_object *args,
@@ -926,6 +1001,8 @@ static int on_control(void *userdata, const char *cmd, json_object *args,
 		json_object_object_add(*ret_reply, "pid", json_object_new_int64(getpid()));
 		return 0;
 	}
+	if (strcmp(cmd, "rules.reload") == 0)
+		return control_rules_reload(d, peer, ret_reply);
 	r = zj_policy_command(&d->policy, cmd, args, &store, ret_reply, &changed, err,
 			      sizeof(err));
 	if (r < 0)
@@ -1002,6 +1079,9 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 	e.data.fd = zj_control_fd(d->ctl);
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, e.data.fd, &e) < 0)
 		return log_error_errno(negative_errno(), "Failed to poll the control socket: %m");
+	e.data.fd = zj_scand_fd(d->scand);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, e.data.fd, &e) < 0)
+		return log_error_errno(negative_errno(), "Failed to poll the scan workers: %m");
 
 	while (!stop) {
 		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs), -1);
@@ -1015,9 +1095,12 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 
 				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
+						char err[512];
+
 						(void)reload_watch(d, watch_path, watch_explicit);
 						reload_policy(d);
 						load_bindings(d);
+						(void)reload_rules(d, err, sizeof(err));
 					} else
 						stop = true;
 				}
@@ -1027,6 +1110,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
 					log_warning("timer read failed: %m, ignoring");
 				ping_watchdog(d);
+				zj_scand_tick(d->scand, now_usec());
 				/* every 2 s: re-stat watched dirs (created or replaced since) */
 				if (++ticks % 20 == 0) {
 					int inodes, names, prefix;
@@ -1051,6 +1135,10 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				r = zj_control_dispatch(d->ctl);
 				if (r < 0)
 					log_warning_errno(r, "Control socket: %m, ignoring");
+			} else if (evs[i].data.fd == zj_scand_fd(d->scand)) {
+				r = zj_scand_drain(d->scand);
+				if (r < 0)
+					log_warning_errno(r, "Scan verdicts: %m, ignoring");
 			}
 		}
 		if (d->stop_requested)
@@ -1094,6 +1182,7 @@ int main(int argc, char **argv)
 		ARG_POLICY,
 		ARG_SOCKET,
 		ARG_PTRACE_ALL,
+		ARG_RULES,
 		ARG_QUARANTINE,
 	};
 	static const struct option opts[] = {
@@ -1103,6 +1192,7 @@ int main(int argc, char **argv)
 		{"policy", required_argument, NULL, ARG_POLICY},
 		{"socket", required_argument, NULL, ARG_SOCKET},
 		{"ptrace-all", no_argument, NULL, ARG_PTRACE_ALL},
+		{"rules", required_argument, NULL, ARG_RULES},
 		{"quarantine-dir", required_argument, NULL, ARG_QUARANTINE},
 		{"print-watch-config", no_argument, NULL, ARG_PRINT_WATCH},
 		{"ringbuf-size", required_argument, NULL, ARG_RINGBUF},
@@ -1116,6 +1206,7 @@ int main(int argc, char **argv)
 	const char *policy_path = ZJ_POLICY_PATH, *socket_path = ZJ_CONTROL_PATH;
 	const char *arr_root = NULL, *inbox;
 	char ibuf[PATH_MAX];
+	const char *rules_dir = ZJ_RULES_DIR;
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
 	unsigned long rb_mib = 16;
@@ -1145,6 +1236,9 @@ int main(int argc, char **argv)
 			break;
 		case ARG_PTRACE_ALL:
 			ptrace_all = true;
+			break;
+		case ARG_RULES:
+			rules_dir = optarg;
 			break;
 		case ARG_QUARANTINE:
 			if (optarg[0] != '/') {
@@ -1255,6 +1349,36 @@ int main(int argc, char **argv)
 		log_warning("ARR network rules are kept but nft is not installed, ignoring");
 	else if (r > 0)
 		log_info("ARR network rules loaded again (/var/lib/zhijia/nft/zhijia.nft)");
+	/* libyara before any thread (the scan workers are the first) */
+	r = zj_scan_library_init();
+	if (r < 0) {
+		log_error_errno(r, "Failed to initialise libyara: %m");
+		return 1;
+	}
+	{
+		struct zj_scand_opts sco = {
+			.rules_dir = rules_dir,
+			.quarantine_dir = quarantine_dir,
+			.workers = ZJ_SCAND_WORKERS,
+			.queue_max = ZJ_SCAND_QUEUE,
+			.timeout_s = ZJ_SCAND_TIMEOUT_S,
+			.log = d.log,
+			.seq = &d.dec.seq,
+			.policy = &d.policy,
+			.watch = &d.watch,
+			.black_binary = on_black_binary,
+			.userdata = &d,
+		};
+		char err[512] = "";
+
+		r = zj_scand_new(&sco, &d.scand, err, sizeof(err));
+		if (r < 0) {
+			log_error_errno(r, "Invalid YARA rules: %s", err[0] ? err : rules_dir);
+			return 1;
+		}
+		log_info("YARA rules from %s: %zu rules, %zu allow-listed SHA-256", rules_dir,
+			 zj_scand_rules(d.scand), zj_scand_allowed(d.scand));
+	}
 
 	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);
@@ -1316,6 +1440,9 @@ int main(int argc, char **argv)
 	print_stop_line(&d);
 	zj_control_free(d.ctl);
 	zj_sensor_free(d.sensor);
+	/* verdicts still coming are logged; the workers finish the scans they are in */
+	(void)zj_scand_drain(d.scand);
+	zj_scand_free(d.scand);
 	r = zj_eventlog_close(d.log) < 0 || r < 0;
 	zj_watch_free(d.watch);
 	zj_proctab_free(d.pt);

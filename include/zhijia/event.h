@@ -57,6 +57,13 @@
  *                    one (ptrace, vm_write, vdso_map, file rename/link/symlink), says
  *                    "blocked" too.
  *
+ *   type "verdict":  "verdict":{"event_seq":N,"origin":"exec|file|scheduled","path":"...",
+ *                               "state":"clean|match|...","rules":[...],"tags":[...],
+ *                               "sha256":"...","action":"...",...}
+ *                    A YARA verdict on a file an earlier event (event_seq) named; no actor.
+ *                    Written by zhijiad's scanner, not by zj_event_to_json(): the whole
+ *                    schema is in daemon/scand.h.
+ *
  * Addresses and offsets are hex strings (JSON numbers lose precision past 2^53).  Strings are
  * valid UTF-8: bytes that are not are replaced with U+FFFD and the field's raw bytes are added
  * as "<field>_hex" (e.g. "path_hex"), so evidence is never lost.

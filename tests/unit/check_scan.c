@@ -247,6 +247,69 @@ START_TEST(test_pool_sheds)
 }
 END_TEST
 
+START_TEST(test_cache_rewrite_same_mtime)
+{
+	char path[192], err[512];
+	struct zj_rules *r = NULL;
+	struct zj_scanpool *p = NULL;
+	struct got g = {0};
+	struct stat st;
+	struct timespec ts[2];
+
+	snprintf(path, sizeof(path), "%s/miner.yar", rules);
+	put(path, miner_rule);
+	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(zj_scanpool_new(1, 8, 10, &p), 0);
+	zj_scanpool_set_rules(p, r);
+	snprintf(path, sizeof(path), "%s/sly", dir);
+	put(path, "harmless harmless");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	wait_for(p, &g, 1);
+	ck_assert_int_eq(g.clean, 1);
+	/* the same size, the old mtime put back: only ctime tells, and the cache must not hit */
+	put(path, "stratum+tcp://xyz");
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	wait_for(p, &g, 1);
+	ck_assert_int_eq(g.cached, 0);
+	ck_assert_int_eq(g.match, 1);
+	zj_scanpool_free(p);
+	zj_rules_unref(r);
+}
+END_TEST
+
+START_TEST(test_open_regular_only)
+{
+	char fifo[192], link[192], file[192];
+	struct stat st;
+	int fd;
+
+	/* a FIFO would block an open for reading, a device may act when opened: neither is */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(zj_scan_open_regular(fifo, &st), -EINVAL);
+	ck_assert_int_eq(zj_scan_open_regular("/dev/null", &st), -EINVAL);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	ck_assert_int_eq(symlink("/dev/zero", link), 0);
+	ck_assert_int_eq(zj_scan_open_regular(link, &st), -EINVAL);
+	ck_assert_int_eq(zj_scan_open_regular(dir, &st), -EINVAL);
+	ck_assert_str_eq(zj_verdict_error(-EINVAL), "not a regular file");
+	/* a symlink to a regular file is followed */
+	snprintf(file, sizeof(file), "%s/file", dir);
+	put(file, "text");
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(file, link), 0);
+	fd = zj_scan_open_regular(link, &st);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(st.st_size, 4);
+	ck_assert_int_eq(close(fd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("scan");
@@ -264,6 +327,8 @@ int main(void)
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_pool_sheds);
+	tcase_add_test(tc, test_cache_rewrite_same_mtime);
+	tcase_add_test(tc, test_open_regular_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
