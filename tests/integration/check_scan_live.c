@@ -12,7 +12,8 @@
  *    program its ExecStart= names gets a verdict of its own;
  *  - a cron file in /etc/cron.d (named zj-test-<pid>-..., removed by the harness even when a
  *    test fails) that schedules a script carrying the marker is alerted with the rule's name
- *    and, T1053.003 being "block" in the policy, quarantined;
+ *    and, T1053.003 being "block" in the policy, quarantined (the test itself is excepted from
+ *    the block, as a deployment tool would be, so that the write itself goes through);
  *  - a broken rule file makes `zhijiactl rules reload` (and SIGHUP) fail naming FILE:LINE,
  *    and the old rules go on killing;
  *  - a hash on allow.sha256 is recorded, not killed;
@@ -261,9 +262,23 @@ static void write_rule(void)
 
 static void suite_setup(void)
 {
-	char policy[] = "{\"version\": 1, \"actions\": {\"T1053.003\": \"block\"}}\n";
+	char policy[PATH_MAX + 256];
 	struct timespec ts;
 	int r;
+
+	/*
+	 * T1053.003 is blocked, and this program -- standing for a trusted deployment tool -- is
+	 * excepted: its cron file goes through the block (without the exception the kernel or
+	 * the kill fallback would stop the write itself), and the YARA verdict on what the file
+	 * schedules is what quarantines it.
+	 */
+	if (snprintf(policy, sizeof(policy),
+		     "{\"version\": 1, \"actions\": {\"T1053.003\": \"block\"},\n"
+		     " \"exceptions\": [{\"technique\": \"T1053.003\", \"exe\": \"%s\"}]}\n",
+		     zj_self_exe()) >= (int)sizeof(policy)) {
+		snprintf(setup_problem, sizeof(setup_problem), "policy text too long");
+		return;
+	}
 
 	zj_catch_signals();
 	r = zj_dirs_prepare(test_dirs);
