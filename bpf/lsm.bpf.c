@@ -20,6 +20,7 @@
  *                        the process that started it (its service manager, ZJ_CFG_MANAGER_*)
  *   bpf_map, bpf_prog, bpf
  *                        an fd for one of zhijiad's maps, programs or links (zj_self_ids)
+ * And the exec of a file a YARA rule matched (bprm_check_security, zj_exec_deny).
  * `zhijiactl stop` asks zhijiad to stop over its control socket, which only root may use.
  *
  * Never denied: PID 1, kernel threads, zhijiad itself.  These programs are loaded only where
@@ -61,9 +62,18 @@
 #define ZJ_NR_X32_PROCESS_VM_WRITEV 540
 #endif
 
+/* Executables on the deny list (YARA): missing entry = not denied (fails open). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZJ_EXEC_DENY_MAX);
+	__type(key, struct zj_watch_key);
+	__type(value, __u32);
+} zj_exec_deny SEC(".maps");
+
 /* What a denial reports. */
 struct zj_denial {
 	struct dentry *dentry; /* file classes: the name denied; NULL otherwise */
+	const char *kstr;      /* ZJ_ENF_VERDICT: a kernel string for the path; NULL otherwise */
 	__u32 klass;
 	__u32 hook;
 	__u32 op;
@@ -157,10 +167,20 @@ static __always_inline void zj_deny_emit(const struct zj_denial *dn)
 	}
 	r = (struct zj_rec_deny *)s->rec;
 	__builtin_memset(r, 0, sizeof(*r));
-	if (dn->dentry)
+	if (dn->dentry) {
 		len = zj_deny_relpath(s, dn->dentry, dn->level, &trunc);
-	else
+	} else if (dn->kstr) {
+		long n = bpf_probe_read_kernel_str(&s->rec[sizeof(*r)], ZJ_DENY_PATH_MAX, dn->kstr);
+
+		if (n <= 0) {
+			s->rec[sizeof(*r)] = 0;
+		} else {
+			len = (__u64)n - 1;
+			trunc = n == ZJ_DENY_PATH_MAX;
+		}
+	} else {
 		s->rec[sizeof(*r)] = 0;
+	}
 	if (len > ZJ_DENY_PATH_MAX - 1)
 		len = ZJ_DENY_PATH_MAX - 1;
 	size = sizeof(*r) + len + 1;
@@ -295,6 +315,36 @@ int BPF_PROG(zj_lsm_bpf, int cmd, union bpf_attr *attr)
 	if (!zj_self_object(ZJ_SELF_LINK, id))
 		return 0;
 	return zj_self_deny(ZJ_HOOK_BPF, ZJ_DOP_SELF_BPF, id);
+}
+
+/* ---- YARA verdicts: exec of a black binary ------------------------------------------------ */
+
+/*
+ * The exec of a file on zj_exec_deny (a YARA match zhijiad found in an earlier exec or a scan),
+ * by inode: a copy under another name is denied as long as it is the same file; a new copy is
+ * scanned afresh.  PID 1, kernel threads and zhijiad are never denied.
+ */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(zj_lsm_bprm_check, struct linux_binprm *bprm, int ret)
+{
+	struct zj_watch_key k = {};
+	struct zj_denial dn = {};
+	struct file *f;
+
+	if (ret)
+		return ret;
+	f = BPF_CORE_READ(bprm, file);
+	if (!f)
+		return 0;
+	k.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	k.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	if (!bpf_map_lookup_elem(&zj_exec_deny, &k) || zj_exempt())
+		return 0;
+	dn.klass = ZJ_ENF_VERDICT;
+	dn.hook = ZJ_HOOK_BPRM_CHECK;
+	dn.op = ZJ_DOP_EXEC;
+	dn.kstr = BPF_CORE_READ(bprm, filename);
+	return zj_deny(ZJ_DENY, &dn);
 }
 
 /* ---- T1055.008: ptrace attach, process_vm_writev ----------------------------------------- */

@@ -273,6 +273,9 @@ static bool deny_op_ok(uint32_t hook, uint32_t op, bool *ret_file)
 	case ZJ_HOOK_BPF:
 		*ret_file = false;
 		return op == ZJ_DOP_SELF_BPF;
+	case ZJ_HOOK_BPRM_CHECK:
+		*ret_file = false;
+		return op == ZJ_DOP_EXEC;
 	case ZJ_HOOK_FILE_OPEN:
 		*ret_file = op == ZJ_DOP_OPEN_WRITE;
 		return op == ZJ_DOP_MEM_OPEN || op == ZJ_DOP_OPEN_WRITE;
@@ -306,7 +309,8 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 	bool file;
 
 	memcpy(&x, raw, sizeof(x));
-	if (!(x.hdr.flags & ZJ_F_BLOCKED) || (x.klass >= ZJ_ENF_NR && x.klass != ZJ_ENF_SELF) ||
+	if (!(x.hdr.flags & ZJ_F_BLOCKED) ||
+	    (x.klass >= ZJ_ENF_NR && x.klass != ZJ_ENF_SELF && x.klass != ZJ_ENF_VERDICT) ||
 	    !deny_op_ok(x.hook, x.op, &file))
 		return -EBADMSG;
 	if (avail < 1 || avail > ZJ_DENY_PATH_MAX ||
@@ -315,9 +319,14 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 	/* self-protection: zhijiad is the target; a signal number or an object id goes along */
 	bool self_op = x.op == ZJ_DOP_SELF_TRACE || x.op == ZJ_DOP_SELF_SIGNAL ||
 		       x.op == ZJ_DOP_SELF_BPF;
-	if ((x.klass == ZJ_ENF_SELF) != self_op)
+	if ((x.klass == ZJ_ENF_SELF) != self_op ||
+	    (x.klass == ZJ_ENF_VERDICT) != (x.op == ZJ_DOP_EXEC))
 		return -EBADMSG;
-	if (self_op) {
+	if (x.klass == ZJ_ENF_VERDICT) {
+		/* the file name exec was given: any non-empty string, relative ones too */
+		if (x.target_pid || x.watch_id || x.arg || !ev->deny.path.len)
+			return -EBADMSG;
+	} else if (self_op) {
 		if (!x.target_pid || x.watch_id || ev->deny.path.len ||
 		    (x.op == ZJ_DOP_SELF_TRACE && x.arg) ||
 		    (x.op == ZJ_DOP_SELF_SIGNAL && (x.arg < 1 || x.arg > 64)) ||

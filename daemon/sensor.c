@@ -274,6 +274,11 @@ static int protect_self(struct zj_sensor *s)
 	return 0;
 }
 
+int zj_sensor_exec_deny_fd(const struct zj_sensor *s)
+{
+	return s->lsm ? bpf_map__fd(s->skel->maps.zj_exec_deny) : -1;
+}
+
 size_t zj_sensor_self_ids(const struct zj_sensor *s, uint32_t kind, const uint32_t **ret)
 {
 	if (kind < ZJ_SELF_MAP || kind > ZJ_SELF_LINK)

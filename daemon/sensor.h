@@ -68,6 +68,8 @@ void zj_sensor_enforce_fds(const struct zj_sensor *s, int *enforce, int *excepti
 /* fds of the watch maps, for zj_watch_apply() */
 void zj_sensor_watch_fds(const struct zj_sensor *s, int *inodes, int *names, int *prefix);
 int zj_sensor_set_config(struct zj_sensor *s, uint32_t idx, uint64_t value);
+/* fd of zj_exec_deny, where the BPF LSM programs are attached; -1 otherwise. */
+int zj_sensor_exec_deny_fd(const struct zj_sensor *s);
 /* The ids of zhijiad's own BPF maps, programs or links (kind ZJ_SELF_*), as self-protection
  * knows them; returns how many. */
 size_t zj_sensor_self_ids(const struct zj_sensor *s, uint32_t kind, const uint32_t **ret);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include <systemd/sd-daemon.h>
@@ -102,6 +103,7 @@ struct daemon {
 	struct zj_quarantine *quarantine; /* opened on first use */
 	uint64_t residues[2];		  /* fallback aftermath: handled, failed */
 	bool stop_requested;		  /* zhijiactl stop */
+	uint64_t exec_denied;		  /* black binaries put on the kernel's exec deny map */
 	char response[ZJ_RESIDUE_MAX];	  /* the last event's residue, for its finding */
 };
 
@@ -913,6 +915,7 @@ static int daemon_status(struct daemon *d, json_object **ret)
 		json_object_object_add(o, "fallback_kills",
 				       json_object_new_int64((int64_t)st[ZJ_STAT_KILLED]));
 	json_object_object_add(o, "scan", zj_scand_status(d->scand));
+	json_object_object_add(o, "exec_deny_entries", json_object_new_int64((int64_t)d->exec_denied));
 	*ret = o;
 	return 0;
 }
@@ -960,22 +963,32 @@ static int control_rules_reload(struct daemon *d, const struct ucred *peer, json
 }
 
 /*
- * A binary with a YARA match (not allow-listed) was exec'd.  On this host the process is
- * killed (scand.c); with BPF LSM the kernel should refuse its next exec outright.
+ * A binary with a YARA match (not allow-listed) was exec'd: the process is killed (scand.c);
+ * with BPF LSM the kernel refuses every later exec of the same file (bprm_check_security,
+ * zj_exec_deny, by device and inode).
  */
 static void on_black_binary(void *userdata, uint64_t dev, uint64_t ino, const char *sha256)
 {
 	struct daemon *d = userdata;
+	struct zj_watch_key k = {.dev = zj_kdev(dev), .ino = ino};
+	uint32_t one = 1;
+	int fd = zj_sensor_exec_deny_fd(d->sensor);
 
-	/*
-	 * TODO(exec deny): put (zj_kdev(dev), ino) into the deny map of the
-	 * bprm_check_security LSM program (bpf/, owned elsewhere for now) through d->sensor, so
-	 * that the next exec of this inode fails with EPERM in the kernel.  Until then this only
-	 * records it.
-	 */
-	(void)d;
-	log_debug("black binary dev %llu ino %llu sha256 %s: no kernel exec deny map yet",
-		  (unsigned long long)zj_kdev(dev), (unsigned long long)ino, sha256);
+	if (fd < 0) {
+		log_debug("black binary dev %llu ino %llu sha256 %s: no BPF LSM, no exec deny",
+			  (unsigned long long)k.dev, (unsigned long long)ino, sha256);
+		return;
+	}
+	if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) < 0) {
+		log_warning_errno(negative_errno(),
+				  "Failed to deny the exec of black binary (dev %llu, ino %llu, "
+				  "sha256 %s) in the kernel: %m; it is killed when it runs",
+				  (unsigned long long)k.dev, (unsigned long long)ino, sha256);
+		return;
+	}
+	d->exec_denied++;
+	log_info("exec of the black binary (dev %llu, ino %llu, sha256 %s) is denied from now on",
+		 (unsigned long long)k.dev, (unsigned long long)ino, sha256);
 }
 
 static int on_control(void *userdata, const char *cmd, json_object *args,

@@ -94,6 +94,8 @@ const char *zj_deny_class_name(uint32_t klass)
 {
 	if (klass == ZJ_ENF_SELF)
 		return "self";
+	if (klass == ZJ_ENF_VERDICT)
+		return "verdict";
 	return klass < ZJ_ENF_NR ? deny_classes[klass].name : "unknown";
 }
 
@@ -118,6 +120,7 @@ const char *zj_deny_hook_name(uint32_t hook)
 		[ZJ_HOOK_BPF_MAP] = "bpf_map",
 		[ZJ_HOOK_BPF_PROG] = "bpf_prog",
 		[ZJ_HOOK_BPF] = "bpf",
+		[ZJ_HOOK_BPRM_CHECK] = "bprm_check_security",
 	};
 
 	if (hook >= ZJ_HOOK_MAX || !names[hook])
@@ -140,6 +143,7 @@ const char *zj_deny_op_name(uint32_t op)
 		[ZJ_DOP_SELF_TRACE] = "self_trace",
 		[ZJ_DOP_SELF_SIGNAL] = "self_signal",
 		[ZJ_DOP_SELF_BPF] = "self_bpf",
+		[ZJ_DOP_EXEC] = "exec",
 	};
 
 	if (op >= ZJ_DOP_MAX || !names[op])

@@ -214,6 +214,8 @@ struct zj_rec_file {
 #define ZJ_ENF_PRELOAD 7  /* T1574.006 */
 #define ZJ_ENF_NR 8
 /* zj_watch_val.klass values that are no class: observed only, never denied */
+#define ZJ_ENF_VERDICT 252 /* an executable with a YARA match: its exec is denied (no policy
+			    * class: the verdict's alert was the finding) */
 #define ZJ_ENF_SELF 253   /* self-protection: an operation on zhijiad itself (T1562.001) */
 #define ZJ_ENF_CANARY 254 /* zhijiad's start-up self-test directory (denies its canary only) */
 #define ZJ_ENF_NONE 255
@@ -230,7 +232,8 @@ struct zj_rec_file {
 #define ZJ_HOOK_BPF_MAP 9
 #define ZJ_HOOK_BPF_PROG 10
 #define ZJ_HOOK_BPF 11
-#define ZJ_HOOK_MAX 12
+#define ZJ_HOOK_BPRM_CHECK 12 /* bprm_check_security: an exec */
+#define ZJ_HOOK_MAX 13
 
 /* What was denied (zj_rec_deny.op): the hook and the syscall in progress together. */
 #define ZJ_DOP_PTRACE_ATTACH 1 /* ptrace_access_check in ptrace(2): ATTACH, SEIZE */
@@ -246,12 +249,14 @@ struct zj_rec_file {
 				* /proc/<pid>/mem, process_vm_readv/writev */
 #define ZJ_DOP_SELF_SIGNAL 11  /* task_kill: a signal that would stop or end zhijiad */
 #define ZJ_DOP_SELF_BPF 12     /* bpf_map, bpf_prog, bpf: an fd for one of zhijiad's objects */
-#define ZJ_DOP_MAX 13
+#define ZJ_DOP_EXEC 13         /* bprm_check_security: exec of a file on zj_exec_deny */
+#define ZJ_DOP_MAX 14
 
 /*
  * ZJ_REC_DENY: an LSM program returned -EPERM.  Followed by path\0, and hdr.size ends right
  * after that NUL (there is no length field).  The path is empty for the process classes
- * (ZJ_ENF_PTRACE, _PROC_MEM, _VDSO); for a file class it is relative to the watched directory
+ * (ZJ_ENF_PTRACE, _PROC_MEM, _VDSO, _SELF); for ZJ_ENF_VERDICT it is the file name exec was
+ * given (bprm->filename, as the caller wrote it); for a file class it is relative to the watched directory
  * of entry watch_id (for a single watched file: its name), because the inode hooks get no
  * vfsmount to build an absolute path with.  The daemon completes it from its watch list.
  */
@@ -341,6 +346,12 @@ struct zj_enforce_val {
 #define ZJ_SELF_LINK 3
 #define ZJ_SELF_KEY(kind, id) (((zj_u64)(kind) << 32) | (zj_u64)(id))
 #define ZJ_SELF_MAX 256
+
+/*
+ * zj_exec_deny (HASH {dev, ino} -> 1, key struct zj_watch_key): executables a YARA rule
+ * matched (not allow-listed), filled by zhijiad; bprm_check_security denies their exec.
+ */
+#define ZJ_EXEC_DENY_MAX 4096
 
 #define ZJ_KEXC_MAX 64
 #define ZJ_KEXC_ANY_UID 0xffffffffu

@@ -38,17 +38,19 @@
  *                            ["link_target":"..." (symlink)], ["mode":"0644" (chmod, create)],
  *                            "o_trunc":bool, ["result":N (rename, link, symlink)]}
  *   type "deny":     "deny":{"class":"ptrace|proc_mem|vdso|at|cron|timer|service|preload|
- *                                     self",
+ *                                     self|verdict",
  *                            "hook":"ptrace_access_check|file_open|file_mprotect|inode_create|
  *                                    inode_rename|inode_link|inode_symlink|task_kill|
- *                                    bpf_map|bpf_prog|bpf",
+ *                                    bpf_map|bpf_prog|bpf|bprm_check_security",
  *                            "op":"ptrace_attach|process_vm_writev|mem_open|mprotect|create|
  *                                  open_write|rename|link|symlink|self_trace|self_signal|
- *                                  self_bpf",
+ *                                  self_bpf|exec",
  *                            "path":"..."|null, ["signal":N (self_signal)],
  *                            ["bpf_id":N (self_bpf)]}
  *                    Class "self" is zhijiad's self-protection (T1562.001): the target is
- *                    zhijiad; it is denied whatever the policy says.
+ *                    zhijiad; it is denied whatever the policy says.  Class "verdict" is the
+ *                    exec of a binary a YARA rule matched ("path": the name exec was given);
+ *                    it carries no finding of its own (the verdict line had the alert).
  *                    An operation a BPF LSM program denied in the kernel (flags always hold
  *                    "blocked"): the class is the sub-technique whose policy said block
  *                    (zj_deny_class_technique()); "target" is the process attached to or

@@ -435,6 +435,7 @@ START_TEST(test_enforcement)
 	ck_assert_int_ge(ZJ_ENF_NONE, ZJ_ENF_NR);
 	ck_assert_int_ne(ZJ_ENF_CANARY, ZJ_ENF_NONE);
 	ck_assert_int_eq(ZJ_ENF_SELF, 253);
+	ck_assert_int_eq(ZJ_ENF_VERDICT, 252);
 	ck_assert_int_eq(ZJ_HOOK_PTRACE_ACCESS_CHECK, 1);
 	ck_assert_int_eq(ZJ_HOOK_FILE_OPEN, 2);
 	ck_assert_int_eq(ZJ_HOOK_FILE_MPROTECT, 3);
@@ -446,7 +447,8 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_HOOK_BPF_MAP, 9);
 	ck_assert_int_eq(ZJ_HOOK_BPF_PROG, 10);
 	ck_assert_int_eq(ZJ_HOOK_BPF, 11);
-	ck_assert_int_eq(ZJ_HOOK_MAX, 12);
+	ck_assert_int_eq(ZJ_HOOK_BPRM_CHECK, 12);
+	ck_assert_int_eq(ZJ_HOOK_MAX, 13);
 	ck_assert_int_eq(ZJ_DOP_PTRACE_ATTACH, 1);
 	ck_assert_int_eq(ZJ_DOP_VM_WRITEV, 2);
 	ck_assert_int_eq(ZJ_DOP_MEM_OPEN, 3);
@@ -459,7 +461,8 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_DOP_SELF_TRACE, 10);
 	ck_assert_int_eq(ZJ_DOP_SELF_SIGNAL, 11);
 	ck_assert_int_eq(ZJ_DOP_SELF_BPF, 12);
-	ck_assert_int_eq(ZJ_DOP_MAX, 13);
+	ck_assert_int_eq(ZJ_DOP_EXEC, 13);
+	ck_assert_int_eq(ZJ_DOP_MAX, 14);
 	ck_assert_int_eq(ZJ_SELF_MAX, 256);
 	ck_assert_uint_eq(ZJ_SELF_KEY(ZJ_SELF_LINK, 7), (3ull << 32) | 7);
 	ck_assert_int_eq(ZJ_KEXC_MAX, 64);

@@ -933,6 +933,16 @@ START_TEST(test_deny)
 		}
 	}
 
+	/* a black binary's exec: the name exec was given, relative or not */
+	{
+		size = mk_deny(ZJ_ENF_VERDICT, ZJ_HOOK_BPRM_CHECK, ZJ_DOP_EXEC, 0, 0, "./black");
+		ck_assert_int_eq(decode(size, &ev), 0);
+		assert_no_target(&ev);
+		ck_assert_uint_eq(ev.deny.klass, ZJ_ENF_VERDICT);
+		ck_assert_uint_eq(ev.deny.op, ZJ_DOP_EXEC);
+		assert_view(ev.deny.path, "./black", 7);
+	}
+
 	/* file classes: a path relative to the watch entry, every hook */
 	{
 		static const struct {
@@ -1234,6 +1244,14 @@ START_TEST(test_malformed_deny)
 	size = mk_deny(ZJ_ENF_SELF, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, 300, 0, "x");
 	x->arg = 9;
 	assert_bad(size, "self-protection with a path");
+	size = mk_deny(ZJ_ENF_VERDICT, ZJ_HOOK_BPRM_CHECK, ZJ_DOP_EXEC, 0, 0, "");
+	assert_bad(size, "an exec denial without the file name");
+	size = mk_deny(ZJ_ENF_VERDICT, ZJ_HOOK_BPRM_CHECK, ZJ_DOP_EXEC, 300, 0, "/bin/x");
+	assert_bad(size, "an exec denial with a target");
+	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_BPRM_CHECK, ZJ_DOP_EXEC, 0, 0, "/bin/x");
+	assert_bad(size, "an exec denial under a policy class");
+	size = mk_deny(ZJ_ENF_VERDICT, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "x");
+	assert_bad(size, "the verdict class on a file operation");
 	size = mk_deny(ZJ_ENF_CRON, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "abc");
 	x->path[1] = '\0';
 	assert_bad(size, "NUL inside the path");

@@ -255,12 +255,12 @@ START_TEST(test_names)
 					    "file_mprotect", "inode_create",	    "inode_rename",
 					    "inode_link",    "inode_symlink",	    "task_kill",
 					    "bpf_map",	     "bpf_prog",	    "bpf",
-					    "unknown"};
+					    "bprm_check_security", "unknown"};
 	static const char *const dops[] = {"unknown",	 "ptrace_attach", "process_vm_writev",
 					   "mem_open",	 "mprotect",	  "create",
 					   "open_write", "rename",	  "link",
 					   "symlink",	 "self_trace",	  "self_signal",
-					   "self_bpf",	 "unknown"};
+					   "self_bpf",	 "exec",	  "unknown"};
 	static const char *const fops[] = {"unknown", "create", "open_write", "truncate",
 					   "rename",  "link",	"symlink",    "unlink",
 					   "chmod",   "unknown"};
@@ -286,6 +286,8 @@ START_TEST(test_names)
 	ck_assert_ptr_null(zj_deny_class_technique(ZJ_ENF_NONE));
 	ck_assert_str_eq(zj_deny_class_name(ZJ_ENF_SELF), "self");
 	ck_assert_str_eq(zj_deny_class_technique(ZJ_ENF_SELF), "T1562.001");
+	ck_assert_str_eq(zj_deny_class_name(ZJ_ENF_VERDICT), "verdict");
+	ck_assert_ptr_null(zj_deny_class_technique(ZJ_ENF_VERDICT));
 	for (uint32_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		ck_assert_str_eq(zj_deny_hook_name(i), hooks[i]);
 	for (uint32_t i = 0; i < sizeof(dops) / sizeof(dops[0]); i++)

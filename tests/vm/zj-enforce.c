@@ -68,6 +68,9 @@ static struct {
 	char err[PATH_MAX];
 	char sock[PATH_MAX];
 	char policy[PATH_MAX];
+	char rules[PATH_MAX];
+	char black[PATH_MAX];
+	char marker[64];
 	pid_t zhijiad;
 	pid_t victim;
 	int vcmd, vreply; /* pipes to and from the victim */
@@ -265,7 +268,8 @@ static void daemon_start(void)
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		dup2(fd, 1);
 		execl(T.daemon, T.daemon, "--event-log", T.log, "--policy", T.policy, "--socket",
-		      T.sock, (char *)NULL);
+		      T.sock, "--rules", T.rules, "--quarantine-dir", WORKDIR "/quarantine",
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {
@@ -1048,6 +1052,26 @@ static void mkdirs(const char *path)
 		bail(1, "mkdir %s: %s", path, strerror(errno));
 }
 
+/* Copy the executable from to `to` (0755) with `tail` appended after its last byte. */
+static void copy_exe(const char *from, const char *to, const char *tail)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	if (in < 0)
+		bail(1, "%s: %s", from, strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (out < 0)
+		bail(1, "%s: %s", to, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			bail(1, "write %s: %s", to, strerror(errno));
+	if (n < 0 || write(out, tail, strlen(tail)) != (ssize_t)strlen(tail) || close(out) < 0)
+		bail(1, "%s: %s", to, strerror(errno));
+	close(in);
+}
+
 static void setup(void)
 {
 	const char *b = getenv("ZJ_BUILD");
@@ -1074,6 +1098,22 @@ static void setup(void)
 	snprintf(T.policy, sizeof(T.policy), WORKDIR "/policy.json");
 	(void)unlink(T.log);
 	(void)unlink(T.policy);
+	/* a YARA rule on a marker made here (no file on the guest can carry it by chance), and a
+	 * copy of this program with the marker appended: a black binary that still runs */
+	snprintf(T.rules, sizeof(T.rules), WORKDIR "/rules.d");
+	snprintf(T.black, sizeof(T.black), WORKDIR "/black");
+	snprintf(T.marker, sizeof(T.marker), "zj-enforce-black-%d-%ld", (int)getpid(),
+		 (long)now_ms());
+	mkdirs(T.rules);
+	{
+		char rule[256];
+
+		snprintf(rule, sizeof(rule),
+			 "rule zj_enforce_black { strings: $m = \"%s\" condition: $m }\n",
+			 T.marker);
+		put_file(WORKDIR "/rules.d/black.yar", rule);
+		copy_exe(T.self, T.black, T.marker);
+	}
 	/* the watched directories exist before zhijiad resolves its watch list */
 	mkdirs(CROND);
 	mkdirs(ATJOBS);
@@ -1333,9 +1373,101 @@ static void self_protection(void)
 	check(zhijiad_alive(), "self-protection: zhijiad still runs");
 }
 
-int main(void)
+/* exec path with "noop" in a child: 0 when it ran and exited 0, else the errno of execve
+ * (-1: it ran and failed or was killed).  *ret_pid: the child. */
+static int exec_noop(const char *path, pid_t *ret_pid)
+{
+	int p[2], e = -1, status = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		bail(1, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		bail(1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		execl(path, path, "noop", (char *)NULL);
+		e = errno;
+		_exit(write(p[1], &e, sizeof(e)) == (ssize_t)sizeof(e) ? 126 : 127);
+	}
+	close(p[1]);
+	if (read(p[0], &e, sizeof(e)) != (ssize_t)sizeof(e))
+		e = -1;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	*ret_pid = pid;
+	if (e > 0)
+		return e;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static json_object *wait_verdict(size_t from, const char *path)
+{
+	long t0 = now_ms();
+
+	for (;;) {
+		log_poll();
+		for (size_t i = from; i < T.n; i++) {
+			const char *t = jstr(T.lines[i], "type"), *p = jstr(T.lines[i], "verdict.path");
+			const char *st = jstr(T.lines[i], "verdict.state");
+
+			if (t && p && st && strcmp(t, "verdict") == 0 && strcmp(p, path) == 0 &&
+			    strcmp(st, "match") == 0)
+				return T.lines[i];
+		}
+		if (now_ms() - t0 > EVENT_TIMEOUT_MS)
+			return NULL;
+		msleep(50);
+	}
+}
+
+/*
+ * A binary a YARA rule matches: its first exec is scanned and the process killed (user space);
+ * from then on the kernel denies every exec of that file (bprm_check_security).  Another
+ * copy of the same program, without the marker, runs.
+ */
+static void exec_deny(void)
+{
+	static char out[65536];
+	size_t mark = phase_begin();
+	pid_t who = 0;
+	json_object *v, *o;
+	int e;
+
+	(void)exec_noop(T.black, &who); /* killed or not: the race with the scan is its own */
+	v = wait_verdict(mark, T.black);
+	check(v != NULL, "exec deny: the first exec of %s gets a verdict, match", T.black);
+	for (int i = 0; i < 100; i++) {
+		int r = ctl(out, sizeof(out), "--json", "status", NULL);
+
+		o = json_tokener_parse(out);
+		e = r == 0 && jint(o, "exec_deny_entries") >= 1;
+		json_object_put(o);
+		if (e)
+			break;
+		msleep(100);
+	}
+	check(e, "exec deny: zhijiad put the black binary on the kernel's exec deny map");
+	mark = phase_begin();
+	e = exec_noop(T.black, &who);
+	check(e == EPERM, "exec deny: the next exec of %s fails with EPERM (got %s)", T.black,
+	      e > 0 ? err_name(e) : e == 0 ? "it ran" : "it ran and failed");
+	struct want w = {"deny", "deny.class", "verdict", "deny.op", "exec", -1};
+	json_object *ev = wait_event(mark, &w, who);
+	check(ev && has_flag(ev, "blocked") && jstr(ev, "deny.path") &&
+		      strcmp(jstr(ev, "deny.path"), T.black) == 0,
+	      "exec deny: a deny event, class verdict, op exec, naming %s", T.black);
+	e = exec_noop(T.self, &who);
+	check(e == 0, "exec deny: the same program without the marker still runs (got %s)",
+	      e > 0 ? err_name(e) : e == 0 ? "ran" : "failed");
+}
+
+int main(int argc, char **argv)
 {
 	const char *last = NULL;
+
+	if (argc == 2 && strcmp(argv[1], "noop") == 0)
+		return 0; /* exec_deny()'s copies */
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup();
@@ -1345,6 +1477,7 @@ int main(void)
 	daemon_start();
 	status_all();
 	self_protection();
+	exec_deny();
 
 	/* processes: T1055.008, T1055.009, T1055.014 */
 	for (size_t i = 0; i < sizeof(proc_cases) / sizeof(proc_cases[0]); i++) {
