@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # libFuzzer targets (clang): the decoder of raw ring-buffer records, the policy loader, the
-# control-socket commands and path resolution.  Each has a committed seed corpus in
-# tests/fuzz/corpus/<target>/.
+# ARR rule parser and validator, the control-socket commands and path resolution.  Each has a
+# committed seed corpus in tests/fuzz/corpus/<target>/.
 #   make fuzz               each target for FUZZ_SECONDS (default 300), new inputs kept in
 #                           $(OUTPUT)/fuzz/corpus-<target>
 #   make check-fuzz         a short pass (FUZZ_CHECK_SECONDS, default 5, per target): part of
 #                           make check, so a regression shows in CI
 # A crash leaves its input as $(OUTPUT)/fuzz/crash-*; fixed crashes join the seed corpus.
 
-FUZZ_TARGETS := decode policy control path
+FUZZ_TARGETS := decode policy control path arr
 FUZZ_BINS := $(patsubst %,$(OUTPUT)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 5
