@@ -70,7 +70,8 @@ INTEG_SRCS := $(wildcard tests/integration/check_*.c)
 INTEG_BINS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/%,$(INTEG_SRCS))
 TRIGGER := $(OUTPUT)/tests/zj-trigger
 
-.PHONY: all clean check check-unit check-asan check-integration check-portable install vmlinux \
+.PHONY: all clean check check-unit check-asan check-integration check-integration-asan \
+	check-portable install vmlinux \
 	deps
 .DELETE_ON_ERROR:
 
@@ -169,6 +170,46 @@ $(OUTPUT)/asan/tests/check_%: tests/unit/check_%.c $(SKELS) $(OUTPUT)/include/wa
 		-Wno-missing-field-initializers $< $(DAEMON_SRCS) $(CORE_SRCS) $(CORE_GEN_SRCS) \
 		$(CHECK_LIBS) $(PKG_LIBS) -o $@
 
+# Sanitizer build of the daemon and the integration tests, in a build folder of its own that
+# the tests take as ZJ_BUILD: the real zhijiad and zhijiactl, built with ASan/UBSan/LSan, load
+# the real BPF programs and serve the same integration suite.  zj-trigger is the tests' tool,
+# not the product: it is the normal build's.
+ASAN_INTEG := $(OUTPUT)/asan-integ
+ASAN_INTEG_BINS := $(patsubst tests/integration/%.c,$(ASAN_INTEG)/tests/%,$(INTEG_SRCS))
+ASAN_CFLAGS = $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) -O1 $(ASAN_FLAGS)
+
+$(ASAN_INTEG)/tests:
+	$(Q)mkdir -p $@
+
+# LeakSanitizer in zhijiad; not in zhijiactl and the test programs (tests/integration/asan-nolsan.c)
+ASAN_NOLSAN := tests/integration/asan-nolsan.c
+$(ASAN_INTEG)/zhijiad $(ASAN_INTEG)/zhijiactl: $(ASAN_INTEG)/%: daemon/%.c $(SKELS) \
+		$(OUTPUT)/include/watch_default.h $(CORE_GEN_SRCS) $(DAEMON_SRCS) $(CORE_SRCS) \
+		$(ASAN_NOLSAN) | $(ASAN_INTEG)/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(ASAN_CFLAGS) $< $(if $(filter %/zhijiactl,$@),$(ASAN_NOLSAN)) \
+		$(DAEMON_SRCS) $(CORE_SRCS) $(CORE_GEN_SRCS) $(PKG_LIBS) -o $@
+
+$(ASAN_INTEG)/tests/check_%: tests/integration/check_%.c tests/integration/harness.c \
+		tests/integration/harness.h $(ASAN_NOLSAN) | $(ASAN_INTEG)/tests
+	$(call msg,ASAN,$@)
+	$(Q)$(CC) $(ASAN_CFLAGS) -Wno-missing-field-initializers -Itests/integration $< \
+		tests/integration/harness.c $(ASAN_NOLSAN) $(CHECK_LIBS) $(JSONC_LIBS) -o $@
+
+$(ASAN_INTEG)/tests/zj-trigger: $(TRIGGER) | $(ASAN_INTEG)/tests
+	$(Q)cp $< $@
+
+# exitcode 23: a leak or an error fails the program (zhijiad's exit status is checked).
+# ASAN_OPTIONS leaves detect_leaks to each program's default (asan-nolsan.c).
+check-integration-asan: $(ASAN_INTEG)/zhijiad $(ASAN_INTEG)/zhijiactl $(ASAN_INTEG_BINS) \
+		$(ASAN_INTEG)/tests/zj-trigger
+	$(Q)for t in $(ASAN_INTEG_BINS); do echo "== $$t (ASan/UBSan)"; \
+		ASAN_OPTIONS=exitcode=23:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ZJ_BUILD=$(abspath $(ASAN_INTEG)) $$t; rc=$$?; \
+		if [ $$rc -eq 77 ]; then echo "== $$t: SKIPPED"; \
+		elif [ $$rc -ne 0 ]; then exit $$rc; fi; done
+
 check-unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=no $$t; done
 
@@ -196,7 +237,8 @@ check-portable: $(CORE_GEN_SRCS)
 		$(MINGW_CC) -std=c11 -pedantic $(WARN) -fsyntax-only -Iinclude -I$(OUTPUT)/include \
 			-I$(OUTPUT)/mingw-include $$f; done
 
-check: check-portable check-unit check-asan check-fuzz check-integration check-vm check-system
+check: check-portable check-unit check-asan check-fuzz check-integration check-integration-asan \
+	check-vm check-system
 
 # ---- install ------------------------------------------------------------------------------
 install: all

@@ -103,6 +103,7 @@ struct daemon {
 	struct zj_quarantine *quarantine; /* opened on first use */
 	uint64_t residues[2];		  /* fallback aftermath: handled, failed */
 	bool stop_requested;		  /* zhijiactl stop */
+	unsigned budget;		  /* records on_record may still take in this consume() */
 	uint64_t exec_denied;		  /* black binaries put on the kernel's exec deny map */
 	char response[ZJ_RESIDUE_MAX];	  /* the last event's residue, for its finding */
 };
@@ -532,9 +533,35 @@ static void handle_residue(struct daemon *d, const struct zj_event *ev, struct f
 		log_info("event %llu: %s", (unsigned long long)ev->seq, out);
 }
 
+/* Records per consume(): past it the event loop serves signals and the control socket. */
+#define CONSUME_BUDGET 4096
+
+static int on_record_one(struct daemon *d, const void *data, size_t size);
+
+/*
+ * Every record goes through on_record_one(); after CONSUME_BUDGET of them -EAGAIN stops
+ * libbpf's loop (the record it answers for is consumed already), so that a flood past what
+ * zhijiad drains does not keep `zhijiactl` or SIGTERM waiting: the loop comes back at once.
+ */
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct daemon *d = ctx;
+	int r = on_record_one(d, data, size);
+
+	if (r < 0)
+		return r;
+	return --d->budget == 0 ? -EAGAIN : 0;
+}
+
+/* Consume up to CONSUME_BUDGET records: their count, -EAGAIN when more are waiting, -errno. */
+static int consume(struct daemon *d)
+{
+	d->budget = CONSUME_BUDGET;
+	return zj_sensor_consume(d->sensor);
+}
+
+static int on_record_one(struct daemon *d, const void *data, size_t size)
+{
 	struct findings fs;
 	struct zj_event ev;
 	int r, n;
@@ -735,8 +762,8 @@ static int run_delivery_canary(struct daemon *d)
 	while (!d->delivery_seen && now_usec() - start < DELIVERY_TIMEOUT_USEC) {
 		struct pollfd p = {.fd = zj_sensor_fd(d->sensor), .events = POLLIN};
 
-		r = zj_sensor_consume(d->sensor);
-		if (r < 0) {
+		r = consume(d);
+		if (r < 0 && r != -EAGAIN) {
 			d->delivery_pid = 0;
 			return log_error_errno(r, "delivery canary: reading the ring buffer: %m");
 		}
@@ -1058,7 +1085,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 	struct itimerspec its;
 	sigset_t mask;
 	int rb_fd, r, i, n, ticks = 0;
-	bool stop = false, consumed;
+	bool stop = false, consumed, backlog = false;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -1097,7 +1124,8 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 		return log_error_errno(negative_errno(), "Failed to poll the scan workers: %m");
 
 	while (!stop) {
-		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs), -1);
+		/* with records still waiting, only look: no sleep */
+		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs), backlog ? 0 : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -1156,10 +1184,11 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 		}
 		if (d->stop_requested)
 			stop = true;
-		r = zj_sensor_consume(d->sensor);
-		if (r < 0)
+		r = consume(d);
+		backlog = r == -EAGAIN;
+		if (r < 0 && !backlog)
 			log_warning_errno(r, "Failed to consume records: %m, ignoring");
-		consumed = r > 0;
+		consumed = r > 0 || backlog;
 		r = zj_eventlog_flush(d->log);
 		if (r < 0)
 			log_warning_errno(r, "Failed to write the event log: %m, ignoring");
@@ -1169,18 +1198,43 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 		 * records, were the daemon's main cost).  An idle daemon sleeps in epoll_wait
 		 * and the first record wakes it at once.
 		 */
-		if (consumed) {
+		if (consumed && !backlog) {
 			struct timespec ts = {.tv_sec = 0, .tv_nsec = 2 * 1000 * 1000};
 
 			(void)nanosleep(&ts, NULL);
 		}
 	}
-	/* drain what is left, so that nothing the kernel sent is lost at stop */
-	(void)zj_sensor_consume(d->sensor);
+	/* drain what is left, so that nothing the kernel sent is lost at stop (a storm that
+	 * goes on is bounded by the ring buffer's size: what is in it when we look) */
+	for (int j = 0; j < 64 && consume(d) == -EAGAIN; j++)
+		;
 	r = zj_eventlog_flush(d->log);
 	if (r < 0)
 		log_warning_errno(r, "Failed to write the event log: %m");
 	return 0;
+}
+
+/*
+ * Free what main() set up, in the reverse order, whether it got to run or stopped on the way
+ * (d zeroed first: every free takes NULL).  Returns code, or 1 when the event log could not
+ * be flushed.
+ */
+static int finish(struct daemon *d, int code)
+{
+	zj_control_free(d->ctl);
+	zj_sensor_free(d->sensor);
+	/* verdicts still coming are logged; the workers finish the scans they are in */
+	if (d->scand)
+		(void)zj_scand_drain(d->scand);
+	zj_scand_free(d->scand);
+	if (zj_eventlog_close(d->log) < 0)
+		code = 1;
+	zj_watch_free(d->watch);
+	zj_proctab_free(d->pt);
+	zj_policy_free(d->policy);
+	zj_quarantine_free(d->quarantine);
+	zj_arr_bindings_free(d->arr_bindings);
+	return code;
 }
 
 int main(int argc, char **argv)
@@ -1308,14 +1362,14 @@ int main(int argc, char **argv)
 	d.arr_root = arr_root;
 	libbpf_set_print(libbpf_print);
 	if (check_privileges() < 0)
-		return 1;
+		return finish(&d, 1);
 	if (zj_sensor_mounts() < 0)
-		return 1;
+		return finish(&d, 1);
 	if (load_watch(watch_path, watch_explicit, &d.watch) < 0)
-		return 1;
+		return finish(&d, 1);
 	d.policy_path = policy_path;
 	if (load_policy(policy_path, &d.policy) < 0)
-		return 1;
+		return finish(&d, 1);
 	zj_sensor_probe(&feat);
 	zj_features_format(&feat, fbuf, sizeof(fbuf));
 	d.feat = feat;
@@ -1325,18 +1379,18 @@ int main(int argc, char **argv)
 	r = zj_proctab_new("/proc", &d.pt);
 	if (r < 0) {
 		log_error_errno(r, "Failed to create the process table: %m");
-		return 1;
+		return finish(&d, 1);
 	}
 	apply_protected(&d);
 	r = zj_decoder_init(&d.dec, d.pt);
 	if (r < 0) {
 		log_error_errno(r, "Failed to set up the decoder: %m");
-		return 1;
+		return finish(&d, 1);
 	}
 	r = zj_eventlog_open(event_log, foreground, &d.log);
 	if (r < 0) {
 		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
-		return 1;
+		return finish(&d, 1);
 	}
 	load_bindings(&d);
 	inbox = arr_path(&d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
@@ -1366,7 +1420,7 @@ int main(int argc, char **argv)
 	r = zj_scan_library_init();
 	if (r < 0) {
 		log_error_errno(r, "Failed to initialise libyara: %m");
-		return 1;
+		return finish(&d, 1);
 	}
 	{
 		struct zj_scand_opts sco = {
@@ -1387,7 +1441,7 @@ int main(int argc, char **argv)
 		r = zj_scand_new(&sco, &d.scand, err, sizeof(err));
 		if (r < 0) {
 			log_error_errno(r, "Invalid YARA rules: %s", err[0] ? err : rules_dir);
-			return 1;
+			return finish(&d, 1);
 		}
 		log_info("YARA rules from %s: %zu rules, %zu allow-listed SHA-256", rules_dir,
 			 zj_scand_rules(d.scand), zj_scand_allowed(d.scand));
@@ -1405,13 +1459,12 @@ int main(int argc, char **argv)
 	so.ctx = &d;
 	if (zj_sensor_start(&so, &feat, &d.sensor) < 0) {
 		log_error("kernel: %s: %s", feat.kernel, fbuf);
-		return 1;
+		return finish(&d, 1);
 	}
 	r = zj_control_open(socket_path, on_control, &d, &d.ctl);
 	if (r < 0) {
 		log_error_errno(r, "Failed to open the control socket %s: %m", socket_path);
-		zj_sensor_free(d.sensor);
-		return 1;
+		return finish(&d, 1);
 	}
 	/* seeded after attach: a process born in between is in the table either way */
 	r = zj_proctab_seed(d.pt);
@@ -1423,7 +1476,8 @@ int main(int argc, char **argv)
 	if (r < 0)
 		log_warning_errno(r, "The enforcement canary could not run: %m; enforcement is "
 				     "reported as not proved");
-	(void)zj_sensor_consume(d.sensor);
+	for (int j = 0; j < 64 && consume(&d) == -EAGAIN; j++)
+		;
 	zj_enforce_canary_done(&d.enf);
 	/* what the canary proved is now enforced by its hook, the rest by the fallback */
 	apply_enforcement(&d, false);
@@ -1437,11 +1491,8 @@ int main(int argc, char **argv)
 		nskipped ? skipped : "", nskipped ? ")" : "", d.watch->n, d.watch->source,
 		zj_proctab_count(d.pt), event_log, ebuf);
 	warn_unenforced(&d);
-	if (drop_capabilities() < 0 || run_delivery_canary(&d) < 0) {
-		zj_control_free(d.ctl);
-		zj_sensor_free(d.sensor);
-		return 1;
-	}
+	if (drop_capabilities() < 0 || run_delivery_canary(&d) < 0)
+		return finish(&d, 1);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 	d.last_ping_usec = now_usec();
@@ -1451,16 +1502,5 @@ int main(int argc, char **argv)
 	r = run(&d, watch_path, watch_explicit);
 	(void)sd_notify(0, "STOPPING=1");
 	print_stop_line(&d);
-	zj_control_free(d.ctl);
-	zj_sensor_free(d.sensor);
-	/* verdicts still coming are logged; the workers finish the scans they are in */
-	(void)zj_scand_drain(d.scand);
-	zj_scand_free(d.scand);
-	r = zj_eventlog_close(d.log) < 0 || r < 0;
-	zj_watch_free(d.watch);
-	zj_proctab_free(d.pt);
-	zj_policy_free(d.policy);
-	zj_quarantine_free(d.quarantine);
-	zj_arr_bindings_free(d.arr_bindings);
-	return r ? 1 : 0;
+	return finish(&d, r < 0 ? 1 : 0);
 }

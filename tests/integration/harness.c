@@ -722,6 +722,26 @@ int zj_daemon_start(struct zj_daemon *d, const char *const *extra)
 		argv[argc++] = "--watch-config";
 		argv[argc++] = watch;
 	}
+	/*
+	 * Nothing of the machine's own zhijia unless the test names it: the control socket, the
+	 * policy, the YARA rules and the quarantine default to files in d->dir, so that two
+	 * test runs (or a test and an installed zhijiad) never meet on /run/zhijia or /etc.
+	 */
+	static const char *const own[][2] = {{"--socket", "zhijiad.sock"},
+					       {"--policy", "policy.json"},
+					       {"--rules", "rules.d"},
+					       {"--quarantine-dir", "quarantine"}};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		bool given = false;
+		for (const char *const *e = extra; e && *e; e++)
+			given |= strcmp(*e, own[i][0]) == 0;
+		if (given)
+			continue;
+		if (path_join(d->own[i], sizeof(d->own[i]), d->dir, own[i][1]) < 0)
+			return -ENAMETOOLONG;
+		argv[argc++] = own[i][0];
+		argv[argc++] = d->own[i];
+	}
 	for (; extra && *extra && argc < 31; extra++)
 		argv[argc++] = *extra;
 	argv[argc] = NULL;
@@ -887,6 +907,22 @@ void zj_daemon_free(struct zj_daemon *d)
 		unlink(d->log_path);
 		unlink(d->out_path);
 		unlink(d->err_path);
+		/* the defaults zj_daemon_start() gave: socket, policy, a quarantine's items */
+		if (d->own[3][0]) {
+			DIR *q = opendir(d->own[3]);
+			struct dirent *e;
+			char p[PATH_MAX];
+			while (q && (e = readdir(q)))
+				if (e->d_name[0] != '.' &&
+				    path_join(p, sizeof(p), d->own[3], e->d_name) == 0)
+					unlink(p);
+			if (q)
+				closedir(q);
+			rmdir(d->own[3]);
+		}
+		for (int i = 0; i < 2; i++)
+			if (d->own[i][0])
+				unlink(d->own[i]);
 		rmdir(d->dir);
 	}
 	free(d->err_text);

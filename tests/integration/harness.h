@@ -105,6 +105,7 @@ struct zj_daemon {
 	pid_t drain_pid; /* copies the stderr pipe into err_path once the daemon is ready */
 	int err_fd;
 	char dir[PATH_MAX]; /* temporary folder of the files below */
+	char own[4][PATH_MAX]; /* --socket, --policy, --rules, --quarantine-dir in dir, unless given */
 	char log_path[PATH_MAX];
 	char out_path[PATH_MAX]; /* its stdout (--foreground copies every event there) */
 	char err_path[PATH_MAX];
