@@ -78,7 +78,7 @@ mkdir -p "$OUT" || fail "mkdir $OUT"
 RAW=$tmp/raw.txt
 : >"$RAW"
 
-zj_pid="" au_pid="" bt_pid="" lat_pid="" audit_touched=0
+zj_pid="" au_pid="" bt_pid="" lat_pid="" audit_touched=0 au_lost0=0
 cleanup() {
 	trap - EXIT INT TERM HUP
 	[ -n "$lat_pid" ] && kill "$lat_pid" 2>/dev/null && wait "$lat_pid" 2>/dev/null
@@ -202,6 +202,7 @@ start_auditd() {
 		/etc/audit/auditd.conf >"$d/auditd.conf" || return 1
 	chmod 600 "$d/auditd.conf"
 	audit_touched=1
+	au_lost0=$(auditctl -s 2>/dev/null | awk '$1 == "lost" { print $2 }')
 	auditctl -D >/dev/null 2>&1
 	auditd -n -c "$d" >/dev/null 2>"$d/auditd.err" &
 	au_pid=$!
@@ -240,7 +241,7 @@ stop_auditd() {
 	au_pid=""
 	local lost
 	lost=$(auditctl -s 2>/dev/null | awk '$1 == "lost" { print $2 }')
-	echo "${lost:-?}" >>"$tmp/audit-lost.txt"
+	echo "$((${lost:-0} - ${au_lost0:-0}))" >>"$tmp/audit-lost.txt"
 	rm -f "$tmp/audit/audit.log"*
 }
 
@@ -495,5 +496,6 @@ if [ -s "$tmp/zhijiad-stops.txt" ]; then
 	echo "zhijiad's own counters at each stop:"
 	sed 's/^/  /' "$tmp/zhijiad-stops.txt"
 fi
-[ -s "$tmp/audit-lost.txt" ] && echo "auditd: kernel lost counter after each run: $(paste -sd' ' "$tmp/audit-lost.txt")"
+[ -s "$tmp/audit-lost.txt" ] &&
+	echo "auditd: records the kernel's audit lost in each auditd round: $(paste -sd' ' "$tmp/audit-lost.txt")"
 echo "results: $json (raw runs: $OUT/bench-$stamp.raw.txt)"

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
@@ -39,12 +40,18 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A child that only waits to be written into; the caller kills and reaps it. */
+/*
+ * A child that only waits to be written into; the caller kills and reaps it, and should the
+ * caller die first (a signal, a failed ptrace), the kernel kills it: it holds the caller's
+ * stdout, and a reader of that pipe would wait for it for ever.
+ */
 static pid_t spawn_target(void)
 {
-	pid_t c = fork();
+	pid_t parent = getpid(), c = fork();
 
 	if (c == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
 		for (;;)
 			pause();
 	}
