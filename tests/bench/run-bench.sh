@@ -36,8 +36,9 @@
 #
 # Knobs (environment): BENCH_SECONDS (per workload and run, default 2), BENCH_ROUNDS (default
 # 3), BENCH_WORKERS (processes of the zj-storm workloads, default 1), BENCH_CONFIGS,
-# BENCH_WORKLOADS, BENCH_TP_RATES (the paced mem storm's rates in the throughput part,
-# default "1000 10000 50000 100000 200000 400000 0", 0 unpaced; empty skips it), BENCH_PERSIST_DIR (default /etc/cron.d), ZJ_BUILD (default
+# BENCH_WORKLOADS, BENCH_TP_RATES (the mem storm's steps in the throughput part: RATE a second
+# in all, 0 unpaced, xN for N writers; default "1000 10000 50000 100000 200000 400000 0 0x2
+# 0x4"; empty skips it), BENCH_PERSIST_DIR (default /etc/cron.d), ZJ_BUILD (default
 # build), BENCH_OUT (default $ZJ_BUILD/bench).  Runs as root.  Never sets
 # kernel.bpf_stats_enabled (it doubles the cost of cheap syscalls); says so if it is on.
 # A benchmark, not a test: it fails only when it cannot measure.
@@ -58,7 +59,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 WORKERS=${BENCH_WORKERS:-1}
 CONFIGS=${BENCH_CONFIGS:-none zhijiad auditd bpftrace}
 WORKLOADS=${BENCH_WORKLOADS:-getppid owc sng-open sng-write exec sng-exec fork ptrace mem vmwrite persist}
-TP_RATES=${BENCH_TP_RATES-1000 10000 50000 100000 200000 400000 0}
+TP_RATES=${BENCH_TP_RATES-1000 10000 50000 100000 200000 400000 0 0x2 0x4}
 PERSIST_DIR=${BENCH_PERSIST_DIR:-/etc/cron.d}
 OUT=${BENCH_OUT:-$B/bench}
 
@@ -354,21 +355,25 @@ done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- zhijiad's throughput, CPU, memory and latency ------------------------------------------
-# One writer into a child's /proc/<pid>/mem (every write a record that wakes zhijiad), paced
-# to each rate of BENCH_TP_RATES in turn (0: as fast as it goes), until records are lost.
+# Writers into a child's /proc/<pid>/mem (every write a record that wakes zhijiad), paced to
+# each step of BENCH_TP_RATES in turn (RATE[xWRITERS], 0: as fast as they go), until records
+# are lost.
 TP=$tmp/tp.txt
 : >"$TP"
 hwm="" rss="" anon=""
 if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 	start_zhijiad || fail "zhijiad did not become ready"
 	hz=$(getconf CLK_TCK)
-	for rate in $TP_RATES; do
+	for step in $TP_RATES; do
+		rate=${step%x*} width=1
+		[ "$rate" != "$step" ] && width=${step#*x}
 		# zj-evlat stops when zhijiad has logged what the storm left queued (or after 60 s)
 		"$B/bench/zj-evlat" "$tmp/zj-events.jsonl" 60 >"$tmp/lat.json" &
 		lat_pid=$!
 		before=$(zj_status)
 		t0=$(zj_cpu_ticks)
-		line=$("$B/bench/zj-storm" mem 1 "$SECS" "$rate") || fail "zj-storm mem at $rate/s"
+		line=$("$B/bench/zj-storm" mem "$width" "$SECS" "$rate") ||
+			fail "zj-storm mem $width at $rate/s"
 		after=$(zj_status)
 		i=0
 		while [ $i -lt 100 ]; do
@@ -385,7 +390,7 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 		lat=$(cat "$tmp/lat.json")
 		# shellcheck disable=SC2086 # two lists of numbers
 		set -- $before $after
-		echo "$rate $(num wall_s "$line") $(($4 - $1)) $(($5 - $2)) $(($6 - $3))" \
+		echo "${rate}x$width $(num wall_s "$line") $(($4 - $1)) $(($5 - $2)) $(($6 - $3))" \
 			"$((t1 - t0)) $hz $(num samples "$lat") $(num median_us "$lat")" \
 			"$(num p99_us "$lat") $(num ops "$line")" >>"$TP"
 		[ $(($5 - $2)) -gt 0 ] && break
@@ -451,25 +456,29 @@ END {
 		if (opsum[k]) printf " %9.2f %7d\n", evs[k] / opsum[k], lost[k]
 		else printf " %9s %7s\n", "-", "-"
 	}
-	printf "auditd cannot watch writes into /proc/<pid>/mem: its mem figure is the cost of syscall auditing alone.\n"
-	printf "bpftrace counts on %d tracepoints (those of bpf/*.bpf.c); zj ev/op: kernel records per operation while zhijiad ran (the whole machine'"'"'s).\n", nprobes
+	if (configs ~ /auditd/)
+		printf "auditd cannot watch writes into /proc/<pid>/mem: its mem figure is the cost of syscall auditing alone.\n"
+	if (configs ~ /bpftrace/)
+		printf "bpftrace counts on %d tracepoints (those of bpf/*.bpf.c).\n", nprobes
+	printf "zj ev/op: kernel records per operation while zhijiad ran (the whole machine'"'"'s); zj lost: records lost then.\n"
 	if (skipped != "") printf "skipped:%s\n", skipped
 
 	# throughput part: RATE WALL RECORDS LOST LOGGED TICKS HZ SAMPLES P50 P99 OPS
 	ntp = 0
 	while ((getline line < tpfile) > 0) { ntp++; tp[ntp] = line }
 	if (ntp) {
-		printf "\nzhijiad alone: one writer into a child'"'"'s /proc/<pid>/mem paced to a rate (0: unpaced); kernel records\n"
+		printf "\nzhijiad alone: N writers into a child'"'"'s /proc/<pid>/mem paced to a rate (or unpaced); kernel records\n"
 		printf "(the whole machine'"'"'s), lost, zhijiad CPU, latency kernel timestamp -> line in the event log\n"
-		printf "%-8s %10s %9s %8s %12s %9s %9s\n", "paced", "records/s", "records", "lost", "cpu s/100k", "lat p50", "lat p99"
+		printf "%-12s %10s %9s %8s %12s %9s %9s\n", "paced", "records/s", "records", "lost", "cpu s/100k", "lat p50", "lat p99"
 	}
 	for (i = 1; i <= ntp; i++) {
 		split(tp[i], f, " ")
 		rate = f[2] > 0 ? f[3] / f[2] : 0
 		cpu100k = f[3] > 0 ? (f[6] / f[7]) / f[3] * 1e5 : 0
-		printf "%-8s %10.0f %9d %8d %12.3f %7.0fus %7.0fus\n", f[1] == 0 ? "unpaced" : f[1] "/s", rate, f[3], f[4], cpu100k, f[9], f[10]
-		tps[i] = sprintf("{\"paced_per_s\":%d,\"wall_s\":%s,\"writes\":%d,\"records\":%d,\"lost\":%d,\"logged\":%d,\"records_per_s\":%.0f,\"cpu_s\":%.2f,\"cpu_s_per_100k_records\":%.4f,\"latency_samples\":%d,\"latency_median_us\":%s,\"latency_p99_us\":%s}",
-			f[1], f[2], f[11], f[3], f[4], f[5], rate, f[6] / f[7], cpu100k, f[8], f[9] == "" ? "null" : f[9], f[10] == "" ? "null" : f[10])
+		split(f[1], rw, "x")
+		printf "%-12s %10.0f %9d %8d %12.3f %7.0fus %7.0fus\n", (rw[1] == 0 ? "unpaced" : rw[1] "/s") " x" rw[2], rate, f[3], f[4], cpu100k, f[9], f[10]
+		tps[i] = sprintf("{\"writers\":%d,\"paced_per_s\":%d,\"wall_s\":%s,\"writes\":%d,\"records\":%d,\"lost\":%d,\"logged\":%d,\"records_per_s\":%.0f,\"cpu_s\":%.2f,\"cpu_s_per_100k_records\":%.4f,\"latency_samples\":%d,\"latency_median_us\":%s,\"latency_p99_us\":%s}",
+			rw[2], rw[1], f[2], f[11], f[3], f[4], f[5], rate, f[6] / f[7], cpu100k, f[8], f[9] == "" ? "null" : f[9], f[10] == "" ? "null" : f[10])
 		if (f[4] == 0 && rate > best) best = rate
 	}
 	if (ntp)
