@@ -368,7 +368,7 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 		rate=${step%x*} width=1
 		[ "$rate" != "$step" ] && width=${step#*x}
 		# zj-evlat stops when zhijiad has logged what the storm left queued (or after 60 s)
-		"$B/bench/zj-evlat" "$tmp/zj-events.jsonl" 60 >"$tmp/lat.json" &
+		"$B/bench/zj-evlat" "$tmp/zj-events.jsonl" 60 '"type":"mem_write"' >"$tmp/lat.json" &
 		lat_pid=$!
 		before=$(zj_status)
 		t0=$(zj_cpu_ticks)
@@ -392,7 +392,8 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 		set -- $before $after
 		echo "${rate}x$width $(num wall_s "$line") $(($4 - $1)) $(($5 - $2)) $(($6 - $3))" \
 			"$((t1 - t0)) $hz $(num samples "$lat") $(num median_us "$lat")" \
-			"$(num p99_us "$lat") $(num ops "$line")" >>"$TP"
+			"$(num p99_us "$lat") $(num ops "$line") $(num match_median_us "$lat")" \
+			"$(num match_p99_us "$lat")" >>"$TP"
 		[ $(($5 - $2)) -gt 0 ] && break
 	done
 	hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$zj_pid/status")
@@ -463,22 +464,23 @@ END {
 	printf "zj ev/op: kernel records per operation while zhijiad ran (the whole machine'"'"'s); zj lost: records lost then.\n"
 	if (skipped != "") printf "skipped:%s\n", skipped
 
-	# throughput part: RATE WALL RECORDS LOST LOGGED TICKS HZ SAMPLES P50 P99 OPS
+	# throughput part: RATE WALL RECORDS LOST LOGGED TICKS HZ SAMPLES P50 P99 OPS MP50 MP99
 	ntp = 0
 	while ((getline line < tpfile) > 0) { ntp++; tp[ntp] = line }
 	if (ntp) {
 		printf "\nzhijiad alone: N writers into a child'"'"'s /proc/<pid>/mem paced to a rate (or unpaced); kernel records\n"
 		printf "(the whole machine'"'"'s), lost, zhijiad CPU, latency kernel timestamp -> line in the event log\n"
-		printf "%-12s %10s %9s %8s %12s %9s %9s\n", "paced", "records/s", "records", "lost", "cpu s/100k", "lat p50", "lat p99"
+		printf "of the mem_write records (mw) and of all records (all)\n"
+		printf "%-12s %10s %9s %8s %11s %10s %10s %10s %10s\n", "paced", "records/s", "records", "lost", "cpu s/100k", "mw p50", "mw p99", "all p50", "all p99"
 	}
 	for (i = 1; i <= ntp; i++) {
 		split(tp[i], f, " ")
 		rate = f[2] > 0 ? f[3] / f[2] : 0
 		cpu100k = f[3] > 0 ? (f[6] / f[7]) / f[3] * 1e5 : 0
 		split(f[1], rw, "x")
-		printf "%-12s %10.0f %9d %8d %12.3f %7.0fus %7.0fus\n", (rw[1] == 0 ? "unpaced" : rw[1] "/s") " x" rw[2], rate, f[3], f[4], cpu100k, f[9], f[10]
-		tps[i] = sprintf("{\"writers\":%d,\"paced_per_s\":%d,\"wall_s\":%s,\"writes\":%d,\"records\":%d,\"lost\":%d,\"logged\":%d,\"records_per_s\":%.0f,\"cpu_s\":%.2f,\"cpu_s_per_100k_records\":%.4f,\"latency_samples\":%d,\"latency_median_us\":%s,\"latency_p99_us\":%s}",
-			rw[2], rw[1], f[2], f[11], f[3], f[4], f[5], rate, f[6] / f[7], cpu100k, f[8], f[9] == "" ? "null" : f[9], f[10] == "" ? "null" : f[10])
+		printf "%-12s %10.0f %9d %8d %11.3f %8.0fus %8.0fus %8.0fus %8.0fus\n", (rw[1] == 0 ? "unpaced" : rw[1] "/s") " x" rw[2], rate, f[3], f[4], cpu100k, f[12], f[13], f[9], f[10]
+		tps[i] = sprintf("{\"writers\":%d,\"paced_per_s\":%d,\"wall_s\":%s,\"writes\":%d,\"records\":%d,\"lost\":%d,\"logged\":%d,\"records_per_s\":%.0f,\"cpu_s\":%.2f,\"cpu_s_per_100k_records\":%.4f,\"latency_samples\":%d,\"latency_median_us\":%s,\"latency_p99_us\":%s,\"mem_write_latency_median_us\":%s,\"mem_write_latency_p99_us\":%s}",
+			rw[2], rw[1], f[2], f[11], f[3], f[4], f[5], rate, f[6] / f[7], cpu100k, f[8], f[9] == "" ? "null" : f[9], f[10] == "" ? "null" : f[10], f[12] == "" ? "null" : f[12], f[13] == "" ? "null" : f[13])
 		if (f[4] == 0 && rate > best) best = rate
 	}
 	if (ntp)

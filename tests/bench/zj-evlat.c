@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * zj-evlat FILE SECONDS: the latency of zhijiad's event log, kernel timestamp to log line.
+ * zj-evlat FILE SECONDS [MATCH]: the latency of zhijiad's event log, kernel timestamp to
+ * log line.
  * Every line zhijiad writes carries "ktime_ns", the kernel's bpf_ktime_get_boot_ns() when the
  * record was made (CLOCK_BOOTTIME).  zj-evlat follows FILE from its end with inotify, reads
  * each line as soon as it can be read, and takes CLOCK_BOOTTIME then: the difference is the
  * time the event spent in the ring buffer, in zhijiad and in its write to the file (plus the
  * wake-up of this process, a few microseconds).  After SECONDS, or at SIGINT/SIGTERM, prints
- *   {"samples":N,"median_us":X,"p99_us":Y,"max_us":Z}
+ *   {"samples":N,"median_us":X,"p99_us":Y,"max_us":Z,"match_samples":..,"match_median_us":..}
+ * the second set for the lines that contain MATCH (e.g. "type":"mem_write": the records of a
+ * storm apart from the machine's own exec/fork/exit, which zhijiad lets wait on purpose).
  * Lines already in FILE when it starts are not counted.  Not a test: it asserts nothing.
  */
 #define _GNU_SOURCE
@@ -46,23 +49,38 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* ,"PREFIXsamples":N,"PREFIXmedian_us":.. of n samples, sorted here. */
+static void print_set(const char *prefix, uint64_t *lat, uint64_t n)
+{
+	printf("\"%ssamples\":%llu", prefix, (unsigned long long)n);
+	if (n == 0)
+		return;
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	printf(",\"%smedian_us\":%.1f,\"%sp99_us\":%.1f,\"%smax_us\":%.1f", prefix,
+	       (double)lat[n / 2] / 1e3, prefix, (double)lat[n * 99 / 100] / 1e3, prefix,
+	       (double)lat[n - 1] / 1e3);
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[1 << 20];
 	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t *lat, deadline, n = 0;
+	uint64_t *lat, *mlat, deadline, n = 0, mn = 0;
+	const char *match;
 	size_t have = 0;
 	double secs;
 	int fd, in;
 
-	if (argc != 3 || (secs = atof(argv[2])) <= 0) {
-		fprintf(stderr, "usage: zj-evlat FILE SECONDS\n");
+	if (argc < 3 || argc > 4 || (secs = atof(argv[2])) <= 0) {
+		fprintf(stderr, "usage: zj-evlat FILE SECONDS [MATCH]\n");
 		return 2;
 	}
+	match = argc > 3 ? argv[3] : NULL;
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
 		return 1;
 	lat = malloc(sizeof(*lat) * MAX_SAMPLES);
-	if (!lat)
+	mlat = malloc(sizeof(*mlat) * MAX_SAMPLES);
+	if (!lat || !mlat)
 		return 1;
 	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || lseek(fd, 0, SEEK_END) < 0) {
@@ -110,8 +128,12 @@ int main(int argc, char **argv)
 				if (!k)
 					continue;
 				kt = strtoull(k + 11, NULL, 10);
-				if (kt && kt <= t && n < MAX_SAMPLES)
+				if (!kt || kt > t)
+					continue;
+				if (n < MAX_SAMPLES)
 					lat[n++] = t - kt;
+				if (match && mn < MAX_SAMPLES && strstr(line, match))
+					mlat[mn++] = t - kt;
 			}
 			have = (size_t)(buf + have - line);
 			memmove(buf, line, have);
@@ -119,14 +141,14 @@ int main(int argc, char **argv)
 				have = 0; /* a line longer than the buffer: drop it */
 		}
 	}
-	if (n == 0) {
-		printf("{\"samples\":0}\n");
-		return 0;
+	putchar('{');
+	print_set("", lat, n);
+	if (match) {
+		putchar(',');
+		print_set("match_", mlat, mn);
 	}
-	qsort(lat, n, sizeof(*lat), cmp_u64);
-	printf("{\"samples\":%llu,\"median_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
-	       (unsigned long long)n, (double)lat[n / 2] / 1e3, (double)lat[n * 99 / 100] / 1e3,
-	       (double)lat[n - 1] / 1e3);
+	printf("}\n");
 	free(lat);
+	free(mlat);
 	return 0;
 }
