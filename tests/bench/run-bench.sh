@@ -31,8 +31,8 @@
 # Figures: the median over rounds of wall ns per operation and of task-clock (user + system
 # CPU time of the workload and its children) ns per operation, and each one's ratio to none.
 # Then, with zhijiad only: the events/s it carries with no lost record (a mem storm paced to
-# growing rates until records are lost), its CPU seconds per 100k events, its peak RSS (VmHWM) and the
-# latency from an event's kernel timestamp to its line in the event log (zj-evlat).
+# growing rates until records are lost), its CPU seconds per 100k events, its peak RSS (VmHWM)
+# and the latency from an event's kernel timestamp to its line in the event log (zj-evlat).
 #
 # Knobs (environment): BENCH_SECONDS (per workload and run, default 2), BENCH_ROUNDS (default
 # 3), BENCH_WORKERS (processes of the zj-storm workloads, default 1), BENCH_CONFIGS,
@@ -58,7 +58,8 @@ SECS=${BENCH_SECONDS:-2}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORKERS=${BENCH_WORKERS:-1}
 CONFIGS=${BENCH_CONFIGS:-none zhijiad auditd bpftrace}
-WORKLOADS=${BENCH_WORKLOADS:-getppid owc sng-open sng-write exec sng-exec fork ptrace mem vmwrite persist}
+ALL_WORKLOADS="getppid owc sng-open sng-write exec sng-exec fork ptrace mem vmwrite persist"
+WORKLOADS=${BENCH_WORKLOADS:-$ALL_WORKLOADS}
 TP_RATES=${BENCH_TP_RATES-1000 10000 50000 100000 200000 400000 0 0x2 0x4}
 PERSIST_DIR=${BENCH_PERSIST_DIR:-/etc/cron.d}
 OUT=${BENCH_OUT:-$B/bench}
