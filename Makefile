@@ -248,8 +248,10 @@ install: all
 	install -m 0644 daemon/watch.conf $(DESTDIR)$(SYSCONFDIR)/zhijia/watch.conf.example
 
 # Benchmarks: ratios against a baseline measured in the same run, never a pass/fail on time.
+# bench-host (tests/bench/bench.mk): zhijiad, auditd and bpftrace on this host; bench-lsm
+# (tests/vm/vm.mk): the BPF LSM hooks in the QEMU guest.
 .PHONY: bench
-bench: bench-lsm
+bench: bench-host bench-lsm
 
 # Debian packages the build and the tests need (README's set-up commands call this).
 deps:
@@ -265,6 +267,7 @@ VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS) $(OUTP
 VM_GUEST_TESTS += tests/vm/guest/sensor.sh tests/vm/guest/enforce.sh
 include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk
 # Packages and the boot test under systemd (packaging/README.md, tests/system/README.md).
 include packaging/packaging.mk
 include tests/system/system.mk

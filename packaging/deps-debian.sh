@@ -2,12 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian 12 packages zhijia's build and tests need, by name, from Debian's archive.
 # Does nothing (and needs no network) when they are all installed already.  Run as root.
+#   --bench  instead, the tools `make bench` compares zhijiad with (auditd, bpftrace) and the load
+#            generator it drives (stress-ng).  They are never needed to build or test zhijia,
+#            so the default set does not have them.
 set -eu
 
+BENCH_PKGS="auditd bpftrace stress-ng"
 PKGS="make gcc clang llvm pkg-config bpftool
 libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libyara-dev libcap-dev libsystemd-dev check
 systemd qemu-system-x86 busybox-static gcc-mingw-w64-x86-64 libclang-rt-14-dev
 dpkg-dev debhelper rpm debootstrap e2fsprogs nftables"
+what="build and test"
+
+case "${1:-}" in
+"") ;;
+--bench)
+	PKGS="$BENCH_PKGS"
+	what="benchmark"
+	;;
+*)
+	echo "deps-debian: unknown option '$1' (valid: --bench)" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -16,7 +33,7 @@ for p in $PKGS; do
 	fi
 done
 if [ -z "$missing" ]; then
-	echo "deps-debian: all build and test packages are installed"
+	echo "deps-debian: all $what packages are installed"
 	exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

@@ -9,9 +9,16 @@
  *   mprotect       mprotect of an anonymous page, RW <-> R         (file_mprotect, mprotect)
  *   kill0          kill(getppid(), 0)                              (task_kill)
  *   write          write(2) of 64 bytes to /dev/null               (sys_enter_write)
- * DIR (default /tmp) is not watched by zhijia: the cost measured is that of every such call on
- * the system, not of a reported one.  Prints one JSON line:
- *   {"mode":"open_ro","seconds":S,"ops":N,"ns_per_op":X}
+ *   getppid        getppid(2): a syscall no program of zhijia's sits on
+ *   owc            openat(O_WRONLY) + write of 64 bytes + close    (a benign file loop)
+ *   persist        create + rename + unlink of a file in DIR      (a persistence storm when DIR
+ *                  is watched, e.g. /etc/cron.d: every operation is an event)
+ * DIR (default /tmp) is not watched by zhijia unless the caller says so (persist): the cost
+ * measured is that of every such call on the system, not of a reported one.  The files it
+ * makes in DIR are named zj-bench.PID.a and .b (a dot, so that cron ignores them) and are
+ * removed at the end, on SIGINT, SIGTERM and SIGHUP too.  Prints one JSON line:
+ *   {"mode":"open_ro","seconds":S,"ops":N,"ns_per_op":X,"cpu_s":C}
+ * cpu_s is the task's user + system time (task-clock), the BPF programs' run time included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,8 +28,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The two names in DIR, for the signal handler: unlink(2) is async-signal-safe. */
+static char path_a[4096], path_b[4096];
+
+static void on_signal(int sig)
+{
+	(void)unlink(path_a);
+	(void)unlink(path_b);
+	_exit(128 + sig);
+}
 
 static double now(void)
 {
@@ -35,6 +54,8 @@ static double now(void)
 static _Noreturn void die(const char *what)
 {
 	fprintf(stderr, "zj-syscalls: %s: %s\n", what, strerror(errno));
+	(void)unlink(path_a);
+	(void)unlink(path_b);
 	exit(1);
 }
 
@@ -70,6 +91,20 @@ static void one(const char *mode, const char *a, const char *b, char *page, int 
 			die("/dev/null");
 		if (write(null_fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 			die("write");
+	} else if (strcmp(mode, "getppid") == 0) {
+		/* the raw syscall: a libc may cache what it returns */
+		if (syscall(SYS_getppid) < 0)
+			die("getppid");
+	} else if (strcmp(mode, "owc") == 0) {
+		static const char buf[64];
+
+		fd = open(a, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) || close(fd) < 0)
+			die(a);
+	} else if (strcmp(mode, "persist") == 0) {
+		fd = open(b, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || close(fd) < 0 || rename(b, a) < 0 || unlink(a) < 0)
+			die(b);
 	} else {
 		fprintf(stderr, "zj-syscalls: unknown mode '%s'\n", mode);
 		exit(2);
@@ -79,8 +114,10 @@ static void one(const char *mode, const char *a, const char *b, char *page, int 
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 3 ? argv[3] : "/tmp";
-	char a[4096], b[4096];
-	double secs, t0, until;
+	char *a = path_a, *b = path_b;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct rusage ru;
+	double secs, t0, until, cpu;
 	long ops = 0;
 	int flip = 0, fd;
 	char *page;
@@ -89,14 +126,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: zj-syscalls MODE SECONDS [DIR]\n");
 		return 2;
 	}
-	if (snprintf(a, sizeof(a), "%s/zj-syscalls-%d-a", dir, (int)getpid()) >= (int)sizeof(a) ||
-	    snprintf(b, sizeof(b), "%s/zj-syscalls-%d-b", dir, (int)getpid()) >= (int)sizeof(b)) {
+	if (snprintf(a, sizeof(path_a), "%s/zj-bench.%d.a", dir, (int)getpid()) >=
+		    (int)sizeof(path_a) ||
+	    snprintf(b, sizeof(path_b), "%s/zj-bench.%d.b", dir, (int)getpid()) >=
+		    (int)sizeof(path_b)) {
 		fprintf(stderr, "zj-syscalls: %s: path too long\n", dir);
 		return 2;
 	}
-	fd = open(a, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || close(fd) < 0)
-		die(a);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		die("sigaction");
+	/* persist makes its own file each time; the other modes work on one made here */
+	if (strcmp(argv[1], "persist") != 0) {
+		fd = open(a, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || close(fd) < 0)
+			die(a);
+	}
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED)
 		die("mmap");
@@ -108,7 +153,11 @@ int main(int argc, char **argv)
 	secs = now() - t0;
 	(void)unlink(a);
 	(void)unlink(b);
-	printf("{\"mode\":\"%s\",\"seconds\":%.3f,\"ops\":%ld,\"ns_per_op\":%.1f}\n", argv[1], secs,
-	       ops, secs * 1e9 / (double)ops);
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		die("getrusage");
+	cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	printf("{\"mode\":\"%s\",\"seconds\":%.3f,\"ops\":%ld,\"ns_per_op\":%.1f,\"cpu_s\":%.3f}\n",
+	       argv[1], secs, ops, secs * 1e9 / (double)ops, cpu);
 	return 0;
 }
