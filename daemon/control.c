@@ -227,9 +227,17 @@ static void accept_one(struct zj_control *c, int fd)
 	struct epoll_event e = {.events = EPOLLIN};
 	socklen_t sl = sizeof(struct ucred);
 	int size = (int)(ZJ_CONTROL_REPLY_MAX + 64 * 1024);
+	struct ucred peer;
 	struct conn *x;
 
-	if (c->n_conns >= ZJ_CONTROL_CONN_MAX) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &sl) < 0) {
+		close(fd);
+		return;
+	}
+	/* the last ZJ_CONTROL_CONN_ROOT slots are root's: a user holding every connection it can
+	 * open must not lock root out of `zhijiactl stop` and policy changes */
+	if (c->n_conns >= ZJ_CONTROL_CONN_MAX ||
+	    (peer.uid != 0 && c->n_conns >= ZJ_CONTROL_CONN_MAX - ZJ_CONTROL_CONN_ROOT)) {
 		static const char busy[] = "{\"ok\":false,\"error\":\"too many clients (at most "
 					   "64 connections); try again\"}";
 
@@ -244,11 +252,7 @@ static void accept_one(struct zj_control *c, int fd)
 		return;
 	}
 	x->fd = fd;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &x->peer, &sl) < 0) {
-		free(x);
-		close(fd);
-		return;
-	}
+	x->peer = peer;
 	/* room for the largest reply as one message; FORCE needs CAP_NET_ADMIN, else capped */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));

@@ -33,8 +33,9 @@
  * the others), a reply the client does not read is kept (one per connection) until it can be
  * sent, and the connection is not read meanwhile.  Malformed or oversized requests get an
  * error reply; the connection stays usable.  A connection with no progress for the idle
- * timeout is closed by zj_control_expire().  At most ZJ_CONTROL_CONN_MAX connections; one more
- * gets a "too many clients" error reply and is closed.
+ * timeout is closed by zj_control_expire().  At most ZJ_CONTROL_CONN_MAX connections, the last
+ * ZJ_CONTROL_CONN_ROOT of them for root only; one more gets a "too many clients" error reply and
+ * is closed.
  *
  * Client side: zj_control_call() -- connect, send, wait for the reply.
  */
@@ -50,6 +51,7 @@
 #define ZJ_CONTROL_REQUEST_MAX (64u * 1024)	   /* bytes of one request */
 #define ZJ_CONTROL_REPLY_MAX (4u * 1024 * 1024)	   /* bytes of one reply */
 #define ZJ_CONTROL_CONN_MAX 64			   /* connections at a time */
+#define ZJ_CONTROL_CONN_ROOT 8			   /* of those, kept for uid 0 */
 #define ZJ_CONTROL_IDLE_USEC (10ull * 1000 * 1000) /* default idle timeout */
 #define ZJ_CONTROL_CALL_TIMEOUT_MSEC (30 * 1000)   /* zj_control_call()'s wait for the reply */
 

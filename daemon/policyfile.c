@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The policy file: bounded read, atomic replace (see policyfile.h). */
 #define _GNU_SOURCE /* mkostemp() */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -162,4 +163,42 @@ int zj_policyfile_write(const char *path, const char *data, size_t len, void *us
 		return r;
 	}
 	return fsync_dir(dir);
+}
+
+int zj_policyfile_sweep(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = path ? strrchr(path, '/') : NULL, *base;
+	size_t blen, dlen;
+	struct dirent *e;
+	int removed = 0;
+	DIR *d;
+
+	if (!path || !path[0])
+		return -EINVAL;
+	base = slash ? slash + 1 : path;
+	blen = strlen(base);
+	dlen = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+	if (!blen || dlen >= sizeof(dir))
+		return -EINVAL;
+	memcpy(dir, slash ? path : ".", dlen);
+	dir[dlen] = '\0';
+	d = opendir(dir);
+	if (!d)
+		return negative_errno();
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		struct stat st;
+
+		/* exactly what zj_policyfile_write's mkostemp() names: "." NAME "." 6 chars */
+		if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 || n[1 + blen] != '.' ||
+		    strlen(n + 2 + blen) != 6)
+			continue;
+		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), n, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -34,4 +34,11 @@ int zj_policyfile_read(const char *path, char **ret_data, size_t *ret_len, void 
  */
 int zj_policyfile_write(const char *path, const char *data, size_t len, void *userdata);
 
+/*
+ * Remove the temporary files (".NAME.XXXXXX", regular, beside path) that writers killed before
+ * their rename left behind: zhijiad calls it at start, before anyone writes.  The number
+ * removed, or -errno when the directory cannot be read (-ENOENT: nothing to do).
+ */
+int zj_policyfile_sweep(const char *path);
+
 #endif /* ZHIJIA_POLICYFILE_H */

@@ -199,6 +199,10 @@ static int load_policy(const char *path, struct zj_policy **ret)
 	char err[ZJ_POLICY_ERR_MAX] = "";
 	int r;
 
+	/* a writer killed before its rename (zhijiad or zhijiactl, kill -9) leaves its temp file */
+	r = zj_policyfile_sweep(path);
+	if (r > 0)
+		log_info("removed %d temporary policy file(s) left by an interrupted write", r);
 	r = zj_policy_load(path, zj_policyfile_read, NULL, ret, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "Invalid policy: %s", err[0] ? err : path);
