@@ -813,7 +813,7 @@ START_TEST(test_exit_early_and_pid_reuse)
 	daemon_up(NULL);
 	for (int i = 0; i < N; i++) {
 		char comm[16];
-		snprintf(comm, sizeof(comm), "zj-eph%d", i);
+		snprintf(comm, sizeof(comm), "zj-eph%u", (unsigned)i % 100u);
 		pids[i] = fork();
 		ck_assert_int_ge(pids[i], 0);
 		if (pids[i] == 0)
@@ -840,7 +840,7 @@ START_TEST(test_exit_early_and_pid_reuse)
 	}
 	for (int i = 0; i < N; i++) {
 		char comm[16];
-		snprintf(comm, sizeof(comm), "zj-eph%d", i);
+		snprintf(comm, sizeof(comm), "zj-eph%u", (unsigned)i % 100u);
 		expect_ephemeral(pids[i], comm);
 	}
 
