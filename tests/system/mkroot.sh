@@ -32,7 +32,7 @@ suite=bookworm
 # (journalctl -o json), locales (journalctl -x in Chinese), man-db (systemd-analyze verify runs
 # man for each Documentation= of the unit).
 GUEST_PKGS="systemd systemd-sysv udev linux-image-cloud-amd64 initramfs-tools
-libbpf1 libelf1 libjson-c5 libcap2 zlib1g libsystemd0 procps bpftool jq locales man-db"
+libbpf1 libelf1 libjson-c5 libcap2 zlib1g libsystemd0 libyara9 procps bpftool jq locales man-db"
 HOST_PKGS="debootstrap e2fsprogs"
 
 say() { printf 'mkroot: %s\n' "$*"; }
