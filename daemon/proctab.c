@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "proctab.h"
+#include "util.h"
 
 /* task->flags bit of kernel threads, field 9 of /proc/<pid>/stat (include/linux/sched.h). */
 #define PF_KTHREAD 0x00200000u
@@ -1118,4 +1119,41 @@ size_t zj_proctab_count(const struct zj_proctab *t)
 size_t zj_proctab_memory(const struct zj_proctab *t)
 {
 	return t->mem;
+}
+
+int zj_proc_start_ticks(uint32_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	const char *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return negative_errno();
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold anything but ends at the last ')' */
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (int field = 3; field <= 22; field++) {
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return -EINVAL;
+		if (field == 22) {
+			errno = 0;
+			*ret = strtoull(p, &end, 10);
+			return errno || end == p ? -EINVAL : 0;
+		}
+		while (*p && *p != ' ')
+			p++;
+	}
+	return -EINVAL;
 }

@@ -105,4 +105,10 @@ size_t zj_proctab_count(const struct zj_proctab *t);
 /* Bytes the table has allocated (entries, strings, hash buckets; not malloc's overhead). */
 size_t zj_proctab_memory(const struct zj_proctab *t);
 
+/*
+ * The start time of pid as /proc/<pid>/stat gives it (field 22, clock ticks after boot): with
+ * the pid, it names a process, so that a reused pid is not taken for it.  0 or -errno.
+ */
+int zj_proc_start_ticks(uint32_t pid, uint64_t *ret);
+
 #endif /* ZHIJIA_PROCTAB_H */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "zhijia/bpf_abi.h"
+#include "proctab.h"
 #include "quarantine.h"
 #include "residue.h"
 #include "util.h"
@@ -18,31 +19,6 @@
 
 #define PTRACE_ATTACH_REQ 16
 #define USER_HZ_NS 10000000ull /* /proc/<pid>/stat starttime unit */
-
-/* Field 22 of /proc/<pid>/stat (clock ticks after boot); -errno when gone. */
-static int starttime(uint32_t pid, uint64_t *ret)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return n < 0 ? negative_errno() : -EIO;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			        "%*d %*d %*d %llu",
-			 &v) != 1)
-		return -EBADMSG;
-	*ret = v;
-	return 0;
-}
 
 /* The killed tracer's PTRACE_ATTACH queued a SIGSTOP for its target: take it back. */
 static int undo_attach(const struct zj_event *ev, char *out, size_t len)
@@ -56,7 +32,7 @@ static int undo_attach(const struct zj_event *ev, char *out, size_t len)
 				   "left stopped");
 		return -ESRCH;
 	}
-	if (starttime(ev->target.pid, &ticks) < 0 ||
+	if (zj_proc_start_ticks(ev->target.pid, &ticks) < 0 ||
 	    (ev->target.start_ns && ticks != ev->target.start_ns / USER_HZ_NS)) {
 		snprintf(out, len, "pid %u is gone: no SIGCONT needed", ev->target.pid);
 		return 0;

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "quarantine.h"
 #include "scan.h"
+#include "proctab.h"
 #include "scand.h"
 #include "sched.h"
 #include "util.h"
@@ -382,44 +383,6 @@ void zj_scand_tick(struct zj_scand *s, uint64_t now_usec)
 
 /* ---- acting on a verdict ------------------------------------------------------------------- */
 
-/* starttime (field 22 of /proc/<pid>/stat, clock ticks since boot). */
-static int proc_start_ticks(uint32_t pid, uint64_t *ret)
-{
-	char path[64], buf[1024];
-	_cleanup_close_ int fd = -1;
-	const char *p;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return negative_errno();
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold anything but ends at the last ')' */
-	if (!p)
-		return -EINVAL;
-	p++;
-	for (int field = 3; field <= 22; field++) {
-		char *end;
-
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			return -EINVAL;
-		if (field == 22) {
-			errno = 0;
-			*ret = strtoull(p, &end, 10);
-			return errno || end == p ? -EINVAL : 0;
-		}
-		while (*p && *p != ' ')
-			p++;
-	}
-	return -EINVAL;
-}
-
 int zj_proc_kill_if_same(uint32_t pid, uint64_t start_ns, uint64_t tick_ns, uint64_t dev,
 			 uint64_t ino, const char *exe)
 {
@@ -437,7 +400,7 @@ int zj_proc_kill_if_same(uint32_t pid, uint64_t start_ns, uint64_t tick_ns, uint
 	pfd = pidfd_open((pid_t)pid, 0);
 	if (pfd < 0 && errno != ENOSYS)
 		return errno == ESRCH ? -ESRCH : negative_errno();
-	r = proc_start_ticks(pid, &ticks);
+	r = zj_proc_start_ticks(pid, &ticks);
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;
 	if (ticks != start_ns / tick_ns)

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "proctab.h"
 #include "sensor.h"
 #include "util.h"
 #include "watch.h"
@@ -168,31 +169,6 @@ static bool tracepoint_exists(const char *sec)
 	return access(path, F_OK) == 0;
 }
 
-/* Field 22 of /proc/<pid>/stat: the start time in clock ticks after boot. */
-static int proc_starttime(pid_t pid, uint64_t *ret)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return n < 0 ? negative_errno() : -EIO;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			        "%*d %*d %*d %llu",
-			 &v) != 1)
-		return -EBADMSG;
-	*ret = v;
-	return 0;
-}
-
 /*
  * The process that started zhijiad may signal it (self-protection, lsm.bpf.c): its service
  * manager -- PID 1 under systemd (always allowed anyway), the shell or test that runs it in
@@ -205,7 +181,7 @@ static int set_manager(struct zj_sensor *s)
 	uint64_t start = 0;
 	int r;
 
-	if (sysconf(_SC_CLK_TCK) != 100 || ppid <= 1 || proc_starttime(ppid, &start) < 0)
+	if (sysconf(_SC_CLK_TCK) != 100 || ppid <= 1 || zj_proc_start_ticks((uint32_t)ppid, &start) < 0)
 		ppid = 0, start = 0;
 	r = zj_sensor_set_config(s, ZJ_CFG_MANAGER_TGID, (uint64_t)ppid);
 	return r < 0 ? r : zj_sensor_set_config(s, ZJ_CFG_MANAGER_START, start);
