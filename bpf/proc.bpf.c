@@ -132,7 +132,7 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	size = sizeof(*r) + pos;
 	zj_fill_hdr(&r->hdr, ZJ_REC_EXEC, size);
 	r->hdr.flags = flags;
-	zj_output(r, size, ZJ_REC_EXEC, 1);
+	zj_output(ctx, r, size, ZJ_REC_EXEC, 1);
 	return 0;
 }
 
@@ -155,7 +155,7 @@ int BPF_PROG(zj_fork, struct task_struct *parent, struct task_struct *child)
 	zj_fill_hdr(&r->hdr, ZJ_REC_FORK, sizeof(*r));
 	r->child_tgid = ctgid;
 	r->child_start_ns = zj_task_start_ns(child);
-	zj_submit(r, ZJ_REC_FORK, 1);
+	zj_submit(ctx, r, ZJ_REC_FORK, 1);
 	return 0;
 }
 
@@ -177,6 +177,6 @@ int BPF_PROG(zj_exit, struct task_struct *p)
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_EXIT, sizeof(*r));
 	r->exit_code = BPF_CORE_READ(p, exit_code);
-	zj_submit(r, ZJ_REC_EXIT, 1);
+	zj_submit(ctx, r, ZJ_REC_EXIT, 1);
 	return 0;
 }

@@ -156,7 +156,7 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 			r->hdr.flags |= ZJ_F_SELF;
 		/* ATTACH/SEIZE that ptrace_access_check denied (lsm.bpf.c) */
 		r->hdr.flags |= zj_denied_take(tid) | a->flags;
-		zj_submit(r, ZJ_REC_PTRACE, 0);
+		zj_submit(ctx, r, ZJ_REC_PTRACE, 0);
 	}
 	bpf_map_delete_elem(&zj_ptrace_stash, &tid);
 	return 0;
