@@ -168,12 +168,25 @@ void zj_sensor_probe(struct zj_features *f)
 	}
 }
 
-void zj_sensor_forget_kernel_btf(struct zj_features *f)
+int zj_sensor_forget(struct zj_features *f, const char *feature)
 {
-	f->btf = false;
-	f->tp_btf = false;
-	f->lsm_loads = false;
-	snprintf(f->lsm_why, sizeof(f->lsm_why), "no BTF in the kernel");
+	if (strcmp(feature, "btf") == 0) {
+		/* BTF tracepoints and BPF LSM programs attach by the kernel's own BTF ids */
+		f->btf = false;
+		f->tp_btf = false;
+		f->lsm_loads = false;
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "no BTF in the kernel");
+	} else if (strcmp(feature, "ringbuf") == 0) {
+		f->ringbuf = false;
+	} else if (strcmp(feature, "send_signal") == 0) {
+		f->send_signal = false;
+	} else if (strcmp(feature, "lsm") == 0) {
+		f->lsm_loads = false;
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "BPF LSM left out (--without lsm)");
+	} else {
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void zj_features_format(const struct zj_features *f, char *buf, size_t len)

@@ -33,10 +33,11 @@ int zj_sensor_mounts(void);
 void zj_sensor_probe(struct zj_features *ret);
 
 /*
- * Act as if the kernel had no BTF of its own (no /sys/kernel/btf/vmlinux): no BTF tracepoints,
- * no BPF LSM, the BTF from a file.  For tests of what kernels built without BTF get.
+ * Act as if the kernel lacked a feature, for tests of what older kernels get: "btf" (no
+ * /sys/kernel/btf/vmlinux: no BTF tracepoints, no BPF LSM, BTF from a file), "ringbuf",
+ * "send_signal" or "lsm".  0, or -EINVAL for another name.
  */
-void zj_sensor_forget_kernel_btf(struct zj_features *f);
+int zj_sensor_forget(struct zj_features *f, const char *feature);
 
 /* "btf=yes ringbuf=yes ..." for the start-up line and `zhijiactl status`. */
 void zj_features_format(const struct zj_features *f, char *buf, size_t len);

@@ -1265,7 +1265,7 @@ int main(int argc, char **argv)
 		ARG_BTF,
 		ARG_BTF_DIR,
 		ARG_PROBE_PROGRAMS,
-		ARG_NO_KERNEL_BTF,
+		ARG_WITHOUT,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
@@ -1287,7 +1287,7 @@ int main(int argc, char **argv)
 		{"btf-dir", required_argument, NULL, ARG_BTF_DIR},
 		/* for tests of older kernels' paths (zhijiad(8), DEBUGGING OPTIONS) */
 		{"probe-programs", no_argument, NULL, ARG_PROBE_PROGRAMS},
-		{"no-kernel-btf", no_argument, NULL, ARG_NO_KERNEL_BTF},
+		{"without", required_argument, NULL, ARG_WITHOUT},
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
@@ -1299,7 +1299,8 @@ int main(int argc, char **argv)
 	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
 	unsigned long rb_mib = 16;
 	struct zj_sensor_opts so = {.transport = ZJ_TRANSPORT_AUTO};
-	bool no_kernel_btf = false;
+	const char *without[8];
+	size_t n_without = 0;
 	struct zj_features feat;
 	struct daemon d;
 	char fbuf[512], skipped[512], ebuf[1024], sbuf[2560];
@@ -1381,8 +1382,18 @@ int main(int argc, char **argv)
 		case ARG_PROBE_PROGRAMS:
 			so.probe_each = true;
 			break;
-		case ARG_NO_KERNEL_BTF:
-			no_kernel_btf = true;
+		case ARG_WITHOUT:
+			if (zj_sensor_forget(&feat, optarg) < 0) { /* a name check only */
+				log_error("--without: '%s' is not one of btf, ringbuf, send_signal, "
+					  "lsm",
+					  optarg);
+				return 2;
+			}
+			if (n_without == ELEMENTSOF(without)) {
+				log_error("--without: at most %zu times", ELEMENTSOF(without));
+				return 2;
+			}
+			without[n_without++] = optarg;
 			break;
 		case 'v':
 			arg_verbose = true;
@@ -1418,8 +1429,8 @@ int main(int argc, char **argv)
 	if (load_policy(policy_path, &d.policy) < 0)
 		return finish(&d, 1);
 	zj_sensor_probe(&feat);
-	if (no_kernel_btf)
-		zj_sensor_forget_kernel_btf(&feat);
+	for (size_t j = 0; j < n_without; j++)
+		(void)zj_sensor_forget(&feat, without[j]); /* names checked above */
 	zj_features_format(&feat, fbuf, sizeof(fbuf));
 	d.feat = feat;
 	d.event_log = event_log;

@@ -6,16 +6,19 @@
  *   - ringbuf:       the default (ring buffer, the kernel's own BTF), the reference;
  *   - perfbuf:       --transport perfbuf (what kernels before 5.8 get);
  *   - btf-file:      --btf FILE, a copy of /sys/kernel/btf/vmlinux;
- *   - no-kernel-btf: --no-kernel-btf (as if /sys/kernel/btf/vmlinux were missing: no BTF
- *                    tracepoints, no BPF LSM), BTF found as --btf-dir DIR/$(uname -r).btf, a
- *                    minimal BTF made with `bpftool gen min_core_btf` the way BTFHub ships it
- *                    (the full copy where bpftool cannot), the perf buffer, and each program
- *                    offered to the kernel alone first (--probe-programs).
- * In each: the start-up line and `zhijiactl status` name the transport, the BTF source and the
- * programs not loaded (with the reason); a real PTRACE_ATTACH of another process, a real write
- * through /proc/<pid>/mem and a real file created in /etc/cron.d arrive with their actor,
- * target and finding; no record was malformed.  No LSM: this host has no usable BPF LSM (the
- * suite checks that status says so), which is what those kernels have.
+ *   - old-kernel:    --without btf --without ringbuf --without send_signal, as a kernel
+ *                    built without BTF, before 5.3: no BTF tracepoints, no BPF LSM, the BTF
+ *                    found as --btf-dir DIR/$(uname -r).btf -- a minimal BTF made with
+ *                    `bpftool gen min_core_btf` the way BTFHub ships it (the full copy where
+ *                    bpftool cannot) --, the perf buffer chosen by zhijiad itself, no kill
+ *                    fallback (record-only), and each program offered to the kernel alone
+ *                    first (--probe-programs).
+ * In each: the start-up line and `zhijiactl status` name the transport, the BTF source, the
+ * programs not loaded (with the reason) and the enforcement mode; a real PTRACE_ATTACH of
+ * another process, a real write through /proc/<pid>/mem and a real file created in /etc/cron.d
+ * arrive with their actor, target and finding; no record was malformed.  Record-only: a
+ * `block` of ptrace is reported, not enforced, and the tracer lives.  No LSM anywhere: this
+ * host has no usable BPF LSM (status must say so), which is what those kernels have.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,11 +43,13 @@ struct config {
 	const char *transport; /* what status must say */
 	bool btf_file;	       /* "file:..." rather than "kernel" */
 	bool no_kernel_btf;    /* tp_btf programs dropped */
-	const char *args[12];
+	const char *mode;      /* enforcement.mode in status */
+	const char *args[16];
 };
 
 static const char *const test_dirs[] = {CROND, NULL};
 static char dir[64], full_btf[128], btf_dir[128], min_btf[PATH_MAX], sock_path[128];
+static char policy_path[128];
 static char ctl_path[PATH_MAX + 16], setup_problem[2 * PATH_MAX];
 static bool minimized;
 static const struct config *cfg;
@@ -89,6 +95,7 @@ static int make_btf_files(void)
 	    sizeof(min_btf))
 		return -ENAMETOOLONG;
 	snprintf(sock_path, sizeof(sock_path), "%s/zhijiad.sock", dir);
+	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", dir);
 	if (mkdir(dir, 0700) < 0 || mkdir(btf_dir, 0700) < 0)
 		return -errno;
 	if (run_quiet((const char *const[]){"/bin/cp", SYS_BTF, full_btf, NULL}, why,
@@ -123,25 +130,33 @@ static void remove_files(void)
 	unlink(min_btf);
 	unlink(full_btf);
 	unlink(sock_path);
+	unlink(policy_path);
 	rmdir(btf_dir);
 	rmdir(dir);
 }
 
 /* ---- zhijiactl ----------------------------------------------------------------------------- */
 
-static json_object *status_get(void)
+/* `zhijiactl --json ARGS...`, which must succeed: the reply, parsed. */
+static json_object *ctl_json(const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	const char *argv[] = {ctl_path, "--socket", sock_path, "--json", "status", NULL};
+	const char *argv[] = {ctl_path, "--socket", sock_path, "--policy", policy_path,
+			      "--json", a1, a2, a3, a4, NULL};
 	struct zj_cmd c;
 	int r = zj_cmd_run(&c, argv, (uid_t)-1, (gid_t)-1, CTL_TIMEOUT_MS);
 
 	ck_assert_msg(r == 0, "running %s: %s", ctl_path, strerror(-r));
 	json_object *o = json_tokener_parse(c.out ? c.out : "");
 	ck_assert_msg(o && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
-		      "zhijiactl --json status: wait status 0x%x, stdout: %s, stderr: %s",
+		      "zhijiactl --json %s: wait status 0x%x, stdout: %s, stderr: %s", a1,
 		      c.status, c.out, c.err);
 	zj_cmd_free(&c);
 	return o;
+}
+
+static json_object *status_get(void)
+{
+	return ctl_json("status", NULL, NULL, NULL);
 }
 
 static const char *jstr(json_object *o, const char *path)
@@ -197,7 +212,7 @@ START_TEST(test_status_choice)
 	/* no LSM here, and status says so (enforcement falls back to the kill) */
 	ck_assert_msg(strstr(jstr(o, "features"), "lsm=no"), "[%s] features: %s", cfg->name,
 		      jstr(o, "features"));
-	ck_assert_msg(strcmp(jstr(o, "enforcement.mode"), "kill") == 0,
+	ck_assert_msg(strcmp(jstr(o, "enforcement.mode"), cfg->mode) == 0,
 		      "[%s] enforcement.mode: %s", cfg->name, jstr(o, "enforcement.mode"));
 	ck_assert(json_object_object_get_ex(o, "programs_dropped", &drop) && drop &&
 		  json_object_is_type(drop, json_type_array));
@@ -217,7 +232,9 @@ START_TEST(test_status_choice)
 			ck_assert_str_eq(jstr(e, "why"), "no BTF tracepoints");
 		}
 		ck_assert_msg(strstr(jstr(o, "features"), "btf=no") &&
-				      strstr(jstr(o, "features"), "tp_btf=no"),
+				      strstr(jstr(o, "features"), "tp_btf=no") &&
+				      strstr(jstr(o, "features"), "ringbuf=no") &&
+				      strstr(jstr(o, "features"), "send_signal=no"),
 			      "[%s] features: %s", cfg->name, jstr(o, "features"));
 		ck_assert_msg(strstr(zd.err_text, "3 programs not loaded: zj_exec (no BTF "
 						  "tracepoints), zj_fork (no BTF tracepoints), "
@@ -296,6 +313,49 @@ START_TEST(test_cron_file)
 }
 END_TEST
 
+/*
+ * `block` of ptrace: killed at the attach where bpf_send_signal() exists, recorded as not
+ * enforced where it does not (the tracer lives and its attach succeeds).
+ */
+START_TEST(test_block)
+{
+	struct zj_hold h;
+	struct zj_run r;
+	char pid[16];
+	json_object *o = ctl_json("policy", "set", "T1055.008", "block"), *f, *v;
+	bool kill = strcmp(cfg->mode, "kill") == 0;
+
+	json_object_put(o);
+	ck_assert_int_eq(zj_hold_start(&h, NULL), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)h.pid);
+	int rc = zj_run_trigger(&r, (const char *const[]){"ptrace-pid", pid, NULL},
+				ZJ_TRIGGER_TIMEOUT_MS);
+	ck_assert_int_eq(rc, 0);
+	if (kill)
+		ck_assert_msg(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL,
+			      "[%s] the tracer was not killed: wait status 0x%x", cfg->name,
+			      r.status);
+	else
+		ck_assert_msg(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0,
+			      "[%s] record-only, yet the tracer did not succeed: wait status 0x%x",
+			      cfg->name, r.status);
+	const struct zj_line *l =
+		ZJ_WAIT(&tail, "ptrace", r.pid, ZJ_S("ptrace.request", "PTRACE_ATTACH"));
+	f = zj_line_finding(l, "T1055.008");
+	ZJ_EXPECT(l, f != NULL, "[%s] no T1055.008 finding", cfg->name);
+	ZJ_EXPECT(l, json_object_object_get_ex(f, "action", &v) &&
+			     strcmp(json_object_get_string(v), "block") == 0,
+		  "[%s] the finding's action is not block", cfg->name);
+	ZJ_EXPECT(l, json_object_object_get_ex(f, "enforced", &v) &&
+			     json_object_get_boolean(v) == kill,
+		  "[%s] \"enforced\" should be %s", cfg->name, kill ? "true" : "false");
+	o = ctl_json("policy", "reset", "T1055.008", NULL);
+	json_object_put(o);
+	zj_run_done(&r);
+	zj_hold_stop(&h);
+}
+END_TEST
+
 /* Every record the transport carried was whole: the decoder refused none. */
 START_TEST(test_no_malformed)
 {
@@ -320,6 +380,7 @@ static Suite *kernel_suite(const char *name)
 	tcase_add_test(tc, test_ptrace_attach);
 	tcase_add_test(tc, test_proc_mem_write);
 	tcase_add_test(tc, test_cron_file);
+	tcase_add_test(tc, test_block);
 	tcase_add_test(tc, test_no_malformed);
 	suite_add_tcase(s, tc);
 	return s;
@@ -327,16 +388,16 @@ static Suite *kernel_suite(const char *name)
 
 static int run_config(const struct config *c)
 {
-	const char *args[16] = {"--socket", sock_path};
-	size_t n = 2;
+	const char *args[24] = {"--socket", sock_path, "--policy", policy_path};
+	size_t n = 4;
 	int failed;
 
 	cfg = c;
-	for (size_t i = 0; c->args[i] && n < 15; i++)
+	for (size_t i = 0; c->args[i] && n < 23; i++)
 		args[n++] = c->args[i];
 	args[n] = NULL;
 	printf("== check_fallback_kernel: %s:", c->name);
-	for (size_t i = 2; i < n; i++)
+	for (size_t i = 4; i < n; i++)
 		printf(" %s", args[i]);
 	printf("\n");
 	fflush(stdout);
@@ -379,19 +440,20 @@ int main(void)
 	else if ((r = make_btf_files()) < 0 && !setup_problem[0])
 		snprintf(setup_problem, sizeof(setup_problem), "%s: %s", dir, strerror(-r));
 	if (!setup_problem[0])
-		printf("check_fallback_kernel: %s BTF for the no-kernel-btf run: %s\n",
+		printf("check_fallback_kernel: %s BTF for the old-kernel run: %s\n",
 		       minimized ? "minimized" : "full", min_btf);
 
 	const struct config configs[] = {
-		{"ringbuf", "ringbuf", false, false, {NULL}},
-		{"perfbuf", "perfbuf", false, false, {"--transport", "perfbuf", NULL}},
-		{"btf-file", "ringbuf", true, false, {"--btf", full_btf, NULL}},
-		{"no-kernel-btf",
+		{"ringbuf", "ringbuf", false, false, "kill", {NULL}},
+		{"perfbuf", "perfbuf", false, false, "kill", {"--transport", "perfbuf", NULL}},
+		{"btf-file", "ringbuf", true, false, "kill", {"--btf", full_btf, NULL}},
+		{"old-kernel",
 		 "perfbuf",
 		 true,
 		 true,
-		 {"--no-kernel-btf", "--btf-dir", btf_dir, "--transport", "perfbuf",
-		  "--probe-programs", NULL}},
+		 "none",
+		 {"--without", "btf", "--without", "ringbuf", "--without", "send_signal",
+		  "--btf-dir", btf_dir, "--probe-programs", NULL}},
 	};
 	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
 		failed += run_config(&configs[i]);
