@@ -224,6 +224,10 @@ check-integration: all $(INTEG_BINS) $(TRIGGER)
 		ZJ_BUILD=$(abspath $(OUTPUT)) $$t; rc=$$?; \
 		if [ $$rc -eq 77 ]; then echo "== $$t: SKIPPED"; \
 		elif [ $$rc -ne 0 ]; then exit $$rc; fi; done
+	@# the sensor suite again over the perf buffer, the transport of kernels before 5.8
+	$(Q)echo "== $(OUTPUT)/tests/check_sensor (--transport perfbuf)"; \
+		ZJ_TRANSPORT=perfbuf ZJ_BUILD=$(abspath $(OUTPUT)) $(OUTPUT)/tests/check_sensor; rc=$$?; \
+		if [ $$rc -eq 77 ]; then echo "== SKIPPED"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
 # The portable tier must build for Windows as it is written (STYLE.md): a Linux-ism fails here.
 MINGW_CC ?= x86_64-w64-mingw32-gcc

@@ -34,14 +34,37 @@
 
 #define ZJ_DROP_MAX 128
 
+/*
+ * The perf buffer has one ring per CPU, and libbpf drains them one after the other: a process
+ * that exec'd on one CPU and then ptraced on another would be seen to ptrace first, under its
+ * old name.  So the samples of a drain are copied here and handed on sorted by their kernel
+ * timestamp, as the one ring buffer would have ordered them.  The buffers are kept and reused
+ * (no allocation per record); what a budgeted consume leaves is delivered first next time.
+ */
+struct zj_pent {
+	uint64_t ktime;
+	uint64_t seq; /* arrival order: ties keep it */
+	size_t off;
+	uint32_t len;
+	uint32_t _pad;
+};
+
+struct zj_pbatch {
+	char *buf;
+	size_t used, cap;
+	struct zj_pent *ent;
+	size_t n, cap_n, next;
+	uint64_t seq;
+	int oom; /* samples dropped for want of memory in this drain */
+};
+
 struct zj_sensor {
 	struct zhijia *skel;
 	struct ring_buffer *rb;
 	struct perf_buffer *pb;	 /* instead of rb where the kernel has no ring buffer */
 	int (*on_record)(void *ctx, const void *data, size_t size);
 	void *ctx;
-	int pb_ret;		 /* on_record's first non-zero answer in this consume */
-	int pb_count;		 /* records consumed in this consume */
+	struct zj_pbatch batch;	 /* perf samples of all CPUs, delivered in time order */
 	uint64_t pb_lost;	 /* samples the kernel says it could not write */
 	bool perfbuf;
 	bool can_signal;
@@ -605,25 +628,59 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 }
 
 /*
- * A perf sample is padded to 8 bytes: hand the decoder the record at the size its header
- * says, so that it sees exactly what the ring buffer would have carried.
+ * A perf sample is padded to 8 bytes: the record is kept at the size its header says, so that
+ * the decoder sees exactly what the ring buffer would have carried.
  */
 static void on_perf_sample(void *ctx, int cpu, void *data, uint32_t size)
 {
 	struct zj_sensor *s = ctx;
-	struct zj_rec_hdr h;
+	struct zj_pbatch *b = &s->batch;
+	struct zj_rec_hdr h = {0};
 	size_t n = size;
-	int r;
 
 	if (size >= sizeof(h)) {
 		memcpy(&h, data, sizeof(h));
 		if (h.size >= sizeof(h) && h.size <= size)
 			n = h.size;
 	}
-	s->pb_count++;
-	r = s->on_record(s->ctx, data, n);
-	if (r && !s->pb_ret)
-		s->pb_ret = r;
+	if (b->used + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 16;
+		char *p;
+
+		while (cap < b->used + n)
+			cap *= 2;
+		p = realloc(b->buf, cap);
+		if (!p) {
+			b->oom++;
+			return;
+		}
+		b->buf = p;
+		b->cap = cap;
+	}
+	if (b->n == b->cap_n) {
+		size_t cap = b->cap_n ? b->cap_n * 2 : 1024;
+		struct zj_pent *e = reallocarray(b->ent, cap, sizeof(*e));
+
+		if (!e) {
+			b->oom++;
+			return;
+		}
+		b->ent = e;
+		b->cap_n = cap;
+	}
+	memcpy(b->buf + b->used, data, n);
+	b->ent[b->n++] = (struct zj_pent){
+		.ktime = h.ktime_ns, .seq = b->seq++, .off = b->used, .len = (uint32_t)n};
+	b->used += n;
+}
+
+static int pent_cmp(const void *a, const void *b)
+{
+	const struct zj_pent *x = a, *y = b;
+
+	if (x->ktime != y->ktime)
+		return x->ktime < y->ktime ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
@@ -764,6 +821,8 @@ void zj_sensor_free(struct zj_sensor *s)
 		return;
 	ring_buffer__free(s->rb);
 	perf_buffer__free(s->pb);
+	free(s->batch.buf);
+	free(s->batch.ent);
 	zhijia__destroy(s->skel); /* detaches every program */
 	free(s);
 }
@@ -774,22 +833,39 @@ int zj_sensor_fd(const struct zj_sensor *s)
 }
 
 /*
- * The perf buffer's callback cannot stop libbpf's loop, so the budget (on_record's non-zero
- * answer) is honoured between per-CPU rings: a ring is drained whole once begun.
+ * Drain every CPU's ring into the batch, sort it by time and deliver it; on_record's non-zero
+ * answer (the daemon's budget) stops delivery, and the rest waits for the next call.
  */
 static int consume_perf(struct zj_sensor *s)
 {
-	size_t n = perf_buffer__buffer_cnt(s->pb);
-	int r;
+	struct zj_pbatch *b = &s->batch;
+	size_t cnt = perf_buffer__buffer_cnt(s->pb);
+	int r, delivered = 0;
 
-	s->pb_ret = 0;
-	s->pb_count = 0;
-	for (size_t i = 0; i < n && !s->pb_ret; i++) {
-		r = perf_buffer__consume_buffer(s->pb, i);
-		if (r < 0 && r != -ENOENT)
+	if (b->next == b->n) {
+		b->n = b->next = b->used = 0;
+		b->oom = 0;
+		for (size_t i = 0; i < cnt; i++) {
+			r = perf_buffer__consume_buffer(s->pb, i);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
+		if (b->oom) {
+			s->pb_lost += (uint64_t)b->oom;
+			log_warning("perf buffer: %d records dropped, out of memory", b->oom);
+		}
+		if (b->n > 1)
+			qsort(b->ent, b->n, sizeof(*b->ent), pent_cmp);
+	}
+	while (b->next < b->n) {
+		const struct zj_pent *e = &b->ent[b->next++];
+
+		delivered++;
+		r = s->on_record(s->ctx, b->buf + e->off, e->len);
+		if (r)
 			return r;
 	}
-	return s->pb_ret ? s->pb_ret : s->pb_count;
+	return delivered;
 }
 
 int zj_sensor_consume(struct zj_sensor *s)
