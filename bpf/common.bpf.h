@@ -41,6 +41,14 @@
  */
 const volatile __u32 zj_perfbuf __weak = 0;
 
+/*
+ * 0 where the kernel lacks bpf_loop() (before 5.17), set before load like zj_perfbuf: the
+ * uses that can do without it skip it (the kill fallback, whose exception check loops; the
+ * tracee search; the LD_PRELOAD scan), so that the programs around them load from 5.13 on
+ * (callbacks); programs that cannot do without it (path walks) are refused and dropped.
+ */
+const volatile __u32 zj_can_loop __weak = 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);

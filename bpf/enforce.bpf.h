@@ -204,8 +204,8 @@ static __always_inline __u32 zj_kill(__u32 klass)
 	struct zj_enforce_val *v;
 	__u32 k = klass;
 
-	if (klass >= ZJ_ENF_NR || !zj_can_signal)
-		return 0;
+	if (klass >= ZJ_ENF_NR || !zj_can_signal || !zj_can_loop)
+		return 0; /* no exception check without bpf_loop(): never kill blind */
 	v = bpf_map_lookup_elem(&zj_enforce, &k);
 	if (!v || !v->block || !v->kill)
 		return 0; /* fails open */

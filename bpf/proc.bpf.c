@@ -113,7 +113,8 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	s->env.end = BPF_CORE_READ(mm, env_end);
 	s->env.found = 0;
 	s->env.done = 0;
-	bpf_loop(ZJ_ENV_SCAN_MAX, zj_env_step, NULL, 0);
+	if (zj_can_loop) /* else: not scanned, ZJ_F_TRUNC_ENV */
+		bpf_loop(ZJ_ENV_SCAN_MAX, zj_env_step, NULL, 0);
 	if (s->env.found) {
 		if (pos > 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX)
 			pos = 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX;

@@ -68,6 +68,7 @@ struct zj_sensor {
 	uint64_t pb_lost;	 /* samples the kernel says it could not write */
 	bool perfbuf;
 	bool can_signal;
+	bool can_loop;
 	const char *btf_custom;	 /* BTF file for CO-RE, or NULL: the kernel's */
 	char btf_src[PATH_MAX + 8];
 	int ndropped;
@@ -203,6 +204,8 @@ int zj_sensor_forget(struct zj_features *f, const char *feature)
 		f->ringbuf = false;
 	} else if (strcmp(feature, "send_signal") == 0) {
 		f->send_signal = false;
+	} else if (strcmp(feature, "bpf_loop") == 0) {
+		f->bpf_loop = false;
 	} else if (strcmp(feature, "lsm") == 0) {
 		f->lsm_loads = false;
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "BPF LSM left out (--without lsm)");
@@ -457,6 +460,7 @@ static int open_skel(const struct zj_sensor *s, uint32_t ringbuf_bytes, struct z
 	}
 	skel->rodata->zj_perfbuf = s->perfbuf;
 	skel->rodata->zj_can_signal = s->can_signal;
+	skel->rodata->zj_can_loop = s->can_loop;
 	if (s->perfbuf) {
 		/*
 		 * The programs still name zj_rb (in branches the verifier drops): a map must
@@ -718,6 +722,7 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 	s->on_record = o->on_record;
 	s->ctx = o->ctx;
 	s->can_signal = feat->send_signal;
+	s->can_loop = feat->bpf_loop;
 	s->lsm = feat->lsm_listed && feat->lsm_loads;
 	r = choose_btf(s, o, feat);
 	if (r < 0)

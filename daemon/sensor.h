@@ -35,7 +35,7 @@ void zj_sensor_probe(struct zj_features *ret);
 /*
  * Act as if the kernel lacked a feature, for tests of what older kernels get: "btf" (no
  * /sys/kernel/btf/vmlinux: no BTF tracepoints, no BPF LSM, BTF from a file), "ringbuf",
- * "send_signal" or "lsm".  0, or -EINVAL for another name.
+ * "send_signal", "bpf_loop" or "lsm".  0, or -EINVAL for another name.
  */
 int zj_sensor_forget(struct zj_features *f, const char *feature);
 

@@ -252,7 +252,9 @@ static int prepare_sensor(void *ctx, struct zj_sensor *s)
 	struct daemon *d = ctx;
 	int r;
 
-	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why, d->feat.send_signal);
+	/* the kill fallback needs bpf_loop() too: its exception check loops (enforce.bpf.h) */
+	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why,
+			d->feat.send_signal && d->feat.bpf_loop);
 	r = zj_enforce_sync(&d->enf, d->policy, s);
 	if (r < 0)
 		return log_error_errno(r, "Failed to fill the enforcement maps: %m");
@@ -1385,7 +1387,7 @@ int main(int argc, char **argv)
 		case ARG_WITHOUT:
 			if (zj_sensor_forget(&feat, optarg) < 0) { /* a name check only */
 				log_error("--without: '%s' is not one of btf, ringbuf, send_signal, "
-					  "lsm",
+					  "bpf_loop, lsm",
 					  optarg);
 				return 2;
 			}
