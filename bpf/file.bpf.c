@@ -99,7 +99,7 @@ static __always_inline void zj_file_exit(void *ctx, long ret)
 	if (size < sizeof(struct zj_rec_file))
 		size = sizeof(struct zj_rec_file);
 	barrier_var(size);
-	zj_output(ctx, v, (__u32)size, ZJ_REC_FILE, 0);
+	zj_output_n(ctx, v, size, ZJ_REC_FILE, 0);
 	bpf_map_delete_elem(&zj_file_stash, &tid);
 }
 
