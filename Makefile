@@ -47,7 +47,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # One .bpf.c per concern, linked into one object (one skeleton, maps shared), plus the
 # feature probes in an object of their own.
 BPF_SENSOR_SRCS := bpf/proc.bpf.c bpf/ptrace.bpf.c bpf/mem.bpf.c bpf/vdso.bpf.c bpf/file.bpf.c \
-	bpf/lsm.bpf.c
+	bpf/lsm.bpf.c bpf/proc_tp.bpf.c
 BPF_SENSOR_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SENSOR_SRCS))
 SKELS := $(OUTPUT)/include/zhijia.skel.h $(OUTPUT)/include/probe.skel.h
 
@@ -224,6 +224,10 @@ check-integration: all $(INTEG_BINS) $(TRIGGER)
 		ZJ_BUILD=$(abspath $(OUTPUT)) $$t; rc=$$?; \
 		if [ $$rc -eq 77 ]; then echo "== $$t: SKIPPED"; \
 		elif [ $$rc -ne 0 ]; then exit $$rc; fi; done
+	@# the sensor suite again over the perf buffer, the transport of kernels before 5.8
+	$(Q)echo "== $(OUTPUT)/tests/check_sensor (--transport perfbuf)"; \
+		ZJ_TRANSPORT=perfbuf ZJ_BUILD=$(abspath $(OUTPUT)) $(OUTPUT)/tests/check_sensor; rc=$$?; \
+		if [ $$rc -eq 77 ]; then echo "== SKIPPED"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
 # The portable tier must build for Windows as it is written (STYLE.md): a Linux-ism fails here.
 MINGW_CC ?= x86_64-w64-mingw32-gcc

@@ -31,11 +31,53 @@
  * for the in-kernel pre-filter.  The daemon classifies exactly from /proc/<pid>/maps. */
 #define ZJ_VVAR_PAGES 8
 
-/* One ring buffer for every record; its size is set by the daemon before load. */
+/*
+ * Transport (daemon/sensor.c chooses it by probing, before load).  One ring buffer for every
+ * record where the kernel has one (5.8+); its size is set by the daemon before load.  Where it
+ * has none, a perf buffer: zj_perfbuf is 1, zj_rb is turned into a one-entry array before load
+ * (a ring-buffer map cannot be created there, and the programs still name it) and every
+ * ring-buffer helper call is dead code that the verifier drops, since it knows the value of
+ * this frozen read-only variable.  Records are byte for byte the same on both.
+ */
+const volatile __u32 zj_perfbuf __weak = 0;
+
+/*
+ * 0 where the kernel lacks bpf_loop() (before 5.17), set before load like zj_perfbuf: the
+ * uses that can do without it skip it (the kill fallback, whose exception check loops; the
+ * tracee search; the LD_PRELOAD scan), so that the programs around them load from 5.13 on
+ * (callbacks); programs that cannot do without it (path walks) are refused and dropped.
+ */
+const volatile __u32 zj_can_loop __weak = 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
 } zj_rb SEC(".maps") __weak;
+
+/* One perf ring per CPU (libbpf sizes the array to the possible CPUs), read by perf_buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} zj_pb SEC(".maps") __weak;
+
+/*
+ * What zj_reserve() hands out on the perf buffer: bpf_perf_event_output() copies from memory
+ * the program owns, so fixed-size records are built in this per-CPU slot and copied out by
+ * zj_submit().  Tracing programs do not nest on a CPU (the kernel's recursion guard), so one
+ * slot per CPU suffices.
+ */
+#define ZJ_SLOT_SIZE 256
+struct zj_slot {
+	char rec[ZJ_SLOT_SIZE];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zj_slot);
+} zj_slot_map SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -295,11 +337,22 @@ static __always_inline __u64 zj_wakeup_flags(int bulk)
 	return avail < limit ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* Reserve a fixed-size record, zeroed, with its header filled. NULL (and counted) when full. */
+/*
+ * Reserve a fixed-size record (the caller zeroes it and fills the header).  NULL (and counted)
+ * when full.  On the perf buffer it is the per-CPU slot, and nothing can be full yet.
+ */
 static __always_inline void *zj_reserve(__u16 type, __u32 size)
 {
-	struct zj_rec_hdr *h = bpf_ringbuf_reserve(&zj_rb, size, 0);
+	struct zj_rec_hdr *h;
+	__u32 zero = 0;
 
+	if (zj_perfbuf) {
+		if (size > ZJ_SLOT_SIZE)
+			return NULL; /* a record type grew: constant, folded at compile time */
+		h = bpf_map_lookup_elem(&zj_slot_map, &zero);
+	} else {
+		h = bpf_ringbuf_reserve(&zj_rb, size, 0);
+	}
 	if (!h) {
 		zj_stat_inc(ZJ_STAT_LOST);
 		return NULL;
@@ -307,18 +360,57 @@ static __always_inline void *zj_reserve(__u16 type, __u32 size)
 	return h;
 }
 
-static __always_inline void zj_submit(void *rec, __u16 type, int bulk)
+/* Send a record from zj_reserve().  ctx: the program's context, which the perf buffer needs. */
+static __always_inline void zj_submit(void *ctx, void *rec, __u16 type, int bulk)
 {
-	bpf_ringbuf_submit(rec, zj_wakeup_flags(bulk));
+	__u64 size;
+
+	if (zj_perfbuf) {
+		size = ((struct zj_rec_hdr *)rec)->size;
+		if (size > ZJ_SLOT_SIZE)
+			size = ZJ_SLOT_SIZE;
+		if (bpf_perf_event_output(ctx, &zj_pb, BPF_F_CURRENT_CPU, rec, size)) {
+			zj_stat_inc(ZJ_STAT_LOST);
+			return;
+		}
+	} else {
+		bpf_ringbuf_submit(rec, zj_wakeup_flags(bulk));
+	}
 	zj_stat_inc(ZJ_STAT_EMITTED + type);
 }
 
-/* Copy a record assembled in scratch memory into the ring buffer. */
-static __always_inline void zj_output(void *rec, __u32 size, __u16 type, int bulk)
+/*
+ * Copy a record of size bytes out to the daemon; the caller has bounded size by what rec
+ * points to, in a way the verifier sees (a second clamp here, to a larger bound, loses that
+ * on 6.1's verifier).
+ */
+static __always_inline void zj_output_n(void *ctx, void *rec, __u64 size, __u16 type, int bulk)
 {
+	long r;
+
+	if (zj_perfbuf)
+		r = bpf_perf_event_output(ctx, &zj_pb, BPF_F_CURRENT_CPU, rec, size);
+	else
+		r = bpf_ringbuf_output(&zj_rb, rec, size, zj_wakeup_flags(bulk));
+	if (r) {
+		zj_stat_inc(ZJ_STAT_LOST);
+		return;
+	}
+	zj_stat_inc(ZJ_STAT_EMITTED + type);
+}
+
+/* Copy a record assembled in scratch memory (or a map value) out to the daemon. */
+static __always_inline void zj_output(void *ctx, void *rec, __u32 size, __u16 type, int bulk)
+{
+	long r;
+
 	if (size > ZJ_REC_MAX_SIZE)
 		size = ZJ_REC_MAX_SIZE;
-	if (bpf_ringbuf_output(&zj_rb, rec, size, zj_wakeup_flags(bulk))) {
+	if (zj_perfbuf)
+		r = bpf_perf_event_output(ctx, &zj_pb, BPF_F_CURRENT_CPU, rec, size);
+	else
+		r = bpf_ringbuf_output(&zj_rb, rec, size, zj_wakeup_flags(bulk));
+	if (r) {
 		zj_stat_inc(ZJ_STAT_LOST);
 		return;
 	}

@@ -194,14 +194,18 @@ static __always_inline __u32 zj_path_klass(struct zj_scratch *s, const struct zj
  * /proc/<pid>/mem pin the target's pages with get_user_pages, which gives up with -EINTR
  * when SIGKILL is pending, so nothing is written.  Returns ZJ_F_KILLED or 0.
  */
+/* 0 where the kernel lacks bpf_send_signal() (before 5.3): set by the daemon before load, the
+ * verifier then drops the call below as dead code and the programs load; nothing is killed. */
+const volatile __u32 zj_can_signal __weak = 1;
+
 static __always_inline __u32 zj_kill(__u32 klass)
 {
 	__u64 canary = zj_cfg(ZJ_CFG_CANARY_TGID);
 	struct zj_enforce_val *v;
 	__u32 k = klass;
 
-	if (klass >= ZJ_ENF_NR)
-		return 0;
+	if (klass >= ZJ_ENF_NR || !zj_can_signal || !zj_can_loop)
+		return 0; /* no exception check without bpf_loop(): never kill blind */
 	v = bpf_map_lookup_elem(&zj_enforce, &k);
 	if (!v || !v->block || !v->kill)
 		return 0; /* fails open */

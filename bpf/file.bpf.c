@@ -44,7 +44,7 @@ static __always_inline struct zj_rec_file *zj_file_begin(struct zj_scratch *s)
 	return (struct zj_rec_file *)s->rec;
 }
 
-static __always_inline void zj_file_finish(struct zj_scratch *s, __u32 op, __u32 flags, __u32 id,
+static __always_inline void zj_file_finish(void *ctx, struct zj_scratch *s, __u32 op, __u32 flags, __u32 id,
 					   __u32 len1, __u32 len2, int hold)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -71,11 +71,11 @@ static __always_inline void zj_file_finish(struct zj_scratch *s, __u32 op, __u32
 		/* cannot hold it: report it now, without the outcome */
 		zj_stat_inc(ZJ_STAT_STASH_FULL);
 	}
-	zj_output(s->rec, size, ZJ_REC_FILE, 0);
+	zj_output(ctx, s->rec, size, ZJ_REC_FILE, 0);
 }
 
 /* Exit of rename/link/symlink: send the held record, if there is one, with the outcome. */
-static __always_inline void zj_file_exit(long ret)
+static __always_inline void zj_file_exit(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_file_held *v;
@@ -99,17 +99,16 @@ static __always_inline void zj_file_exit(long ret)
 	if (size < sizeof(struct zj_rec_file))
 		size = sizeof(struct zj_rec_file);
 	barrier_var(size);
-	if (bpf_ringbuf_output(&zj_rb, v, size, zj_wakeup_flags(0)))
-		zj_stat_inc(ZJ_STAT_LOST);
-	else
-		zj_stat_inc(ZJ_STAT_EMITTED + ZJ_REC_FILE);
+	zj_output_n(ctx, v, size, ZJ_REC_FILE, 0);
 	bpf_map_delete_elem(&zj_file_stash, &tid);
 }
 
 /* Report an operation on an open file whose directory matched. */
-static __noinline void zj_emit_fd_file(struct zj_scratch *s, struct file *f, __u32 op, __u32 mode,
+/* (BPF passes five arguments: the scratch map is looked up here, not passed.) */
+static __noinline void zj_emit_fd_file(void *ctx, struct file *f, __u32 op, __u32 mode,
 				       struct zj_pathres *pr)
 {
+	struct zj_scratch *s = zj_scratch();
 	__u32 flags = pr->flags, id = pr->id;
 	struct vfsmount *m = BPF_CORE_READ(f, f_path.mnt);
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
@@ -117,6 +116,8 @@ static __noinline void zj_emit_fd_file(struct zj_scratch *s, struct file *f, __u
 	struct zj_rec_file *r;
 	__u32 len = 0, trunc = 0, off, w;
 
+	if (!s)
+		return;
 	off = zj_dentry_path(s, m, d, &len, &trunc);
 	r = zj_file_begin(s);
 	w = zj_rec_put_path(s, 0, off, len);
@@ -126,7 +127,7 @@ static __noinline void zj_emit_fd_file(struct zj_scratch *s, struct file *f, __u
 	r->open_flags = BPF_CORE_READ(f, f_flags);
 	if (trunc)
 		flags |= ZJ_F_TRUNC_PATH;
-	zj_file_finish(s, op, flags, id, w - 1, 0, 0);
+	zj_file_finish(ctx, s, op, flags, id, w - 1, 0, 0);
 }
 
 /* Is this open file inside a watched directory?  Its enforcement class into *ret_klass. */
@@ -158,7 +159,7 @@ static __always_inline void zj_open_enter(__u64 flags, int always)
 		zj_bit_set(&zj_otrunc_bits, tid);
 }
 
-static __noinline void zj_emit_mem_open(struct file *f, int fd, __u32 target, __u32 flags)
+static __noinline void zj_emit_mem_open(void *ctx, struct file *f, int fd, __u32 target, __u32 flags)
 {
 	struct zj_rec_mem *r;
 	struct mm_struct *mm = BPF_CORE_READ(f, private_data);
@@ -169,11 +170,9 @@ static __noinline void zj_emit_mem_open(struct file *f, int fd, __u32 target, __
 		flags |= ZJ_F_SELF;
 	else
 		flags |= zj_kill(ZJ_ENF_PROC_MEM); /* dies before its first write */
-	r = bpf_ringbuf_reserve(&zj_rb, sizeof(*r), 0);
-	if (!r) {
-		zj_stat_inc(ZJ_STAT_LOST);
+	r = zj_reserve(ZJ_REC_MEM_OPEN, sizeof(*r));
+	if (!r)
 		return;
-	}
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_MEM_OPEN, sizeof(*r));
 	r->hdr.flags = flags;
@@ -183,10 +182,10 @@ static __noinline void zj_emit_mem_open(struct file *f, int fd, __u32 target, __
 	r->open_flags = BPF_CORE_READ(f, f_flags);
 	if (mm)
 		zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
-	zj_submit(r, ZJ_REC_MEM_OPEN, 0);
+	zj_submit(ctx, r, ZJ_REC_MEM_OPEN, 0);
 }
 
-static __always_inline void zj_open_exit(long ret)
+static __always_inline void zj_open_exit(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_pathres pr = {};
@@ -210,7 +209,7 @@ static __always_inline void zj_open_exit(long ret)
 	fmode = BPF_CORE_READ(f, f_mode);
 	if ((fmode & ZJ_FMODE_WRITE) && zj_file_is_proc_mem(f, &target, &flags)) {
 		zj_bit_set(&zj_memfd_bits, bpf_get_current_pid_tgid() >> 32);
-		zj_emit_mem_open(f, (int)ret, target, flags);
+		zj_emit_mem_open(ctx, f, (int)ret, target, flags);
 		return;
 	}
 	if (!(fmode & (ZJ_FMODE_WRITE | ZJ_FMODE_CREATED)) || zj_is_daemon())
@@ -227,7 +226,7 @@ static __always_inline void zj_open_exit(long ret)
 		flags |= ZJ_F_CREATED;
 	pr.flags = flags;
 	pr.id = id;
-	zj_emit_fd_file(s, f, (fmode & ZJ_FMODE_CREATED) ? ZJ_FOP_CREATE : ZJ_FOP_OPEN_WRITE,
+	zj_emit_fd_file(ctx, f, (fmode & ZJ_FMODE_CREATED) ? ZJ_FOP_CREATE : ZJ_FOP_OPEN_WRITE,
 			BPF_CORE_READ(f, f_inode, i_mode), &pr);
 }
 
@@ -241,7 +240,7 @@ int zj_enter_openat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int zj_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_open_exit(ctx->ret);
+	zj_open_exit(ctx, ctx->ret);
 	return 0;
 }
 
@@ -255,7 +254,7 @@ int zj_enter_open(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_open")
 int zj_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_open_exit(ctx->ret);
+	zj_open_exit(ctx, ctx->ret);
 	return 0;
 }
 
@@ -269,7 +268,7 @@ int zj_enter_creat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_creat")
 int zj_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_open_exit(ctx->ret);
+	zj_open_exit(ctx, ctx->ret);
 	return 0;
 }
 
@@ -288,7 +287,7 @@ int zj_enter_openat2(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int zj_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_open_exit(ctx->ret);
+	zj_open_exit(ctx, ctx->ret);
 	return 0;
 }
 
@@ -302,13 +301,13 @@ int zj_enter_open_by_handle_at(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_open_by_handle_at")
 int zj_exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_open_exit(ctx->ret);
+	zj_open_exit(ctx, ctx->ret);
 	return 0;
 }
 
 /* ---- fd-based: ftruncate, fchmod -------------------------------------------------------- */
 
-static __always_inline void zj_fd_op(int fd, __u32 op, __u32 mode)
+static __always_inline void zj_fd_op(void *ctx, int fd, __u32 op, __u32 mode)
 {
 	struct zj_pathres pr = {};
 	struct zj_scratch *s;
@@ -322,26 +321,26 @@ static __always_inline void zj_fd_op(int fd, __u32 op, __u32 mode)
 	s = zj_scratch();
 	if (!s)
 		return;
-	zj_emit_fd_file(s, f, op, mode, &pr);
+	zj_emit_fd_file(ctx, f, op, mode, &pr);
 }
 
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
 int zj_enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_fd_op((int)ctx->args[0], ZJ_FOP_TRUNCATE, 0);
+	zj_fd_op(ctx, (int)ctx->args[0], ZJ_FOP_TRUNCATE, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmod")
 int zj_enter_fchmod(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_fd_op((int)ctx->args[0], ZJ_FOP_CHMOD, (__u32)ctx->args[1]);
+	zj_fd_op(ctx, (int)ctx->args[0], ZJ_FOP_CHMOD, (__u32)ctx->args[1]);
 	return 0;
 }
 
 /* ---- path-based ------------------------------------------------------------------------- */
 
-static __always_inline void zj_path_op(int dirfd, const char *upath, __u32 op, __u32 mode)
+static __always_inline void zj_path_op(void *ctx, int dirfd, const char *upath, __u32 op, __u32 mode)
 {
 	struct zj_pathres pr = {};
 	struct zj_scratch *s;
@@ -358,7 +357,7 @@ static __always_inline void zj_path_op(int dirfd, const char *upath, __u32 op, _
 	r = zj_file_begin(s);
 	w = zj_rec_put_path(s, 0, pr.off, pr.len);
 	r->mode = mode;
-	zj_file_finish(s, op, pr.flags, pr.id, w - 1, 0, 0);
+	zj_file_finish(ctx, s, op, pr.flags, pr.id, w - 1, 0, 0);
 }
 
 /*
@@ -366,7 +365,7 @@ static __always_inline void zj_path_op(int dirfd, const char *upath, __u32 op, _
  * watched ("onto"), and for rename also when the old one is (a file moved out of a watched
  * directory).
  */
-static __always_inline void zj_path_op2(int ndfd, const char *newp, int odfd, const char *oldp,
+static __always_inline void zj_path_op2(void *ctx, int ndfd, const char *newp, int odfd, const char *oldp,
 					__u32 op, int check_old)
 {
 	struct zj_pathres pn = {}, po = {};
@@ -401,17 +400,17 @@ static __always_inline void zj_path_op2(int ndfd, const char *newp, int odfd, co
 	w1 = zj_rec_put_path(s, 0, pn.off, pn.len);
 	__builtin_memset(&po, 0, sizeof(po));
 	if (zj_upath_resolve(s, odfd, oldp, 1, &po) < 0) {
-		zj_file_finish(s, op, flags, id, w1 - 1, 0, 1);
+		zj_file_finish(ctx, s, op, flags, id, w1 - 1, 0, 1);
 		return;
 	}
 	w2 = zj_rec_put_path(s, w1, po.off, po.len);
 	if (po.flags & ZJ_F_TRUNC_PATH)
 		flags |= ZJ_F_TRUNC_PATH2;
 	flags |= po.flags & ZJ_F_RESOLVE;
-	zj_file_finish(s, op, flags, id, w1 - 1, w2 - 1, 1);
+	zj_file_finish(ctx, s, op, flags, id, w1 - 1, w2 - 1, 1);
 }
 
-static __always_inline void zj_symlink_op(const char *target, int ndfd, const char *newp)
+static __always_inline void zj_symlink_op(void *ctx, const char *target, int ndfd, const char *newp)
 {
 	struct zj_pathres pr = {};
 	struct zj_scratch *s;
@@ -437,41 +436,41 @@ static __always_inline void zj_symlink_op(const char *target, int ndfd, const ch
 		n = 1;
 	if (n == ZJ_PATH_MAX - 1)
 		flags |= ZJ_F_TRUNC_PATH2;
-	zj_file_finish(s, ZJ_FOP_SYMLINK, flags, pr.id, w1 - 1, (__u32)n - 1, 1);
+	zj_file_finish(ctx, s, ZJ_FOP_SYMLINK, flags, pr.id, w1 - 1, (__u32)n - 1, 1);
 }
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
 int zj_enter_truncate(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op(ZJ_AT_FDCWD, (const char *)ctx->args[0], ZJ_FOP_TRUNCATE, 0);
+	zj_path_op(ctx, ZJ_AT_FDCWD, (const char *)ctx->args[0], ZJ_FOP_TRUNCATE, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int zj_enter_unlink(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op(ZJ_AT_FDCWD, (const char *)ctx->args[0], ZJ_FOP_UNLINK, 0);
+	zj_path_op(ctx, ZJ_AT_FDCWD, (const char *)ctx->args[0], ZJ_FOP_UNLINK, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int zj_enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op((int)ctx->args[0], (const char *)ctx->args[1], ZJ_FOP_UNLINK, 0);
+	zj_path_op(ctx, (int)ctx->args[0], (const char *)ctx->args[1], ZJ_FOP_UNLINK, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_chmod")
 int zj_enter_chmod(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op(ZJ_AT_FDCWD, (const char *)ctx->args[0], ZJ_FOP_CHMOD, (__u32)ctx->args[1]);
+	zj_path_op(ctx, ZJ_AT_FDCWD, (const char *)ctx->args[0], ZJ_FOP_CHMOD, (__u32)ctx->args[1]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
 int zj_enter_fchmodat(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op((int)ctx->args[0], (const char *)ctx->args[1], ZJ_FOP_CHMOD,
+	zj_path_op(ctx, (int)ctx->args[0], (const char *)ctx->args[1], ZJ_FOP_CHMOD,
 		   (__u32)ctx->args[2]);
 	return 0;
 }
@@ -480,7 +479,7 @@ int zj_enter_fchmodat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
 int zj_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op((int)ctx->args[0], (const char *)ctx->args[1], ZJ_FOP_CHMOD,
+	zj_path_op(ctx, (int)ctx->args[0], (const char *)ctx->args[1], ZJ_FOP_CHMOD,
 		   (__u32)ctx->args[2]);
 	return 0;
 }
@@ -488,7 +487,7 @@ int zj_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_rename")
 int zj_enter_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op2(ZJ_AT_FDCWD, (const char *)ctx->args[1], ZJ_AT_FDCWD,
+	zj_path_op2(ctx, ZJ_AT_FDCWD, (const char *)ctx->args[1], ZJ_AT_FDCWD,
 		    (const char *)ctx->args[0], ZJ_FOP_RENAME, 1);
 	return 0;
 }
@@ -496,7 +495,7 @@ int zj_enter_rename(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int zj_enter_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op2((int)ctx->args[2], (const char *)ctx->args[3], (int)ctx->args[0],
+	zj_path_op2(ctx, (int)ctx->args[2], (const char *)ctx->args[3], (int)ctx->args[0],
 		    (const char *)ctx->args[1], ZJ_FOP_RENAME, 1);
 	return 0;
 }
@@ -504,7 +503,7 @@ int zj_enter_renameat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int zj_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op2((int)ctx->args[2], (const char *)ctx->args[3], (int)ctx->args[0],
+	zj_path_op2(ctx, (int)ctx->args[2], (const char *)ctx->args[3], (int)ctx->args[0],
 		    (const char *)ctx->args[1], ZJ_FOP_RENAME, 1);
 	return 0;
 }
@@ -512,7 +511,7 @@ int zj_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_link")
 int zj_enter_link(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op2(ZJ_AT_FDCWD, (const char *)ctx->args[1], ZJ_AT_FDCWD,
+	zj_path_op2(ctx, ZJ_AT_FDCWD, (const char *)ctx->args[1], ZJ_AT_FDCWD,
 		    (const char *)ctx->args[0], ZJ_FOP_LINK, 0);
 	return 0;
 }
@@ -520,7 +519,7 @@ int zj_enter_link(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_linkat")
 int zj_enter_linkat(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_path_op2((int)ctx->args[2], (const char *)ctx->args[3], (int)ctx->args[0],
+	zj_path_op2(ctx, (int)ctx->args[2], (const char *)ctx->args[3], (int)ctx->args[0],
 		    (const char *)ctx->args[1], ZJ_FOP_LINK, 0);
 	return 0;
 }
@@ -528,62 +527,62 @@ int zj_enter_linkat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_symlink")
 int zj_enter_symlink(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_symlink_op((const char *)ctx->args[0], ZJ_AT_FDCWD, (const char *)ctx->args[1]);
+	zj_symlink_op(ctx, (const char *)ctx->args[0], ZJ_AT_FDCWD, (const char *)ctx->args[1]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_symlinkat")
 int zj_enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_symlink_op((const char *)ctx->args[0], (int)ctx->args[1], (const char *)ctx->args[2]);
+	zj_symlink_op(ctx, (const char *)ctx->args[0], (int)ctx->args[1], (const char *)ctx->args[2]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_rename")
 int zj_exit_rename(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat")
 int zj_exit_renameat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat2")
 int zj_exit_renameat2(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_link")
 int zj_exit_link(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_linkat")
 int zj_exit_linkat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlink")
 int zj_exit_symlink(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlinkat")
 int zj_exit_symlinkat(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_file_exit(ctx->ret);
+	zj_file_exit(ctx, ctx->ret);
 	return 0;
 }

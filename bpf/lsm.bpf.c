@@ -154,7 +154,7 @@ static __always_inline __u64 zj_deny_relpath(struct zj_scratch *s, struct dentry
 }
 
 /* Send the ZJ_REC_DENY record, built in the scratch map (sent at its exact size). */
-static __always_inline void zj_deny_emit(const struct zj_denial *dn)
+static __always_inline void zj_deny_emit(void *ctx, const struct zj_denial *dn)
 {
 	struct zj_scratch *s = zj_scratch();
 	struct zj_rec_deny *r;
@@ -193,11 +193,11 @@ static __always_inline void zj_deny_emit(const struct zj_denial *dn)
 	r->watch_id = dn->watch_id;
 	r->arg = dn->arg;
 	barrier_var(size);
-	zj_output(s->rec, (__u32)size, ZJ_REC_DENY, 0);
+	zj_output(ctx, s->rec, (__u32)size, ZJ_REC_DENY, 0);
 }
 
 /* Deny: count, mark the thread for its syscall-exit record, report (not the canary). */
-static __always_inline int zj_deny(int verdict, const struct zj_denial *dn)
+static __always_inline int zj_deny(void *ctx, int verdict, const struct zj_denial *dn)
 {
 	zj_stat_inc(ZJ_STAT_DENIED);
 	if (verdict == ZJ_DENY_CANARY) {
@@ -205,7 +205,7 @@ static __always_inline int zj_deny(int verdict, const struct zj_denial *dn)
 		return -ZJ_EPERM;
 	}
 	zj_bit_set(&zj_denied_bits, (__u32)bpf_get_current_pid_tgid());
-	zj_deny_emit(dn);
+	zj_deny_emit(ctx, dn);
 	return -ZJ_EPERM;
 }
 
@@ -220,7 +220,7 @@ static __always_inline int zj_is_self(__u32 tgid)
 }
 
 /* Deny an operation on zhijiad itself; the record names zhijiad as the target. */
-static __always_inline int zj_self_deny(__u32 hook, __u32 op, __u32 arg)
+static __always_inline int zj_self_deny(void *ctx, __u32 hook, __u32 op, __u32 arg)
 {
 	struct zj_denial dn = {};
 
@@ -229,7 +229,7 @@ static __always_inline int zj_self_deny(__u32 hook, __u32 op, __u32 arg)
 	dn.op = op;
 	dn.arg = arg;
 	dn.target = (__u32)zj_cfg(ZJ_CFG_DAEMON_TGID);
-	return zj_deny(ZJ_DENY, &dn);
+	return zj_deny(ctx, ZJ_DENY, &dn);
 }
 
 /* The process that started zhijiad (its service manager), by tgid and start time. */
@@ -260,7 +260,7 @@ int BPF_PROG(zj_lsm_task_kill, struct task_struct *p, struct kernel_siginfo *inf
 		return ret;
 	if (zj_signal_harmless(sig) || !zj_is_self(BPF_CORE_READ(p, tgid)) || zj_is_manager())
 		return 0;
-	return zj_self_deny(ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, (__u32)sig);
+	return zj_self_deny(ctx, ZJ_HOOK_TASK_KILL, ZJ_DOP_SELF_SIGNAL, (__u32)sig);
 }
 
 static __always_inline int zj_self_object(__u32 kind, __u32 id)
@@ -281,7 +281,7 @@ int BPF_PROG(zj_lsm_bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 	id = BPF_CORE_READ(map, id);
 	if (!zj_self_object(ZJ_SELF_MAP, id))
 		return 0;
-	return zj_self_deny(ZJ_HOOK_BPF_MAP, ZJ_DOP_SELF_BPF, id);
+	return zj_self_deny(ctx, ZJ_HOOK_BPF_MAP, ZJ_DOP_SELF_BPF, id);
 }
 
 /* An fd for a program: BPF_PROG_GET_FD_BY_ID, BPF_OBJ_GET, and program load. */
@@ -295,7 +295,7 @@ int BPF_PROG(zj_lsm_bpf_prog, struct bpf_prog *prog, int ret)
 	id = BPF_CORE_READ(prog, aux, id);
 	if (!zj_self_object(ZJ_SELF_PROG, id))
 		return 0;
-	return zj_self_deny(ZJ_HOOK_BPF_PROG, ZJ_DOP_SELF_BPF, id);
+	return zj_self_deny(ctx, ZJ_HOOK_BPF_PROG, ZJ_DOP_SELF_BPF, id);
 }
 
 /*
@@ -314,7 +314,7 @@ int BPF_PROG(zj_lsm_bpf, int cmd, union bpf_attr *attr)
 	id = BPF_CORE_READ(attr, link_id);
 	if (!zj_self_object(ZJ_SELF_LINK, id))
 		return 0;
-	return zj_self_deny(ZJ_HOOK_BPF, ZJ_DOP_SELF_BPF, id);
+	return zj_self_deny(ctx, ZJ_HOOK_BPF, ZJ_DOP_SELF_BPF, id);
 }
 
 /* ---- YARA verdicts: exec of a black binary ------------------------------------------------ */
@@ -344,7 +344,7 @@ int BPF_PROG(zj_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	dn.hook = ZJ_HOOK_BPRM_CHECK;
 	dn.op = ZJ_DOP_EXEC;
 	dn.kstr = BPF_CORE_READ(bprm, filename);
-	return zj_deny(ZJ_DENY, &dn);
+	return zj_deny(ctx, ZJ_DENY, &dn);
 }
 
 /* ---- T1055.008: ptrace attach, process_vm_writev ----------------------------------------- */
@@ -387,7 +387,7 @@ int BPF_PROG(zj_lsm_ptrace_access_check, struct task_struct *child, unsigned int
 	if (!(mode & ZJ_PTRACE_MODE_ATTACH))
 		return 0;
 	if (zj_is_self(BPF_CORE_READ(child, tgid)))
-		return zj_self_deny(ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_SELF_TRACE, 0);
+		return zj_self_deny(ctx, ZJ_HOOK_PTRACE_ACCESS_CHECK, ZJ_DOP_SELF_TRACE, 0);
 	dn.op = zj_ptrace_op();
 	if (!dn.op || zj_exempt())
 		return 0;
@@ -397,13 +397,13 @@ int BPF_PROG(zj_lsm_ptrace_access_check, struct task_struct *child, unsigned int
 	dn.klass = ZJ_ENF_PTRACE;
 	dn.hook = ZJ_HOOK_PTRACE_ACCESS_CHECK;
 	dn.target = BPF_CORE_READ(child, tgid);
-	return zj_deny(verdict, &dn);
+	return zj_deny(ctx, verdict, &dn);
 }
 
 /* ---- file classes ------------------------------------------------------------------------ */
 
 /* A name created, opened for writing, renamed or linked onto: watched, and to be denied? */
-static __always_inline int zj_file_hook(struct dentry *d, __u32 hook, __u32 op)
+static __always_inline int zj_file_hook(void *ctx, struct dentry *d, __u32 hook, __u32 op)
 {
 	struct zj_wmatch m = {};
 	struct zj_denial dn = {};
@@ -423,7 +423,7 @@ static __always_inline int zj_file_hook(struct dentry *d, __u32 hook, __u32 op)
 	dn.op = op;
 	dn.level = m.level;
 	dn.watch_id = m.id;
-	return zj_deny(verdict, &dn);
+	return zj_deny(ctx, verdict, &dn);
 }
 
 /* The global tgid of the process a /proc/<pid>/mem or .../task/<tid>/mem file belongs to. */
@@ -464,7 +464,7 @@ int BPF_PROG(zj_lsm_file_open, struct file *file, int ret)
 	if (!(BPF_CORE_READ(file, f_mode) & ZJ_FMODE_WRITE))
 		return 0;
 	if (!zj_file_is_proc_mem(file, &target, &flags))
-		return zj_file_hook(BPF_CORE_READ(file, f_path.dentry), ZJ_HOOK_FILE_OPEN,
+		return zj_file_hook(ctx, BPF_CORE_READ(file, f_path.dentry), ZJ_HOOK_FILE_OPEN,
 				    ZJ_DOP_OPEN_WRITE);
 	dn.target = zj_proc_file_tgid(file);
 	if (dn.target == (bpf_get_current_pid_tgid() >> 32) || zj_exempt())
@@ -476,7 +476,7 @@ int BPF_PROG(zj_lsm_file_open, struct file *file, int ret)
 	dn.hook = ZJ_HOOK_FILE_OPEN;
 	dn.op = ZJ_DOP_MEM_OPEN;
 	dn.flags = flags & ZJ_F_THREAD_TARGET;
-	return zj_deny(verdict, &dn);
+	return zj_deny(ctx, verdict, &dn);
 }
 
 /*
@@ -509,7 +509,7 @@ int BPF_PROG(zj_lsm_file_mprotect, struct vm_area_struct *vma, unsigned long req
 	dn.hook = ZJ_HOOK_FILE_MPROTECT;
 	dn.op = ZJ_DOP_MPROTECT;
 	dn.flags = ZJ_F_SELF | ZJ_F_VDSO;
-	return zj_deny(verdict, &dn);
+	return zj_deny(ctx, verdict, &dn);
 }
 
 SEC("lsm/inode_create")
@@ -517,7 +517,7 @@ int BPF_PROG(zj_lsm_inode_create, struct inode *dir, struct dentry *dentry, umod
 {
 	if (ret)
 		return ret;
-	return zj_file_hook(dentry, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE);
+	return zj_file_hook(ctx, dentry, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE);
 }
 
 /* Onto new_dentry (RENAME_EXCHANGE: the kernel calls the hook for both directions). */
@@ -527,7 +527,7 @@ int BPF_PROG(zj_lsm_inode_rename, struct inode *old_dir, struct dentry *old_dent
 {
 	if (ret)
 		return ret;
-	return zj_file_hook(new_dentry, ZJ_HOOK_INODE_RENAME, ZJ_DOP_RENAME);
+	return zj_file_hook(ctx, new_dentry, ZJ_HOOK_INODE_RENAME, ZJ_DOP_RENAME);
 }
 
 SEC("lsm/inode_link")
@@ -536,7 +536,7 @@ int BPF_PROG(zj_lsm_inode_link, struct dentry *old_dentry, struct inode *dir,
 {
 	if (ret)
 		return ret;
-	return zj_file_hook(new_dentry, ZJ_HOOK_INODE_LINK, ZJ_DOP_LINK);
+	return zj_file_hook(ctx, new_dentry, ZJ_HOOK_INODE_LINK, ZJ_DOP_LINK);
 }
 
 /* A symlink is a creation too: `systemctl enable` plants units as links in .wants/. */
@@ -546,5 +546,5 @@ int BPF_PROG(zj_lsm_inode_symlink, struct inode *dir, struct dentry *dentry, con
 {
 	if (ret)
 		return ret;
-	return zj_file_hook(dentry, ZJ_HOOK_INODE_SYMLINK, ZJ_DOP_SYMLINK);
+	return zj_file_hook(ctx, dentry, ZJ_HOOK_INODE_SYMLINK, ZJ_DOP_SYMLINK);
 }

@@ -42,7 +42,7 @@ static __always_inline __u64 zj_iov_sum(const void *uvec, __u64 cnt, __u64 *ret_
 	return sum;
 }
 
-static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_pos, __u64 len,
+static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos, int has_pos, __u64 len,
 					 const void *uvec, __u64 iovcnt)
 {
 	struct task_struct *t;
@@ -84,27 +84,27 @@ static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_p
 	r->iovcnt = uvec ? (__u32)iovcnt : 1;
 	r->addr = pos;
 	r->len = len;
-	zj_submit(r, ZJ_REC_MEM_WRITE, 0);
+	zj_submit(ctx, r, ZJ_REC_MEM_WRITE, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")
 int zj_enter_write(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_mem_write((int)ctx->args[0], ZJ_VIA_WRITE, 0, 0, ctx->args[2], NULL, 0);
+	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_WRITE, 0, 0, ctx->args[2], NULL, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_pwrite64")
 int zj_enter_pwrite64(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_mem_write((int)ctx->args[0], ZJ_VIA_PWRITE64, ctx->args[3], 1, ctx->args[2], NULL, 0);
+	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_PWRITE64, ctx->args[3], 1, ctx->args[2], NULL, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_writev")
 int zj_enter_writev(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_mem_write((int)ctx->args[0], ZJ_VIA_WRITEV, 0, 0, 0, (const void *)ctx->args[1],
+	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_WRITEV, 0, 0, 0, (const void *)ctx->args[1],
 		     ctx->args[2]);
 	return 0;
 }
@@ -113,7 +113,7 @@ SEC("tracepoint/syscalls/sys_enter_pwritev")
 int zj_enter_pwritev(struct trace_event_raw_sys_enter *ctx)
 {
 	/* 64-bit: pos_l carries the whole offset */
-	zj_mem_write((int)ctx->args[0], ZJ_VIA_PWRITEV, ctx->args[3], 1, 0,
+	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_PWRITEV, ctx->args[3], 1, 0,
 		     (const void *)ctx->args[1], ctx->args[2]);
 	return 0;
 }
@@ -124,7 +124,7 @@ int zj_enter_pwritev2(struct trace_event_raw_sys_enter *ctx)
 	/* offset -1 means "at the file position", as writev */
 	int has_pos = (long)ctx->args[3] != -1;
 
-	zj_mem_write((int)ctx->args[0], ZJ_VIA_PWRITEV2, ctx->args[3], has_pos, 0,
+	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_PWRITEV2, ctx->args[3], has_pos, 0,
 		     (const void *)ctx->args[1], ctx->args[2]);
 	return 0;
 }
@@ -171,7 +171,7 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	if (bpf_map_update_elem(&zj_vmw_stash, &tid, r, BPF_ANY)) {
 		/* cannot hold it: report it now, without the outcome */
 		zj_stat_inc(ZJ_STAT_STASH_FULL);
-		zj_output(r, sizeof(*r), ZJ_REC_VM_WRITE, 0);
+		zj_output(ctx, r, sizeof(*r), ZJ_REC_VM_WRITE, 0);
 		return 0;
 	}
 	zj_bit_set(&zj_held_bits, tid);
@@ -193,7 +193,7 @@ int zj_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	}
 	r->hdr.flags |= zj_denied_take(tid);
-	zj_output(r, sizeof(*r), ZJ_REC_VM_WRITE, 0);
+	zj_output(ctx, r, sizeof(*r), ZJ_REC_VM_WRITE, 0);
 	bpf_map_delete_elem(&zj_vmw_stash, &tid);
 	return 0;
 }

@@ -113,7 +113,8 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	s->env.end = BPF_CORE_READ(mm, env_end);
 	s->env.found = 0;
 	s->env.done = 0;
-	bpf_loop(ZJ_ENV_SCAN_MAX, zj_env_step, NULL, 0);
+	if (zj_can_loop) /* else: not scanned, ZJ_F_TRUNC_ENV */
+		bpf_loop(ZJ_ENV_SCAN_MAX, zj_env_step, NULL, 0);
 	if (s->env.found) {
 		if (pos > 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX)
 			pos = 2 * ZJ_PATH_MAX + ZJ_ARGS_MAX;
@@ -132,7 +133,7 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	size = sizeof(*r) + pos;
 	zj_fill_hdr(&r->hdr, ZJ_REC_EXEC, size);
 	r->hdr.flags = flags;
-	zj_output(r, size, ZJ_REC_EXEC, 1);
+	zj_output(ctx, r, size, ZJ_REC_EXEC, 1);
 	return 0;
 }
 
@@ -155,7 +156,7 @@ int BPF_PROG(zj_fork, struct task_struct *parent, struct task_struct *child)
 	zj_fill_hdr(&r->hdr, ZJ_REC_FORK, sizeof(*r));
 	r->child_tgid = ctgid;
 	r->child_start_ns = zj_task_start_ns(child);
-	zj_submit(r, ZJ_REC_FORK, 1);
+	zj_submit(ctx, r, ZJ_REC_FORK, 1);
 	return 0;
 }
 
@@ -177,6 +178,6 @@ int BPF_PROG(zj_exit, struct task_struct *p)
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_EXIT, sizeof(*r));
 	r->exit_code = BPF_CORE_READ(p, exit_code);
-	zj_submit(r, ZJ_REC_EXIT, 1);
+	zj_submit(ctx, r, ZJ_REC_EXIT, 1);
 	return 0;
 }

@@ -119,6 +119,8 @@ static __always_inline int zj_find_tracee(struct zj_scratch *s, __u32 want)
 	f->found = 0;
 	f->mm = 0;
 	f->tgid = 0;
+	if (!zj_can_loop)
+		return 0; /* the pid as the caller named it */
 	bpf_loop(64, zj_ptraced_step, NULL, 0);
 	return f->found;
 }
@@ -156,7 +158,7 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 			r->hdr.flags |= ZJ_F_SELF;
 		/* ATTACH/SEIZE that ptrace_access_check denied (lsm.bpf.c) */
 		r->hdr.flags |= zj_denied_take(tid) | a->flags;
-		zj_submit(r, ZJ_REC_PTRACE, 0);
+		zj_submit(ctx, r, ZJ_REC_PTRACE, 0);
 	}
 	bpf_map_delete_elem(&zj_ptrace_stash, &tid);
 	return 0;

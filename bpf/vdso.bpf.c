@@ -22,7 +22,7 @@ struct {
 	__type(value, struct zj_rec_vdso_map);
 } zj_vdso_stash SEC(".maps");
 
-static __always_inline void zj_vdso_op(__u32 op, __u64 addr, __u64 len, __u32 prot,
+static __always_inline void zj_vdso_op(void *ctx, __u32 op, __u64 addr, __u64 len, __u32 prot,
 				       __u64 new_addr, __u64 new_len, int check_new)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
@@ -58,14 +58,14 @@ static __always_inline void zj_vdso_op(__u32 op, __u64 addr, __u64 len, __u32 pr
 	zj_denied_reset(tid);
 	if (bpf_map_update_elem(&zj_vdso_stash, &tid, r, BPF_ANY)) {
 		zj_stat_inc(ZJ_STAT_STASH_FULL);
-		zj_output(r, sizeof(*r), ZJ_REC_VDSO_MAP, 0);
+		zj_output(ctx, r, sizeof(*r), ZJ_REC_VDSO_MAP, 0);
 		return;
 	}
 	zj_bit_set(&zj_held_bits, tid);
 }
 
 /* Exit of any of the four: send the held record, if there is one, with the outcome. */
-static __always_inline void zj_vdso_exit(void)
+static __always_inline void zj_vdso_exit(void *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_rec_vdso_map *r;
@@ -79,21 +79,21 @@ static __always_inline void zj_vdso_exit(void)
 		return;
 	}
 	r->hdr.flags |= zj_denied_take(tid);
-	zj_output(r, sizeof(*r), ZJ_REC_VDSO_MAP, 0);
+	zj_output(ctx, r, sizeof(*r), ZJ_REC_VDSO_MAP, 0);
 	bpf_map_delete_elem(&zj_vdso_stash, &tid);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mprotect")
 int zj_enter_mprotect(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_vdso_op(ZJ_VMAP_MPROTECT, ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 0, 0, 0);
+	zj_vdso_op(ctx, ZJ_VMAP_MPROTECT, ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 0, 0, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_pkey_mprotect")
 int zj_enter_pkey_mprotect(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_vdso_op(ZJ_VMAP_PKEY_MPROTECT, ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 0, 0,
+	zj_vdso_op(ctx, ZJ_VMAP_PKEY_MPROTECT, ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 0, 0,
 		   0);
 	return 0;
 }
@@ -101,7 +101,7 @@ int zj_enter_pkey_mprotect(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_mremap")
 int zj_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_vdso_op(ZJ_VMAP_MREMAP, ctx->args[0], ctx->args[1], 0, ctx->args[4], ctx->args[2],
+	zj_vdso_op(ctx, ZJ_VMAP_MREMAP, ctx->args[0], ctx->args[1], 0, ctx->args[4], ctx->args[2],
 		   (ctx->args[3] & ZJ_MREMAP_FIXED) != 0);
 	return 0;
 }
@@ -109,34 +109,34 @@ int zj_enter_mremap(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int zj_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_vdso_op(ZJ_VMAP_MUNMAP, ctx->args[0], ctx->args[1], 0, 0, 0, 0);
+	zj_vdso_op(ctx, ZJ_VMAP_MUNMAP, ctx->args[0], ctx->args[1], 0, 0, 0, 0);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_mprotect")
 int zj_exit_mprotect(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_vdso_exit();
+	zj_vdso_exit(ctx);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_pkey_mprotect")
 int zj_exit_pkey_mprotect(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_vdso_exit();
+	zj_vdso_exit(ctx);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_mremap")
 int zj_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_vdso_exit();
+	zj_vdso_exit(ctx);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_munmap")
 int zj_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 {
-	zj_vdso_exit();
+	zj_vdso_exit(ctx);
 	return 0;
 }

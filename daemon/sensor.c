@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <limits.h>
 
 #include "log.h"
 #include "proctab.h"
@@ -29,9 +32,49 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #define SECURITYFS_MAGIC 0x73636673
 
+#define ZJ_DROP_MAX 128
+
+/*
+ * The perf buffer has one ring per CPU, and libbpf drains them one after the other: a process
+ * that exec'd on one CPU and then ptraced on another would be seen to ptrace first, under its
+ * old name.  So the samples of a drain are copied here and handed on sorted by their kernel
+ * timestamp, as the one ring buffer would have ordered them.  The buffers are kept and reused
+ * (no allocation per record); what a budgeted consume leaves is delivered first next time.
+ */
+struct zj_pent {
+	uint64_t ktime;
+	uint64_t seq; /* arrival order: ties keep it */
+	size_t off;
+	uint32_t len;
+	uint32_t _pad;
+};
+
+struct zj_pbatch {
+	char *buf;
+	size_t used, cap;
+	struct zj_pent *ent;
+	size_t n, cap_n, next;
+	uint64_t seq;
+	int oom; /* samples dropped for want of memory in this drain */
+};
+
 struct zj_sensor {
 	struct zhijia *skel;
 	struct ring_buffer *rb;
+	struct perf_buffer *pb;	 /* instead of rb where the kernel has no ring buffer */
+	int (*on_record)(void *ctx, const void *data, size_t size);
+	void *ctx;
+	struct zj_pbatch batch;	 /* perf samples of all CPUs, delivered in time order */
+	uint64_t pb_lost;	 /* samples the kernel says it could not write */
+	bool perfbuf;
+	bool can_signal;
+	bool can_loop;
+	const char *btf_custom;	 /* BTF file for CO-RE, or NULL: the kernel's */
+	char btf_src[PATH_MAX + 8];
+	int ndropped;
+	char drop_name[ZJ_DROP_MAX][64];
+	char drop_why[ZJ_DROP_MAX][96];
+	char dropped[2048];
 	int attached;
 	int skipped;
 	bool lsm; /* the BPF LSM programs are loaded and attached */
@@ -126,6 +169,9 @@ void zj_sensor_probe(struct zj_features *f)
 		snprintf(f->kernel, sizeof(f->kernel), "%s %s", u.release, u.machine);
 	f->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	f->ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 1;
+	f->perfbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERF_EVENT_ARRAY, NULL) == 1 &&
+		     libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_perf_event_output,
+					     NULL) == 1;
 	f->bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) == 1;
 	f->send_signal =
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal, NULL) == 1;
@@ -144,6 +190,29 @@ void zj_sensor_probe(struct zj_features *f)
 	} else {
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "no BTF");
 	}
+}
+
+int zj_sensor_forget(struct zj_features *f, const char *feature)
+{
+	if (strcmp(feature, "btf") == 0) {
+		/* BTF tracepoints and BPF LSM programs attach by the kernel's own BTF ids */
+		f->btf = false;
+		f->tp_btf = false;
+		f->lsm_loads = false;
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "no BTF in the kernel");
+	} else if (strcmp(feature, "ringbuf") == 0) {
+		f->ringbuf = false;
+	} else if (strcmp(feature, "send_signal") == 0) {
+		f->send_signal = false;
+	} else if (strcmp(feature, "bpf_loop") == 0) {
+		f->bpf_loop = false;
+	} else if (strcmp(feature, "lsm") == 0) {
+		f->lsm_loads = false;
+		snprintf(f->lsm_why, sizeof(f->lsm_why), "BPF LSM left out (--without lsm)");
+	} else {
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void zj_features_format(const struct zj_features *f, char *buf, size_t len)
@@ -281,6 +350,365 @@ static int apply_config(struct zj_sensor *s, const struct zj_sensor_opts *o)
 	return r;
 }
 
+/*
+ * BTF for CO-RE: the kernel's own, or a file -- --btf PATH, else DIR/$(uname -r).btf, the way
+ * BTFHub ships BTF for kernels built without it (its archives unpack to "<release>.btf").
+ * The file must parse and describe task_struct; whether it is this kernel's, only the
+ * relocations can tell (they fail the load when it is not).
+ */
+static int choose_btf(struct zj_sensor *s, const struct zj_sensor_opts *o,
+		      const struct zj_features *feat)
+{
+	const char *dir = o->btf_dir ? o->btf_dir : ZJ_BTF_DIR;
+	char path[PATH_MAX];
+	struct utsname u;
+	struct btf *btf;
+	int r;
+
+	if (!o->btf_path && feat->btf) {
+		snprintf(s->btf_src, sizeof(s->btf_src), "kernel");
+		return 0;
+	}
+	if (o->btf_path) {
+		snprintf(path, sizeof(path), "%s", o->btf_path);
+	} else {
+		if (uname(&u) < 0)
+			return log_error_errno(negative_errno(), "uname failed: %m");
+		r = snprintf(path, sizeof(path), "%s/%s.btf", dir, u.release);
+		if (r < 0 || (size_t)r >= sizeof(path))
+			return log_error_errno(-ENAMETOOLONG, "BTF directory name too long: %s",
+					       dir);
+		if (access(path, R_OK) < 0)
+			return log_error_errno(-ENOTSUP,
+					       "The running kernel has no BTF (/sys/kernel/btf/vmlinux "
+					       "is missing) and there is no %s: put this kernel's BTF "
+					       "there (BTFHub's <release>.btf, or `bpftool gen "
+					       "min_core_btf`), or pass --btf PATH",
+					       path);
+	}
+	btf = btf__parse(path, NULL);
+	if (!btf)
+		return log_error_errno(negative_errno(), "Failed to read BTF from %s: %m", path);
+	r = btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT);
+	btf__free(btf);
+	if (r < 0)
+		return log_error_errno(-EINVAL, "%s is not a kernel's BTF (no struct task_struct)",
+				       path);
+	snprintf(s->btf_src, sizeof(s->btf_src), "file:%s", path);
+	s->btf_custom = s->btf_src + 5;
+	return 0;
+}
+
+static int choose_transport(struct zj_sensor *s, const struct zj_sensor_opts *o,
+			    const struct zj_features *feat)
+{
+	switch (o->transport) {
+	case ZJ_TRANSPORT_RINGBUF:
+		if (!feat->ringbuf)
+			return log_error_errno(-ENOTSUP, "--transport ringbuf: the running kernel "
+							 "has no BPF ring buffer (Linux 5.8)");
+		s->perfbuf = false;
+		return 0;
+	case ZJ_TRANSPORT_PERFBUF:
+		if (!feat->perfbuf)
+			return log_error_errno(-ENOTSUP, "--transport perfbuf: the running kernel "
+							 "has no BPF perf buffer");
+		s->perfbuf = true;
+		return 0;
+	case ZJ_TRANSPORT_AUTO:
+	default:
+		if (!feat->ringbuf && !feat->perfbuf)
+			return log_error_errno(-ENOTSUP, "The running kernel has neither a BPF ring "
+							 "buffer nor a perf buffer: nothing can "
+							 "carry events to zhijiad");
+		s->perfbuf = !feat->ringbuf;
+		return 0;
+	}
+}
+
+static bool is_dropped(const struct zj_sensor *s, const char *name)
+{
+	for (int i = 0; i < s->ndropped; i++)
+		if (strcmp(s->drop_name[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void drop(struct zj_sensor *s, const char *name, const char *why)
+{
+	if (is_dropped(s, name) || s->ndropped >= ZJ_DROP_MAX)
+		return;
+	snprintf(s->drop_name[s->ndropped], sizeof(s->drop_name[0]), "%s", name);
+	snprintf(s->drop_why[s->ndropped], sizeof(s->drop_why[0]), "%s", why);
+	s->ndropped++;
+}
+
+/* Open the object with the chosen BTF, transport and signal support, before load. */
+static int open_skel(const struct zj_sensor *s, uint32_t ringbuf_bytes, struct zhijia **ret)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = s->btf_custom);
+	struct zhijia *skel;
+	int r;
+
+	skel = zhijia__open_opts(&oo);
+	if (!skel)
+		return log_error_errno(negative_errno(), "Failed to open the BPF object: %m");
+	if (skel->rodata->zj_abi_version != ZJ_ABI_VERSION) {
+		r = log_error_errno(-EPROTO, "BPF object ABI %u, daemon ABI %u: rebuild zhijia",
+				    skel->rodata->zj_abi_version, ZJ_ABI_VERSION);
+		goto fail;
+	}
+	skel->rodata->zj_perfbuf = s->perfbuf;
+	skel->rodata->zj_can_signal = s->can_signal;
+	skel->rodata->zj_can_loop = s->can_loop;
+	if (s->perfbuf) {
+		/*
+		 * The programs still name zj_rb (in branches the verifier drops): a map must
+		 * stand behind the name, and a ring buffer cannot be created before 5.8.
+		 */
+		r = bpf_map__set_type(skel->maps.zj_rb, BPF_MAP_TYPE_ARRAY);
+		if (r == 0)
+			r = bpf_map__set_key_size(skel->maps.zj_rb, sizeof(uint32_t));
+		if (r == 0)
+			r = bpf_map__set_value_size(skel->maps.zj_rb, sizeof(uint32_t));
+		if (r == 0)
+			r = bpf_map__set_max_entries(skel->maps.zj_rb, 1);
+		if (r < 0) {
+			r = log_error_errno(r, "Failed to stand in for the ring buffer: %m");
+			goto fail;
+		}
+	} else {
+		r = bpf_map__set_max_entries(skel->maps.zj_rb, ringbuf_bytes);
+		if (r < 0) {
+			r = log_error_errno(r, "Failed to size the ring buffer to %u bytes: %m",
+					    ringbuf_bytes);
+			goto fail;
+		}
+	}
+	*ret = skel;
+	return 0;
+fail:
+	zhijia__destroy(skel);
+	return r;
+}
+
+static bool is_tp_btf(const struct bpf_program *prog)
+{
+	return strncmp(bpf_program__section_name(prog), "tp_btf/", 7) == 0;
+}
+
+/* The classic-tracepoint stand-ins for tp_btf programs (proc_tp.bpf.c): names end in _tp. */
+static bool is_tp_alternative(const struct bpf_program *prog)
+{
+	const char *n = bpf_program__name(prog);
+	size_t l = strlen(n);
+
+	return l > 3 && strcmp(n + l - 3, "_tp") == 0;
+}
+
+/*
+ * Choose programs.  The LSM programs load only where BPF LSM is active: elsewhere they would
+ * fail the whole load, and where bpf is not in lsm= they would attach and never run.  BTF
+ * tracepoints where the kernel has them, else their classic stand-ins.  Not the programs whose
+ * tracepoint this kernel lacks (fchmodat2 before 6.6, open on arm64), nor those it refused.
+ * Counts and names only when count is set (the final object).
+ */
+static void choose_programs(struct zj_sensor *s, struct zhijia *skel,
+			    const struct zj_features *feat, bool count)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if (strncmp(bpf_program__section_name(prog), "lsm/", 4) == 0) {
+			bpf_program__set_autoload(prog, s->lsm);
+			continue;
+		}
+		if (is_tp_btf(prog) && !feat->tp_btf) {
+			bpf_program__set_autoload(prog, false);
+			if (count)
+				drop(s, name, "no BTF tracepoints");
+			continue;
+		}
+		if (is_tp_alternative(prog) && feat->tp_btf) {
+			bpf_program__set_autoload(prog, false); /* its tp_btf twin runs */
+			continue;
+		}
+		if (is_dropped(s, name)) {
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		if (tracepoint_exists(bpf_program__section_name(prog)))
+			continue;
+		bpf_program__set_autoload(prog, false);
+		if (!count)
+			continue;
+		s->skipped++;
+		if (strlen(s->skipped_names) + strlen(name) + 2 < sizeof(s->skipped_names)) {
+			if (s->skipped_names[0])
+				strcat(s->skipped_names, " ");
+			strcat(s->skipped_names, name);
+		}
+	}
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/*
+ * Offer each chosen program to the kernel alone, in an object of its own (a failed load
+ * cannot be retried on the same object), and drop those it refuses -- a helper it lacks
+ * (bpf_loop before 5.17), a program type it does not allow, a verifier it does not satisfy.
+ * The ring buffer is made small: only loading is tried.  libbpf's own messages are kept for
+ * --verbose, where the verifier's log says why.
+ */
+static int probe_programs(struct zj_sensor *s, const struct zj_features *feat, bool verbose)
+{
+	struct zhijia *all = NULL, *one = NULL;
+	struct bpf_program *prog, *p;
+	libbpf_print_fn_t old = NULL;
+	char why[96];
+	int r, tried = 0;
+
+	r = open_skel(s, (uint32_t)sysconf(_SC_PAGESIZE), &all);
+	if (r < 0)
+		return r;
+	choose_programs(s, all, feat, false);
+	if (!verbose)
+		old = libbpf_set_print(silent_print);
+	bpf_object__for_each_program(prog, all->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		r = open_skel(s, (uint32_t)sysconf(_SC_PAGESIZE), &one);
+		if (r < 0)
+			goto out;
+		bpf_object__for_each_program(p, one->obj)
+			bpf_program__set_autoload(p, strcmp(bpf_program__name(p), name) == 0);
+		r = zhijia__load(one);
+		tried++;
+		if (r < 0) {
+			snprintf(why, sizeof(why), "the kernel refused it: %s", strerror(-r));
+			drop(s, name, why);
+		}
+		zhijia__destroy(one);
+		one = NULL;
+	}
+	r = 0;
+out:
+	if (!verbose)
+		libbpf_set_print(old);
+	zhijia__destroy(all);
+	if (r == 0)
+		log_info("probed %d BPF programs one by one: %d refused", tried, s->ndropped);
+	return r;
+}
+
+static void format_dropped(struct zj_sensor *s)
+{
+	size_t len = 0;
+
+	s->dropped[0] = '\0';
+	for (int i = 0; i < s->ndropped && len < sizeof(s->dropped); i++) {
+		int n = snprintf(s->dropped + len, sizeof(s->dropped) - len, "%s%s (%s)",
+				 i ? ", " : "", s->drop_name[i], s->drop_why[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!s->ndropped)
+		snprintf(s->dropped, sizeof(s->dropped), "none");
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct zj_sensor *s = ctx;
+
+	return s->on_record(s->ctx, data, size);
+}
+
+/*
+ * A perf sample is padded to 8 bytes: the record is kept at the size its header says, so that
+ * the decoder sees exactly what the ring buffer would have carried.
+ */
+static void on_perf_sample(void *ctx, int cpu, void *data, uint32_t size)
+{
+	struct zj_sensor *s = ctx;
+	struct zj_pbatch *b = &s->batch;
+	struct zj_rec_hdr h = {0};
+	size_t n = size;
+
+	if (size >= sizeof(h)) {
+		memcpy(&h, data, sizeof(h));
+		if (h.size >= sizeof(h) && h.size <= size)
+			n = h.size;
+	}
+	if (b->used + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 16;
+		char *p;
+
+		while (cap < b->used + n)
+			cap *= 2;
+		p = realloc(b->buf, cap);
+		if (!p) {
+			b->oom++;
+			return;
+		}
+		b->buf = p;
+		b->cap = cap;
+	}
+	if (b->n == b->cap_n) {
+		size_t cap = b->cap_n ? b->cap_n * 2 : 1024;
+		struct zj_pent *e = reallocarray(b->ent, cap, sizeof(*e));
+
+		if (!e) {
+			b->oom++;
+			return;
+		}
+		b->ent = e;
+		b->cap_n = cap;
+	}
+	memcpy(b->buf + b->used, data, n);
+	b->ent[b->n++] = (struct zj_pent){
+		.ktime = h.ktime_ns, .seq = b->seq++, .off = b->used, .len = (uint32_t)n};
+	b->used += n;
+}
+
+static int pent_cmp(const void *a, const void *b)
+{
+	const struct zj_pent *x = a, *y = b;
+
+	if (x->ktime != y->ktime)
+		return x->ktime < y->ktime ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	struct zj_sensor *s = ctx;
+
+	s->pb_lost += cnt;
+}
+
+/* Per-CPU perf rings that together take about the ring buffer's size, at least 8 pages each. */
+static size_t perf_pages(uint32_t total)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int ncpu = libbpf_num_possible_cpus();
+	size_t per, pages = 8;
+
+	if (page <= 0 || ncpu <= 0)
+		return pages;
+	per = total / (size_t)ncpu / (size_t)page;
+	while (pages * 2 <= per)
+		pages *= 2;
+	return pages;
+}
+
 int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *feat,
 		    struct zj_sensor **ret)
 {
@@ -288,71 +716,75 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 	struct bpf_program *prog;
 	int r, inodes, names, prefix;
 
-	if (!feat->btf)
-		return log_error_errno(-ENOTSUP,
-				       "The running kernel has no BTF (/sys/kernel/btf/vmlinux is "
-				       "missing): zhijia's CO-RE programs need a kernel built with "
-				       "CONFIG_DEBUG_INFO_BTF=y");
-	if (!feat->ringbuf || !feat->tp_btf || !feat->bpf_loop)
-		return log_error_errno(-ENOTSUP,
-				       "The running kernel lacks %s%s%s, which this build of zhijiad "
-				       "needs (Linux 5.17 or later)",
-				       feat->ringbuf ? "" : "the BPF ring buffer ",
-				       feat->tp_btf ? "" : "BTF tracepoints ",
-				       feat->bpf_loop ? "" : "bpf_loop()");
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return log_error_errno(-ENOMEM, "Out of memory");
-
-	s->skel = zhijia__open();
-	if (!s->skel) {
-		r = log_error_errno(negative_errno(), "Failed to open the BPF object: %m");
-		goto fail;
-	}
-	if (s->skel->rodata->zj_abi_version != ZJ_ABI_VERSION) {
-		r = log_error_errno(-EPROTO, "BPF object ABI %u, daemon ABI %u: rebuild zhijia",
-				    s->skel->rodata->zj_abi_version, ZJ_ABI_VERSION);
-		goto fail;
-	}
-	r = bpf_map__set_max_entries(s->skel->maps.zj_rb, o->ringbuf_bytes);
-	if (r < 0) {
-		r = log_error_errno(r, "Failed to size the ring buffer to %u bytes: %m",
-				    o->ringbuf_bytes);
-		goto fail;
-	}
-	/*
-	 * Choose programs.  The LSM programs load only where BPF LSM is active: elsewhere they
-	 * would fail the whole load, and where bpf is not in lsm= they would attach and never
-	 * run.  Then the programs whose tracepoint this kernel lacks (fchmodat2 before 6.6, open
-	 * on arm64).
-	 */
+	s->on_record = o->on_record;
+	s->ctx = o->ctx;
+	s->can_signal = feat->send_signal;
+	s->can_loop = feat->bpf_loop;
 	s->lsm = feat->lsm_listed && feat->lsm_loads;
-	bpf_object__for_each_program(prog, s->skel->obj) {
-		if (strncmp(bpf_program__section_name(prog), "lsm/", 4) == 0) {
-			bpf_program__set_autoload(prog, s->lsm);
-			continue;
-		}
-		if (tracepoint_exists(bpf_program__section_name(prog)))
-			continue;
-		bpf_program__set_autoload(prog, false);
-		s->skipped++;
-		if (strlen(s->skipped_names) + strlen(bpf_program__name(prog)) + 2 <
-		    sizeof(s->skipped_names)) {
-			if (s->skipped_names[0])
-				strcat(s->skipped_names, " ");
-			strcat(s->skipped_names, bpf_program__name(prog));
-		}
-	}
-	r = zhijia__load(s->skel);
-	if (r < 0) {
-		r = log_error_errno(r, "Failed to load the BPF programs: %m (run with --verbose "
-				       "for the verifier's log)");
+	r = choose_btf(s, o, feat);
+	if (r < 0)
 		goto fail;
+	r = choose_transport(s, o, feat);
+	if (r < 0)
+		goto fail;
+	if (o->probe_each) {
+		r = probe_programs(s, feat, o->verbose);
+		if (r < 0)
+			goto fail;
 	}
+	for (int attempt = 0;; attempt++) {
+		r = open_skel(s, o->ringbuf_bytes, &s->skel);
+		if (r < 0)
+			goto fail;
+		choose_programs(s, s->skel, feat, true);
+		r = zhijia__load(s->skel);
+		if (r == 0)
+			break;
+		if (attempt > 0 || o->probe_each) {
+			r = log_error_errno(r, "Failed to load the BPF programs: %m (run with "
+					       "--verbose for the verifier's log)");
+			goto fail;
+		}
+		/* something here is more than this kernel takes: find it, load the rest */
+		log_warning_errno(r, "Failed to load the BPF programs at once: %m; trying them "
+				     "one by one");
+		zhijia__destroy(s->skel);
+		s->skel = NULL;
+		s->skipped = 0;
+		s->skipped_names[0] = '\0';
+		r = probe_programs(s, feat, o->verbose);
+		if (r < 0)
+			goto fail;
+	}
+	format_dropped(s);
+	if (s->ndropped)
+		log_warning("BPF programs not loaded, this kernel cannot run them: %s", s->dropped);
 	r = apply_config(s, o);
 	if (r < 0) {
 		r = log_error_errno(r, "Failed to configure the BPF programs: %m");
 		goto fail;
+	}
+	/*
+	 * The reader before attach: a perf sample with no reader on its CPU is refused (and
+	 * counted lost), where the ring buffer would have kept it.
+	 */
+	if (s->perfbuf) {
+		s->pb = perf_buffer__new(bpf_map__fd(s->skel->maps.zj_pb),
+					 perf_pages(o->ringbuf_bytes), on_perf_sample, on_perf_lost,
+					 s, NULL);
+		if (!s->pb) {
+			r = log_error_errno(negative_errno(), "Failed to open the perf buffer: %m");
+			goto fail;
+		}
+	} else {
+		s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.zj_rb), on_ringbuf, s, NULL);
+		if (!s->rb) {
+			r = log_error_errno(negative_errno(), "Failed to open the ring buffer: %m");
+			goto fail;
+		}
 	}
 	if (o->watch) {
 		zj_sensor_watch_fds(s, &inodes, &names, &prefix);
@@ -381,12 +813,6 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 		r = log_error_errno(r, "Failed to list zhijiad's BPF objects for self-protection: %m");
 		goto fail;
 	}
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.zj_rb),
-				 (ring_buffer_sample_fn)o->on_record, o->ctx, NULL);
-	if (!s->rb) {
-		r = log_error_errno(negative_errno(), "Failed to open the ring buffer: %m");
-		goto fail;
-	}
 	*ret = s;
 	return 0;
 fail:
@@ -399,18 +825,96 @@ void zj_sensor_free(struct zj_sensor *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	perf_buffer__free(s->pb);
+	free(s->batch.buf);
+	free(s->batch.ent);
 	zhijia__destroy(s->skel); /* detaches every program */
 	free(s);
 }
 
 int zj_sensor_fd(const struct zj_sensor *s)
 {
-	return ring_buffer__epoll_fd(s->rb);
+	return s->pb ? perf_buffer__epoll_fd(s->pb) : ring_buffer__epoll_fd(s->rb);
+}
+
+/*
+ * Drain every CPU's ring into the batch, sort it by time and deliver it; on_record's non-zero
+ * answer (the daemon's budget) stops delivery, and the rest waits for the next call.
+ */
+static int consume_perf(struct zj_sensor *s)
+{
+	struct zj_pbatch *b = &s->batch;
+	size_t cnt = perf_buffer__buffer_cnt(s->pb);
+	int r, delivered = 0;
+
+	if (b->next == b->n) {
+		b->n = b->next = b->used = 0;
+		b->oom = 0;
+		for (size_t i = 0; i < cnt; i++) {
+			r = perf_buffer__consume_buffer(s->pb, i);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
+		if (b->oom) {
+			s->pb_lost += (uint64_t)b->oom;
+			log_warning("perf buffer: %d records dropped, out of memory", b->oom);
+		}
+		if (b->n > 1)
+			qsort(b->ent, b->n, sizeof(*b->ent), pent_cmp);
+	}
+	while (b->next < b->n) {
+		const struct zj_pent *e = &b->ent[b->next++];
+
+		delivered++;
+		r = s->on_record(s->ctx, b->buf + e->off, e->len);
+		if (r)
+			return r;
+	}
+	return delivered;
 }
 
 int zj_sensor_consume(struct zj_sensor *s)
 {
-	return ring_buffer__consume(s->rb);
+	return s->pb ? consume_perf(s) : ring_buffer__consume(s->rb);
+}
+
+const char *zj_sensor_transport(const struct zj_sensor *s)
+{
+	return s->perfbuf ? "perfbuf" : "ringbuf";
+}
+
+const char *zj_sensor_btf(const struct zj_sensor *s)
+{
+	return s->btf_src;
+}
+
+const char *zj_sensor_dropped(const struct zj_sensor *s)
+{
+	return s->dropped;
+}
+
+void zj_sensor_describe(const struct zj_sensor *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "transport %s; BTF %s; %d programs not loaded%s%s", zj_sensor_transport(s),
+		 s->btf_src, s->ndropped, s->ndropped ? ": " : "", s->ndropped ? s->dropped : "");
+}
+
+void zj_sensor_status_json(const struct zj_sensor *s, struct json_object *o)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_object_add(o, "transport", json_object_new_string(zj_sensor_transport(s)));
+	json_object_object_add(o, "btf", json_object_new_string(s->btf_src));
+	for (int i = 0; a && i < s->ndropped; i++) {
+		json_object *e = json_object_new_object();
+
+		if (!e)
+			break;
+		json_object_object_add(e, "name", json_object_new_string(s->drop_name[i]));
+		json_object_object_add(e, "why", json_object_new_string(s->drop_why[i]));
+		json_object_array_add(a, e);
+	}
+	json_object_object_add(o, "programs_dropped", a);
 }
 
 int zj_sensor_stats(const struct zj_sensor *s, uint64_t ret[ZJ_STAT_NR])
@@ -432,6 +936,12 @@ int zj_sensor_stats(const struct zj_sensor *s, uint64_t ret[ZJ_STAT_NR])
 		for (c = 0; c < ncpu; c++)
 			ret[i] += vals[c];
 	}
+	/*
+	 * The programs count what bpf_perf_event_output() refused; kernels before 5.3 return 0
+	 * there and only tell user space.  Both count the same samples: the larger is right.
+	 */
+	if (s->pb_lost > ret[ZJ_STAT_LOST])
+		ret[ZJ_STAT_LOST] = s->pb_lost;
 	return 0;
 }
 

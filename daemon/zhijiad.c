@@ -144,6 +144,11 @@ static void help(void)
 	       "      --ptrace-all        report every ptrace request, not only those that attach\n"
 	       "                          or modify (PEEK/GETREGS/CONT are a debugger's bulk)\n"
 	       "      --ringbuf-size=MIB  ring buffer size in MiB, a power of two (default 16)\n"
+	       "      --transport=auto|ringbuf|perfbuf  how records reach zhijiad (default auto:\n"
+	       "                          the ring buffer where the kernel has one)\n"
+	       "      --btf=PATH          the kernel's BTF from this file, not the kernel's own\n"
+	       "      --btf-dir=DIR       where BTF for kernels without it is looked for, as\n"
+	       "                          DIR/$(uname -r).btf (default " ZJ_BTF_DIR ")\n"
 	       "      --quarantine-dir=DIR  where black persistence files and what a blocked\n"
 	       "                          operation left are kept (default\n"
 	       "                          " ZJ_QUARANTINE_DIR ")\n"
@@ -247,7 +252,9 @@ static int prepare_sensor(void *ctx, struct zj_sensor *s)
 	struct daemon *d = ctx;
 	int r;
 
-	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why, d->feat.send_signal);
+	/* the kill fallback needs bpf_loop() too: its exception check loops (enforce.bpf.h) */
+	zj_enforce_init(&d->enf, zj_sensor_lsm(s), d->feat.lsm_why,
+			d->feat.send_signal && d->feat.bpf_loop);
 	r = zj_enforce_sync(&d->enf, d->policy, s);
 	if (r < 0)
 		return log_error_errno(r, "Failed to fill the enforcement maps: %m");
@@ -877,6 +884,7 @@ static int daemon_status(struct daemon *d, json_object **ret)
 	/* per sub-technique: what the policy requests, what the kernel does about it */
 	json_object_object_add(o, "enforcement", zj_enforce_to_json(&d->enf, d->policy));
 	json_object_object_add(o, "programs_attached", json_object_new_int(attached));
+	zj_sensor_status_json(d->sensor, o);
 	json_object_object_add(o, "policy", json_object_new_string(d->policy_path));
 	json_object_object_add(o, "event_log", json_object_new_string(d->event_log));
 	json_object_object_add(o, "watched_paths", json_object_new_int64((int64_t)d->watch->n));
@@ -1255,6 +1263,11 @@ int main(int argc, char **argv)
 		ARG_PTRACE_ALL,
 		ARG_RULES,
 		ARG_QUARANTINE,
+		ARG_TRANSPORT,
+		ARG_BTF,
+		ARG_BTF_DIR,
+		ARG_PROBE_PROGRAMS,
+		ARG_WITHOUT,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
@@ -1271,6 +1284,12 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
 		{"arr-root", required_argument, NULL, ARG_ARR_ROOT},
+		{"transport", required_argument, NULL, ARG_TRANSPORT},
+		{"btf", required_argument, NULL, ARG_BTF},
+		{"btf-dir", required_argument, NULL, ARG_BTF_DIR},
+		/* for tests of older kernels' paths (zhijiad(8), DEBUGGING OPTIONS) */
+		{"probe-programs", no_argument, NULL, ARG_PROBE_PROGRAMS},
+		{"without", required_argument, NULL, ARG_WITHOUT},
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
@@ -1281,10 +1300,12 @@ int main(int argc, char **argv)
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
 	unsigned long rb_mib = 16;
-	struct zj_sensor_opts so;
+	struct zj_sensor_opts so = {.transport = ZJ_TRANSPORT_AUTO};
+	const char *without[8];
+	size_t n_without = 0;
 	struct zj_features feat;
 	struct daemon d;
-	char fbuf[512], skipped[512], ebuf[1024];
+	char fbuf[512], skipped[512], ebuf[1024], sbuf[2560];
 	int c, r, attached = 0, nskipped = 0;
 
 	zj_log_setup("zhijiad", ZJ_LOG_INFO);
@@ -1341,6 +1362,41 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case ARG_TRANSPORT:
+			if (strcmp(optarg, "auto") == 0)
+				so.transport = ZJ_TRANSPORT_AUTO;
+			else if (strcmp(optarg, "ringbuf") == 0)
+				so.transport = ZJ_TRANSPORT_RINGBUF;
+			else if (strcmp(optarg, "perfbuf") == 0)
+				so.transport = ZJ_TRANSPORT_PERFBUF;
+			else {
+				log_error("--transport: '%s' is not one of auto, ringbuf, perfbuf",
+					  optarg);
+				return 2;
+			}
+			break;
+		case ARG_BTF:
+			so.btf_path = optarg;
+			break;
+		case ARG_BTF_DIR:
+			so.btf_dir = optarg;
+			break;
+		case ARG_PROBE_PROGRAMS:
+			so.probe_each = true;
+			break;
+		case ARG_WITHOUT:
+			if (zj_sensor_forget(&feat, optarg) < 0) { /* a name check only */
+				log_error("--without: '%s' is not one of btf, ringbuf, send_signal, "
+					  "bpf_loop, lsm",
+					  optarg);
+				return 2;
+			}
+			if (n_without == ELEMENTSOF(without)) {
+				log_error("--without: at most %zu times", ELEMENTSOF(without));
+				return 2;
+			}
+			without[n_without++] = optarg;
+			break;
 		case 'v':
 			arg_verbose = true;
 			zj_log_setup("zhijiad", ZJ_LOG_DEBUG);
@@ -1375,6 +1431,8 @@ int main(int argc, char **argv)
 	if (load_policy(policy_path, &d.policy) < 0)
 		return finish(&d, 1);
 	zj_sensor_probe(&feat);
+	for (size_t j = 0; j < n_without; j++)
+		(void)zj_sensor_forget(&feat, without[j]); /* names checked above */
 	zj_features_format(&feat, fbuf, sizeof(fbuf));
 	d.feat = feat;
 	d.event_log = event_log;
@@ -1451,7 +1509,6 @@ int main(int argc, char **argv)
 			 zj_scand_rules(d.scand), zj_scand_allowed(d.scand));
 	}
 
-	memset(&so, 0, sizeof(so));
 	so.ringbuf_bytes = (uint32_t)(rb_mib << 20);
 	so.wakeup_bytes = 64 * 1024;
 	/* --ptrace-all: every request, a debugger's PEEK/GETREGS/CONT traffic included */
@@ -1461,6 +1518,7 @@ int main(int argc, char **argv)
 	so.on_record = on_record;
 	so.prepare = prepare_sensor;
 	so.ctx = &d;
+	so.verbose = arg_verbose;
 	if (zj_sensor_start(&so, &feat, &d.sensor) < 0) {
 		log_error("kernel: %s: %s", feat.kernel, fbuf);
 		return finish(&d, 1);
@@ -1488,10 +1546,11 @@ int main(int argc, char **argv)
 	zj_enforce_format(&d.enf, d.policy, ebuf, sizeof(ebuf));
 
 	zj_sensor_counts(d.sensor, &attached, &nskipped, skipped, sizeof(skipped));
+	zj_sensor_describe(d.sensor, sbuf, sizeof(sbuf));
 	fprintf(stderr,
-		"zhijiad " ZJ_VERSION ": kernel %s: %s; %d programs attached%s%s%s; watching %zu "
+		"zhijiad " ZJ_VERSION ": kernel %s: %s; %s; %d programs attached%s%s%s; watching %zu "
 		"paths (%s); %zu processes; event log %s; %s\n",
-		feat.kernel, fbuf, attached, nskipped ? " (left out, no tracepoint: " : "",
+		feat.kernel, fbuf, sbuf, attached, nskipped ? " (left out, no tracepoint: " : "",
 		nskipped ? skipped : "", nskipped ? ")" : "", d.watch->n, d.watch->source,
 		zj_proctab_count(d.pt), event_log, ebuf);
 	warn_unenforced(&d);

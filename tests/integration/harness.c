@@ -722,6 +722,12 @@ int zj_daemon_start(struct zj_daemon *d, const char *const *extra)
 		argv[argc++] = "--watch-config";
 		argv[argc++] = watch;
 	}
+	/* ZJ_TRANSPORT=perfbuf: a suite as it is, over the perf buffer (older kernels' path) */
+	const char *transport = getenv("ZJ_TRANSPORT");
+	if (transport && *transport) {
+		argv[argc++] = "--transport";
+		argv[argc++] = transport;
+	}
 	/*
 	 * Nothing of the machine's own zhijia unless the test names it: the control socket, the
 	 * policy, the YARA rules and the quarantine default to files in d->dir, so that two

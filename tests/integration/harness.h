@@ -5,7 +5,8 @@
  *
  * - Environment: zj_env_init() exits 77 (saying why) when the machine cannot run these tests
  *   (not root, no kernel BTF); ZJ_BUILD names the build folder.  Optional: ZJ_WATCH_CONFIG is
- *   passed to zhijiad as --watch-config; ZJ_KEEP_LOGS=1 keeps the temporary event logs.
+ *   passed to zhijiad as --watch-config; ZJ_TRANSPORT as --transport; ZJ_KEEP_LOGS=1 keeps the
+ *   temporary event logs.
  * - Every file or directory a test creates is named "<dir>/zj-test-<pid>-<tag>" where <pid> is
  *   the pid of the test program's main process; zj_cleanup() removes them (also from atexit and
  *   SIGINT/SIGTERM handlers, with async-signal-safe calls only), and zj_env_init() removes

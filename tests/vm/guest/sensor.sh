@@ -3,7 +3,8 @@
 #
 # sensor.sh (runs in the test guest, Debian 12's own 6.1 kernel): the sensor loads and attaches
 # on the kernel zhijia's users run, and the integration suite of the host (check_sensor: real
-# ptrace, /proc/<pid>/mem and vDSO writes, persistence files) passes there too.
+# ptrace, /proc/<pid>/mem and vDSO writes, persistence files) passes there too -- once over the
+# ring buffer, once over the perf buffer that kernels before 5.8 get (--transport perfbuf).
 set -u
 
 fail() {
@@ -40,3 +41,8 @@ echo "ok - zhijiad starts, attaches and stops on $(uname -r)"
 [ -x "$ZJ_BUILD/tests/check_sensor" ] || fail "no check_sensor in the guest (VM_BINS)"
 CK_DEFAULT_TIMEOUT=60 "$ZJ_BUILD/tests/check_sensor" || fail "check_sensor failed"
 echo "ok - check_sensor passes on $(uname -r)"
+
+# 3. the same suite over the perf buffer, with BPF LSM loaded
+ZJ_TRANSPORT=perfbuf CK_DEFAULT_TIMEOUT=60 "$ZJ_BUILD/tests/check_sensor" ||
+	fail "check_sensor over the perf buffer failed"
+echo "ok - check_sensor passes over the perf buffer on $(uname -r)"
