@@ -84,7 +84,8 @@ TRIGGER := $(OUTPUT)/tests/zj-trigger
 	deps
 .DELETE_ON_ERROR:
 
-all: $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl
+# A cross build (make ARCH=arm64) builds the unit tests too: they are the first to run there.
+all: $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(if $(CROSS_COMPILE),$(UNIT_BINS))
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/include $(OUTPUT)/tests $(OUTPUT)/daemon $(OUTPUT)/asan/tests:
 	$(Q)mkdir -p $@
@@ -250,7 +251,7 @@ check-portable: $(CORE_GEN_SRCS)
 			-I$(OUTPUT)/mingw-include $$f; done
 
 check: check-portable check-unit check-asan check-fuzz check-integration check-integration-asan \
-	check-vm check-system
+	check-vm check-system check-arm64
 
 # ---- install ------------------------------------------------------------------------------
 install: all
