@@ -2,7 +2,16 @@
 # zhijia build, in the libbpf-bootstrap idiom: every output under $(OUTPUT), quiet unless V=1.
 
 .DEFAULT_GOAL := all
+# The target architecture, in the kernel's names (x86, arm64).  `make ARCH=arm64` on an x86_64
+# host cross-builds into build/arm64/ with Debian's aarch64 toolchain and multiarch libraries
+# (tests/vm/arm64.mk); the native build stays in build/.
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+ifneq ($(ARCH),$(HOST_ARCH))
+OUTPUT ?= build/$(ARCH)
+else
 OUTPUT ?= build
+endif
 PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
@@ -14,7 +23,7 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+include tests/vm/arm64.mk
 VMLINUX_H := bpf/vmlinux/$(ARCH)/vmlinux.h
 
 ifeq ($(V),1)
@@ -75,7 +84,8 @@ TRIGGER := $(OUTPUT)/tests/zj-trigger
 	deps
 .DELETE_ON_ERROR:
 
-all: $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl
+# A cross build (make ARCH=arm64) builds the unit tests too: they are the first to run there.
+all: $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(if $(CROSS_COMPILE),$(UNIT_BINS))
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/include $(OUTPUT)/tests $(OUTPUT)/daemon $(OUTPUT)/asan/tests:
 	$(Q)mkdir -p $@
@@ -98,11 +108,14 @@ $(OUTPUT)/include/probe.skel.h: $(OUTPUT)/bpf/probe.bpf.o | $(OUTPUT)/include
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name zj_probe > $@.tmp && mv $@.tmp $@
 
-vmlinux:
+# The running kernel's BTF; for a cross build, `make vmlinux-arm64` (tests/vm/arm64.mk).
+vmlinux: $(if $(filter-out $(HOST_ARCH),$(ARCH)),vmlinux-$(ARCH))
+ifeq ($(ARCH),$(HOST_ARCH))
 	$(call msg,GEN,$(VMLINUX_H))
 	$(Q)mkdir -p $(dir $(VMLINUX_H))
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_H).tmp
 	$(Q)mv $(VMLINUX_H).tmp $(VMLINUX_H)
+endif
 
 $(OUTPUT)/include/watch_default.h: daemon/watch.conf | $(OUTPUT)/include
 	$(call msg,GEN,$@)
@@ -211,7 +224,7 @@ check-integration-asan: $(ASAN_INTEG)/zhijiad $(ASAN_INTEG)/zhijiactl $(ASAN_INT
 		elif [ $$rc -ne 0 ]; then exit $$rc; fi; done
 
 check-unit: $(UNIT_BINS)
-	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=no $$t; done
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=no $(TEST_EMU) $$t; done
 
 check-asan: $(ASAN_BINS)
 	$(Q)set -e; for t in $(ASAN_BINS); do echo "== $$t (ASan/UBSan)"; \
@@ -242,7 +255,7 @@ check-portable: $(CORE_GEN_SRCS)
 			-I$(OUTPUT)/mingw-include $$f; done
 
 check: check-portable check-unit check-asan check-fuzz check-integration check-integration-asan \
-	check-vm check-system
+	check-vm check-system check-arm64
 
 # ---- install ------------------------------------------------------------------------------
 install: all

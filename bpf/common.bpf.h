@@ -27,9 +27,24 @@
 #define ZJ_FMODE_CREATED 0x100000
 #define ZJ_PROC_SUPER_MAGIC 0x9fa0
 #define ZJ_PAGE_SIZE 4096
-/* [vvar] and friends sit right below the vDSO text; this many pages count as "vDSO area"
- * for the in-kernel pre-filter.  The daemon classifies exactly from /proc/<pid>/maps. */
+/*
+ * [vvar] and friends sit right below the vDSO text; this many pages count as "vDSO area" for
+ * the in-kernel pre-filter (and the kill fallback, enforce.bpf.h), and the text is this many
+ * pages where the kernel does not say.  The daemon classifies exactly from /proc/<pid>/maps.
+ *   x86: 4 vvar pages in 6.1 (8 allowed for); the text size is in mm->context.vdso_image.
+ *   arm64 (arch/arm64/kernel/vdso.c): 2 vvar pages (data, time namespace; 1 before 5.7) and a
+ *   text of one page, as 6.1 maps it; mm_context_t has only the text's base.  No more than
+ *   that: the mmap allocator puts ordinary mappings (a library's RELRO, which every process
+ *   mprotects at start-up) right below [vvar] and above the text, and those must neither
+ *   leave the kernel nor be killed for.
+ */
+#if defined(__TARGET_ARCH_arm64)
+#define ZJ_VVAR_PAGES 2
+#define ZJ_VDSO_TEXT_PAGES 1
+#else
 #define ZJ_VVAR_PAGES 8
+#define ZJ_VDSO_TEXT_PAGES 2
+#endif
 
 /*
  * Transport (daemon/sensor.c chooses it by probing, before load).  One ring buffer for every
@@ -482,18 +497,21 @@ static __always_inline int zj_file_is_proc_mem(struct file *f, __u32 *ret_pid, _
 static __always_inline void zj_mm_vdso(struct mm_struct *mm, __u64 *ret_start, __u64 *ret_end)
 {
 	__u64 start = (__u64)BPF_CORE_READ(mm, context.vdso);
-	__u64 size = 2 * ZJ_PAGE_SIZE;
+	__u64 size = ZJ_VDSO_TEXT_PAGES * ZJ_PAGE_SIZE;
 
 	if (!start) {
 		*ret_start = *ret_end = 0;
 		return;
 	}
+#ifdef __TARGET_ARCH_x86
+	/* x86's mm_context_t names the image; arm64's has only the base (text of 1-2 pages). */
 	if (bpf_core_field_exists(mm->context.vdso_image)) {
 		__u64 s = BPF_CORE_READ(mm, context.vdso_image, size);
 
 		if (s)
 			size = s;
 	}
+#endif
 	*ret_start = start;
 	*ret_end = start + size;
 }

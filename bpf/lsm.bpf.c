@@ -46,20 +46,27 @@
 #define ZJ_DENY_CANARY 2
 
 /*
- * Syscall numbers told apart in ptrace_access_check.  x86_64, with the ia32 compat numbers
- * (26: msync and 348: unused in the 64-bit table, neither reaches the hook) and the x32 ones.
- * arm64 (ptrace 117, process_vm_writev 271, pt_regs.syscallno) is to come; until then no
- * syscall matches there, the hook denies nothing and the start-up canary says T1055.008 is
- * not enforced.
+ * Syscall numbers told apart in ptrace_access_check, per target architecture.
+ * x86_64, with the ia32 compat numbers (26: msync and 348: unused in the 64-bit table, neither
+ * reaches the hook) and the x32 ones.  arm64 (the generic table, include/uapi/asm-generic/
+ * unistd.h), with the AArch32 compat numbers (arch/arm/tools/syscall.tbl: 26 is inotify_init1
+ * and 377 is unused in the 64-bit table, neither reaches the hook).
  */
-#ifdef __TARGET_ARCH_x86
+#if defined(__TARGET_ARCH_x86)
 #define ZJ_NR_PTRACE 101
 #define ZJ_NR_PROCESS_VM_WRITEV 311
-#define ZJ_NR_IA32_PTRACE 26
-#define ZJ_NR_IA32_PROCESS_VM_WRITEV 348
+#define ZJ_NR_COMPAT_PTRACE 26
+#define ZJ_NR_COMPAT_PROCESS_VM_WRITEV 348
 #define ZJ_X32_SYSCALL_BIT 0x40000000
 #define ZJ_NR_X32_PTRACE 521
 #define ZJ_NR_X32_PROCESS_VM_WRITEV 540
+#elif defined(__TARGET_ARCH_arm64)
+#define ZJ_NR_PTRACE 117
+#define ZJ_NR_PROCESS_VM_WRITEV 271
+#define ZJ_NR_COMPAT_PTRACE 26
+#define ZJ_NR_COMPAT_PROCESS_VM_WRITEV 377
+#else
+#error "zhijia's BPF programs know the syscall numbers of x86 and arm64 only"
 #endif
 
 /* Executables on the deny list (YARA): missing entry = not denied (fails open). */
@@ -352,15 +359,20 @@ int BPF_PROG(zj_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 /* ZJ_DOP_* of the syscall in progress, 0 for any other caller of the hook. */
 static __always_inline __u32 zj_ptrace_op(void)
 {
-#ifdef __TARGET_ARCH_x86
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+#ifdef __TARGET_ARCH_x86
 	__u64 nr = BPF_CORE_READ(regs, orig_ax);
+#else
+	/* arm64: the number the syscall was entered with (-1 outside a syscall) */
+	__u64 nr = (__u64)(__s64)BPF_CORE_READ(regs, syscallno);
+#endif
 
-	if (nr == ZJ_NR_PTRACE || nr == ZJ_NR_IA32_PTRACE)
+	if (nr == ZJ_NR_PTRACE || nr == ZJ_NR_COMPAT_PTRACE)
 		return ZJ_DOP_PTRACE_ATTACH;
-	if (nr == ZJ_NR_PROCESS_VM_WRITEV || nr == ZJ_NR_IA32_PROCESS_VM_WRITEV)
+	if (nr == ZJ_NR_PROCESS_VM_WRITEV || nr == ZJ_NR_COMPAT_PROCESS_VM_WRITEV)
 		return ZJ_DOP_VM_WRITEV;
+#ifdef __TARGET_ARCH_x86
 	if (nr == (ZJ_X32_SYSCALL_BIT | ZJ_NR_X32_PTRACE))
 		return ZJ_DOP_PTRACE_ATTACH;
 	if (nr == (ZJ_X32_SYSCALL_BIT | ZJ_NR_X32_PROCESS_VM_WRITEV))

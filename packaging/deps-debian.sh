@@ -13,9 +13,23 @@ libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libyara-dev libcap-dev libsystemd
 systemd qemu-system-x86 busybox-static gcc-mingw-w64-x86-64 libclang-rt-14-dev
 dpkg-dev debhelper rpm debootstrap e2fsprogs nftables"
 what="build and test"
+# The arm64 tier (make check-arm64: cross-build, unit tests under qemu-aarch64, the arm64 QEMU
+# guest): Debian's aarch64 cross toolchain, QEMU's user and aarch64 system emulators, and the
+# arm64 -dev packages through dpkg's multiarch (all Multi-Arch: same, co-installable with the
+# amd64 ones at the same version).  On an amd64 host only; dpkg learns the arm64 architecture
+# first (dpkg --add-architecture arm64, then apt-get update).
+ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user qemu-system-arm
+libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libyara-dev:arm64
+libcap-dev:arm64 check:arm64 libsystemd-dev:arm64"
+add_arm64=0
 
 case "${1:-}" in
-"") ;;
+"")
+	if [ "$(dpkg --print-architecture)" = amd64 ]; then
+		PKGS="$PKGS $ARM64_PKGS"
+		dpkg --print-foreign-architectures | grep -qx arm64 || add_arm64=1
+	fi
+	;;
 --bench)
 	PKGS="$BENCH_PKGS"
 	what="benchmark"
@@ -32,7 +46,7 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-if [ -z "$missing" ]; then
+if [ -z "$missing" ] && [ "$add_arm64" = 0 ]; then
 	echo "deps-debian: all $what packages are installed"
 	exit 0
 fi
@@ -40,8 +54,12 @@ if [ "$(id -u)" != 0 ]; then
 	echo "deps-debian: missing packages:$missing; run this script as root to install them" >&2
 	exit 1
 fi
-echo "deps-debian: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+if [ "$add_arm64" = 1 ]; then
+	echo "deps-debian: dpkg --add-architecture arm64 (the arm64 -dev packages, multiarch)"
+	dpkg --add-architecture arm64
+fi
+echo "deps-debian: installing:$missing"
 apt-get update -q
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 apt-get install -y -q --no-install-recommends $missing

@@ -25,6 +25,10 @@
 # exit status), and powers the machine off.  run-vm.sh reads those lines.
 #
 # Paths with white space are not supported.  Needs busybox (busybox-static) and gzip; no root.
+#
+# ZJ_VM_ARCH=arm64 (tests/vm/arm64.mk): an arm64 root from arm64 binaries on an x86_64 host: the
+# busybox is the arm64 one fetch-kernel.sh cached, and the libraries are the multiarch ones in
+# /lib/aarch64-linux-gnu, listed by the arm64 loader run under qemu-aarch64 (ldd cannot).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,7 +56,27 @@ shift $((OPTIND - 1))
 [[ $# -eq 0 ]] || die "unexpected argument '$1'"
 [[ -n $out ]] || die "-o OUT.gz is required"
 
-busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+# The host's busybox writes the archive; the guest's is the host's or, for arm64, the arm64 one.
+host_busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+arch=${ZJ_VM_ARCH:-amd64}
+busybox_run=() ldd_cmd=(ldd) gcc_s_pattern='libgcc_s[.]so[.]1 .*x86-64'
+case $arch in
+amd64 | x86) busybox=$host_busybox ;;
+arm64)
+	env=${ZJ_VM_CACHE:-$here/cache/arm64}/current.env
+	[[ -f $env ]] || die "$env: run tests/vm/fetch-kernel.sh with ZJ_VM_ARCH=arm64 first"
+	# shellcheck disable=SC1090 # written by fetch-kernel.sh
+	. "$env"
+	busybox=$(dirname "$env")/${ZJ_VM_BUSYBOX:?"no busybox in $env"}
+	if [[ $(uname -m) != aarch64 ]]; then
+		emu=$(command -v qemu-aarch64) || die "qemu-aarch64 not found (apt-get install qemu-user)"
+		busybox_run=("$emu")
+		ldd_cmd=("$emu" /lib/ld-linux-aarch64.so.1 --list)
+		[[ -e /lib/ld-linux-aarch64.so.1 ]] || die "no arm64 loader (apt-get install libc6:arm64)"
+	fi
+	gcc_s_pattern='libgcc_s[.]so[.]1 .*AArch64' ;;
+*) die "ZJ_VM_ARCH=$arch: amd64 or arm64" ;;
+esac
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/zj-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -73,7 +97,7 @@ libs_of() {
 	local list line lib
 	# ldd prints "name => /path (addr)", "/path/ld-linux... (addr)", "linux-vdso.so.1 (addr)",
 	# or "not a dynamic executable" for a static one (status 1).
-	list=$(ldd "$1" 2>/dev/null) || true
+	list=$("${ldd_cmd[@]}" "$1" 2>/dev/null) || true
 	while read -r line; do
 		case $line in
 		*"=> not found"*) die "$1 needs ${line%% *}, which is not installed" ;;
@@ -114,7 +138,7 @@ ln -s /proc/mounts "$root/etc/mtab"
 # ---- busybox ----------------------------------------------------------------------------------
 put "$busybox" /bin/busybox
 libs_of "$busybox" # none for busybox-static; the dynamic build works too
-"$busybox" --list-full | grep -vx linuxrc | while read -r applet; do
+"${busybox_run[@]}" "$busybox" --list-full | grep -vx linuxrc | while read -r applet; do
 	[[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 done
 
@@ -132,7 +156,11 @@ for b in "${bins[@]}"; do
 done
 # glibc dlopens libgcc_s for thread cancellation and unwinding; no ldd lists it.
 # (awk reads to the end: an early exit would kill ldconfig with SIGPIPE, and pipefail with it.)
-gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 .*x86-64/ && !n++ { print $NF }')
+gcc_s=$(ldconfig -p | awk -v re="$gcc_s_pattern" '$0 ~ re && !n++ { print $NF }')
+# ldconfig's cache may not list a foreign architecture's libraries
+if [[ -z $gcc_s && $arch == arm64 && -e /lib/aarch64-linux-gnu/libgcc_s.so.1 ]]; then
+	gcc_s=/lib/aarch64-linux-gnu/libgcc_s.so.1
+fi
 if [[ -n $gcc_s && ! -e $root$gcc_s ]]; then put "$gcc_s" "$gcc_s"; fi
 
 for f in "${files[@]}"; do
@@ -166,7 +194,7 @@ chmod 0755 "$root/init"
 # ---- archive ----------------------------------------------------------------------------------
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-	"$busybox" cpio -o -H newc -R 0:0 --ignore-devno --renumber-inodes 2>/dev/null) |
+	"$host_busybox" cpio -o -H newc -R 0:0 --ignore-devno --renumber-inodes 2>/dev/null) |
 	gzip -n -6 >"$out.tmp"
 mv "$out.tmp" "$out"
 printf '%s: %s: %s files, %s KiB (%s binaries, %s tests)\n' "$prog" "$out" \

@@ -19,6 +19,10 @@
 # "ZJ-VM-RESULT: rc=N"; from them this script measures the boot (QEMU start to /init) and the
 # guest command's wall time, and takes N as its own exit status.
 #
+# ZJ_VM_ARCH=arm64 (tests/vm/arm64.mk): qemu-system-aarch64, machine virt, cpu ZJ_VM_CPU (default
+# max with the cheaper implementation-defined pointer authentication), console ttyAMA0 (PL011),
+# the kernel cached in tests/vm/cache/arm64.  No firmware: QEMU loads the Image itself.
+#
 # KVM is not used, on purpose: on the project's build machines /dev/kvm exists but a guest under
 # it hangs at boot.  Plain emulation boots the cloud kernel to /init in a few seconds.
 #
@@ -28,7 +32,12 @@ set -euo pipefail
 shopt -s lastpipe extglob
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${ZJ_VM_CACHE:-$here/cache}
+arch=${ZJ_VM_ARCH:-amd64}
+case $arch in
+amd64 | x86) arch=amd64 cache=${ZJ_VM_CACHE:-$here/cache} ;;
+arm64) cache=${ZJ_VM_CACHE:-$here/cache/arm64} ;;
+*) printf 'run-vm: ZJ_VM_ARCH=%s: amd64 or arm64\n' "$arch" >&2; exit 1 ;;
+esac
 prog=run-vm
 
 kernel="" initrd="" log="" interactive=0
@@ -64,22 +73,33 @@ if [[ -z $kernel ]]; then
 fi
 [[ -f $kernel ]] || die "$kernel: no such file (tests/vm/fetch-kernel.sh fetches it)"
 
-qemu=$(command -v qemu-system-x86_64) ||
-	skip "qemu-system-x86_64 is not installed (as root: apt-get install qemu-system-x86)"
-"$qemu" --version >/dev/null 2>&1 ||
-	skip "$qemu does not run: $("$qemu" --version 2>&1 | head -n 1)"
-for rom in bios-256k.bin linuxboot_dma.bin; do
-	[[ -n $(find /usr/share/qemu /usr/share/seabios -name "$rom" -print -quit 2>/dev/null) ]] ||
-		skip "QEMU's firmware $rom is missing (apt-get install qemu-system-x86 seabios)"
-done
+if [[ $arch == arm64 ]]; then
+	qemu=$(command -v qemu-system-aarch64) ||
+		skip "qemu-system-aarch64 is not installed (as root: apt-get install qemu-system-arm)"
+	"$qemu" --version >/dev/null 2>&1 ||
+		skip "$qemu does not run: $("$qemu" --version 2>&1 | head -n 1)"
+	console=ttyAMA0
+	machine=(-machine virt -cpu "${ZJ_VM_CPU:-max,pauth-impdef=on}")
+else
+	qemu=$(command -v qemu-system-x86_64) ||
+		skip "qemu-system-x86_64 is not installed (as root: apt-get install qemu-system-x86)"
+	"$qemu" --version >/dev/null 2>&1 ||
+		skip "$qemu does not run: $("$qemu" --version 2>&1 | head -n 1)"
+	for rom in bios-256k.bin linuxboot_dma.bin; do
+		[[ -n $(find /usr/share/qemu /usr/share/seabios -name "$rom" -print -quit 2>/dev/null) ]] ||
+			skip "QEMU's firmware $rom is missing (apt-get install qemu-system-x86 seabios)"
+	done
+	console=ttyS0
+	machine=()
+fi
 
-cmdline="console=ttyS0 lsm=lockdown,capability,bpf panic=-1"
+cmdline="console=$console lsm=lockdown,capability,bpf panic=-1"
 [[ ${ZJ_VM_QUIET:-1} == 0 ]] || cmdline="$cmdline quiet"
 cmdline="$cmdline${append_extra:+ $append_extra}"
 
 # -accel tcg says "no KVM" outright; -nic none: the guest needs no network, and QEMU then needs
 # no network boot ROM either.
-qemu_args=(-accel tcg -m "$mem" -smp "$smp" -nographic -no-reboot -nic none
+qemu_args=("${machine[@]}" -accel tcg -m "$mem" -smp "$smp" -nographic -no-reboot -nic none
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 
 if [[ $interactive == 1 ]]; then
