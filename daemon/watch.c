@@ -1103,7 +1103,77 @@ static int items_put(struct inode_item **items, size_t *n, size_t *cap,
 	return 0;
 }
 
-static int prefix_put(int fd, const char *path, bool dir, uint32_t id, uint32_t klass)
+/* Keys written by one apply: what is not among them afterwards is stale and deleted. */
+struct keyset {
+	void *v;
+	size_t n, cap, size;
+};
+
+static int keyset_add(struct keyset *ks, const void *key)
+{
+	if (ks->n == ks->cap) {
+		size_t nc = ks->cap ? ks->cap * 2 : 64;
+		void *nv = reallocarray(ks->v, nc, ks->size);
+
+		if (!nv)
+			return -ENOMEM;
+		ks->v = nv;
+		ks->cap = nc;
+	}
+	memcpy((char *)ks->v + ks->n * ks->size, key, ks->size);
+	ks->n++;
+	return 0;
+}
+
+static size_t keyset_cmp_size;
+
+static int keyset_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, keyset_cmp_size);
+}
+
+/* Sorted (keyset_sort) lookup. */
+static bool keyset_has(const struct keyset *ks, const void *key)
+{
+	keyset_cmp_size = ks->size;
+	return ks->n && bsearch(key, ks->v, ks->n, ks->size, keyset_cmp);
+}
+
+static void keyset_sort(struct keyset *ks)
+{
+	keyset_cmp_size = ks->size;
+	if (ks->n)
+		qsort(ks->v, ks->n, ks->size, keyset_cmp);
+}
+
+/* Delete every key of map fd that this apply did not write (a user removed, a reload). */
+static void keyset_prune(int fd, struct keyset *ks)
+{
+	_cleanup_free_ char *k = malloc(ks->size), *next = malloc(ks->size);
+	bool first = true;
+
+	if (!k || !next)
+		return;
+	keyset_sort(ks);
+	while (bpf_map_get_next_key(fd, first ? NULL : k, next) == 0) {
+		memcpy(k, next, ks->size);
+		first = false;
+		if (!keyset_has(ks, k)) {
+			/* deleting k makes the walk start over; the kept keys are passed again */
+			(void)bpf_map_delete_elem(fd, k);
+			first = true;
+		}
+	}
+}
+
+/* A map that is full: the entry is left out (the prefix and the other maps still hold it). */
+static bool map_full(int r)
+{
+	return r == -E2BIG || r == -ENOSPC;
+}
+
+static int prefix_put(int fd, struct keyset *ks, const char *path, bool dir, uint32_t id,
+		      uint32_t klass)
 {
 	struct zj_prefix_key k;
 	struct zj_watch_val v;
@@ -1123,30 +1193,35 @@ static int prefix_put(int fd, const char *path, bool dir, uint32_t id, uint32_t 
 	v.klass = klass;
 	v.flags = dir ? ZJ_W_SUBTREE : ZJ_W_NAMES;
 	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY) < 0)
-		return negative_errno();
-	return 0;
+		return map_full(negative_errno()) ? 0 : negative_errno();
+	return keyset_add(ks, &k);
 }
 
 int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int prefix_fd)
 {
 	_cleanup_free_ struct inode_item *items = NULL;
-	struct zj_watch_key k, next;
+	struct keyset pks = {.size = sizeof(struct zj_prefix_key)};
+	struct keyset nks = {.size = sizeof(struct zj_watch_name_key)};
+	struct keyset iks = {.size = sizeof(struct zj_watch_key)};
 	size_t n = 0, cap = 0, i;
-	int present = 0, r;
+	int present = 0, r = 0;
 
-	for (i = 0; i < w->n; i++) {
+	for (i = 0; i < w->n && r >= 0; i++) {
 		const struct zj_watch_entry *e = &w->entries[i];
 		struct stat st;
+		struct zj_watch_key k;
 
-		r = prefix_put(prefix_fd, e->path, e->kind == ZJ_WATCH_DIR, e->id, e->klass);
-		if (r < 0 && r != -ENAMETOOLONG)
-			return r;
-		if (e->real) {
-			r = prefix_put(prefix_fd, e->real, e->kind == ZJ_WATCH_DIR, e->id,
+		r = prefix_put(prefix_fd, &pks, e->path, e->kind == ZJ_WATCH_DIR, e->id, e->klass);
+		if (r == -ENAMETOOLONG)
+			r = 0;
+		if (r == 0 && e->real) {
+			r = prefix_put(prefix_fd, &pks, e->real, e->kind == ZJ_WATCH_DIR, e->id,
 				       e->klass);
-			if (r < 0 && r != -ENAMETOOLONG)
-				return r;
+			if (r == -ENAMETOOLONG)
+				r = 0;
 		}
+		if (r < 0)
+			break;
 		if (e->kind == ZJ_WATCH_DIR) {
 			if (stat(e->path, &st) < 0 || !S_ISDIR(st.st_mode))
 				continue; /* absent for now: re-checked on the next apply */
@@ -1156,7 +1231,7 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 			r = items_put(&items, &n, &cap, &k, ZJ_W_SUBTREE, e->depth, e->id,
 				      e->klass);
 			if (r < 0)
-				return r;
+				break;
 			present++;
 		} else {
 			_cleanup_free_ char *dir = strdup(e->path);
@@ -1164,8 +1239,10 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 			struct zj_watch_val v;
 			char *slash;
 
-			if (!dir)
-				return -ENOMEM;
+			if (!dir) {
+				r = -ENOMEM;
+				break;
+			}
 			slash = strrchr(dir, '/');
 			if (!slash || strlen(slash + 1) >= ZJ_WNAME_LEN)
 				continue;
@@ -1175,37 +1252,46 @@ int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int pr
 			memset(&k, 0, sizeof(k));
 			k.dev = zj_kdev(st.st_dev);
 			k.ino = st.st_ino;
-			r = items_put(&items, &n, &cap, &k, ZJ_W_NAMES, 0, e->id, ZJ_ENF_NONE);
-			if (r < 0)
-				return r;
 			memset(&nk, 0, sizeof(nk));
 			memset(&v, 0, sizeof(v));
 			nk.dev = k.dev;
 			nk.ino = k.ino;
 			strncpy(nk.name, slash + 1, sizeof(nk.name) - 1);
+			r = items_put(&items, &n, &cap, &k, ZJ_W_NAMES, 0, e->id, ZJ_ENF_NONE);
+			if (r < 0)
+				break;
 			v.flags = ZJ_W_NAMES;
 			v.id = e->id;
 			v.klass = e->klass;
-			if (bpf_map_update_elem(names_fd, &nk, &v, BPF_ANY) < 0)
-				return negative_errno();
+			if (bpf_map_update_elem(names_fd, &nk, &v, BPF_ANY) < 0) {
+				r = negative_errno();
+				if (!map_full(r))
+					break;
+				r = 0;
+				continue;
+			}
+			r = keyset_add(&nks, &nk);
 			present++;
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (bpf_map_update_elem(inodes_fd, &items[i].key, &items[i].val, BPF_ANY) < 0)
-			return negative_errno();
-	/* drop inodes that are no longer watched (a directory replaced, a user removed) */
-	if (bpf_map_get_next_key(inodes_fd, NULL, &next) == 0) {
-		do {
-			bool keep = false;
-
-			k = next;
-			r = bpf_map_get_next_key(inodes_fd, &k, &next);
-			for (i = 0; i < n && !keep; i++)
-				keep = memcmp(&items[i].key, &k, sizeof(k)) == 0;
-			if (!keep)
-				(void)bpf_map_delete_elem(inodes_fd, &k);
-		} while (r == 0);
+	for (i = 0; i < n && r >= 0; i++) {
+		if (bpf_map_update_elem(inodes_fd, &items[i].key, &items[i].val, BPF_ANY) < 0) {
+			r = negative_errno();
+			if (!map_full(r))
+				break;
+			r = 0;
+			continue;
+		}
+		r = keyset_add(&iks, &items[i].key);
 	}
-	return present;
+	/* drop what is no longer watched (a directory replaced, a user removed, a reload) */
+	if (r >= 0) {
+		keyset_prune(inodes_fd, &iks);
+		keyset_prune(names_fd, &nks);
+		keyset_prune(prefix_fd, &pks);
+	}
+	free(pks.v);
+	free(nks.v);
+	free(iks.v);
+	return r < 0 ? r : present;
 }
