@@ -136,7 +136,8 @@ static void help(void)
 	       "                          (tests; zhijia-arr(5))\n"
 	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
 	       "\n"
-	       "                          if it exists, else the built-in list)\n"
+	       "                          if it exists, else the built-in list), then every\n"
+	       "                          watch.d/ *.conf next to it\n"
 	       "      --print-watch-config  print the built-in watch configuration and exit\n"
 	       "      --rules=DIR         YARA rules (*.yar) and allow.sha256 (default\n"
 	       "                          " ZJ_RULES_DIR "; absent: nothing is scanned; a\n"
