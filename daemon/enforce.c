@@ -784,11 +784,12 @@ void zj_enforce_deny_path(struct zj_event *ev, const struct zj_watch *w, char *b
 
 	if (!we || !ev->deny.path.len)
 		return;
+	/* the real path, as file events give it: /lib/x/security is /usr/lib/x/security */
 	if (we->kind == ZJ_WATCH_FILE)
-		n = snprintf(buf, len, "%s", we->path);
+		n = snprintf(buf, len, "%s", we->real ? we->real : we->path);
 	else
-		n = snprintf(buf, len, "%s/%.*s", we->path, (int)ev->deny.path.len,
-			     ev->deny.path.ptr);
+		n = snprintf(buf, len, "%s/%.*s", we->real ? we->real : we->path,
+			     (int)ev->deny.path.len, ev->deny.path.ptr);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	ev->deny.path.ptr = buf;

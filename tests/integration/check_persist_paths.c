@@ -775,6 +775,74 @@ START_TEST(test_sshd_config_change)
 }
 END_TEST
 
+/* zhijiactl --socket <the daemon's> ARGS...: it must exit 0. */
+static void ctl_ok(const char *const *args)
+{
+	const char *argv[16];
+	char ctl[PATH_MAX];
+	size_t n = 0;
+
+	zj_pathf(ctl, sizeof(ctl), "%s/zhijiactl", zj_build_dir());
+	argv[n++] = ctl;
+	argv[n++] = "--socket";
+	argv[n++] = zd.own[0];
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	run_ok(argv, (uid_t)-1, (gid_t)-1);
+}
+
+/*
+ * block without BPF LSM (this host): the fallback kills the actor at the open's exit, before
+ * it writes a byte, and what the open created goes to the quarantine.  (Denial by the LSM
+ * hooks is tests/vm's.)  An ordinary module next to it is not a start-up hook: it goes on.
+ */
+START_TEST(test_block_fallback)
+{
+	char p[PATH_MAX];
+	const struct zj_line *l;
+	json_object *f, *v;
+	pid_t pid;
+	int status;
+
+	zj_test_path(p, sizeof(p), "/usr/lib/python3/dist-packages", "blocked.pth");
+	zj_claim_file(p);
+	ctl_ok((const char *const[]){"policy", "set", "T1546.018", "block", NULL});
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (fd >= 0 && write(fd, "import os\n", 10) == 10)
+			_exit(0); /* the write went through: the block failed */
+		_exit(fd < 0 ? 2 : 3);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	l = ZJ_WAIT(&tail, "file", pid, ZJ_S("file.path", p));
+	f = zj_line_finding(l, "T1546.018");
+	ZJ_EXPECT(l, f && json_object_object_get_ex(f, "action", &v) &&
+			     strcmp(json_object_get_string(v), "block") == 0,
+		  "expected a block finding of T1546.018");
+	if (zj_line_finding(l, "T1546.018") && strstr(l->raw, "\"killed\"")) {
+		/* the fallback acted: the actor died before its write */
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+			      "the event says killed, the actor's wait status is 0x%x", status);
+		for (int i = 0; i < 50 && zj_path_exists(p); i++)
+			sleep_ms(100);
+		ck_assert_msg(!zj_path_exists(p), "%s left in place after the kill", p);
+	} else {
+		/* no bpf_send_signal here: the finding must say it was not enforced */
+		ZJ_EXPECT(l, strstr(l->raw, "\"enforced\":false") != NULL,
+			  "neither killed nor marked not enforced");
+		unlink(p);
+	}
+	zj_test_path(p, sizeof(p), "/usr/lib/python3/dist-packages", "plain.py");
+	pid = child_open(p, O_CREAT | O_EXCL);
+	ck_assert_int_eq(unlink(p), 0);
+	ctl_ok((const char *const[]){"policy", "set", "T1546.018", "default", NULL});
+}
+END_TEST
+
 static Suite *paths_suite(void)
 {
 	Suite *s = suite_create("persist_paths");
@@ -794,6 +862,7 @@ static Suite *paths_suite(void)
 	tcase_add_test(tc, test_udev);
 	tcase_add_test(tc, test_xdg_autostart);
 	tcase_add_test(tc, test_python_startup);
+	tcase_add_test(tc, test_block_fallback);
 	tcase_add_test(tc, test_benign_package_manager);
 	tcase_add_test(tc, test_dropins_and_sighup);
 	tcase_add_test(tc, test_sshd_config_change);
