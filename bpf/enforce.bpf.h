@@ -113,17 +113,17 @@ static __always_inline int zj_excepted(__u32 klass)
 	return q.found && !q.unreadable;
 }
 
-/* Does the name of dentry d end in suf (n bytes, n <= 12)? */
+/* Does the name of dentry d end in suf (n bytes, n <= 16)? */
 static __always_inline int zj_name_ends(struct dentry *d, const char *suf, __u32 n)
 {
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	__u32 len = BPF_CORE_READ(d, d_name.len);
-	char buf[12] = {};
+	char buf[16] = {};
 	__u32 i;
 
 	if (len < n || n > sizeof(buf))
 		return 0;
-	if (bpf_probe_read_kernel(buf, n & 15, name + len - n))
+	if (bpf_probe_read_kernel(buf, n & 31, name + len - n))
 		return 0;
 	for (i = 0; i < sizeof(buf); i++)
 		if (i < n && buf[i] != suf[i])
@@ -150,7 +150,16 @@ static __always_inline __u32 zj_file_klass(const struct zj_wmatch *m, struct den
 			return ZJ_ENF_TIMER;
 		return ZJ_ENF_SERVICE;
 	}
-	if (m->klass == ZJ_ENF_CANARY || (m->klass >= ZJ_ENF_AT && m->klass <= ZJ_ENF_PRELOAD))
+	if (m->klass == ZJ_ENF_PYSTART) {
+		/* site-packages holds every module: only what the interpreter runs at start-up */
+		if (zj_name_ends(d, ".pth", 4) ||
+		    (BPF_CORE_READ(d, d_name.len) == 16 && zj_name_ends(d, "sitecustomize.py", 16)) ||
+		    (BPF_CORE_READ(d, d_name.len) == 16 && zj_name_ends(d, "usercustomize.py", 16)))
+			return ZJ_ENF_PYSTART;
+		return ZJ_ENF_NONE;
+	}
+	if (m->klass == ZJ_ENF_CANARY ||
+	    (m->klass >= ZJ_ENF_FILE_FIRST && m->klass <= ZJ_ENF_FILE_LAST))
 		return m->klass;
 	return ZJ_ENF_NONE;
 }
@@ -166,9 +175,31 @@ static __always_inline __u32 zj_path_klass(struct zj_scratch *s, const struct zj
 	char tail[8] = {};
 	__u64 at = (__u64)pr->off + pr->len;
 
+	if (pr->klass == ZJ_ENF_PYSTART) {
+		/* "*.pth", "*customize.py" (sitecustomize.py, usercustomize.py) */
+		char t[12] = {};
+
+		if (pr->len < 4 || at < 12 || at > 2 * ZJ_PATH_MAX)
+			return ZJ_ENF_NONE;
+		at -= 12;
+		at &= 2 * ZJ_PATH_MAX - 1;
+		if (at > 2 * ZJ_PATH_MAX - 12)
+			return ZJ_ENF_NONE;
+		barrier_var(at);
+		if (bpf_probe_read_kernel(t, 12, &s->pbuf[at]))
+			return ZJ_ENF_NONE;
+		if (t[8] == '.' && t[9] == 'p' && t[10] == 't' && t[11] == 'h')
+			return ZJ_ENF_PYSTART;
+		if (t[0] == 'c' && t[1] == 'u' && t[2] == 's' && t[3] == 't' && t[4] == 'o' &&
+		    t[5] == 'm' && t[6] == 'i' && t[7] == 'z' && t[8] == 'e' && t[9] == '.' &&
+		    t[10] == 'p' && t[11] == 'y')
+			return ZJ_ENF_PYSTART;
+		return ZJ_ENF_NONE;
+	}
 	if (pr->klass != ZJ_ENF_SERVICE)
-		return pr->klass >= ZJ_ENF_AT && pr->klass <= ZJ_ENF_PRELOAD ? pr->klass
-									  : ZJ_ENF_NONE;
+		return pr->klass >= ZJ_ENF_FILE_FIRST && pr->klass <= ZJ_ENF_FILE_LAST
+			       ? pr->klass
+			       : ZJ_ENF_NONE;
 	if (pr->len < 6 || at < 6 || at > 2 * ZJ_PATH_MAX)
 		return ZJ_ENF_SERVICE;
 	at -= 6;

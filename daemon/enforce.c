@@ -35,6 +35,19 @@ static const char *const class_scope[ZJ_ENF_NR] = {
 	[ZJ_ENF_SERVICE] = "creating, writing, renaming or linking onto systemd units",
 	[ZJ_ENF_PRELOAD] = "creating, writing, renaming or linking onto /etc/ld.so.preload "
 			   "(not LD_PRELOAD in an environment)",
+	[ZJ_ENF_SSH_KEYS] = "creating, writing, renaming or linking onto authorized_keys files",
+	[ZJ_ENF_SHELL_RC] = "creating, writing, renaming or linking onto shell start-up files",
+	[ZJ_ENF_RC_SCRIPTS] = "creating, writing, renaming or linking onto rc scripts",
+	[ZJ_ENF_KMOD] = "creating, writing, renaming or linking onto module load lists "
+			"(/etc/modules, modules-load.d, modprobe.d)",
+	[ZJ_ENF_ACCOUNT] = "writing /etc/passwd or /etc/shadow",
+	[ZJ_ENF_GROUPS] = "writing /etc/group or /etc/gshadow",
+	[ZJ_ENF_SUDO] = "creating, writing, renaming or linking onto sudoers files",
+	[ZJ_ENF_PAM] = "creating, writing, renaming or linking onto PAM configuration and modules",
+	[ZJ_ENF_UDEV] = "creating, writing, renaming or linking onto udev rules",
+	[ZJ_ENF_XDG] = "creating, writing, renaming or linking onto XDG autostart entries",
+	[ZJ_ENF_PYSTART] = "creating, writing, renaming or linking onto .pth files and "
+			   "sitecustomize.py/usercustomize.py in site-packages",
 };
 
 void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why, bool signal)
@@ -357,7 +370,7 @@ static void canary_judge(struct zj_enforce *e, const int res[OP_NR])
 		{ZJ_ENF_PTRACE, ZJ_ENF_PTRACE, OP_SEIZE, OP_VM_WRITEV},
 		{ZJ_ENF_PROC_MEM, ZJ_ENF_PROC_MEM, OP_MEM_OPEN, OP_MEM_OPEN},
 		{ZJ_ENF_VDSO, ZJ_ENF_VDSO, OP_MPROTECT, OP_MPROTECT},
-		{ZJ_ENF_AT, ZJ_ENF_PRELOAD, OP_CREATE, OP_SYMLINK},
+		{ZJ_ENF_FILE_FIRST, ZJ_ENF_FILE_LAST, OP_CREATE, OP_SYMLINK},
 	};
 
 	for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
@@ -771,11 +784,12 @@ void zj_enforce_deny_path(struct zj_event *ev, const struct zj_watch *w, char *b
 
 	if (!we || !ev->deny.path.len)
 		return;
+	/* the real path, as file events give it: /lib/x/security is /usr/lib/x/security */
 	if (we->kind == ZJ_WATCH_FILE)
-		n = snprintf(buf, len, "%s", we->path);
+		n = snprintf(buf, len, "%s", we->real ? we->real : we->path);
 	else
-		n = snprintf(buf, len, "%s/%.*s", we->path, (int)ev->deny.path.len,
-			     ev->deny.path.ptr);
+		n = snprintf(buf, len, "%s/%.*s", we->real ? we->real : we->path,
+			     (int)ev->deny.path.len, ev->deny.path.ptr);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	ev->deny.path.ptr = buf;

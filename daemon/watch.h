@@ -8,6 +8,7 @@
 #ifndef ZHIJIA_WATCH_H
 #define ZHIJIA_WATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,15 +16,35 @@
 #define ZJ_WATCH_FILE 2
 #define ZJ_WATCH_HOME 3
 
+/* zj_watch_entry.ops: the file operations that count (bit 1 << ZJ_FOP_*). */
+#define ZJ_WATCH_OP(op) (1u << (op))
+#define ZJ_WATCH_OPS_ALL 0x1feu /* ZJ_FOP_CREATE .. ZJ_FOP_CHMOD */
+#define ZJ_WATCH_NO_UID UINT32_MAX
+
 struct zj_watch_entry {
 	uint32_t kind;  /* ZJ_WATCH_DIR or ZJ_WATCH_FILE after expansion */
 	uint32_t depth; /* levels below a directory that count (>= 1) */
 	uint32_t id;    /* 1-based, stable for one configuration */
-	uint32_t line;  /* line in the configuration; home entries share their line */
-	uint32_t klass; /* ZJ_ENF_AT, _CRON, _SERVICE, _PRELOAD, or ZJ_ENF_NONE */
+	uint32_t line;  /* line in its source; home entries share their line */
+	uint32_t klass; /* ZJ_ENF_FILE_FIRST.._FILE_LAST, or ZJ_ENF_NONE */
+	uint32_t ops;   /* ZJ_WATCH_OP() bits that count; ZJ_WATCH_OPS_ALL by default */
+	uint32_t uid;   /* home entries: the uid whose home it is; else ZJ_WATCH_NO_UID */
 	uint32_t _pad;
-	char *path;     /* absolute, no trailing slash, as configured */
-	char *real;     /* realpath() of path when it differs (symlinked dirs), else NULL */
+	char *path;      /* absolute, no trailing slash, as configured */
+	char *real;      /* realpath() of path when it differs (symlinked dirs), else NULL */
+	char *technique; /* what the table says the path means ("T1556.003"); NULL: decided by
+			  * the built-in classifier (detectors/persist.c) alone */
+	char *names;     /* directories: comma-separated fnmatch(3) patterns a name there must
+			  * match to count (names=*.pth,sitecustomize.py); NULL: every name */
+	const char *source; /* the file it came from (points into zj_watch.sources) */
+};
+
+#define ZJ_WATCH_DEPS_MAX 16
+
+/* A file the expansion read (passwd, sshd_config): a change means expand again. */
+struct zj_watch_dep {
+	char *path;
+	uint64_t ino, size, mtime_ns; /* all 0: it did not exist */
 };
 
 struct zj_watch {
@@ -31,34 +52,69 @@ struct zj_watch {
 	size_t n;
 	size_t cap;
 	uint32_t max_depth;
-	char *text;   /* the configuration, for re-expansion of home entries */
-	char *source; /* file name, or "built-in" */
+	char *text;   /* the first configuration, for re-expansion of home entries */
+	char *source; /* its file name, or "built-in" */
+	char **texts, **sources; /* every configuration read, in order (main, then drop-ins) */
+	size_t n_texts;
+	char *passwd; /* passwd(5) file the home entries were expanded with */
+	struct zj_watch_dep deps[ZJ_WATCH_DEPS_MAX];
+	size_t n_deps;
 };
 
 /*
- * Parse `text` (from `source`): one entry a line, "KIND PATH [DEPTH] [CLASS]" (daemon/watch.conf
- * explains it).  CLASS names what a BPF LSM program denies there when the policy says block:
- * at (T1053.002), cron (T1053.003), systemd (T1543.002; the kernel makes timers T1053.006),
- * preload (T1574.006); without one the entry is observed, never denied.  On a syntax error
- * returns -EINVAL and writes "SOURCE:LINE: message" into err.  home entries are expanded with
- * `passwd` (a path to a passwd(5) file: "/etc/passwd" normally).
+ * Parse `text` (from `source`): one entry a line, "KIND PATH [DEPTH] [CLASS] [OPTION...]"
+ * (daemon/watch.conf explains it).  CLASS is a class word or a sub-technique id: it says what
+ * the path means and, for the classes a BPF LSM program denies, which sub-technique's policy
+ * applies there; without one the entry is observed and the built-in classifier decides.  On
+ * a syntax error returns -EINVAL and writes "SOURCE:LINE: message" into err.  home entries
+ * are expanded with `passwd` (a path to a passwd(5) file: "/etc/passwd" normally).
  */
 int zj_watch_parse(const char *text, const char *source, const char *passwd, struct zj_watch **ret,
 		   char *err, size_t errlen);
+
+/*
+ * The whole table: `path` (or, when it does not exist and !explicit_path, the built-in
+ * default), then every DIR/watch.d/NAME.conf next to it (DIR = dirname(path)), in name
+ * order.  A drop-in adds entries; it cannot remove the default's.
+ */
+int zj_watch_load(const char *path, bool explicit_path, const char *passwd, struct zj_watch **ret,
+		  char *err, size_t errlen);
+
+/* Has a file the expansion read (the passwd file, sshd_config) changed since? */
+bool zj_watch_stale(const struct zj_watch *w);
+
+/* Expand the same configuration texts again (users came or went): a new table into *ret. */
+int zj_watch_reexpand(const struct zj_watch *w, struct zj_watch **ret, char *err, size_t errlen);
 void zj_watch_free(struct zj_watch *w);
 
 /* The built-in default configuration (daemon/watch.conf). */
 const char *zj_watch_default_text(void);
 
 /*
- * Is `path` (absolute, normalised) watched?  Returns the entry id, or 0.
+ * Is `path` (absolute, normalised) watched?  Returns the entry id, or 0.  A file entry wins
+ * over a directory, a deeper directory over the one above it.
  */
 uint32_t zj_watch_match(const struct zj_watch *w, const char *path);
+
+/*
+ * Does operation `op` (ZJ_FOP_*) on `path` count for entry e: the op is in e->ops and, for a
+ * directory with names=, the file's name matches one of the patterns?
+ */
+bool zj_watch_counts(const struct zj_watch_entry *e, const char *path, size_t len, uint32_t op);
+
+struct zj_event;
+struct zj_detect_ctx;
+/*
+ * What the table says of a file event's path (or, for a rename away, of its old name) into
+ * the detectors' context (ZJ_CTX_PATH).  Nothing when no entry with a technique matches.
+ */
+void zj_watch_fill_ctx(const struct zj_watch *w, const struct zj_event *ev,
+		       struct zj_detect_ctx *ctx);
 
 /* The entry with this id, or NULL. */
 const struct zj_watch_entry *zj_watch_entry(const struct zj_watch *w, uint32_t id);
 
-/* "at", "cron", "systemd", "preload" for an entry's class; NULL for ZJ_ENF_NONE. */
+/* "at", "cron", "systemd", "preload", "ssh_keys", ... for an entry's class; NULL for none. */
 const char *zj_watch_class_word(uint32_t klass);
 
 /* Kernel dev_t of a stat(2) st_dev: MAJOR << 20 | MINOR (the kernel's internal form). */

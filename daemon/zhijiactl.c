@@ -35,6 +35,7 @@
 #include <json-c/json.h>
 
 #include "zhijia/catalog.h"
+#include "zhijia/coverage.h"
 #include "zhijia/policy.h"
 #include "arr-cli.h"
 #include "control.h"
@@ -564,11 +565,28 @@ static int usage_error(struct ctl *c, const char *verb, const char *usage)
 	return fail(c, EXIT_USAGE, "%s: usage: zhijiactl %s", verb, usage);
 }
 
+/* `policy list --coverage`: ATT&CK coverage per tactic (coverage.h), Markdown or JSON. */
+static int print_coverage(struct ctl *c)
+{
+	_cleanup_json_ json_object *o = NULL;
+
+	if (!c->json)
+		return zj_coverage_markdown(stdout) < 0 || fflush(stdout) != 0 ? EXIT_FAILED : 0;
+	o = zj_coverage_json();
+	if (!o)
+		return fail(c, EXIT_FAILED, "out of memory");
+	return puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE)) < 0
+		       ? EXIT_FAILED
+		       : 0;
+}
+
 static int do_policy_list(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"tactic", required_argument, NULL, 't'},
 		{"all", no_argument, NULL, 'a'},
+		{"coverage", no_argument, NULL, 'c'},
 		{},
 	};
 	_cleanup_json_ json_object *args = json_object_new_object();
@@ -577,10 +595,12 @@ static int do_policy_list(struct ctl *c, int argc, char **argv)
 	if (!args)
 		return fail(c, EXIT_FAILED, "out of memory");
 	optind = 0;
-	while ((o = next_opt(c, argc, argv, opts, "policy list", "--tactic TACTIC, --all",
-			     &code)) != -1) {
+	while ((o = next_opt(c, argc, argv, opts, "policy list",
+			     "--tactic TACTIC, --all, --coverage", &code)) != -1) {
 		if (o == '?')
 			return code;
+		if (o == 'c')
+			return print_coverage(c); /* from the catalog: no daemon needed */
 		if (o == 't')
 			json_object_object_add(args, "tactic", json_object_new_string(optarg));
 		else if (o == 'a')
@@ -1464,8 +1484,9 @@ static int do_policy_allow(struct ctl *c, int argc, char **argv)
 
 static const struct cmd policy_cmds[] = {
 	{"list", do_policy_list,
-	 "policy list [--tactic TACTIC] [--all]\n"
-	 "                             tactic > technique > sub-technique, each with its action"},
+	 "policy list [--tactic TACTIC] [--all] [--coverage]\n"
+	 "                             tactic > technique > sub-technique, each with its action;\n"
+	 "                             --coverage: per tactic, what ATT&CK has and zhijia covers"},
 	{"get", do_policy_get, "policy get ID              one (sub-)technique and its action"},
 	{"set", do_policy_set,
 	 "policy set ID ACTION       ACTION: block, alert, record, off, default"},

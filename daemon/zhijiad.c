@@ -136,7 +136,8 @@ static void help(void)
 	       "                          (tests; zhijia-arr(5))\n"
 	       "      --watch-config=PATH watched persistence paths (default " DEFAULT_WATCH_CONF
 	       "\n"
-	       "                          if it exists, else the built-in list)\n"
+	       "                          if it exists, else the built-in list), then every\n"
+	       "                          watch.d/ *.conf next to it\n"
 	       "      --print-watch-config  print the built-in watch configuration and exit\n"
 	       "      --rules=DIR         YARA rules (*.yar) and allow.sha256 (default\n"
 	       "                          " ZJ_RULES_DIR "; absent: nothing is scanned; a\n"
@@ -275,20 +276,11 @@ static void apply_protected(struct daemon *d)
 
 static int load_watch(const char *path, bool explicit_path, struct zj_watch **ret)
 {
-	_cleanup_free_ char *text = NULL;
 	char err[512] = "";
-	size_t len = 0;
 	int r;
 
-	/* the same reader as the policy's: 1 MiB cap, regular files only, NUL-terminated */
-	r = zj_policyfile_read(path, &text, &len, NULL);
-	if (r == -ENOENT && !explicit_path)
-		r = zj_watch_parse(zj_watch_default_text(), "built-in", "/etc/passwd", ret, err,
-				   sizeof(err));
-	else if (r < 0)
-		return log_error_errno(r, "Failed to read watch configuration '%s': %m", path);
-	else
-		r = zj_watch_parse(text, path, "/etc/passwd", ret, err, sizeof(err));
+	/* PATH (or the built-in list), then DIR/watch.d/ *.conf: watch.h */
+	r = zj_watch_load(path, explicit_path, "/etc/passwd", ret, err, sizeof(err));
 	if (r < 0)
 		return log_error_errno(r, "Invalid watch configuration: %s", err[0] ? err : "?");
 	return 0;
@@ -490,6 +482,7 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 		ctx.flags |= ZJ_CTX_LD_PRELOAD;
 		ctx.ld_preload = ev->exec.ld_preload;
 	}
+	zj_watch_fill_ctx(d->watch, ev, &ctx); /* what the path table says of a file event */
 	n = zj_detect_event(ev, &ctx, ZJ_FINDINGS_MAX, f);
 	if (n < 0)
 		return log_warning_errno(n, "Failed to run the detectors on event %llu: %m, "
@@ -692,6 +685,30 @@ static int reload_watch(struct daemon *d, const char *path, bool explicit_path)
 	zj_watch_free(d->watch);
 	d->watch = nw;
 	log_info("watch configuration reloaded: %zu paths", nw->n);
+	return 0;
+}
+
+/* The same configuration, its home and sshkeys entries expanded for today's users. */
+static int reexpand_watch(struct daemon *d)
+{
+	struct zj_watch *nw = NULL;
+	char err[512] = "";
+	int r, inodes, names, prefix;
+
+	r = zj_watch_reexpand(d->watch, &nw, err, sizeof(err));
+	if (r < 0)
+		return log_warning_errno(r, "Failed to expand the watch configuration again: %s",
+					 err[0] ? err : "?");
+	zj_sensor_watch_fds(d->sensor, &inodes, &names, &prefix);
+	r = zj_watch_apply(nw, inodes, names, prefix);
+	if (r < 0) {
+		zj_watch_free(nw);
+		return log_warning_errno(r, "Failed to apply the watch configuration: %m");
+	}
+	(void)zj_sensor_set_config(d->sensor, ZJ_CFG_WATCH_DEPTH, nw->max_depth);
+	zj_watch_free(d->watch);
+	d->watch = nw;
+	log_info("users or sshd configuration changed: %zu watched paths", nw->n);
 	return 0;
 }
 
@@ -1167,6 +1184,10 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				/* every 2 s: re-stat watched dirs (created or replaced since) */
 				if (++ticks % 20 == 0) {
 					int inodes, names, prefix;
+
+					/* users came or went, sshd_config changed: expand again */
+					if (zj_watch_stale(d->watch))
+						(void)reexpand_watch(d);
 
 					zj_sensor_watch_fds(d->sensor, &inodes, &names, &prefix);
 					r = zj_watch_apply(d->watch, inodes, names, prefix);

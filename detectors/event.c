@@ -88,6 +88,12 @@ static const struct {
 	[ZJ_ENF_VDSO] = {"vdso", "T1055.014"},	     [ZJ_ENF_AT] = {"at", "T1053.002"},
 	[ZJ_ENF_CRON] = {"cron", "T1053.003"},	     [ZJ_ENF_TIMER] = {"timer", "T1053.006"},
 	[ZJ_ENF_SERVICE] = {"service", "T1543.002"}, [ZJ_ENF_PRELOAD] = {"preload", "T1574.006"},
+	[ZJ_ENF_SSH_KEYS] = {"ssh_keys", "T1098.004"}, [ZJ_ENF_SHELL_RC] = {"shell_rc", "T1546.004"},
+	[ZJ_ENF_RC_SCRIPTS] = {"rc_scripts", "T1037.004"}, [ZJ_ENF_KMOD] = {"kmod", "T1547.006"},
+	[ZJ_ENF_ACCOUNT] = {"account", "T1136.001"},   [ZJ_ENF_GROUPS] = {"groups", "T1098.007"},
+	[ZJ_ENF_SUDO] = {"sudo", "T1548.003"},	       [ZJ_ENF_PAM] = {"pam", "T1556.003"},
+	[ZJ_ENF_UDEV] = {"udev", "T1546.017"},	       [ZJ_ENF_XDG] = {"xdg_autostart", "T1547.013"},
+	[ZJ_ENF_PYSTART] = {"python_startup", "T1546.018"},
 };
 
 const char *zj_deny_class_name(uint32_t klass)

@@ -480,6 +480,147 @@ static void mark_package_manager(struct zj_finding *f, struct zj_dt_text *t,
 	zj_dt_benign(f, "package manager", name);
 }
 
+/* ---- the path table's sub-techniques ----------------------------------------------------- */
+
+/*
+ * The sub-techniques the built-in classifier (zj_persist_classify) knows by path: under
+ * entries of theirs the classifier decides alone (crontab's temporary files, at's .SEQ and
+ * unit names that are no units make no finding).
+ */
+static bool builtin_technique(const char *t)
+{
+	return !strcmp(t, T_AT) || !strcmp(t, T_CRON) || !strcmp(t, T_TIMER) ||
+	       !strcmp(t, T_SERVICE) || !strcmp(t, T_PRELOAD);
+}
+
+/* What a path of each table sub-technique is, for the reason; severity of a change. */
+static const struct {
+	const char *technique;
+	const char *what;
+	uint32_t severity;
+} table_kinds[] = {
+	{"T1098.004", "an SSH authorized keys file: who may log in with which key", ZJ_SEV_HIGH},
+	{"T1546.004", "a shell start-up file, run by every login or interactive shell",
+	 ZJ_SEV_MEDIUM},
+	{"T1037.004", "an rc script, run at boot", ZJ_SEV_MEDIUM},
+	{"T1547.006", "a list of kernel modules loaded at boot, or their options", ZJ_SEV_HIGH},
+	{"T1136.001", "the local account database", ZJ_SEV_HIGH},
+	{"T1098.007", "the local group database", ZJ_SEV_HIGH},
+	{"T1548.003", "sudo's rules", ZJ_SEV_HIGH},
+	{"T1556.003", "PAM: what every login and sudo runs to authenticate", ZJ_SEV_HIGH},
+	{"T1546.017", "a udev rule, run on device events", ZJ_SEV_MEDIUM},
+	{"T1547.013", "an XDG autostart entry, run at desktop login", ZJ_SEV_MEDIUM},
+	{"T1546.018", "a Python start-up hook, run by every Python interpreter", ZJ_SEV_MEDIUM},
+};
+
+/* The programs whose job is to write the account and group databases (shadow, adduser). */
+static const char *const account_tools[] = {
+	"useradd",  "usermod", "userdel",  "groupadd", "groupmod",	   "groupdel",
+	"gpasswd",  "passwd",  "chpasswd", "chgpasswd", "chfn",	   "chsh",
+	"chage",    "vipw",    "vigr",	   "newusers", "pwconv",	   "pwunconv",
+	"grpconv",  "grpunconv", "adduser", "deluser", "addgroup",	   "delgroup",
+	"systemd-sysusers", "lusermod", "luseradd", "luserdel", "lgroupadd", "lgroupmod",
+};
+
+/* Shells and text editors: what a person runs to edit a file by hand. */
+static const char *const interactive_tools[] = {
+	"bash",	 "sh",	   "dash",  "zsh",  "ksh",	"mksh",	  "fish",     "tcsh",
+	"csh",	 "vi",	   "vim",   "vim.basic", "vim.tiny", "vim.nox", "vim.gtk3", "nvim",
+	"nano",	 "rnano",  "emacs", "emacs-nox", "emacs-gtk", "ed", "joe", "jed",
+	"mcedit", "micro", "kak",   "hx",   "gedit",	"kate",	  "mousepad", "pluma",
+};
+
+static bool name_in(struct zj_str name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (zj_dt_str_eq(name, list[i]))
+			return true;
+	return false;
+}
+
+/* The actor's program name (a script an interpreter runs counts as the program). */
+static bool actor_is(const struct zj_proc *p, const char *const *list, size_t n)
+{
+	if (!zj_dt_in_system_dir(p->exe.ptr, p->exe.len))
+		return false;
+	return name_in(package_manager_name(p), list, n) ||
+	       name_in(zj_dt_basename(p->exe), list, n);
+}
+
+#define ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A file operation on a path the table maps to a sub-technique the built-in classifier does
+ * not know.  Benign (recorded, not alerted):
+ *  - a package manager as the actor or an ancestor;
+ *  - T1136.001/T1098.007: an account tool (useradd, usermod, passwd, chpasswd, vipw, ...,
+ *    from a system directory) writing the account or group database: it is the way accounts
+ *    are made, so the finding is still the sub-technique -- creating an account is T1136.001
+ *    whoever does it -- but recorded, for hunting; anything else writing those files alerts;
+ *  - T1546.004 in a home directory: the user whose home it is (real uid), running a shell
+ *    or a text editor from a system directory (bash, vim, nano, ...), edits their own file.
+ *    A program of the user's own, or another user (root included), writing it alerts;
+ *  - T1548.003: visudo, sudo's own editor;
+ *  - PID 1 (systemd, e.g. on daemon-reload).
+ */
+static int table_finding(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
+			 struct zj_dt_out *out)
+{
+	const char *tech = ctx->path_technique, *what = NULL;
+	bool removal = ev->file.op == FOP_UNLINK || (ctx->flags & ZJ_CTX_PATH_OLD);
+	uint32_t severity = ZJ_SEV_MEDIUM, target = ZJ_TARGET_SYSTEM;
+	const struct zj_proc *pm;
+	struct zj_finding *f;
+	struct zj_dt_text t;
+
+	if (!(ctx->flags & ZJ_CTX_PATH_COUNTS))
+		return 0;
+	for (size_t i = 0; i < ELEMS(table_kinds); i++)
+		if (!strcmp(table_kinds[i].technique, tech)) {
+			what = table_kinds[i].what;
+			severity = table_kinds[i].severity;
+		}
+	if ((ctx->flags & ZJ_CTX_PATH_HOME) && ctx->path_uid != 0)
+		target = ZJ_TARGET_USER;
+	f = zj_dt_add(out, tech, removal ? ZJ_SEV_LOW : severity, target);
+	if (!f)
+		return 0;
+	zj_dt_reason_begin(&t, f);
+	zj_dt_text_actor(&t, &ev->actor);
+	ZJ_DT_PRINTF(&t, " ");
+	text_file_op(&t, ev, (ctx->flags & ZJ_CTX_PATH_OLD) != 0);
+	if (what)
+		ZJ_DT_PRINTF(&t, ": %s", what);
+	else
+		ZJ_DT_PRINTF(&t, ": a path the path table maps to %s", tech);
+	if (ctx->flags & ZJ_CTX_PATH_HOME)
+		ZJ_DT_PRINTF(&t, ", of uid %u", (unsigned)ctx->path_uid);
+	if (removal) {
+		f->flags |= ZJ_FIND_REMOVAL;
+		ZJ_DT_PRINTF(&t, " (removed: a cleanup, or tracks being covered)");
+	}
+	pm = zj_dt_package_manager(ev, ctx);
+	if (pm) {
+		mark_package_manager(f, &t, pm, ev);
+	} else if ((!strcmp(tech, "T1136.001") || !strcmp(tech, "T1098.007")) &&
+		   actor_is(&ev->actor, account_tools, ELEMS(account_tools))) {
+		zj_dt_benign(f, "account tool", package_manager_name(&ev->actor));
+	} else if (!strcmp(tech, "T1546.004") && (ctx->flags & ZJ_CTX_PATH_HOME) &&
+		   ev->actor.uid == ctx->path_uid &&
+		   actor_is(&ev->actor, interactive_tools, ELEMS(interactive_tools))) {
+		zj_dt_benign(f, "user editing their own shell file with",
+			     zj_dt_basename(ev->actor.exe));
+	} else if (!strcmp(tech, "T1548.003") &&
+		   actor_is(&ev->actor, (const char *const[]){"visudo"}, 1)) {
+		zj_dt_benign(f, "sudo's editor", zj_dt_basename(ev->actor.exe));
+	} else if (ev->actor.pid == 1) {
+		zj_dt_benign(f, "service manager", zj_dt_basename(ev->actor.exe));
+	}
+	zj_dt_text_outcome(&t, ev);
+	zj_dt_reason_end(&t, f);
+	return 0;
+}
+
 int zj_dt_file(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out)
 {
 	const struct zj_proc *pm;
@@ -490,6 +631,10 @@ int zj_dt_file(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struc
 	struct zj_str which = ev->file.path;
 	int r;
 
+	if (ctx && (ctx->flags & ZJ_CTX_PATH) && !builtin_technique(ctx->path_technique))
+		return table_finding(ev, ctx, out);
+	if (ctx && (ctx->flags & ZJ_CTX_PATH) && !(ctx->flags & ZJ_CTX_PATH_COUNTS))
+		return 0; /* the table's ops= or names= leave this operation out */
 	r = zj_persist_classify(ev->file.path.ptr, ev->file.path.ptr ? ev->file.path.len : 0, &ps);
 	if (r < 0)
 		return r;

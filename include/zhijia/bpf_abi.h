@@ -32,7 +32,7 @@ typedef int32_t zj_s32;
 typedef int64_t zj_s64;
 #endif
 
-#define ZJ_ABI_VERSION 2
+#define ZJ_ABI_VERSION 3
 
 /* Record types: append-only. */
 #define ZJ_REC_EXEC 1      /* sched_process_exec: a new program image */
@@ -212,7 +212,26 @@ struct zj_rec_file {
 #define ZJ_ENF_TIMER 5    /* T1053.006: picked by the kernel inside a ZJ_ENF_SERVICE tree */
 #define ZJ_ENF_SERVICE 6  /* T1543.002 */
 #define ZJ_ENF_PRELOAD 7  /* T1574.006 */
-#define ZJ_ENF_NR 8
+/*
+ * File classes of the path table (daemon/watch.conf): a name takes the class of its watch
+ * entry.  ZJ_ENF_FILE_FIRST..ZJ_ENF_FILE_LAST are the ones the file hooks deny; the kernel
+ * refines ZJ_ENF_SERVICE (timers) and ZJ_ENF_PYSTART (only *.pth, sitecustomize.py and
+ * usercustomize.py count; other names there are observed only).
+ */
+#define ZJ_ENF_SSH_KEYS 8     /* T1098.004 SSH Authorized Keys */
+#define ZJ_ENF_SHELL_RC 9     /* T1546.004 Unix Shell Configuration Modification */
+#define ZJ_ENF_RC_SCRIPTS 10  /* T1037.004 RC Scripts */
+#define ZJ_ENF_KMOD 11        /* T1547.006 Kernel Modules and Extensions (the file part) */
+#define ZJ_ENF_ACCOUNT 12     /* T1136.001 Local Account */
+#define ZJ_ENF_GROUPS 13      /* T1098.007 Additional Local or Domain Groups */
+#define ZJ_ENF_SUDO 14        /* T1548.003 Sudo and Sudo Caching */
+#define ZJ_ENF_PAM 15         /* T1556.003 Pluggable Authentication Modules */
+#define ZJ_ENF_UDEV 16        /* T1546.017 Udev Rules */
+#define ZJ_ENF_XDG 17         /* T1547.013 XDG Autostart Entries */
+#define ZJ_ENF_PYSTART 18     /* T1546.018 Python Startup Hooks */
+#define ZJ_ENF_NR 19
+#define ZJ_ENF_FILE_FIRST ZJ_ENF_AT
+#define ZJ_ENF_FILE_LAST ZJ_ENF_PYSTART
 /* zj_watch_val.klass values that are no class: observed only, never denied */
 #define ZJ_ENF_VERDICT 252 /* an executable with a YARA match: its exec is denied (no policy
 			    * class: the verdict's alert was the finding) */
@@ -305,7 +324,8 @@ struct zj_watch_val {
 	zj_u32 flags; /* ZJ_W_* */
 	zj_u32 depth; /* ZJ_W_SUBTREE: levels below the directory that still count (>= 1) */
 	zj_u32 id;    /* watch entry id, echoed in zj_rec_file.watch_id */
-	zj_u32 klass; /* ZJ_ENF_AT.._PRELOAD (ZJ_ENF_SERVICE covers timers too), or ZJ_ENF_NONE */
+	zj_u32 klass; /* ZJ_ENF_FILE_FIRST.._FILE_LAST (ZJ_ENF_SERVICE covers timers too), or
+		       * ZJ_ENF_NONE */
 };
 
 #define ZJ_WNAME_LEN 64

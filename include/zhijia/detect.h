@@ -97,6 +97,14 @@ struct zj_finding {
 #define ZJ_CTX_TARGET_CHILD (1u << 0)
 /* exec: LD_PRELOAD is set in the new image's environment; its value is ld_preload. */
 #define ZJ_CTX_LD_PRELOAD (1u << 1)
+/* file: the path table (daemon/watch.conf) says the path means path_technique */
+#define ZJ_CTX_PATH (1u << 2)
+/* ... and this operation on that name counts there (its ops= and names= allow it) */
+#define ZJ_CTX_PATH_COUNTS (1u << 3)
+/* ... and the path lies in the home directory of user path_uid (a home/homefile entry) */
+#define ZJ_CTX_PATH_HOME (1u << 4)
+/* ... the entry matched the old name of a rename (the file was moved away) */
+#define ZJ_CTX_PATH_OLD (1u << 5)
 
 /*
  * What the daemon knows beyond the event, from its process table.  Views (zj_str) follow the
@@ -109,6 +117,9 @@ struct zj_detect_ctx {
 	/* The actor's parent, grandparent, ... nearest first (zj_proctab_ancestors()). */
 	struct zj_proc ancestors[ZJ_ANCESTORS_MAX];
 	struct zj_str ld_preload; /* ZJ_CTX_LD_PRELOAD: the variable's value */
+	char path_technique[ZJ_TECHNIQUE_ID_MAX]; /* ZJ_CTX_PATH */
+	uint32_t path_uid;			  /* ZJ_CTX_PATH_HOME */
+	uint32_t _pad;
 };
 
 /*

@@ -58,7 +58,10 @@
 
 /* The sub-techniques zhijia observes on Linux (policy/attack/capabilities.tsv). */
 static const char *const observed[] = {"T1053.002", "T1053.003", "T1053.006", "T1055.008",
-				       "T1055.009", "T1055.014", "T1543.002", "T1574.006"};
+				       "T1055.009", "T1055.014", "T1543.002", "T1574.006",
+				       "T1037.004", "T1098.004", "T1098.007", "T1136.001",
+				       "T1546.004", "T1546.017", "T1546.018", "T1547.006",
+				       "T1547.013", "T1548.003", "T1556.003"};
 
 static const char *const test_dirs[] = {CROND, SYSTEMD, NULL};
 

@@ -167,7 +167,7 @@ _Static_assert(ZJ_REC_MAX_SIZE <= 0xffff, "ZJ_REC_MAX_SIZE fits zj_rec_hdr.size"
 _Static_assert(ZJ_REC_MAX_SIZE == 104 + 2 * 4096 + 8192 + 1024, "ZJ_REC_MAX_SIZE");
 /* zj_rec_file.path_len/path2_len are __u16. */
 _Static_assert(ZJ_PATH_MAX - 1 <= 0xffff, "a path length fits __u16");
-_Static_assert(ZJ_ABI_VERSION == 2, "ABI version pinned with these layouts");
+_Static_assert(ZJ_ABI_VERSION == 3, "ABI version pinned with these layouts");
 
 /* One row per field, in declaration order, then one end row per struct (runtime checks). */
 struct layout_row {
@@ -430,7 +430,20 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_ENF_TIMER, 5);
 	ck_assert_int_eq(ZJ_ENF_SERVICE, 6);
 	ck_assert_int_eq(ZJ_ENF_PRELOAD, 7);
-	ck_assert_int_eq(ZJ_ENF_NR, 8);
+	ck_assert_int_eq(ZJ_ENF_SSH_KEYS, 8);
+	ck_assert_int_eq(ZJ_ENF_SHELL_RC, 9);
+	ck_assert_int_eq(ZJ_ENF_RC_SCRIPTS, 10);
+	ck_assert_int_eq(ZJ_ENF_KMOD, 11);
+	ck_assert_int_eq(ZJ_ENF_ACCOUNT, 12);
+	ck_assert_int_eq(ZJ_ENF_GROUPS, 13);
+	ck_assert_int_eq(ZJ_ENF_SUDO, 14);
+	ck_assert_int_eq(ZJ_ENF_PAM, 15);
+	ck_assert_int_eq(ZJ_ENF_UDEV, 16);
+	ck_assert_int_eq(ZJ_ENF_XDG, 17);
+	ck_assert_int_eq(ZJ_ENF_PYSTART, 18);
+	ck_assert_int_eq(ZJ_ENF_NR, 19);
+	ck_assert_int_eq(ZJ_ENF_FILE_FIRST, ZJ_ENF_AT);
+	ck_assert_int_eq(ZJ_ENF_FILE_LAST, ZJ_ENF_PYSTART);
 	ck_assert_int_ge(ZJ_ENF_CANARY, ZJ_ENF_NR);
 	ck_assert_int_ge(ZJ_ENF_NONE, ZJ_ENF_NR);
 	ck_assert_int_ne(ZJ_ENF_CANARY, ZJ_ENF_NONE);

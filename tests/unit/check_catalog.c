@@ -3,11 +3,14 @@
  * The generated ATT&CK catalog: lookups, names, lineage, tactics, capabilities, and the
  * invariants gen-catalog.awk promises (sorted ids, sub-techniques after their technique).
  */
+#define _GNU_SOURCE
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "zhijia/catalog.h"
+#include "zhijia/coverage.h"
 #include "zhijia/errors.h"
 
 static const struct zj_technique *find(const char *id)
@@ -212,7 +215,10 @@ END_TEST
 START_TEST(test_capabilities)
 {
 	static const char *const observed[] = {"T1053.002", "T1053.003", "T1053.006", "T1055.008",
-					       "T1055.009", "T1055.014", "T1543.002", "T1574.006"};
+					       "T1055.009", "T1055.014", "T1543.002", "T1574.006",
+					       "T1037.004", "T1098.004", "T1098.007", "T1136.001",
+					       "T1546.004", "T1546.017", "T1546.018", "T1547.006",
+					       "T1547.013", "T1548.003", "T1556.003"};
 	size_t n = 0;
 
 	for (size_t k = 0; k < sizeof(observed) / sizeof(observed[0]); k++)
@@ -229,6 +235,67 @@ START_TEST(test_capabilities)
 }
 END_TEST
 
+/* Coverage: every row recounted from the catalog; the total row counts each entry once. */
+START_TEST(test_coverage)
+{
+	struct zj_coverage_row r;
+	json_object *o, *v, *tac;
+	uint32_t leaves = 0, covered = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (size_t k = 0; k < zj_catalog_count(); k++) {
+		const struct zj_technique *t = zj_catalog_at(k);
+
+		if (zj_technique_is_sub(t) || t->n_subs == 0) {
+			leaves++;
+			covered += t->capability != ZJ_CAP_NONE;
+		}
+	}
+	ck_assert_int_eq(zj_coverage_row(zj_catalog_tactic_count(), &r), 0);
+	ck_assert_uint_eq(r.total, leaves);
+	ck_assert_uint_eq(r.observed, covered);
+	ck_assert_uint_ge(r.observed, 19);
+	ck_assert_int_eq(zj_coverage_row(zj_catalog_tactic_count() + 1, &r), -1);
+	for (size_t i = 0; i < zj_catalog_tactic_count(); i++) {
+		uint32_t n = 0, obs = 0, enf = 0;
+
+		for (size_t k = 0; k < zj_catalog_count(); k++) {
+			const struct zj_technique *t = zj_catalog_at(k);
+
+			if ((zj_technique_is_sub(t) || t->n_subs == 0) &&
+			    zj_technique_in_tactic(t, i)) {
+				n++;
+				obs += t->capability >= ZJ_CAP_OBSERVE;
+				enf += t->capability == ZJ_CAP_ENFORCE;
+			}
+		}
+		ck_assert_int_eq(zj_coverage_row(i, &r), 0);
+		ck_assert_uint_eq(r.total, n);
+		ck_assert_uint_eq(r.observed, obs);
+		ck_assert_uint_eq(r.enforced, enf);
+	}
+	o = zj_coverage_json();
+	ck_assert_ptr_nonnull(o);
+	ck_assert(json_object_object_get_ex(o, "tactics", &v));
+	ck_assert_uint_eq(json_object_array_length(v), zj_catalog_tactic_count());
+	tac = json_object_array_get_idx(v, 4); /* TA0003 Persistence */
+	ck_assert(json_object_object_get_ex(tac, "id", &v));
+	ck_assert_str_eq(json_object_get_string(v), "TA0003");
+	ck_assert(json_object_object_get_ex(tac, "entries", &v));
+	ck_assert_uint_ge(json_object_array_length(v), 15);
+	json_object_put(o);
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(zj_coverage_markdown(f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "| TA0003 Persistence 持久化 | "));
+	ck_assert_ptr_nonnull(strstr(buf, "T1098.004"));
+	free(buf);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
 	Suite *s = suite_create("catalog");
@@ -242,6 +309,7 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_iterate_by_tactic);
 	tcase_add_test(tc, test_invariants);
 	tcase_add_test(tc, test_capabilities);
+	tcase_add_test(tc, test_coverage);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1027,6 +1027,103 @@ START_TEST(test_api)
 }
 END_TEST
 
+/* ---- the path table (daemon/watch.conf through ZJ_CTX_PATH) ------------------------------ */
+
+static void table_ctx(const char *technique, uint32_t flags, uint32_t uid)
+{
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.flags = ZJ_CTX_PATH | flags;
+	snprintf(ctx.path_technique, sizeof(ctx.path_technique), "%s", technique);
+	ctx.path_uid = uid;
+}
+
+START_TEST(test_path_table)
+{
+	struct zj_event ev = file_ev(ZJ_FOP_CREATE, S("/etc/pam.d/evil"), S(""));
+
+	proc(&ev.actor, 4242, 4200, 0, "python3", S("/tmp/x"));
+	table_ctx("T1556.003", ZJ_CTX_PATH_COUNTS, 0);
+	assert_one(&ev, "T1556.003", ZJ_SEV_HIGH, ZJ_TARGET_SYSTEM,
+		   "pid 4242 python3 (/tmp/x) created /etc/pam.d/evil: PAM: what every login "
+		   "and sudo runs to authenticate");
+	ck_assert_uint_eq(f[0].flags, 0);
+	/* an operation the entry's ops=/names= leave out: no finding */
+	table_ctx("T1556.003", 0, 0);
+	ck_assert_int_eq(detect(&ev), 0);
+	/* a technique id the detector has no words for */
+	table_ctx("T1001.001", ZJ_CTX_PATH_COUNTS, 0);
+	assert_one(&ev, "T1001.001", ZJ_SEV_MEDIUM, ZJ_TARGET_SYSTEM,
+		   "pid 4242 python3 (/tmp/x) created /etc/pam.d/evil: a path the path table "
+		   "maps to T1001.001");
+	/* the built-in classifier decides its own sub-techniques: crontab's temp files */
+	ev = file_ev(ZJ_FOP_CREATE, S("/var/spool/cron/crontabs/tmp.XJ2k1q"), S(""));
+	table_ctx("T1053.003", ZJ_CTX_PATH_COUNTS, 0);
+	ck_assert_int_eq(detect(&ev), 0);
+	table_ctx("T1053.003", 0, 0);
+	ev = file_ev(ZJ_FOP_CREATE, S("/etc/cron.d/x"), S(""));
+	ck_assert_int_eq(detect(&ev), 0);
+}
+END_TEST
+
+START_TEST(test_path_table_benign)
+{
+	struct zj_event ev = file_ev(ZJ_FOP_RENAME, S("/etc/passwd"), S("/etc/passwd+"));
+
+	/* the account tools on the account databases */
+	proc(&ev.actor, 300, 200, 0, "useradd", S("/usr/sbin/useradd"));
+	table_ctx("T1136.001", ZJ_CTX_PATH_COUNTS, 0);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].technique, "T1136.001");
+	ck_assert_uint_eq(f[0].flags, ZJ_FIND_BENIGN);
+	ck_assert_str_eq(f[0].benign, "account tool useradd");
+	/* ...not a copy elsewhere, not another program, not on another sub-technique's file */
+	proc(&ev.actor, 300, 200, 0, "useradd", S("/tmp/useradd"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
+	proc(&ev.actor, 300, 200, 0, "sed", S("/usr/bin/sed"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
+	proc(&ev.actor, 300, 200, 0, "useradd", S("/usr/sbin/useradd"));
+	table_ctx("T1548.003", ZJ_CTX_PATH_COUNTS, 0);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
+	/* visudo on sudoers */
+	proc(&ev.actor, 300, 200, 0, "visudo", S("/usr/sbin/visudo"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "sudo's editor visudo");
+
+	/* a user's own shell or editor on their own shell file; not root's, not a dropper */
+	ev = file_ev(ZJ_FOP_OPEN_WRITE, S("/home/alice/.bashrc"), S(""));
+	proc(&ev.actor, 500, 400, 1000, "vim", S("/usr/bin/vim.basic"));
+	table_ctx("T1546.004", ZJ_CTX_PATH_COUNTS | ZJ_CTX_PATH_HOME, 1000);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].target, ZJ_TARGET_USER);
+	ck_assert_str_eq(f[0].benign, "user editing their own shell file with vim.basic");
+	proc(&ev.actor, 500, 400, 0, "vim", S("/usr/bin/vim.basic"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
+	proc(&ev.actor, 500, 400, 1000, "x", S("/home/alice/x"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
+	/* the same program outside a home entry: no one's own file */
+	proc(&ev.actor, 500, 400, 1000, "vim", S("/usr/bin/vim.basic"));
+	table_ctx("T1546.004", ZJ_CTX_PATH_COUNTS, 0);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
+	/* PID 1 */
+	proc(&ev.actor, 1, 0, 0, "systemd", S("/usr/lib/systemd/systemd"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "service manager systemd");
+	/* a rename away from a table path: a removal */
+	ev = file_ev(ZJ_FOP_RENAME, S("/tmp/x"), S("/etc/udev/rules.d/10-x.rules"));
+	proc(&ev.actor, 4242, 4200, 0, "python3", S("/tmp/x"));
+	table_ctx("T1546.017", ZJ_CTX_PATH_COUNTS | ZJ_CTX_PATH_OLD, 0);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, ZJ_FIND_REMOVAL);
+	ck_assert_uint_eq(f[0].severity, ZJ_SEV_LOW);
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
 	Suite *s = suite_create("detect");
@@ -1068,6 +1165,8 @@ static Suite *detect_suite(void)
 	tcase_add_test(misc, test_system_process);
 	tcase_add_test(misc, test_classify);
 	tcase_add_test(misc, test_api);
+	tcase_add_test(misc, test_path_table);
+	tcase_add_test(misc, test_path_table_benign);
 	suite_add_tcase(s, misc);
 	return s;
 }

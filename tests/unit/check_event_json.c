@@ -246,11 +246,16 @@ START_TEST(test_names)
 	static const char *const types[] = {"unknown",	"exec",	    "fork",	 "exit",
 					    "ptrace",	"mem_open", "mem_write", "vm_write",
 					    "vdso_map", "file",	    "deny",	 "unknown"};
-	static const char *const classes[] = {"ptrace", "proc_mem", "vdso",    "at",	 "cron",
-					      "timer",	"service",  "preload", "unknown"};
-	static const char *const techniques[] = {"T1055.008", "T1055.009", "T1055.014",
-						 "T1053.002", "T1053.003", "T1053.006",
-						 "T1543.002", "T1574.006"};
+	static const char *const classes[] = {
+		"ptrace",  "proc_mem", "vdso",	     "at",	      "cron",	   "timer",
+		"service", "preload",  "ssh_keys",   "shell_rc",      "rc_scripts", "kmod",
+		"account", "groups",   "sudo",	     "pam",	      "udev",	   "xdg_autostart",
+		"python_startup", "unknown"};
+	static const char *const techniques[] = {
+		"T1055.008", "T1055.009", "T1055.014", "T1053.002", "T1053.003",
+		"T1053.006", "T1543.002", "T1574.006", "T1098.004", "T1546.004",
+		"T1037.004", "T1547.006", "T1136.001", "T1098.007", "T1548.003",
+		"T1556.003", "T1546.017", "T1547.013", "T1546.018"};
 	static const char *const hooks[] = {"unknown",	     "ptrace_access_check", "file_open",
 					    "file_mprotect", "inode_create",	    "inode_rename",
 					    "inode_link",    "inode_symlink",	    "task_kill",

@@ -63,13 +63,24 @@ static uint32_t action_of(const char *id)
 static const char default_json[] = "{\n"
 				   "  \"version\": 1,\n"
 				   "  \"actions\": {\n"
+				   "    \"T1037.004\": \"default\",\n"
 				   "    \"T1053.002\": \"default\",\n"
 				   "    \"T1053.003\": \"default\",\n"
 				   "    \"T1053.006\": \"default\",\n"
 				   "    \"T1055.008\": \"default\",\n"
 				   "    \"T1055.009\": \"default\",\n"
 				   "    \"T1055.014\": \"default\",\n"
+				   "    \"T1098.004\": \"default\",\n"
+				   "    \"T1098.007\": \"default\",\n"
+				   "    \"T1136.001\": \"default\",\n"
 				   "    \"T1543.002\": \"default\",\n"
+				   "    \"T1546.004\": \"default\",\n"
+				   "    \"T1546.017\": \"default\",\n"
+				   "    \"T1546.018\": \"default\",\n"
+				   "    \"T1547.006\": \"default\",\n"
+				   "    \"T1547.013\": \"default\",\n"
+				   "    \"T1548.003\": \"default\",\n"
+				   "    \"T1556.003\": \"default\",\n"
 				   "    \"T1574.006\": \"default\"\n"
 				   "  },\n"
 				   "  \"protected\": [],\n"
@@ -132,8 +143,10 @@ START_TEST(test_set_errors)
 	ck_assert_int_eq(zj_policy_set(pol, "T1574.007", "alert", err, sizeof(err)), -ZJ_EINVAL);
 	ck_assert_str_eq(err,
 			 "T1574.007 Path Interception by PATH Environment Variable is not "
-			 "observed by zhijia on this platform; observed: T1053.002, T1053.003, "
-			 "T1053.006, T1055.008, T1055.009, T1055.014, T1543.002, T1574.006");
+			 "observed by zhijia on this platform; observed: T1037.004, T1053.002, "
+			 "T1053.003, T1053.006, T1055.008, T1055.009, T1055.014, T1098.004, "
+			 "T1098.007, T1136.001, T1543.002, T1546.004, T1546.017, T1546.018, "
+			 "T1547.006, T1547.013, ...");
 	ck_assert_int_eq(zj_policy_set(pol, "T1055.008", "blok", err, sizeof(err)), -ZJ_EINVAL);
 	ck_assert_str_eq(err, "unknown action 'blok' for T1055.008; valid actions: block, alert, "
 			      "record, off, default");
@@ -372,13 +385,24 @@ START_TEST(test_json_out)
 	ck_assert_str_eq(text, "{\n"
 			       "  \"version\": 1,\n"
 			       "  \"actions\": {\n"
+			       "    \"T1037.004\": \"default\",\n"
 			       "    \"T1053.002\": \"default\",\n"
 			       "    \"T1053.003\": \"alert\",\n"
 			       "    \"T1053.006\": \"default\",\n"
 			       "    \"T1055.008\": \"block\",\n"
 			       "    \"T1055.009\": \"default\",\n"
 			       "    \"T1055.014\": \"default\",\n"
+			       "    \"T1098.004\": \"default\",\n"
+			       "    \"T1098.007\": \"default\",\n"
+			       "    \"T1136.001\": \"default\",\n"
 			       "    \"T1543.002\": \"off\",\n"
+			       "    \"T1546.004\": \"default\",\n"
+			       "    \"T1546.017\": \"default\",\n"
+			       "    \"T1546.018\": \"default\",\n"
+			       "    \"T1547.006\": \"default\",\n"
+			       "    \"T1547.013\": \"default\",\n"
+			       "    \"T1548.003\": \"default\",\n"
+			       "    \"T1556.003\": \"default\",\n"
 			       "    \"T1574.006\": \"record\"\n"
 			       "  },\n"
 			       "  \"protected\": [\n"
@@ -548,8 +572,10 @@ START_TEST(test_json_schema_errors)
 		   "one of them: T1055.008, T1055.009, T1055.014");
 	assert_bad("{\"actions\": {\"T1574.007\": \"alert\"}}", -ZJ_EINVAL,
 		   "/etc/zhijia/policy.json:1:14: T1574.007 Path Interception by PATH Environment "
-		   "Variable is not observed by zhijia on this platform; observed: T1053.002, "
-		   "T1053.003, T1053.006, T1055.008, T1055.009, T1055.014, T1543.002, T1574.006");
+		   "Variable is not observed by zhijia on this platform; observed: T1037.004, "
+		   "T1053.002, T1053.003, T1053.006, T1055.008, T1055.009, T1055.014, T1098.004, "
+		   "T1098.007, T1136.001, T1543.002, T1546.004, T1546.017, T1546.018, T1547.006, "
+		   "T1547.013, ...");
 	assert_bad("{\"actions\": [\"T1055.008\"]}", -ZJ_EINVAL,
 		   "/etc/zhijia/policy.json:1:13: 'actions' must be an object mapping "
 		   "sub-technique ids to actions, e.g. {\"T1055.008\": \"alert\"}");

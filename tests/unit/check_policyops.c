@@ -175,29 +175,35 @@ START_TEST(list_observed_tree)
 	ck_assert(json_object_get_boolean(obj_at(reply, "ok")));
 	ck_assert_str_eq(str_at(reply, "platform"), "linux");
 	ck_assert(json_object_get_boolean(obj_at(reply, "enforceable")));
-	/* T1053 execution/persistence/privesc, T1055 privesc/evasion, T1543, T1574 */
+	/*
+	 * T1053 execution/persistence/privesc, T1055 privesc/evasion, T1543, T1574, and the path
+	 * table's: T1556 reaches credential access
+	 */
 	tactics = obj_at(reply, "tactics");
 	n = json_object_array_length(tactics);
-	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(n, 5);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = str_at(json_object_array_get_idx(tactics, i), "id");
 	ck_assert_str_eq(ids[0], "TA0002");
 	ck_assert_str_eq(ids[1], "TA0003");
 	ck_assert_str_eq(ids[2], "TA0004");
 	ck_assert_str_eq(ids[3], "TA0005");
+	ck_assert_str_eq(ids[4], "TA0006");
 
 	tac = json_object_array_get_idx(tactics, 2);
 	ck_assert_str_eq(str_at(tac, "name"), "Privilege Escalation");
 	ck_assert_str_eq(str_at(tac, "name_zh"), "提权");
 	techs = obj_at(tac, "techniques");
-	ck_assert_uint_eq(json_object_array_length(techs), 4);
-	for (size_t i = 0; i < 4; i++)
-		ids[i] = str_at(json_object_array_get_idx(techs, i), "id");
-	ck_assert_str_eq(ids[0], "T1053");
-	ck_assert_str_eq(ids[1], "T1055");
-	ck_assert_str_eq(ids[2], "T1543");
-	ck_assert_str_eq(ids[3], "T1574");
-	t1055 = json_object_array_get_idx(techs, 1);
+	ck_assert_uint_eq(json_object_array_length(techs), 9);
+	{
+		static const char *const want[] = {"T1037", "T1053", "T1055", "T1098", "T1543",
+						   "T1546", "T1547", "T1548", "T1574"};
+
+		for (size_t i = 0; i < 9; i++)
+			ck_assert_str_eq(str_at(json_object_array_get_idx(techs, i), "id"),
+					 want[i]);
+	}
+	t1055 = json_object_array_get_idx(techs, 2);
 	ck_assert_str_eq(str_at(t1055, "name_zh"), "进程注入");
 	ck_assert(!has(t1055, "action")); /* a technique with sub-techniques has none */
 	ck_assert_str_eq(str_at(t1055, "capability"), "enforce");
@@ -210,7 +216,7 @@ START_TEST(list_observed_tree)
 	ck_assert_str_eq(str_at(s, "action"), "default");
 	ck_assert_str_eq(str_at(s, "capability"), "enforce");
 	ck_assert(!has(
-		json_object_array_get_idx(obj_at(json_object_array_get_idx(techs, 0), "subs"), 0),
+		json_object_array_get_idx(obj_at(json_object_array_get_idx(techs, 1), "subs"), 0),
 		"name_zh")); /* At: the brief gives no Chinese name */
 	json_object_put(reply);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "zhijia/bpf_abi.h"
@@ -107,17 +108,27 @@ END_TEST
 
 START_TEST(test_grammar_errors)
 {
-	parse_bad("dir /x bogus\n", "unknown class 'bogus' (valid: at, cron, systemd, preload)");
+	parse_bad("dir /x bogus\n", "unknown class 'bogus' (valid: at, cron, systemd, preload, "
+				    "ssh_keys, shell_rc, rc_scripts, kmod, account, groups, sudo, "
+				    "pam, udev, xdg_autostart, python_startup, or a technique id)");
 	parse_bad("dir /x 2 timer\n", "unknown class 'timer'");
-	parse_bad("dir /x cron 2\n", "depth 'cron' is not a number from 1 to 4");
+	parse_bad("dir /x cron 2\n", "depth '2' is not a number from 1 to 4 (it comes before");
 	parse_bad("dir /x 9 cron\n", "depth '9' is not a number from 1 to 4");
 	parse_bad("dir /x 0\n", "depth '0' is not a number from 1 to 4");
-	parse_bad("dir /x 2 cron extra\n", "expected 'KIND PATH [DEPTH] [CLASS]'");
-	parse_bad("dir\n", "expected 'KIND PATH [DEPTH] [CLASS]'");
+	parse_bad("dir /x 2 cron extra\n", "expected 'KIND PATH [DEPTH] [CLASS]");
+	parse_bad("dir\n", "expected 'KIND PATH [DEPTH] [CLASS]");
+	parse_bad("dir /x T1234.56\n", "unknown class 'T1234.56'");
+	parse_bad("dir /x cron ops=write,bogus\n", "ops 'write,bogus'");
+	parse_bad("dir /x cron ops=\n", "ops ''");
+	parse_bad("dir /x cron names=a/b\n", "names 'a/b'");
+	parse_bad("file /x cron names=*.pth\n", "names= is for directories");
+	parse_bad("dir /x cron color=red\n", "unknown option 'color=red'");
+	parse_bad("homefile .x 2 shell_rc\n", "a homefile entry takes no depth");
+	parse_bad("sshkeys /x 2 ssh_keys\n", "a sshkeys entry takes no depth");
 	parse_bad("file /x 2\n", "a file entry takes no depth");
 	parse_bad("file /x 2 cron\n", "a file entry takes no depth");
 	parse_bad("dir x cron\n", "is not absolute");
-	parse_bad("link /x cron\n", "unknown kind 'link'");
+	parse_bad("link /x cron\n", "unknown kind 'link' (valid: dir, file, home, homefile, sshkeys)");
 	parse_bad("home /abs systemd\n", "relative to the home directory");
 }
 END_TEST
@@ -160,10 +171,39 @@ START_TEST(test_default_classes)
 		{"/root/.config/systemd/user", ZJ_ENF_SERVICE},
 		{"/home/alice/.config/systemd/user", ZJ_ENF_SERVICE},
 		{"/etc/ld.so.preload", ZJ_ENF_PRELOAD},
+		{"/root/.ssh/authorized_keys", ZJ_ENF_SSH_KEYS},
+		{"/home/alice/.ssh/authorized_keys2", ZJ_ENF_SSH_KEYS},
+		{"/etc/profile", ZJ_ENF_SHELL_RC},
+		{"/etc/profile.d", ZJ_ENF_SHELL_RC},
+		{"/etc/bash.bashrc", ZJ_ENF_SHELL_RC},
+		{"/etc/zsh", ZJ_ENF_SHELL_RC},
+		{"/home/alice/.bashrc", ZJ_ENF_SHELL_RC},
+		{"/root/.profile", ZJ_ENF_SHELL_RC},
+		{"/home/alice/.zshrc", ZJ_ENF_SHELL_RC},
+		{"/etc/rc.local", ZJ_ENF_RC_SCRIPTS},
+		{"/etc/init.d", ZJ_ENF_RC_SCRIPTS},
+		{"/etc/modules", ZJ_ENF_KMOD},
+		{"/etc/modules-load.d", ZJ_ENF_KMOD},
+		{"/etc/modprobe.d", ZJ_ENF_KMOD},
+		{"/etc/passwd", ZJ_ENF_ACCOUNT},
+		{"/etc/shadow", ZJ_ENF_ACCOUNT},
+		{"/etc/group", ZJ_ENF_GROUPS},
+		{"/etc/gshadow", ZJ_ENF_GROUPS},
+		{"/etc/sudoers", ZJ_ENF_SUDO},
+		{"/etc/sudoers.d", ZJ_ENF_SUDO},
+		{"/etc/pam.d", ZJ_ENF_PAM},
+		{"/etc/udev/rules.d", ZJ_ENF_UDEV},
+		{"/usr/lib/udev/rules.d", ZJ_ENF_UDEV},
+		{"/lib/udev/rules.d", ZJ_ENF_UDEV},
+		{"/run/udev/rules.d", ZJ_ENF_UDEV},
+		{"/etc/xdg/autostart", ZJ_ENF_XDG},
+		{"/home/alice/.config/autostart", ZJ_ENF_XDG},
+		{"/usr/lib/python3/dist-packages", ZJ_ENF_PYSTART},
 	};
 	struct zj_watch *w = parse_ok(zj_watch_default_text());
 
-	ck_assert_uint_eq(w->n, sizeof(want) / sizeof(want[0]));
+	/* glob entries (python3.*, /lib/ * /security) add what this machine has */
+	ck_assert_uint_ge(w->n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ck_assert_msg(find(w, want[i].path)->klass == want[i].klass, "%s: class %u",
 			      want[i].path, find(w, want[i].path)->klass);
@@ -194,6 +234,189 @@ START_TEST(test_entry_lookup)
 }
 END_TEST
 
+/* A class word or a technique id; ops= and names= decide what counts. */
+START_TEST(test_technique_ops_names)
+{
+	struct zj_watch *w = parse_ok("dir /p python_startup names=*.pth,sitecustomize.py\n"
+				      "file /q T1556.003 ops=write,rename\n"
+				      "dir /r T1053.006\n"
+				      "dir /s T1001.001\n"
+				      "dir /t\n");
+	const struct zj_watch_entry *p = find(w, "/p"), *q = find(w, "/q");
+
+	ck_assert_uint_eq(p->klass, ZJ_ENF_PYSTART);
+	ck_assert_str_eq(p->technique, "T1546.018");
+	ck_assert_uint_eq(p->ops, ZJ_WATCH_OPS_ALL);
+	ck_assert(zj_watch_counts(p, "/p/evil.pth", 11, ZJ_FOP_CREATE));
+	ck_assert(zj_watch_counts(p, "/p/sitecustomize.py", 19, ZJ_FOP_OPEN_WRITE));
+	ck_assert(!zj_watch_counts(p, "/p/six.py", 9, ZJ_FOP_CREATE));
+	ck_assert(!zj_watch_counts(p, "/p/x.pthx", 9, ZJ_FOP_CREATE));
+	/* a technique id takes the class that stands for it */
+	ck_assert_uint_eq(q->klass, ZJ_ENF_PAM);
+	ck_assert_str_eq(q->technique, "T1556.003");
+	ck_assert_uint_eq(q->ops, ZJ_WATCH_OP(ZJ_FOP_OPEN_WRITE) | ZJ_WATCH_OP(ZJ_FOP_RENAME));
+	ck_assert(zj_watch_counts(q, "/q", 2, ZJ_FOP_RENAME));
+	ck_assert(!zj_watch_counts(q, "/q", 2, ZJ_FOP_CHMOD));
+	ck_assert(!zj_watch_counts(q, "/q", 2, ZJ_FOP_UNLINK));
+	/* timers are told apart inside a systemd tree: no class of their own */
+	ck_assert_uint_eq(find(w, "/r")->klass, ZJ_ENF_NONE);
+	/* any technique id is observed under it, never denied */
+	ck_assert_uint_eq(find(w, "/s")->klass, ZJ_ENF_NONE);
+	ck_assert_str_eq(find(w, "/s")->technique, "T1001.001");
+	ck_assert_ptr_null(find(w, "/t")->technique);
+	ck_assert_str_eq(find(w, "/r")->technique, "T1053.006");
+	zj_watch_free(w);
+}
+END_TEST
+
+/* The most specific entry answers: a file over its directory, a deeper directory. */
+START_TEST(test_match_specific)
+{
+	struct zj_watch *w = parse_ok("dir /a 3 cron\ndir /a/b pam\nfile /a/b/c sudo\n");
+
+	ck_assert_uint_eq(zj_watch_match(w, "/a/x"), 1);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/x"), 2);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/c"), 3);
+	ck_assert_uint_eq(zj_watch_match(w, "/b"), 0);
+	zj_watch_free(w);
+}
+END_TEST
+
+/* homefile entries: one file per user, with the user's uid. */
+START_TEST(test_homefile)
+{
+	struct zj_watch *w = parse_ok("homefile .bashrc shell_rc\n");
+
+	ck_assert_uint_eq(w->n, 2);
+	ck_assert_uint_eq(find(w, "/root/.bashrc")->kind, ZJ_WATCH_FILE);
+	ck_assert_uint_eq(find(w, "/root/.bashrc")->uid, 0);
+	ck_assert_uint_eq(find(w, "/home/alice/.bashrc")->uid, 1000);
+	ck_assert_uint_eq(find(w, "/home/alice/.bashrc")->klass, ZJ_ENF_SHELL_RC);
+	zj_watch_free(w);
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* AuthorizedKeysFile: tokens, relative paths, Include, and sshd's default. */
+START_TEST(test_sshkeys)
+{
+	char dir[] = "/tmp/zj-watch-sshd-XXXXXX", conf[PATH_MAX], inc[PATH_MAX], text[PATH_MAX * 2];
+	struct zj_watch *w;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/sshd_config", dir);
+	snprintf(inc, sizeof(inc), "%s/extra.conf", dir);
+	snprintf(text, sizeof(text), "# comment\nPort 22\nInclude %s/*.conf\n", dir);
+	write_file(conf, text);
+	write_file(inc, "AuthorizedKeysFile .ssh/k1 /etc/keys/%u %h/k3 /var/%U/%%x none\n");
+	snprintf(text, sizeof(text), "sshkeys %s ssh_keys\n", conf);
+	w = parse_ok(text);
+	ck_assert_uint_eq(w->n, 8);
+	ck_assert_uint_eq(find(w, "/root/.ssh/k1")->klass, ZJ_ENF_SSH_KEYS);
+	find(w, "/etc/keys/alice");
+	find(w, "/etc/keys/root");
+	ck_assert_uint_eq(find(w, "/home/alice/k3")->uid, 1000);
+	find(w, "/var/1000/%x");
+	find(w, "/var/0/%x");
+	zj_watch_free(w);
+	/* no AuthorizedKeysFile: sshd's default */
+	write_file(inc, "PasswordAuthentication no\n");
+	w = parse_ok(text);
+	ck_assert_uint_eq(w->n, 4);
+	find(w, "/home/alice/.ssh/authorized_keys");
+	find(w, "/home/alice/.ssh/authorized_keys2");
+	zj_watch_free(w);
+	unlink(inc);
+	unlink(conf);
+	rmdir(dir);
+}
+END_TEST
+
+/* Users come and go: the passwd file changes, the table is expanded again. */
+START_TEST(test_reexpand)
+{
+	struct zj_watch *w = parse_ok("homefile .profile shell_rc\ndir /x cron\n"), *nw = NULL;
+	char err[256] = "";
+	FILE *f;
+
+	ck_assert_uint_eq(w->n, 3);
+	ck_assert(!zj_watch_stale(w));
+	f = fopen(passwd, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("bob:x:1001:1001::/home/bob:/bin/sh\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert(zj_watch_stale(w));
+	ck_assert_int_eq(zj_watch_reexpand(w, &nw, err, sizeof(err)), 0);
+	ck_assert_uint_eq(nw->n, 4);
+	ck_assert_uint_eq(find(nw, "/home/bob/.profile")->uid, 1001);
+	ck_assert(!zj_watch_stale(nw));
+	zj_watch_free(nw);
+	zj_watch_free(w);
+}
+END_TEST
+
+/* The main file, then watch.d/ *.conf in name order; errors name the drop-in. */
+START_TEST(test_load_dropins)
+{
+	char dir[] = "/tmp/zj-watch-load-XXXXXX", p[PATH_MAX], d[PATH_MAX];
+	struct zj_watch *w = NULL;
+	char err[512] = "";
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/watch.conf", dir);
+	/* absent main file, not explicit: the built-in list, then drop-ins */
+	snprintf(d, sizeof(d), "%s/watch.d", dir);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	snprintf(d, sizeof(d), "%s/watch.d/20-b.conf", dir);
+	write_file(d, "dir /zz/b T1546.004\n");
+	snprintf(d, sizeof(d), "%s/watch.d/10-a.conf", dir);
+	write_file(d, "file /zz/a pam\n");
+	snprintf(d, sizeof(d), "%s/watch.d/ignored.txt", dir);
+	write_file(d, "garbage\n");
+	ck_assert_int_eq(zj_watch_load(p, false, passwd, &w, err, sizeof(err)), 0);
+	ck_assert_str_eq(w->source, "built-in");
+	ck_assert_uint_eq(find(w, "/zz/a")->klass, ZJ_ENF_PAM);
+	ck_assert_uint_eq(find(w, "/zz/b")->klass, ZJ_ENF_SHELL_RC);
+	ck_assert_uint_gt(find(w, "/zz/b")->id, find(w, "/zz/a")->id);
+	ck_assert_ptr_nonnull(strstr(find(w, "/zz/a")->source, "10-a.conf"));
+	find(w, "/etc/crontab");
+	zj_watch_free(w);
+	/* explicit and absent: an error */
+	w = NULL;
+	ck_assert_int_eq(zj_watch_load(p, true, passwd, &w, err, sizeof(err)), -ENOENT);
+	ck_assert_ptr_null(w);
+	/* the main file replaces the built-in list; a bad drop-in fails with its name */
+	write_file(p, "dir /zz/main cron\n");
+	snprintf(d, sizeof(d), "%s/watch.d/30-bad.conf", dir);
+	write_file(d, "\ndir /zz/c bogus\n");
+	ck_assert_int_eq(zj_watch_load(p, true, passwd, &w, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "30-bad.conf:2: unknown class 'bogus'"), "%s", err);
+	unlink(d);
+	ck_assert_int_eq(zj_watch_load(p, true, passwd, &w, err, sizeof(err)), 0);
+	ck_assert_uint_eq(w->n, 3);
+	ck_assert_str_eq(w->entries[0].path, "/zz/main");
+	zj_watch_free(w);
+	snprintf(d, sizeof(d), "%s/watch.d/10-a.conf", dir);
+	unlink(d);
+	snprintf(d, sizeof(d), "%s/watch.d/20-b.conf", dir);
+	unlink(d);
+	snprintf(d, sizeof(d), "%s/watch.d/ignored.txt", dir);
+	unlink(d);
+	snprintf(d, sizeof(d), "%s/watch.d", dir);
+	rmdir(d);
+	unlink(p);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *watch_suite(void)
 {
 	Suite *s = suite_create("watch");
@@ -205,6 +428,12 @@ static Suite *watch_suite(void)
 	tcase_add_test(tc, test_home_class);
 	tcase_add_test(tc, test_default_classes);
 	tcase_add_test(tc, test_entry_lookup);
+	tcase_add_test(tc, test_technique_ops_names);
+	tcase_add_test(tc, test_match_specific);
+	tcase_add_test(tc, test_homefile);
+	tcase_add_test(tc, test_sshkeys);
+	tcase_add_test(tc, test_reexpand);
+	tcase_add_test(tc, test_load_dropins);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -55,6 +55,9 @@
 #define WANTS UNITS "/multi-user.target.wants"
 #define PRELOAD "/etc/ld.so.preload"
 #define PID1_HOOK "/run/zj-vm/pid1-hook"
+/* the guest is x86_64 (tests/vm: Debian's amd64 cloud kernel): its multiarch triplet */
+#define PAM_MODDIR "/usr/lib/x86_64-linux-gnu/security"
+#define PYSITE "/usr/lib/python3/dist-packages"
 
 /* The victim's word: the same address in the victim, a fork of this program. */
 static volatile uint64_t victim_word = WORD0;
@@ -290,8 +293,8 @@ static void daemon_start(void)
 		const char *nl = line ? strchr(line, '\n') : NULL;
 
 		printf("# %.*s\n", line && nl ? (int)(nl - line) : 0, line ? line : "");
-		check(line && strstr(line, "enforcement lsm (canary: 8/8 sub-techniques denied)"),
-		      "zhijiad's start-up line: enforcement lsm, the canary proved all 8 "
+		check(line && strstr(line, "enforcement lsm (canary: 19/19 sub-techniques denied)"),
+		      "zhijiad's start-up line: enforcement lsm, the canary proved all 19 "
 		      "sub-techniques");
 	}
 	free(err);
@@ -813,7 +816,31 @@ static const struct file_case file_cases[] = {
 	{"T1543.002", "service", F_CREATE, UNITS "/zj-enforce.service"},
 	{"T1543.002", "service", F_SYMLINK, WANTS "/zj-enforce.service"},
 	{"T1574.006", "preload", F_CREATE, PRELOAD},
+	/* the path table's sub-techniques (daemon/watch.conf) */
+	{"T1098.004", "ssh_keys", F_CREATE, "/root/.ssh/authorized_keys"},
+	{"T1546.004", "shell_rc", F_CREATE, "/etc/profile.d/zj-enforce.sh"},
+	{"T1546.004", "shell_rc", F_OPEN_WRITE, "/root/.bashrc"},
+	{"T1037.004", "rc_scripts", F_CREATE, "/etc/init.d/zj-enforce"},
+	{"T1037.004", "rc_scripts", F_CREATE, "/etc/rc.local"},
+	{"T1547.006", "kmod", F_CREATE, "/etc/modprobe.d/zj-enforce.conf"},
+	{"T1547.006", "kmod", F_SYMLINK, "/etc/modules-load.d/zj-enforce.conf"},
+	{"T1547.006", "kmod", F_CREATE, "/etc/modules"},
+	{"T1136.001", "account", F_OPEN_WRITE, "/etc/shadow"},
+	{"T1098.007", "groups", F_RENAME, "/etc/gshadow"},
+	{"T1548.003", "sudo", F_CREATE, "/etc/sudoers.d/zj-enforce"},
+	{"T1548.003", "sudo", F_LINK, "/etc/sudoers"},
+	{"T1556.003", "pam", F_CREATE, "/etc/pam.d/zj-enforce"},
+	{"T1556.003", "pam", F_CREATE, PAM_MODDIR "/pam_zj_enforce.so"},
+	{"T1546.017", "udev", F_CREATE, "/etc/udev/rules.d/99-zj-enforce.rules"},
+	{"T1546.017", "udev", F_CREATE, "/run/udev/rules.d/99-zj-enforce.rules"},
+	{"T1547.013", "xdg_autostart", F_CREATE, "/etc/xdg/autostart/zj-enforce.desktop"},
+	{"T1546.018", "python_startup", F_CREATE, PYSITE "/zj-enforce.pth"},
+	{"T1546.018", "python_startup", F_RENAME, PYSITE "/sitecustomize.py"},
 };
+
+/* Files an OPEN_WRITE case opens: they exist, holding exist_text, before zhijiad starts. */
+static const char *const exist_files[] = {CROND "/zj-enforce-exist", "/root/.bashrc",
+					  "/etc/shadow"};
 
 static const char exist_text[] = "# zj-enforce: the original\n";
 
@@ -962,6 +989,23 @@ static void file_other_exe_blocked(const struct file_case *c)
 		check(file_unchanged(c, why, sizeof(why)), "%s: nothing changed: %s", c->tech, why);
 	if (r == 0)
 		(void)unlink(c->path);
+}
+
+/*
+ * T1546.018 under block: only what the interpreter runs at start-up (*.pth, sitecustomize.py,
+ * usercustomize.py) is denied; an ordinary module in the same directory is written.
+ */
+static void python_module_not_blocked(void)
+{
+	const char *path = PYSITE "/zj_enforce_module.py";
+	int e;
+
+	policy_set("T1546.018", "block");
+	e = do_fop(F_CREATE, path);
+	check(e == 0, "T1546.018 block: create %s (no start-up hook) goes through (got %s)", path,
+	      err_name(e));
+	(void)unlink(path);
+	policy_set("T1546.018", "default");
 }
 
 /* ---- exceptions --------------------------------------------------------------------------- */
@@ -1119,7 +1163,22 @@ static void setup(void)
 	mkdirs(ATJOBS);
 	mkdirs(WANTS);
 	mkdirs(SRCDIR);
-	put_file(CROND "/zj-enforce-exist", exist_text);
+	{
+		static const char *const dirs[] = {
+			"/root/.ssh",	   "/etc/profile.d",	 "/etc/init.d",
+			"/etc/modprobe.d", "/etc/modules-load.d", "/etc/sudoers.d",
+			"/etc/pam.d",	   PAM_MODDIR,		 "/etc/udev/rules.d",
+			"/run/udev/rules.d", "/etc/xdg/autostart", PYSITE};
+		struct stat st;
+
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			mkdirs(dirs[i]);
+		/* root's home comes from the password database: the guest's root has none */
+		if (stat("/etc/passwd", &st) < 0)
+			put_file("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+	}
+	for (size_t i = 0; i < sizeof(exist_files) / sizeof(exist_files[0]); i++)
+		put_file(exist_files[i], exist_text);
 	put_file(SRCDIR "/ren", "# zj-enforce: renamed into place\n");
 	put_file(SRCDIR "/link", "# zj-enforce: linked into place\n");
 	for (size_t i = 0; i < sizeof(file_cases) / sizeof(file_cases[0]); i++)
@@ -1131,7 +1190,8 @@ static void cleanup(void)
 {
 	for (size_t i = 0; i < sizeof(file_cases) / sizeof(file_cases[0]); i++)
 		(void)unlink(file_cases[i].path);
-	(void)unlink(CROND "/zj-enforce-exist");
+	for (size_t i = 0; i < sizeof(exist_files) / sizeof(exist_files[0]); i++)
+		(void)unlink(exist_files[i]);
 	(void)unlink(SRCDIR "/ren");
 	(void)unlink(SRCDIR "/link");
 	(void)rmdir(SRCDIR);
@@ -1152,10 +1212,12 @@ static void status_all(void)
 	mode = jget(o, "enforcement.mode");
 	check(r == 0 && mode && strcmp(json_object_get_string(mode), "lsm") == 0,
 	      "zhijiactl status: enforcement mode lsm");
-	for (size_t k = 0; k < 8; k++) {
-		static const char *const techs[] = {"T1055.008", "T1055.009", "T1055.014",
-						    "T1053.002", "T1053.003", "T1053.006",
-						    "T1543.002", "T1574.006"};
+	for (size_t k = 0; k < 19; k++) {
+		static const char *const techs[] = {
+			"T1055.008", "T1055.009", "T1055.014", "T1053.002", "T1053.003",
+			"T1053.006", "T1543.002", "T1574.006", "T1098.004", "T1546.004",
+			"T1037.004", "T1547.006", "T1136.001", "T1098.007", "T1548.003",
+			"T1556.003", "T1546.017", "T1547.013", "T1546.018"};
 		json_object *t = NULL, *p;
 
 		/* the ids hold dots: no jget() */
@@ -1534,6 +1596,7 @@ int main(int argc, char **argv)
 			policy_set(c->tech, "default");
 	}
 
+	python_module_not_blocked();
 	daemon_stop();
 	cleanup();
 	printf("zj-enforce: %d passed, %d failed\n", T.passed, T.failed);
