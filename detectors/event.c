@@ -695,12 +695,11 @@ static void jw_time(struct jw *w, int64_t time_ns)
  * cmdline is argv joined by single spaces: the NUL separators become spaces and the final NUL
  * is dropped.  Its "_hex" form keeps the NULs (00), which tells separators from spaces.
  */
-static void jw_proc(struct jw *w, const char *key, const struct zj_proc *p, bool is_target)
+static void jw_proc_body(struct jw *w, const struct zj_proc *p, bool is_target)
 {
 	bool known = p->flags & ZJ_PROC_KNOWN;
 	size_t n;
 
-	jw_key(w, key);
 	jw_open(w, '{');
 	jw_key(w, "pid");
 	jw_u64(w, p->pid);
@@ -731,6 +730,12 @@ static void jw_proc(struct jw *w, const char *key, const struct zj_proc *p, bool
 	jw_key(w, "known");
 	jw_bool(w, known);
 	jw_close(w, '}');
+}
+
+static void jw_proc(struct jw *w, const char *key, const struct zj_proc *p, bool is_target)
+{
+	jw_key(w, key);
+	jw_proc_body(w, p, is_target);
 }
 
 /* "argv":[...] from NUL-separated arguments; "argv_hex" holds all of them if one was bad. */
@@ -1052,8 +1057,87 @@ int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out)
 	return zj_event_to_json_findings(ev, NULL, 0, out);
 }
 
+void zj_json_cache_free(struct zj_json_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		zj_buf_free(&c->proc[i].strings);
+		zj_buf_free(&c->proc[i].json);
+		c->proc[i].valid = 0;
+	}
+}
+
+static bool str_same(const struct zj_str *a, const struct zj_str *b)
+{
+	return a->len == b->len && (!a->len || memcmp(a->ptr, b->ptr, a->len) == 0);
+}
+
+/* Is p the process whose object the cache holds (every field jw_proc writes)? */
+static bool proc_cached(const struct zj_json_proc_cache *c, const struct zj_proc *p)
+{
+	const struct zj_proc *k = &c->key;
+
+	return c->valid && k->pid == p->pid && k->tid == p->tid && k->ppid == p->ppid &&
+	       k->uid == p->uid && k->gid == p->gid && k->euid == p->euid &&
+	       k->flags == p->flags && k->start_ns == p->start_ns &&
+	       memcmp(k->comm, p->comm, sizeof(k->comm)) == 0 && str_same(&k->exe, &p->exe) &&
+	       str_same(&k->cmdline, &p->cmdline);
+}
+
+/* Remember p and its object, written at w's buffer from `from` on.  Best effort. */
+static void proc_remember(struct zj_json_proc_cache *c, const struct zj_proc *p,
+			  const struct zj_buf *b, size_t from)
+{
+	size_t ne = p->exe.len, nc = p->cmdline.len, nj = b->len - from;
+
+	c->valid = 0;
+	c->strings.len = 0;
+	c->json.len = 0;
+	if (zj_buf_reserve(&c->strings, ne + nc + 1) < 0 || zj_buf_reserve(&c->json, nj) < 0)
+		return;
+	c->key = *p;
+	if (ne)
+		memcpy(c->strings.data, p->exe.ptr, ne);
+	if (nc)
+		memcpy(c->strings.data + ne, p->cmdline.ptr, nc);
+	c->key.exe.ptr = c->strings.data;
+	c->key.cmdline.ptr = c->strings.data + ne;
+	memcpy(c->json.data, b->data + from, nj);
+	c->json.len = nj;
+	c->valid = 1;
+}
+
+static void jw_proc_cached(struct jw *w, const char *key, const struct zj_proc *p, bool is_target,
+			   struct zj_json_proc_cache *c)
+{
+	size_t from;
+
+	if (!c) {
+		jw_proc(w, key, p, is_target);
+		return;
+	}
+	if (proc_cached(c, p)) {
+		jw_key(w, key);
+		jw_raw(w, c->json.data, c->json.len);
+		w->first = false;
+		return;
+	}
+	jw_key(w, key);
+	from = w->b->len;
+	jw_proc_body(w, p, is_target);
+	if (!w->err)
+		proc_remember(c, p, w->b, from);
+}
+
 int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_finding *f, size_t n,
 			      struct zj_buf *out)
+{
+	return zj_event_to_json_cached(ev, f, n, NULL, out);
+}
+
+int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_finding *f, size_t n,
+			    struct zj_json_cache *cache, struct zj_buf *out)
 {
 	struct jw w = {.b = out, .err = 0, .first = true};
 	size_t start = out->len;
@@ -1072,9 +1156,9 @@ int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_fin
 	jw_raw(&w, "\"", 1);
 	jw_lit(&w, zj_event_type_name(ev->type));
 	jw_raw(&w, "\"", 1);
-	jw_proc(&w, "actor", &ev->actor, false);
+	jw_proc_cached(&w, "actor", &ev->actor, false, cache ? &cache->proc[0] : NULL);
 	if (ev->flags & ZJ_EVF_HAS_TARGET)
-		jw_proc(&w, "target", &ev->target, true);
+		jw_proc_cached(&w, "target", &ev->target, true, cache ? &cache->proc[1] : NULL);
 
 	switch (ev->type) {
 	case ZJ_EV_EXEC:
