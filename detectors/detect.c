@@ -80,6 +80,25 @@ void zj_dt_text_advance(struct zj_dt_text *t, int n)
  * actor's and the object's text are in every finding, and vsnprintf() was a fifth of the cost
  * of classifying an injection (callgrind).  Same cut: as much as fits, then truncated.
  */
+static void text_mem(struct zj_dt_text *t, const char *s, size_t n)
+{
+	size_t room;
+
+	if (!t->cap || t->truncated)
+		return;
+	room = t->cap - 1 - t->len;
+	if (n > room) {
+		memcpy(t->buf + t->len, s, room);
+		t->len += room;
+		t->buf[t->len] = '\0';
+		t->truncated = true;
+		return;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
 void zj_dt_text_str(struct zj_dt_text *t, const char *s)
 {
 	size_t n = strlen(s), room;
@@ -150,20 +169,11 @@ void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...)
 	}
 	while (*p && !t->truncated) {
 		int lng = 0;
-		char lit[128];
 		size_t k;
 
 		q = strchr(p, '%');
 		k = q ? (size_t)(q - p) : strlen(p);
-		while (k) { /* the literal part, in pieces that fit lit */
-			size_t m = k < sizeof(lit) - 1 ? k : sizeof(lit) - 1;
-
-			memcpy(lit, p, m);
-			lit[m] = '\0';
-			zj_dt_text_str(t, lit);
-			p += m;
-			k -= m;
-		}
+		text_mem(t, p, k);
 		if (!q)
 			break;
 		p = q + 1;
