@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <syslog.h>
 #include <sys/signalfd.h>
@@ -1516,6 +1517,8 @@ int main(int argc, char **argv)
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 	d.last_ping_usec = now_usec();
+	/* loading (BTF, the object, the canaries) freed tens of MiB the heap still holds */
+	(void)malloc_trim(0);
 	log_info("ready");
 	(void)sd_notify(0, "READY=1\nSTATUS=watching");
 
