@@ -18,6 +18,7 @@ struct zj_eventlog {
 	bool to_stdout;
 	size_t out_done; /* bytes of buf already on stdout */
 	struct zj_buf buf;
+	struct zj_json_cache cache; /* the last actor and target objects */
 };
 
 static int mkdir_parents(const char *path)
@@ -110,7 +111,7 @@ int zj_eventlog_append(struct zj_eventlog *l, const struct zj_event *ev)
 int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev,
 				const struct zj_log_finding *f, size_t n)
 {
-	int r = zj_event_to_json_findings(ev, f, n, &l->buf);
+	int r = zj_event_to_json_cached(ev, f, n, &l->cache, &l->buf);
 
 	if (r < 0)
 		return r;
@@ -145,6 +146,7 @@ int zj_eventlog_close(struct zj_eventlog *l)
 	if (close(l->fd) < 0 && r == 0)
 		r = negative_errno();
 	zj_buf_free(&l->buf);
+	zj_json_cache_free(&l->cache);
 	free(l);
 	return r;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <syslog.h>
 #include <sys/signalfd.h>
@@ -1107,6 +1108,15 @@ static void reload_policy(struct daemon *d)
 	log_info("policy reloaded from %s", r == 1 ? "the built-in defaults" : d->policy_path);
 }
 
+/*
+ * The consumer's half of the wake-up policy of bpf/common.bpf.h: a look ZJ_RELOOK_MS after
+ * every batch (longer than the kernel's 1 ms gap between forced wake-ups), then a poll every
+ * ZJ_ACTIVE_POLL_MS for ZJ_ACTIVE_USEC after the last record; idle, the 100 ms timer.
+ */
+#define ZJ_RELOOK_MS 2
+#define ZJ_ACTIVE_POLL_MS 10
+#define ZJ_ACTIVE_USEC (100 * 1000)
+
 static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 {
 	_cleanup_close_ int ep = -1, sfd = -1, tfd = -1;
@@ -1115,6 +1125,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 	sigset_t mask;
 	int rb_fd, r, i, n, ticks = 0;
 	bool stop = false, consumed, backlog = false;
+	uint64_t active_until = 0; /* look every ZJ_ACTIVE_POLL_MS until then */
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -1153,8 +1164,10 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 		return log_error_errno(negative_errno(), "Failed to poll the scan workers: %m");
 
 	while (!stop) {
-		/* with records still waiting, only look: no sleep */
-		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs), backlog ? 0 : -1);
+		/* with records still waiting, only look: no sleep (bpf/common.bpf.h says why the
+		 * poll while records flow) */
+		n = epoll_wait(ep, evs, (int)ELEMENTSOF(evs),
+			       backlog ? 0 : active_until > now_usec() ? ZJ_ACTIVE_POLL_MS : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -1222,6 +1235,8 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 		if (r < 0 && !backlog)
 			log_warning_errno(r, "Failed to consume records: %m, ignoring");
 		consumed = r > 0 || backlog;
+		if (consumed)
+			active_until = now_usec() + ZJ_ACTIVE_USEC;
 		r = zj_eventlog_flush(d->log);
 		if (r < 0)
 			log_warning_errno(r, "Failed to write the event log: %m, ignoring");
@@ -1229,10 +1244,12 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 		 * Under load, let records gather for a moment before the next look: one wake-up
 		 * per batch instead of one per record (at 100k records/s the wake-ups, not the
 		 * records, were the daemon's main cost).  An idle daemon sleeps in epoll_wait
-		 * and the first record wakes it at once.
+		 * and the first record wakes it at once.  This look after every batch is also
+		 * what picks up records the kernel queued without a wake-up because one went
+		 * out less than ZJ_WAKE_GAP_NS (1 ms) before (bpf/common.bpf.h).
 		 */
 		if (consumed && !backlog) {
-			struct timespec ts = {.tv_sec = 0, .tv_nsec = 2 * 1000 * 1000};
+			struct timespec ts = {.tv_sec = 0, .tv_nsec = ZJ_RELOOK_MS * 1000 * 1000};
 
 			(void)nanosleep(&ts, NULL);
 		}
@@ -1580,6 +1597,8 @@ int main(int argc, char **argv)
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
 	d.last_ping_usec = now_usec();
+	/* loading (BTF, the object, the canaries) freed tens of MiB the heap still holds */
+	(void)malloc_trim(0);
 	log_info("ready");
 	(void)sd_notify(0, "READY=1\nSTATUS=watching");
 

@@ -39,10 +39,17 @@ struct zj_dt_text {
 };
 
 void zj_dt_text_init(struct zj_dt_text *t, char *buf, size_t cap);
-/* Account for an snprintf() into the tail; use through ZJ_DT_PRINTF. */
+/* Account for an snprintf() into the tail. */
 void zj_dt_text_advance(struct zj_dt_text *t, int n);
-#define ZJ_DT_PRINTF(t, ...)                                                                       \
-	zj_dt_text_advance((t), snprintf((t)->buf + (t)->len, (t)->cap - (t)->len, __VA_ARGS__))
+/* printf into the tail; a format without conversions is copied without vsnprintf(). */
+#if defined(__GNUC__) && !defined(_WIN32)
+__attribute__((format(printf, 2, 3)))
+#endif
+void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...);
+#define ZJ_DT_PRINTF(t, ...) zj_dt_text_printf((t), __VA_ARGS__)
+/* Append a string / a number, as ZJ_DT_PRINTF with "%s" / "%u" would, without snprintf(). */
+void zj_dt_text_str(struct zj_dt_text *t, const char *s);
+void zj_dt_text_uint(struct zj_dt_text *t, uint64_t v);
 /* Append bytes, control bytes and DEL escaped as \xNN; at most `max` input bytes, then "...". */
 void zj_dt_text_bytes(struct zj_dt_text *t, const char *p, size_t n, size_t max);
 static inline void zj_dt_text_zstr(struct zj_dt_text *t, struct zj_str s, size_t max)

@@ -18,6 +18,9 @@
 #             of a tracepoint sensor.  Nothing else is done in it.
 # Workloads (BENCH_WORKLOADS, default all of them):
 #   getppid    a syscall no zhijia program sits on           zj-syscalls getppid
+#   mprotect   mprotect of an anonymous page, RW <-> R        zj-syscalls mprotect
+#              (ordinary memory: no record may leave the kernel, zj ev/op shows it)
+#   write      write(2) of 64 bytes to /dev/null              zj-syscalls write (the same)
 #   owc        open/write/close of a file in a private dir    zj-syscalls owc
 #   sng-open   stress-ng --open 1 (openat and close)
 #   sng-write  stress-ng --null 1 (write(2) to /dev/null)
@@ -41,6 +44,9 @@
 # 0x4"; empty skips it), BENCH_PERSIST_DIR (default /etc/cron.d), ZJ_BUILD (default
 # build), BENCH_OUT (default $ZJ_BUILD/bench).  Runs as root.  Never sets
 # kernel.bpf_stats_enabled (it doubles the cost of cheap syscalls); says so if it is on.
+# Then BENCH_PROCS (default 10000, 0 skips) sleeping processes (zj-hold) for zhijiad's private
+# memory with them in its process table, and BENCH_STARTS (default 5, 0 skips) starts of
+# zhijiad for its start-to-ready time (median).
 # A benchmark, not a test: it fails only when it cannot measure.
 set -u
 
@@ -58,14 +64,14 @@ SECS=${BENCH_SECONDS:-2}
 ROUNDS=${BENCH_ROUNDS:-3}
 WORKERS=${BENCH_WORKERS:-1}
 CONFIGS=${BENCH_CONFIGS:-none zhijiad auditd bpftrace}
-ALL_WORKLOADS="getppid owc sng-open sng-write exec sng-exec fork ptrace mem vmwrite persist"
+ALL_WORKLOADS="getppid mprotect write owc sng-open sng-write exec sng-exec fork ptrace mem vmwrite persist"
 WORKLOADS=${BENCH_WORKLOADS:-$ALL_WORKLOADS}
 TP_RATES=${BENCH_TP_RATES-1000 10000 50000 100000 200000 400000 0 0x2 0x4}
 PERSIST_DIR=${BENCH_PERSIST_DIR:-/etc/cron.d}
 OUT=${BENCH_OUT:-$B/bench}
 
 [ "$(id -u)" = 0 ] || fail "needs root (BPF, auditd, ptrace of other users' tasks)"
-for t in zhijiad zhijiactl bench/zj-syscalls bench/zj-storm bench/zj-evlat; do
+for t in zhijiad zhijiactl bench/zj-syscalls bench/zj-storm bench/zj-evlat bench/zj-hold; do
 	[ -x "$B/$t" ] || fail "$B/$t is missing (make bench builds it)"
 done
 case "$SECS" in *[!0-9.]* | "" | .) fail "BENCH_SECONDS must be a number" ;; esac
@@ -115,7 +121,7 @@ sng() { # USER CLASS
 workload() { # NAME
 	local line
 	case "$1" in
-	getppid | owc) line=$("$B/bench/zj-syscalls" "$1" "$SECS" "$tmp") ;;
+	getppid | owc | mprotect | write) line=$("$B/bench/zj-syscalls" "$1" "$SECS" "$tmp") ;;
 	persist) line=$("$B/bench/zj-syscalls" persist "$SECS" "$PERSIST_DIR") ;;
 	exec | fork | ptrace | mem | vmwrite) line=$("$B/bench/zj-storm" "$1" "$WORKERS" "$SECS") ;;
 	sng-open) sng root open; return ;;
@@ -130,7 +136,19 @@ workload() { # NAME
 }
 
 # ---- zhijiad --------------------------------------------------------------------------------
-zj_status() { # prints "RECORDS LOST LOGGED" from the kernel counters
+zj_status() { # prints "RECORDS LOST LOGGED" from the kernel counters (retried: a busy
+	# zhijiad may answer late)
+	local t line
+	for t in 1 2 3 4 5 6 7 8 9 10; do
+		line=$(zj_status_once)
+		[ -n "$line" ] && { echo "$line"; return 0; }
+		sleep 0.2
+	done
+	note "zhijiactl status did not answer"
+	return 1
+}
+
+zj_status_once() {
 	"$B/zhijiactl" --socket "$tmp/zj.sock" status --json 2>/dev/null | awk '
 		/"records": *\{/ { inrec = 1; next }
 		inrec && /\}/ { inrec = 0 }
@@ -146,6 +164,9 @@ zj_cpu_ticks() { # utime + stime of zhijiad, clock ticks
 
 start_zhijiad() {
 	rm -f "$tmp/zj-events.jsonl"
+	# emptied here, not only by the redirection below: the loop must not find the last
+	# run's "ready" before the new zhijiad has truncated the file
+	: >"$tmp/zhijiad.err"
 	"$B/zhijiad" --event-log "$tmp/zj-events.jsonl" --policy "$tmp/absent-policy.json" \
 		--socket "$tmp/zj.sock" >/dev/null 2>"$tmp/zhijiad.err" &
 	zj_pid=$!
@@ -342,7 +363,9 @@ while [ $r -lt "$ROUNDS" ]; do
 			if [ "$c" = zhijiad ]; then
 				after=$(zj_status)
 				# shellcheck disable=SC2086 # two lists of numbers
-				ev=$(set -- $before $after; echo "$(($4 - $1)) $(($5 - $2))")
+				if [ -n "$before" ] && [ -n "$after" ]; then
+					ev=$(set -- $before $after; echo "$(($4 - $1)) $(($5 - $2))")
+				fi
 			fi
 			echo "$c $w $r $res $ev" >>"$RAW"
 		done
@@ -371,16 +394,16 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 		# zj-evlat stops when zhijiad has logged what the storm left queued (or after 60 s)
 		"$B/bench/zj-evlat" "$tmp/zj-events.jsonl" 60 '"type":"mem_write"' >"$tmp/lat.json" &
 		lat_pid=$!
-		before=$(zj_status)
+		before=$(zj_status) || fail "zhijiad does not answer"
 		t0=$(zj_cpu_ticks)
 		line=$("$B/bench/zj-storm" mem "$width" "$SECS" "$rate") ||
 			fail "zj-storm mem $width at $rate/s"
-		after=$(zj_status)
+		after=$(zj_status) || fail "zhijiad does not answer"
 		i=0
 		while [ $i -lt 100 ]; do
 			sleep 0.1
 			i=$((i + 1))
-			now=$(zj_status)
+			now=$(zj_status) || fail "zhijiad does not answer"
 			[ "$now" = "$after" ] && break
 			after=$now
 		done
@@ -403,6 +426,77 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 	stop_zhijiad
 fi
 
+# ---- zhijiad's memory with many processes, and its start-up time -----------------------------
+# BENCH_PROCS (default 10000; 0 skips) sleeping processes are forked while zhijiad runs (its
+# table learns them from the fork records), then its private memory is read: RssAnon (the
+# ring buffer is a shared mapping of the kernel's pages, counted in RssShmem/RssFile, not
+# here; its resident size is reported apart from smaps).  Then BENCH_STARTS (default 5)
+# starts: wall time from the exec of zhijiad to its "ready" line (written right before
+# sd_notify READY=1, after the BPF programs are attached, the enforcement canary has run and
+# a record has come back through the ring buffer), looked at every 5 ms; the median.
+PROCS=${BENCH_PROCS-10000}
+STARTS=${BENCH_STARTS-5}
+p_count="" p_anon0="" p_anon="" p_hwm="" p_rb="" start_ms="" start_all=""
+rss_of() { # FIELD: from zhijiad's /proc/PID/status, kB
+	awk -v f="$1:" '$1 == f { print $2 }' "/proc/$zj_pid/status"
+}
+zj_procs() {
+	"$B/zhijiactl" --socket "$tmp/zj.sock" status --json 2>/dev/null |
+		sed -n 's/.*"processes": *\([0-9]*\).*/\1/p' | head -1
+}
+if [ "${PROCS:-0}" -gt 0 ] && [ "${configs#* zhijiad}" != "$configs" ]; then
+	start_zhijiad || fail "zhijiad did not become ready"
+	sleep 1
+	p_anon0=$(rss_of RssAnon)
+	"$B/bench/zj-hold" "$PROCS" 600 >"$tmp/hold.out" 2>&1 &
+	hold_pid=$!
+	i=0
+	until grep -q '^held' "$tmp/hold.out"; do
+		i=$((i + 1))
+		kill -0 "$hold_pid" 2>/dev/null || break
+		[ $i -gt 1200 ] && break
+		sleep 0.1
+	done
+	grep -q '^held' "$tmp/hold.out" || note "zj-hold: $(cat "$tmp/hold.out")"
+	# until zhijiad's table has them all (or stops growing)
+	last="" i=0
+	while [ $i -lt 60 ]; do
+		sleep 0.5
+		i=$((i + 1))
+		p_count=$(zj_procs)
+		[ -n "$p_count" ] && [ "$p_count" -ge "$PROCS" ] && [ "$p_count" = "$last" ] && break
+		last=$p_count
+	done
+	p_anon=$(rss_of RssAnon)
+	p_hwm=$(rss_of VmHWM)
+	p_rb=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { rb = ($0 ~ /bpf-ringbuf|bpf-map/) }
+		rb && $1 == "Rss:" { s += $2 } END { print s + 0 }' "/proc/$zj_pid/smaps")
+	kill "$hold_pid" 2>/dev/null
+	wait "$hold_pid" 2>/dev/null
+	stop_zhijiad
+fi
+if [ "${STARTS:-0}" -gt 0 ] && [ "${configs#* zhijiad}" != "$configs" ]; then
+	i=0
+	while [ $i -lt "$STARTS" ]; do
+		i=$((i + 1))
+		rm -f "$tmp/zj-events.jsonl"
+		: >"$tmp/zhijiad.err"
+		t0=$(date +%s%N)
+		"$B/zhijiad" --event-log "$tmp/zj-events.jsonl" --policy "$tmp/absent-policy.json" \
+			--socket "$tmp/zj.sock" >/dev/null 2>"$tmp/zhijiad.err" &
+		zj_pid=$!
+		until grep -q '^zhijiad: ready$' "$tmp/zhijiad.err"; do
+			kill -0 "$zj_pid" 2>/dev/null || fail "zhijiad did not start: $(tail -3 "$tmp/zhijiad.err")"
+			sleep 0.005
+		done
+		t1=$(date +%s%N)
+		start_all="$start_all $(((t1 - t0) / 1000000))"
+		stop_zhijiad
+	done
+	start_ms=$(echo $start_all | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 }
+		END { print NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+fi
+
 # ---- the report -----------------------------------------------------------------------------
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 json=$OUT/bench-$stamp.json
@@ -412,7 +506,10 @@ awk -v configs="$configs" -v workloads="$WORKLOADS" -v secs="$SECS" -v rounds="$
 	-v workers="$WORKERS" -v kernel="$(uname -r)" -v ncpu="$(nproc)" -v load0="$load0" \
 	-v load1="$load1" -v others="$others" -v others_bt="$others_bt" -v skipped="$skipped" \
 	-v hwm="${hwm:-0}" -v rss="${rss:-0}" -v anon="${anon:-0}" -v json="$json" -v tpfile="$TP" \
-	-v stamp="$stamp" -v nprobes="${nprobes:-0}" '
+	-v stamp="$stamp" -v nprobes="${nprobes:-0}" -v procs="${PROCS:-0}" \
+	-v p_count="${p_count:-0}" -v p_anon0="${p_anon0:-0}" -v p_anon="${p_anon:-0}" \
+	-v p_hwm="${p_hwm:-0}" -v p_rb="${p_rb:-0}" -v start_ms="${start_ms:-0}" \
+	-v start_all="${start_all# }" '
 function median(key, n,   i, j, t, a) {
 	for (i = 1; i <= n; i++) a[i] = v[key, i]
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -487,6 +584,11 @@ END {
 	if (ntp)
 		printf "highest rate with 0 lost: %.0f records/s; zhijiad peak RSS (VmHWM) %.1f MiB; at the end RSS %.1f MiB, of it private (RssAnon) %.1f MiB\n", best, hwm / 1024, rss / 1024, anon / 1024
 
+	if (p_count > 0)
+		printf "with %d sleeping processes started (%d in its table): zhijiad private RSS (RssAnon) %.1f MiB (%.1f MiB before them); peak RSS %.1f MiB; ring buffer resident %.1f MiB (not in RssAnon)\n", procs, p_count, p_anon / 1024, p_anon0 / 1024, p_hwm / 1024, p_rb / 1024
+	if (start_ms > 0)
+		printf "start to ready (exec to the ready line / READY=1): median %d ms of: %s ms\n", start_ms, start_all
+
 	printf "{\"stamp\":\"%s\",\"kernel\":\"%s\",\"cpus\":%d,\"seconds\":%s,\"rounds\":%d,\"workers\":%d,", stamp, kernel, ncpu, secs, rounds, workers > json
 	printf "\"load_start\":\"%s\",\"load_end\":\"%s\",\"other_zhijiad\":%d,\"other_bpftrace\":%d,\"bpftrace_tracepoints\":%d,", load0, load1, others, others_bt, nprobes > json
 	printf "\"skipped\":\"%s\",\"overhead\":[", skipped > json
@@ -499,7 +601,8 @@ END {
 		printf "}" > json
 		sep = ","
 	}
-	printf "],\"zhijiad\":{\"peak_rss_kib\":%d,\"rss_end_kib\":%d,\"rss_anon_end_kib\":%d,\"max_lossless_records_per_s\":%.0f,\"steps\":[", hwm, rss, anon, best > json
+	printf "],\"procs\":{\"started\":%d,\"in_table\":%d,\"rss_anon_before_kib\":%d,\"rss_anon_kib\":%d,\"peak_rss_kib\":%d,\"ringbuf_resident_kib\":%d},\"start_to_ready_ms\":{\"median\":%d,\"runs\":\"%s\"}", procs, p_count, p_anon0, p_anon, p_hwm, p_rb, start_ms, start_all > json
+	printf ",\"zhijiad\":{\"peak_rss_kib\":%d,\"rss_end_kib\":%d,\"rss_anon_end_kib\":%d,\"max_lossless_records_per_s\":%.0f,\"steps\":[", hwm, rss, anon, best > json
 	for (i = 1; i <= ntp; i++) printf "%s%s", (i > 1 ? "," : ""), tps[i] > json
 	printf "]}}\n" > json
 }' "$RAW" || fail "report"

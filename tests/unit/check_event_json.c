@@ -1310,6 +1310,57 @@ START_TEST(test_long_path)
 }
 END_TEST
 
+/* Serialise ev with and without the cache: the same bytes. */
+static void assert_cached_same(const struct zj_event *ev, struct zj_json_cache *c)
+{
+	struct zj_buf a = {0}, b = {0};
+
+	ck_assert_int_eq(zj_event_to_json(ev, &a), 0);
+	ck_assert_int_eq(zj_event_to_json_cached(ev, NULL, 0, c, &b), 0);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_int_eq(memcmp(a.data, b.data, a.len), 0);
+	zj_buf_free(&a);
+	zj_buf_free(&b);
+}
+
+/* The cache of the last actor/target objects never changes a line: hit, and every miss. */
+START_TEST(test_proc_cache)
+{
+	struct zj_json_cache c;
+	struct zj_event ev;
+	char exe[] = "/usr/sbin/sshd";
+
+	memset(&c, 0, sizeof(c));
+	base(&ev, ZJ_EV_PTRACE);
+	set_target(&ev);
+	assert_cached_same(&ev, &c); /* fills it */
+	ck_assert(c.proc[0].valid && c.proc[1].valid);
+	assert_cached_same(&ev, &c); /* hits */
+	ev.seq++;
+	assert_cached_same(&ev, &c); /* a field outside the objects */
+	ev.actor.tid++;
+	assert_cached_same(&ev, &c);
+	memcpy(ev.target.comm, "nginx2", 7);
+	assert_cached_same(&ev, &c);
+	/* the same length, other bytes, in a buffer of the caller's that changes */
+	ev.actor.exe = (struct zj_str){.ptr = exe, .len = strlen(exe)};
+	assert_cached_same(&ev, &c);
+	exe[5] = 'X';
+	assert_cached_same(&ev, &c);
+	ev.actor.cmdline.len--;
+	assert_cached_same(&ev, &c);
+	ev.target.flags &= ~(uint32_t)ZJ_PROC_KNOWN; /* {"pid":N,"known":false} */
+	assert_cached_same(&ev, &c);
+	ev.target.start_ns++;
+	assert_cached_same(&ev, &c);
+	ev.flags &= ~(uint32_t)ZJ_EVF_HAS_TARGET;
+	assert_cached_same(&ev, &c);
+	zj_json_cache_free(&c);
+	zj_json_cache_free(&c); /* twice is fine */
+	zj_json_cache_free(NULL);
+}
+END_TEST
+
 static Suite *event_json_suite(void)
 {
 	Suite *s = suite_create("event_json");
@@ -1341,6 +1392,7 @@ static Suite *event_json_suite(void)
 	tcase_add_test(tc, test_hex_fields);
 	tcase_add_test(tc, test_comm_and_cmdline);
 	tcase_add_test(tc, test_long_path);
+	tcase_add_test(tc, test_proc_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
