@@ -392,6 +392,8 @@ static json_object *jrn_wait(const char *m1, const char *m2)
 
 /* ---- fixtures ------------------------------------------------------------------------------ */
 
+static void long_tree_remove(void);
+
 static void suite_setup(void)
 {
 	zj_catch_signals();
@@ -405,7 +407,7 @@ static void suite_setup(void)
 	snprintf(sock_path, sizeof(sock_path), "%s/zhijiad.sock", ctl_dir);
 	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", ctl_dir);
 	snprintf(ctl_path, sizeof(ctl_path), "%s/zhijiactl", zj_build_dir());
-	if (mkdir(ctl_dir, 0755) < 0 || chmod(ctl_dir, 0755) < 0)
+	if ((mkdir(ctl_dir, 0755) < 0 && errno != EEXIST) || chmod(ctl_dir, 0755) < 0)
 		snprintf(setup_problem, sizeof(setup_problem), "%s: %s", ctl_dir, strerror(errno));
 }
 
@@ -427,6 +429,7 @@ static void test_teardown(void)
 		kill(zd.pid, SIGCONT); /* a storm test that failed while zhijiad was stopped */
 		daemon_down(true);
 	}
+	long_tree_remove();
 	zj_test_end();
 }
 
@@ -889,6 +892,271 @@ START_TEST(test_exit_early_and_pid_reuse)
 }
 END_TEST
 
+/*
+ * Paths of PATH_MAX - 1 bytes, and longer than the kernel side captures.  A tree of 200-byte
+ * directories under the watched /etc/systemd/system (the path-argument syscalls are decided
+ * on the path prefix there, at any depth) holds files whose absolute path is exactly 4095
+ * bytes: a chmod and an unlink of them, and the exec of one, are logged with the whole path,
+ * not marked truncated.  From a working directory deep in the tree, a chmod and an exec by a
+ * relative name reach files whose absolute path is longer than 4095 bytes: the kernel keeps
+ * the tail, and the line says "truncated".  Each line is attributed to the process that did it.
+ */
+#define LONG_BASE "/etc/systemd/system"
+#define LONG_PATH 4095 /* PATH_MAX - 1 */
+#define LONG_COMP 200
+#define LONG_PROG "prog-pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
+
+/* Remove a tree of any depth (below root, by fd: no path grows past PATH_MAX). */
+static void rm_tree_at(int dfd, const char *name, int depth)
+{
+	if (unlinkat(dfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM) || depth <= 0)
+		return;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char **nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn)
+			break;
+		names = nn;
+		if (!(names[n] = strdup(e->d_name)))
+			break;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rm_tree_at(dirfd(d), names[i], depth - 1);
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+static char long_root[PATH_MAX]; /* the tree's top, removed by the test and its teardown */
+
+static void long_tree_remove(void)
+{
+	if (!long_root[0])
+		return;
+	int fd = open(LONG_BASE, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		rm_tree_at(fd, strrchr(long_root, '/') + 1, 64);
+		close(fd);
+	}
+	long_root[0] = '\0';
+}
+
+/* Append "/" and a component of n copies of c; false when it would not fit in size. */
+static bool path_push(char *p, size_t size, char c, size_t n)
+{
+	size_t len = strlen(p);
+	if (len + 1 + n + 1 > size)
+		return false;
+	p[len] = '/';
+	memset(p + len + 1, c, n);
+	p[len + 1 + n] = '\0';
+	return true;
+}
+
+/* In a child: chdir (cwd may be NULL), then op on path; its pid, or -1 when another enforcer
+ * on this machine killed it.  op: 'c' chmod, 'u' unlink, 'x' exec path ("noop"). */
+static pid_t long_op_child(const char *cwd, const char *path, char op)
+{
+	pid_t p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0) {
+		if (cwd && chdir(cwd) < 0)
+			_exit(2);
+		if (op == 'c')
+			_exit(chmod(path, 0600) < 0 ? 1 : 0);
+		if (op == 'u')
+			_exit(unlink(path) < 0 ? 1 : 0);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		execl(path, path, "noop", (char *)NULL);
+		_exit(3);
+	}
+	int st = wait_child(p, 20000);
+	if (st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		return -1;
+	ck_assert_msg(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "'%c' on a %zu-byte path: wait status 0x%x", op, strlen(path), st);
+	return p;
+}
+
+/* A copy of zj-trigger at path (0755). */
+static void copy_trigger(const char *path)
+{
+	int in = open(zj_trigger_path(), O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(in, 0);
+	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	ck_assert_msg(out >= 0, "creating a %zu-byte path: %s", strlen(path), strerror(errno));
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert_int_eq(write(out, buf, (size_t)n), n);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(fchmod(out, 0755), 0);
+	close(in);
+	ck_assert_int_eq(close(out), 0);
+}
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t a = strlen(s), b = strlen(end);
+	return a >= b && strcmp(s + a - b, end) == 0;
+}
+
+static bool line_flag(const struct zj_line *l, const char *flag)
+{
+	json_object *a;
+	if (!zj_json_get(l->obj, "flags", &a) || !a || !json_object_is_type(a, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), flag) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_long_paths)
+{
+	static char dir[PATH_MAX], file[PATH_MAX], prog[PATH_MAX];
+	char abs_tail[2 * PATH_MAX], rel[PATH_MAX];
+	daemon_up(NULL);
+
+	/* the tree: 200-byte directories until one more would not leave room for a name */
+	zj_test_path(long_root, sizeof(long_root), LONG_BASE, "long");
+	ck_assert_msg(mkdir(long_root, 0755) == 0, "%s: %s", long_root, strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", long_root);
+	while (LONG_PATH - strlen(dir) - 1 > 255) {
+		ck_assert(path_push(dir, sizeof(dir), 'd', LONG_COMP));
+		ck_assert_msg(mkdir(dir, 0755) == 0, "mkdir (%zu bytes): %s", strlen(dir),
+			      strerror(errno));
+	}
+	size_t name_len = LONG_PATH - strlen(dir) - 1;
+	snprintf(file, sizeof(file), "%s", dir);
+	ck_assert(path_push(file, sizeof(file), 'f', name_len));
+	snprintf(prog, sizeof(prog), "%s", dir);
+	ck_assert(path_push(prog, sizeof(prog), 'x', name_len));
+	ck_assert_uint_eq(strlen(file), LONG_PATH);
+	ck_assert_uint_eq(strlen(prog), LONG_PATH);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ck_assert_msg(fd >= 0, "creating a %d-byte path: %s", LONG_PATH, strerror(errno));
+	close(fd);
+	copy_trigger(prog);
+
+	/* 4095 bytes: whole, not marked truncated */
+	pid_t a = long_op_child(NULL, file, 'c');
+	if (a < 0) {
+		printf("check_hardening: SKIP test_long_paths: another enforcer on this machine "
+		       "killed a chmod in %s\n",
+		       LONG_BASE);
+		long_tree_remove();
+		daemon_down(false);
+		return;
+	}
+	const struct zj_line *l =
+		ZJ_WAIT(&tail, "file", a, ZJ_S("file.op", "chmod"), ZJ_S("file.path", file));
+	ZJ_EXPECT_INT(l, "actor.pid", a);
+	ZJ_EXPECT(l, !line_truncated(l, "path"), "a %d-byte path is marked truncated",
+		  LONG_PATH);
+	ZJ_EXPECT(l, !line_flag(l, "resolve"), "a %d-byte absolute path was not decided",
+		  LONG_PATH);
+	printf("check_hardening: chmod of a %d-byte path: logged whole, %zu bytes of line\n",
+	       LONG_PATH, strlen(l->raw));
+
+	pid_t x = long_op_child(NULL, prog, 'x');
+	ck_assert_int_gt(x, 0);
+	l = ZJ_WAIT(&tail, "exec", x);
+	ZJ_EXPECT_STR(l, "exec.filename", prog);
+	ZJ_EXPECT_STR(l, "actor.exe", prog);
+	ZJ_EXPECT(l, !line_truncated(l, "filename") && !line_truncated(l, "exe"),
+		  "the exec of a %d-byte path is marked truncated", LONG_PATH);
+	printf("check_hardening: exec of a %d-byte path: filename and exe logged whole\n",
+	       LONG_PATH);
+
+	/* longer than the kernel captures: from deep inside, by relative names */
+	rel[0] = '\0';
+	ck_assert(path_push(rel, sizeof(rel), 'e', LONG_COMP));
+	memmove(rel, rel + 1, strlen(rel)); /* "eee..." */
+	{
+		char sub[PATH_MAX + 8];
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ck_assert_int_ge(dfd, 0);
+		ck_assert_int_eq(mkdirat(dfd, rel, 0755), 0);
+		snprintf(sub, sizeof(sub), "%s/%s", rel, "gggggggggggggggggggggggggggggggggggggggg");
+		int f = openat(dfd, sub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		ck_assert_int_ge(f, 0);
+		close(f);
+		snprintf(sub, sizeof(sub), "%s/%s", rel, LONG_PROG);
+		int in = open(zj_trigger_path(), O_RDONLY | O_CLOEXEC);
+		int out = openat(dfd, sub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+		ck_assert(in >= 0 && out >= 0);
+		char buf[65536];
+		ssize_t n;
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			ck_assert_int_eq(write(out, buf, (size_t)n), n);
+		ck_assert_int_eq(fchmod(out, 0755), 0);
+		close(in);
+		close(out);
+		close(dfd);
+	}
+	char relfile[PATH_MAX], relprog[PATH_MAX];
+	snprintf(relfile, sizeof(relfile), "%s/gggggggggggggggggggggggggggggggggggggggg", rel);
+	snprintf(relprog, sizeof(relprog), "./%s/" LONG_PROG, rel);
+	size_t full_len = strlen(dir) + 1 + strlen(relfile);
+	ck_assert_uint_gt(full_len, LONG_PATH);
+	snprintf(abs_tail, sizeof(abs_tail), "/%s", relfile);
+
+	pid_t b = long_op_child(dir, relfile, 'c');
+	ck_assert_int_gt(b, 0);
+	l = ZJ_WAIT(&tail, "file", b, ZJ_S("file.op", "chmod"));
+	ZJ_EXPECT_INT(l, "actor.pid", b);
+	ZJ_EXPECT(l, line_truncated(l, "path"), "a %zu-byte path is not marked truncated",
+		  full_len);
+	const char *got = jstr(l, "file.path");
+	ZJ_EXPECT(l, got && ends_with(got, abs_tail) && strlen(got) < full_len,
+		  "the truncated path is not the tail of the real one");
+	printf("check_hardening: chmod of a %zu-byte path: %zu bytes kept (the tail), marked "
+	       "truncated\n",
+	       full_len, got ? strlen(got) : 0);
+
+	ck_assert_uint_gt(strlen(dir) + strlen(relprog) - 1, LONG_PATH);
+	pid_t c = long_op_child(dir, relprog, 'x');
+	ck_assert_int_gt(c, 0);
+	l = ZJ_WAIT(&tail, "exec", c);
+	ZJ_EXPECT_STR(l, "exec.filename", relprog);
+	ZJ_EXPECT(l, line_truncated(l, "exe"), "an exe of %zu bytes is not marked truncated",
+		  strlen(dir) + strlen(relprog) - 1);
+	got = jstr(l, "actor.exe");
+	snprintf(abs_tail, sizeof(abs_tail), "/%s/" LONG_PROG, rel);
+	ZJ_EXPECT(l, got && ends_with(got, abs_tail), "the truncated exe is not the real tail");
+	printf("check_hardening: exec of a %zu-byte path: exe kept as %zu bytes (the tail), "
+	       "marked truncated\n",
+	       strlen(dir) + strlen(relprog) - 1, got ? strlen(got) : 0);
+
+	/* an unlink of the 4095-byte path: whole again */
+	pid_t u = long_op_child(NULL, file, 'u');
+	ck_assert_int_gt(u, 0);
+	l = ZJ_WAIT(&tail, "file", u, ZJ_S("file.op", "unlink"), ZJ_S("file.path", file));
+	ZJ_EXPECT(l, !line_truncated(l, "path"), "unlink: a %d-byte path is marked truncated",
+		  LONG_PATH);
+
+	long_tree_remove();
+	daemon_down(false);
+}
+END_TEST
+
 /* ---- 3. the control socket ----------------------------------------------------------------- */
 
 static int sock_connect(void)
@@ -1312,6 +1580,21 @@ static Suite *hardening_suite(void)
 	tcase_add_test(tc, test_control_slots_nonroot_flood);
 	tcase_add_test(tc, test_kill9_during_policy_writes);
 	suite_add_tcase(s, tc);
+	/* the remaining parts of issue 9; a case each, so that CK_RUN_CASE picks one */
+	const struct {
+		const char *name;
+		const TTest *test;
+	} more[] = {
+		{"long-paths", test_long_paths},
+	};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		TCase *t = tcase_create(more[i].name);
+		tcase_add_unchecked_fixture(t, suite_setup, suite_teardown);
+		tcase_add_checked_fixture(t, test_setup, test_teardown);
+		tcase_set_timeout(t, 240);
+		tcase_add_test(t, more[i].test);
+		suite_add_tcase(s, t);
+	}
 	return s;
 }
 
