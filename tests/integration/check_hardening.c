@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #define CROND "/etc/cron.d"
+#define LONG_BASE "/etc/systemd/system" /* test_long_paths' tree */
 #define NOBODY 65534
 #define CTL_TIMEOUT_MS 15000
 #define JOURNAL_TIMEOUT_MS 10000
@@ -393,10 +394,31 @@ static json_object *jrn_wait(const char *m1, const char *m2)
 /* ---- fixtures ------------------------------------------------------------------------------ */
 
 static void long_tree_remove(void);
+static void long_trees_sweep(void);
+static void rm_tree_at(int dfd, const char *name, int depth);
+
+/* Trees of test_long_paths that a failed or killed run left (too deep for the harness sweep). */
+static void long_trees_sweep(void)
+{
+	DIR *d = opendir(LONG_BASE);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		int pid = 0, n = 0;
+		if (sscanf(e->d_name, ZJ_TEST_PREFIX "%d-long%n", &pid, &n) != 1 ||
+		    e->d_name[n] != '\0' || pid <= 0 || (kill(pid, 0) == 0 && pid != getpid()) ||
+		    (pid != getpid() && errno != ESRCH))
+			continue;
+		rm_tree_at(dirfd(d), e->d_name, 64);
+	}
+	closedir(d);
+}
 
 static void suite_setup(void)
 {
 	zj_catch_signals();
+	long_trees_sweep();
 	int r = zj_dirs_prepare(test_dirs);
 	if (r < 0) {
 		snprintf(setup_problem, sizeof(setup_problem), "preparing %s: %s", CROND,
@@ -413,6 +435,7 @@ static void suite_setup(void)
 
 static void suite_teardown(void)
 {
+	long_trees_sweep();
 	zj_cleanup();
 }
 
@@ -901,7 +924,6 @@ END_TEST
  * relative name reach files whose absolute path is longer than 4095 bytes: the kernel keeps
  * the tail, and the line says "truncated".  Each line is attributed to the process that did it.
  */
-#define LONG_BASE "/etc/systemd/system"
 #define LONG_PATH 4095 /* PATH_MAX - 1 */
 #define LONG_COMP 200
 #define LONG_PROG "prog-pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"
