@@ -1439,6 +1439,128 @@ START_TEST(test_control_slots_nonroot_flood)
 }
 END_TEST
 
+/*
+ * One user cannot crowd out the others, and slow clients stall nobody.  uid 65534 opens 30
+ * connections: zhijiad keeps ZJ_CONTROL_CONN_PER_UID (8) of them and answers the rest "busy".
+ * Those 8 then drip half a JSON text ("{", a whole SOCK_SEQPACKET message: a half-sent message
+ * cannot exist on this socket) every 200 ms and never read a reply, so that they never go idle.
+ * Meanwhile 10 zhijiactl as root and 10 as uid 65533, at once, are all served, and a zhijiactl
+ * of uid 65534 itself is refused ("too many connections of your user") once its retries end.
+ */
+#define PER_UID 8 /* ZJ_CONTROL_CONN_PER_UID */
+#define OTHER_UID 65533
+
+static pid_t ctl_spawn(uid_t uid, const char *verb)
+{
+	pid_t p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		if (uid != 0 && (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(uid) < 0))
+			_exit(3);
+		execl(ctl_path, ctl_path, "--socket", sock_path, "--policy", policy_path, "--json",
+		      verb, strcmp(verb, "policy") == 0 ? "list" : NULL, (char *)NULL);
+		_exit(127);
+	}
+	return p;
+}
+
+START_TEST(test_control_per_uid_and_drip)
+{
+	char buf[4096];
+	daemon_up(NULL);
+	int pfd[2];
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid_t flood = fork();
+	ck_assert_int_ge(flood, 0);
+	if (flood == 0) {
+		int kept[64], n_kept = 0, busy = 0;
+		close(pfd[0]);
+		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+			_exit(3);
+		for (int i = 0; i < 30; i++) {
+			char rb[512];
+			int fd = sock_connect();
+			if (fd < 0)
+				continue;
+			ssize_t n = sock_call(fd, "{\"cmd\":\"status\"}", 16, rb, sizeof(rb));
+			if (n > 0 && strstr(rb, "\"ok\":true") && n_kept < 64) {
+				kept[n_kept++] = fd;
+				continue;
+			}
+			/* the reply "busy", or the close that came before the request was read */
+			busy += n > 0 ? strstr(rb, "\"busy\":true") != NULL
+				      : n == -EPIPE || n == -ECONNRESET || n == 0;
+			if (n <= 0 || !strstr(rb, "\"busy\":true"))
+				fprintf(stderr, "check_hardening: connection %d: %zd %s\n", i, n,
+					n > 0 ? rb : strerror((int)-n));
+			close(fd);
+		}
+		int counts[2] = {n_kept, busy};
+		(void)!write(pfd[1], counts, sizeof(counts));
+		close(pfd[1]);
+		for (;;) { /* the drip: never idle, never reading */
+			for (int i = 0; i < n_kept; i++)
+				(void)send(kept[i], "{", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			usleep(200000);
+		}
+	}
+	close(pfd[1]);
+	int counts[2] = {0, 0};
+	ck_assert_int_eq(read(pfd[0], counts, sizeof(counts)), (ssize_t)sizeof(counts));
+	close(pfd[0]);
+	printf("check_hardening: uid %d opened 30 connections: %d kept, %d answered busy\n",
+	       NOBODY, counts[0], counts[1]);
+	bool cap_ok = counts[0] == PER_UID && counts[1] == 30 - PER_UID;
+
+	/* another user and root, many at once, while the 8 drip */
+	raw_call(OTHER_UID, "{\"cmd\":\"status\"}", buf, sizeof(buf));
+	bool other_ok = strstr(buf, "\"ok\":true") != NULL;
+	enum { NCLI = 20 };
+	pid_t cli[NCLI];
+	uint64_t t0 = now_ms();
+	for (int i = 0; i < NCLI; i++)
+		cli[i] = ctl_spawn(i % 2 ? OTHER_UID : 0, i % 4 < 2 ? "status" : "policy");
+	pid_t own = ctl_spawn(NOBODY, "status");
+	int served = 0;
+	for (int i = 0; i < NCLI; i++) {
+		int st = wait_child(cli[i], 30000);
+		served += st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	uint64_t t1 = now_ms();
+	int own_st = wait_child(own, 30000);
+	printf("check_hardening: %d of %d zhijiactl (root and uid %d, at once) served in %llu ms "
+	       "beside %d dripping connections of uid %d; uid %d's own zhijiactl: %s\n",
+	       served, NCLI, OTHER_UID, (unsigned long long)(t1 - t0), counts[0], NOBODY, NOBODY,
+	       own_st >= 0 && WIFEXITED(own_st) && WEXITSTATUS(own_st) == 0 ? "served"
+									   : "refused");
+	bool alive = kill(zd.pid, 0) == 0;
+	kill(flood, SIGKILL);
+	waitpid(flood, NULL, 0);
+	ck_assert_msg(cap_ok, "uid %d kept %d connections (%d busy); the cap is %d", NOBODY,
+		      counts[0], counts[1], PER_UID);
+	ck_assert_msg(other_ok, "uid %d was not served beside uid %d's connections: %s", OTHER_UID,
+		      NOBODY, buf);
+	ck_assert_int_eq(served, NCLI);
+	ck_assert_msg(own_st >= 0 && WIFEXITED(own_st) && WEXITSTATUS(own_st) != 0,
+		      "uid %d got a 9th connection (wait status 0x%x)", NOBODY, own_st);
+	ck_assert_msg(alive, "zhijiad is gone");
+
+	/* the slots come back: uid 65534 is served again once its connections are gone */
+	uint64_t deadline = now_ms() + 5000;
+	do {
+		raw_call(NOBODY, "{\"cmd\":\"status\"}", buf, sizeof(buf));
+		if (strstr(buf, "\"ok\":true"))
+			break;
+		sleep_ms(100);
+	} while (now_ms() < deadline);
+	ck_assert_msg(strstr(buf, "\"ok\":true"), "uid %d not served after its flood: %s", NOBODY,
+		      buf);
+	daemon_down(false);
+}
+END_TEST
+
 /* ---- 4. crash safety ----------------------------------------------------------------------- */
 
 /* The policy file parses and says old or new for T1055.008. */
@@ -1608,6 +1730,7 @@ static Suite *hardening_suite(void)
 		const TTest *test;
 	} more[] = {
 		{"long-paths", test_long_paths},
+		{"control-per-uid", test_control_per_uid_and_drip},
 	};
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
 		TCase *t = tcase_create(more[i].name);
