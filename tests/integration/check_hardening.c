@@ -1561,6 +1561,116 @@ START_TEST(test_control_per_uid_and_drip)
 }
 END_TEST
 
+/*
+ * The ARR inbox's rule parser runs in a sandbox (daemon/sandbox.h): zhijiad checks the child's
+ * /proc/<pid>/status before it lets it parse, and the result file says what it saw.  A valid
+ * rule runs (as root, in the parent), an invalid one is refused with the parser's message;
+ * both parsed in a child without capabilities, with no_new_privs and a seccomp filter.
+ */
+static json_object *wait_json_file(const char *path, int timeout_ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		char *text = NULL;
+		size_t len;
+		if (slurp(path, &text, &len) == 0) {
+			json_object *o = json_tokener_parse(text);
+			free(text);
+			json_object *st;
+			/* "running" first, then the final state */
+			if (o && json_object_object_get_ex(o, "state", &st) &&
+			    strcmp(json_object_get_string(st), "running") != 0)
+				return o;
+			json_object_put(o);
+		}
+		if (now_ms() > deadline)
+			return NULL;
+		sleep_ms(100);
+	}
+}
+
+static void write_rule(const char *inbox, const char *name, const char *text)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	zj_pathf(tmp, sizeof(tmp), "%s/.%s.tmp", inbox, name);
+	zj_pathf(dst, sizeof(dst), "%s/%s", inbox, name);
+	FILE *f = fopen(tmp, "we");
+	ck_assert_msg(f, "%s: %s", tmp, strerror(errno));
+	ck_assert(fputs(text, f) >= 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(tmp, 0600), 0);
+	ck_assert_int_eq(rename(tmp, dst), 0);
+}
+
+static void expect_parser_sandboxed(json_object *res, const char *what)
+{
+	const char *txt = json_object_to_json_string(res);
+	ck_assert_msg(jint(res, "parser.pid") > 0, "%s: no parser pid: %s", what, txt);
+	json_object *v;
+	ck_assert_msg(zj_json_get(res, "parser.cap_eff", &v) && v &&
+			      strcmp(json_object_get_string(v), "0000000000000000") == 0,
+		      "%s: the parser ran with capabilities: %s", what, txt);
+	ck_assert_msg(zj_json_get(res, "parser.cap_prm", &v) && v &&
+			      strcmp(json_object_get_string(v), "0000000000000000") == 0,
+		      "%s: the parser kept permitted capabilities: %s", what, txt);
+	ck_assert_msg(jint(res, "parser.no_new_privs") == 1, "%s: no no_new_privs: %s", what, txt);
+#if defined(__x86_64__) || defined(__aarch64__)
+	ck_assert_msg(jint(res, "parser.seccomp") == 2, "%s: no seccomp filter: %s", what, txt);
+#endif
+}
+
+START_TEST(test_arr_inbox_sandbox)
+{
+	char root[PATH_MAX], inbox[PATH_MAX], done[PATH_MAX], rule[2 * PATH_MAX], p[PATH_MAX];
+	zj_test_path(root, sizeof(root), "/tmp", "arrsb");
+	ck_assert_int_eq(mkdir(root, 0755), 0);
+	zj_pathf(inbox, sizeof(inbox), "%s/var/lib/zhijia/arr-inbox", root);
+	zj_pathf(done, sizeof(done), "%s/sandbox-done", root);
+	daemon_up((const char *const[]){"--arr-root", root, NULL});
+
+	snprintf(rule, sizeof(rule),
+		 "{\"name\": \"sandbox test\", \"actions\": [{\"action\": \"File_Create\", "
+		 "\"path\": \"%s\", \"content\": \"parsed in a sandbox\"}]}",
+		 done);
+	write_rule(inbox, "good.json", rule);
+	write_rule(inbox, "bad.json", "{\"name\": \"broken\", \"actions\": [{\"action\": ");
+
+	zj_pathf(p, sizeof(p), "%s/good.json.result", inbox);
+	json_object *good = wait_json_file(p, 20000);
+	ck_assert_msg(good, "no result for good.json in 20 s");
+	zj_pathf(p, sizeof(p), "%s/bad.json.result", inbox);
+	json_object *bad = wait_json_file(p, 20000);
+	ck_assert_msg(bad, "no result for bad.json in 20 s");
+	printf("check_hardening: ARR inbox: good.json %s, parser %s; bad.json %s\n",
+	       json_object_get_string(json_object_object_get(good, "state")),
+	       json_object_to_json_string(json_object_object_get(good, "parser")),
+	       json_object_get_string(json_object_object_get(bad, "error")));
+
+	json_object *v;
+	ck_assert_msg(json_object_object_get_ex(good, "state", &v) &&
+			      strcmp(json_object_get_string(v), "finished") == 0 &&
+			      json_object_object_get_ex(good, "ok", &v) &&
+			      json_object_get_boolean(v),
+		      "good.json: %s", json_object_to_json_string(good));
+	ck_assert_msg(zj_path_exists(done), "the valid rule did not run");
+	expect_parser_sandboxed(good, "good.json");
+	ck_assert_msg(json_object_object_get_ex(bad, "state", &v) &&
+			      strcmp(json_object_get_string(v), "refused") == 0 &&
+			      json_object_object_get_ex(bad, "error", &v) &&
+			      strstr(json_object_get_string(v), "invalid JSON"),
+		      "bad.json: %s", json_object_to_json_string(bad));
+	expect_parser_sandboxed(bad, "bad.json");
+	ck_assert_msg(jint(good, "parser.pid") != (int64_t)zd.pid, "the parser ran in zhijiad");
+	json_object_put(good);
+	json_object_put(bad);
+	daemon_down(false);
+	struct zj_cmd c;
+	const char *rm[] = {"/bin/rm", "-rf", "--one-file-system", root, NULL};
+	ck_assert_int_eq(zj_cmd_run(&c, rm, (uid_t)-1, (gid_t)-1, 10000), 0);
+	zj_cmd_free(&c);
+}
+END_TEST
+
 /* ---- 4. crash safety ----------------------------------------------------------------------- */
 
 /* The policy file parses and says old or new for T1055.008. */
@@ -1731,6 +1841,7 @@ static Suite *hardening_suite(void)
 	} more[] = {
 		{"long-paths", test_long_paths},
 		{"control-per-uid", test_control_per_uid_and_drip},
+		{"arr-sandbox", test_arr_inbox_sandbox},
 	};
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
 		TCase *t = tcase_create(more[i].name);
