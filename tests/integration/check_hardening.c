@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Hardening (issue 9, items 3-6), as root on the real kernel, against the real zhijiad:
+ * Hardening (issue 9), as root on the real kernel, against the real zhijiad:
  *
  * - overload: a fork/exec/ptrace storm from several processes into a 1 MiB ring buffer.  The
  *   storm first runs against a working zhijiad; when that loses nothing (the daemon keeps up),
@@ -18,6 +18,11 @@
  * - crash safety: kill -9 during `zhijiactl policy set` in a loop leaves a policy file that
  *   parses (old or new), a restart serves the same policy, and no program of the killed
  *   zhijiad stays loaded (see README, "When zhijiad stops": the decision not to pin).
+ *
+ * - long paths: 4095-byte paths logged whole, longer ones marked truncated (case long-paths);
+ *   one uid cannot hold more than 8 control connections, dripping clients stall nobody
+ *   (control-per-uid); the ARR inbox parses rules in a sandbox (arr-sandbox).  Each of these
+ *   is a case of its own: CK_RUN_CASE=<case> runs one.
  *
  * Each test starts its own zhijiad (--socket and --policy in a 0755 folder of ours, so uid 65534
  * reaches the socket) and stops it.
