@@ -1631,6 +1631,9 @@ static void storm_block(void)
 	bool stopped = false;
 
 	daemon_stop();
+	/* daemon_start() waits for "ready" in this file: not the stopped zhijiad's */
+	if (unlink(T.err) < 0 && errno != ENOENT)
+		bail(1, "unlink %s: %s", T.err, strerror(errno));
 	T.ringbuf = "1";
 	daemon_start();
 	policy_set("T1055.008", "block");
