@@ -430,12 +430,19 @@ static __always_inline void zj_symlink_op(void *ctx, const char *target, int ndf
 	zj_file_begin(s);
 	w1 = zj_rec_put_path(s, 0, pr.off, pr.len);
 	/* the link's contents, as given: not a path of ours to resolve */
-	n = bpf_probe_read_user_str(&s->rec[sizeof(struct zj_rec_file) + (w1 & ZJ_PMASK)],
-				    ZJ_PATH_MAX - 1, target);
+	/* w1 is up to ZJ_PATH_MAX (a path of PATH_MAX - 1 bytes and its NUL) */
+	n = bpf_probe_read_user_str(
+		&s->rec[sizeof(struct zj_rec_file) + (w1 & (2 * ZJ_PATH_MAX - 1))],
+		ZJ_PATH_MAX - 1, target);
 	if (n < 1)
 		n = 1;
-	if (n == ZJ_PATH_MAX - 1)
-		flags |= ZJ_F_TRUNC_PATH2;
+	/* a full buffer is a cut target unless its NUL was the byte that just fitted */
+	if (n == ZJ_PATH_MAX - 1) {
+		char c = 1;
+
+		if (bpf_probe_read_user(&c, 1, target + ZJ_PATH_MAX - 2) || c)
+			flags |= ZJ_F_TRUNC_PATH2;
+	}
 	zj_file_finish(ctx, s, ZJ_FOP_SYMLINK, flags, pr.id, w1 - 1, (__u32)n - 1, 1);
 }
 

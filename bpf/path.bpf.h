@@ -76,7 +76,8 @@ static long zj_walk_step(__u32 i, void *ctx)
 	len = BPF_CORE_READ(d, d_name.len) & (ZJ_NAME_MAX - 1);
 	name = BPF_CORE_READ(d, d_name.name);
 	off = w->off;
-	if (len + 1 >= off || off > ZJ_PBUF_END) {
+	/* "/" + name must fit in front of off: a path of PATH_MAX - 1 bytes ends at offset 0 */
+	if (len + 1 > off || off > ZJ_PBUF_END) {
 		w->trunc = 1;
 		return 1;
 	}
@@ -329,9 +330,21 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 		return -1;
 	shape = zj_upath_shape(s, (__u32)n);
 
+	/*
+	 * n is 2..ZJ_PATH_MAX with the NUL: a path of PATH_MAX - 1 bytes fills ubuf.  (A mask
+	 * with ZJ_PMASK made its copies 0 bytes long: such paths went unreported, or were
+	 * reported with stale bytes.)  64-bit, clamped right before each use (see
+	 * zj_rec_put_path).
+	 */
 	if (shape & ZJ_UP_ABS) {
+		__u64 cn = (__u64)n;
+
+		if (cn > ZJ_PATH_MAX)
+			cn = ZJ_PATH_MAX;
+		cn &= 2 * ZJ_PATH_MAX - 1;
+		barrier_var(cn);
 		/* Copy the argument into the path buffer so that every case ends up there. */
-		if (bpf_probe_read_kernel(s->pbuf, (__u32)n & ZJ_PMASK, s->ubuf))
+		if (bpf_probe_read_kernel(s->pbuf, cn, s->ubuf))
 			return -1;
 		s->pbuf[ZJ_PBUF_END] = 0;
 		*ret_off = 0;
@@ -357,19 +370,27 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 	}
 	/* base path, then "/" and the argument appended after it */
 	off = zj_dentry_path(s, mnt, dir, &len, &trunc);
-	if (len == 1) {
-		/* base is "/": the argument goes right after it, over the NUL */
-		bpf_probe_read_kernel(&s->pbuf[ZJ_PBUF_END], (__u32)n & ZJ_PMASK, s->ubuf);
-		len = (__u32)n;
-	} else {
-		s->pbuf[ZJ_PBUF_END] = '/';
-		bpf_probe_read_kernel(&s->pbuf[ZJ_PATH_MAX], (__u32)n & ZJ_PMASK, s->ubuf);
-		len += (__u32)n;
+	{
+		__u64 cn = (__u64)n;
+
+		if (cn > ZJ_PATH_MAX)
+			cn = ZJ_PATH_MAX;
+		cn &= 2 * ZJ_PATH_MAX - 1;
+		barrier_var(cn);
+		if (len == 1) {
+			/* base is "/": the argument goes right after it, over the NUL */
+			bpf_probe_read_kernel(&s->pbuf[ZJ_PBUF_END], cn, s->ubuf);
+			len = (__u32)n;
+		} else {
+			s->pbuf[ZJ_PBUF_END] = '/';
+			bpf_probe_read_kernel(&s->pbuf[ZJ_PATH_MAX], cn, s->ubuf);
+			len += (__u32)n;
+		}
 	}
-	if (len > ZJ_PBUF_END - 1) {
+	if (len > ZJ_PBUF_END) {
 		/* keep the tail: the file name matters more than the leading directories */
-		off += len - (ZJ_PBUF_END - 1);
-		len = ZJ_PBUF_END - 1;
+		off += len - ZJ_PBUF_END;
+		len = ZJ_PBUF_END;
 		trunc = 1;
 	}
 	*ret_off = off;
@@ -392,9 +413,9 @@ __zj_helper int zj_upath_resolve(struct zj_scratch *s, int dirfd, const char *up
 /*
  * Append a path from s->pbuf (offset `off`, `len` bytes, as zj_dentry_path or
  * zj_upath_resolve left it) to the file record being built in s->rec, at data offset `at`.
- * Returns the bytes written, NUL included.  A path never exceeds ZJ_PBUF_END - 1 bytes here
- * and never starts past ZJ_PATH_MAX + 1 (see zj_upath_resolve), so the copy stays inside
- * pbuf; the clamps make that visible to the verifier.
+ * Returns the bytes written, NUL included.  A path never exceeds ZJ_PBUF_END (PATH_MAX - 1)
+ * bytes here and never starts past ZJ_PATH_MAX + 1 (see zj_upath_resolve), so the copy stays
+ * inside pbuf; the clamps make that visible to the verifier.
  */
 static __always_inline __u32 zj_rec_put_path(struct zj_scratch *s, __u32 at, __u32 off32,
 					     __u32 len32)
@@ -406,8 +427,8 @@ static __always_inline __u32 zj_rec_put_path(struct zj_scratch *s, __u32 at, __u
 	__u64 base = sizeof(struct zj_rec_file) + (at & (2 * ZJ_PATH_MAX - 1));
 	__u64 len = len32, off = off32;
 
-	if (len > ZJ_PBUF_END - 1)
-		len = ZJ_PBUF_END - 1;
+	if (len > ZJ_PBUF_END)
+		len = ZJ_PBUF_END;
 	if (off > ZJ_PATH_MAX + 1)
 		off = ZJ_PATH_MAX + 1;
 	len &= ZJ_PMASK;

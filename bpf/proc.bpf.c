@@ -47,6 +47,8 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct mm_struct *mm;
 	__u32 flags = 0, trunc = 0, off, len = 0, pos, size;
 	__u64 astart, aend, alen;
+	const char *fname;
+	char c = 0;
 	long n;
 
 	if (!s)
@@ -55,12 +57,14 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	__builtin_memset(r, 0, sizeof(*r));
 
 	/* the filename as passed to execve (may be relative, or /dev/fd/N) */
-	n = bpf_probe_read_kernel_str(r->data, ZJ_PATH_MAX, BPF_CORE_READ(bprm, filename));
+	fname = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(r->data, ZJ_PATH_MAX, fname);
 	if (n < 1) {
 		n = 1;
 		r->data[0] = 0;
 	}
-	if (n == ZJ_PATH_MAX)
+	/* a full buffer: cut, unless the name was exactly PATH_MAX - 1 bytes (its NUL fitted) */
+	if (n == ZJ_PATH_MAX && (bpf_probe_read_kernel(&c, 1, fname + ZJ_PATH_MAX - 1) || c))
 		flags |= ZJ_F_TRUNC_PATH;
 	r->filename_len = (__u32)n - 1;
 	pos = (__u32)n;
@@ -69,8 +73,8 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	file = BPF_CORE_READ(bprm, file);
 	off = zj_dentry_path(s, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
 			     &len, &trunc);
-	if (len > ZJ_PBUF_END - 1)
-		len = ZJ_PBUF_END - 1;
+	if (len > ZJ_PBUF_END)
+		len = ZJ_PBUF_END;
 	if (off > ZJ_PATH_MAX + 1)
 		off = ZJ_PATH_MAX + 1;
 	if (pos > ZJ_PATH_MAX)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "zhijia/arr.h"
 #include "arr-inbox.h"
 #include "arr-int.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define RESULT_SUFFIX ".result"
@@ -236,9 +238,105 @@ static int read_rule(int dfd, const char *name, char **ret, size_t *ret_len, cha
 	return 0;
 }
 
+/* ---- parsing in the sandbox -------------------------------------------------------------- */
+
+struct parse_job {
+	const char *text;
+	size_t len;
+	const char *name;
+};
+
+/* In the sandbox: "O" for a valid rule, or "E" and the reason. */
+static int parse_in_sandbox(void *userdata, int out_fd)
+{
+	const struct parse_job *j = userdata;
+	struct zj_arr_rule *rule = NULL;
+	char msg[1 + ZJ_ARR_ERR_MAX] = "E";
+	size_t n, off = 0;
+	int r;
+
+	r = zj_arr_parse(j->text, j->len, j->name, &rule, msg + 1, sizeof(msg) - 1);
+	if (r == 0 && rule->needs_ctx) {
+		snprintf(msg + 1, sizeof(msg) - 1,
+			 "the rule has ${variables}: it runs only for a finding");
+		r = -EINVAL;
+	}
+	zj_arr_rule_free(rule);
+	if (r == 0)
+		msg[0] = 'O', msg[1] = '\0';
+	else if (!msg[1])
+		snprintf(msg + 1, sizeof(msg) - 1, "%s", strerror(-r));
+	n = strlen(msg);
+	while (off < n) {
+		ssize_t w = write(out_fd, msg + off, n - off);
+
+		if (w <= 0)
+			return 1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Parse and validate the rule text in a sandboxed child (sandbox.h): 0 when it is a valid rule
+ * to run now, else a negative errno with the reason in err.  What the child says is one byte
+ * and a bounded message with its control bytes replaced: nothing of it is parsed.
+ */
+static int check_in_sandbox(const char *text, size_t len, const char *name,
+			    struct zj_sandbox_info *info, char *err, size_t errlen)
+{
+	struct parse_job j = {text, len, name};
+	char out[1 + ZJ_ARR_ERR_MAX];
+	size_t n = 0;
+	int r;
+
+	r = zj_sandbox_run(parse_in_sandbox, &j, out, sizeof(out) - 1, &n, info);
+	if (r < 0) {
+		if (r == -ECHILD && WIFSIGNALED(info->exit_status))
+			snprintf(err, errlen, "the rule parser (sandboxed, pid %d) was killed by "
+				 "signal %d", (int)info->pid, WTERMSIG(info->exit_status));
+		else
+			snprintf(err, errlen, "the rule parser's sandbox failed: %s", strerror(-r));
+		return r == -ECHILD ? -EINVAL : r;
+	}
+	out[n] = '\0';
+	if (n == 1 && out[0] == 'O')
+		return 0;
+	if (n < 2 || out[0] != 'E') {
+		snprintf(err, errlen, "the rule parser (sandboxed) gave no answer");
+		return -EINVAL;
+	}
+	for (size_t i = 1; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
+	snprintf(err, errlen, "%s", out + 1);
+	return -EINVAL;
+}
+
+/* "parser": how the sandbox that parsed the rule was, as its parent saw it. */
+static void add_parser_info(json_object *res, const struct zj_sandbox_info *info)
+{
+	json_object *p = json_object_new_object();
+	char hex[32];
+
+	if (!p)
+		return;
+	json_object_object_add(p, "pid", json_object_new_int64(info->pid));
+	json_object_object_add(p, "uid", json_object_new_int64(info->uid));
+	json_object_object_add(p, "euid", json_object_new_int64(info->euid));
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)info->cap_eff);
+	json_object_object_add(p, "cap_eff", json_object_new_string(hex));
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)info->cap_prm);
+	json_object_object_add(p, "cap_prm", json_object_new_string(hex));
+	json_object_object_add(p, "no_new_privs", json_object_new_int(info->no_new_privs));
+	json_object_object_add(p, "seccomp", json_object_new_int(info->seccomp));
+	json_object_object_add(res, "parser", p);
+}
+
 static int run_one(const char *dir, int dfd, const char *name, const struct zj_arr_exec_opts *o,
 		   const char *event_log)
 {
+	struct zj_sandbox_info info = {0};
 	_cleanup_free_ char *text = NULL, *json = NULL;
 	char err[ZJ_ARR_ERR_MAX] = "";
 	struct zj_arr_rule *rule = NULL;
@@ -248,6 +346,9 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 	int r;
 
 	r = read_rule(dfd, name, &text, &len, err, sizeof(err));
+	/* the text comes from a SOAR platform: its parser runs sandboxed first (see README) */
+	if (r == 0)
+		r = check_in_sandbox(text, len, name, &info, err, sizeof(err));
 	if (r == 0) {
 		r = zj_arr_parse(text, len, name, &rule, err, sizeof(err));
 		if (r == 0 && rule->needs_ctx) {
@@ -262,6 +363,8 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 			zj_arr_rule_free(rule);
 			return -ENOMEM;
 		}
+		if (info.pid > 0)
+			add_parser_info(res, &info);
 		json_object_object_add(res, "ok", json_object_new_boolean(0));
 		json_object_object_add(res, "error",
 				       json_object_new_string(err[0] ? err : strerror(-r)));
@@ -289,6 +392,7 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 		zj_arr_run_free(run);
 		return -ENOMEM;
 	}
+	add_parser_info(res, &info);
 	if (r < 0) {
 		json_object_object_add(res, "ok", json_object_new_boolean(0));
 		json_object_object_add(res, "error", json_object_new_string(strerror(-r)));

@@ -222,6 +222,30 @@ static int conn_flush(struct zj_control *c, struct conn *x)
 	return conn_watch(c, x, EPOLLIN);
 }
 
+/*
+ * Refuse a connection: the reply, then drop what the client already sent (a request left
+ * unread would turn the close into a reset that hides the reply), then close.
+ */
+static void busy_close(int fd, const char *msg, size_t len)
+{
+	char b[256];
+
+	(void)send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 4 && recv(fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC) > 0; i++)
+		;
+	close(fd);
+}
+
+static unsigned conns_of_uid(const struct zj_control *c, uid_t uid)
+{
+	unsigned n = 0;
+
+	for (const struct conn *x = c->conns; x; x = x->next)
+		n += x->peer.uid == uid;
+	return n;
+}
+
 static void accept_one(struct zj_control *c, int fd)
 {
 	struct epoll_event e = {.events = EPOLLIN};
@@ -234,16 +258,27 @@ static void accept_one(struct zj_control *c, int fd)
 		close(fd);
 		return;
 	}
-	/* the last ZJ_CONTROL_CONN_ROOT slots are root's: a user holding every connection it can
-	 * open must not lock root out of `zhijiactl stop` and policy changes */
+	/*
+	 * The last ZJ_CONTROL_CONN_ROOT slots are root's: a user holding every connection it can
+	 * open must not lock root out of `zhijiactl stop` and policy changes.  And one uid other
+	 * than root holds at most ZJ_CONTROL_CONN_PER_UID, so that one user (or a service
+	 * account an attacker took over) cannot crowd out the others either.
+	 */
 	if (c->n_conns >= ZJ_CONTROL_CONN_MAX ||
 	    (peer.uid != 0 && c->n_conns >= ZJ_CONTROL_CONN_MAX - ZJ_CONTROL_CONN_ROOT)) {
-		static const char busy[] = "{\"ok\":false,\"error\":\"too many clients (at most "
+		static const char busy[] = "{\"ok\":false,\"busy\":true,\"error\":\"too many clients (at most "
 					   "64 connections); try again\"}";
 
 		_Static_assert(ZJ_CONTROL_CONN_MAX == 64, "the message above names the limit");
-		(void)send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
+		busy_close(fd, busy, sizeof(busy) - 1);
+		return;
+	}
+	if (peer.uid != 0 && conns_of_uid(c, peer.uid) >= ZJ_CONTROL_CONN_PER_UID) {
+		static const char busy[] = "{\"ok\":false,\"busy\":true,\"error\":\"too many connections of "
+					   "your user (at most 8 at a time); try again\"}";
+
+		_Static_assert(ZJ_CONTROL_CONN_PER_UID == 8, "the message above names the limit");
+		busy_close(fd, busy, sizeof(busy) - 1);
 		return;
 	}
 	x = calloc(1, sizeof(*x));
@@ -569,7 +604,8 @@ unsigned zj_control_connections(const struct zj_control *c)
 
 /* ---- client ------------------------------------------------------------------------------ */
 
-int zj_control_call(const char *path, const char *cmd, json_object *args, json_object **ret_reply)
+/* One connection, one request, one reply. */
+static int call_once(const char *path, const char *cmd, json_object *args, json_object **ret_reply)
 {
 	struct timeval tv = {.tv_sec = ZJ_CONTROL_CALL_TIMEOUT_MSEC / 1000,
 			     .tv_usec = (ZJ_CONTROL_CALL_TIMEOUT_MSEC % 1000) * 1000};
@@ -648,4 +684,37 @@ int zj_control_call(const char *path, const char *cmd, json_object *args, json_o
 		return -EBADMSG;
 	*ret_reply = TAKE_PTR(reply);
 	return 0;
+}
+
+/*
+ * A server at its connection limit answers {"busy":true} and closes, possibly before it read
+ * the request (then the send fails with EPIPE, or the request it never read resets the
+ * connection: ECONNRESET before any reply): try again for a while, as many clients of one
+ * user at once (a script, a monitoring agent) are normal.  Every command is idempotent, so a
+ * request a crashing server did read is safe to send again.
+ */
+int zj_control_call(const char *path, const char *cmd, json_object *args, json_object **ret_reply)
+{
+	uint64_t deadline = now_usec() + (uint64_t)ZJ_CONTROL_BUSY_RETRY_MSEC * 1000;
+	long wait_ms = 5;
+
+	for (;;) {
+		json_object *reply = NULL, *busy = NULL;
+		int r = call_once(path, cmd, args, &reply);
+		bool again = r == -EPIPE || r == -ECONNRESET ||
+			     (r == 0 && json_object_object_get_ex(reply, "busy", &busy) &&
+			      json_object_get_boolean(busy));
+
+		if (!again || now_usec() > deadline) {
+			if (r == 0)
+				*ret_reply = reply;
+			return r;
+		}
+		json_object_put(reply);
+		struct timespec ts = {.tv_sec = 0, .tv_nsec = wait_ms * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		if (wait_ms < 200)
+			wait_ms *= 2;
+	}
 }

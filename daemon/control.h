@@ -34,8 +34,10 @@
  * sent, and the connection is not read meanwhile.  Malformed or oversized requests get an
  * error reply; the connection stays usable.  A connection with no progress for the idle
  * timeout is closed by zj_control_expire().  At most ZJ_CONTROL_CONN_MAX connections, the last
- * ZJ_CONTROL_CONN_ROOT of them for root only; one more gets a "too many clients" error reply and
- * is closed.
+ * ZJ_CONTROL_CONN_ROOT of them for root only, and at most ZJ_CONTROL_CONN_PER_UID for each other
+ * uid; one more gets a "too many ..." error reply with "busy":true and is closed.  As requests
+ * are SOCK_SEQPACKET messages, a half-sent request does not exist: a client is either idle
+ * (closed after the idle timeout), or sends whole messages, each answered in turn.
  *
  * Client side: zj_control_call() -- connect, send, wait for the reply.
  */
@@ -52,8 +54,10 @@
 #define ZJ_CONTROL_REPLY_MAX (4u * 1024 * 1024)	   /* bytes of one reply */
 #define ZJ_CONTROL_CONN_MAX 64			   /* connections at a time */
 #define ZJ_CONTROL_CONN_ROOT 8			   /* of those, kept for uid 0 */
+#define ZJ_CONTROL_CONN_PER_UID 8		   /* at a time for one uid other than 0 */
 #define ZJ_CONTROL_IDLE_USEC (10ull * 1000 * 1000) /* default idle timeout */
 #define ZJ_CONTROL_CALL_TIMEOUT_MSEC (30 * 1000)   /* zj_control_call()'s wait for the reply */
+#define ZJ_CONTROL_BUSY_RETRY_MSEC (10 * 1000)	   /* ... and how long it retries when busy */
 
 /* The peer's credentials: struct ucred from <sys/socket.h> (needs _GNU_SOURCE to use). */
 struct ucred;
@@ -102,7 +106,7 @@ int zj_control_error_reply(const char *message, json_object **ret_reply);
  * -ENOENT (no socket) or -ECONNREFUSED (nobody listening) when the daemon is not running,
  * -ETIMEDOUT, -EBADMSG for a reply that is not a JSON object, -EMSGSIZE for a request over
  * ZJ_CONTROL_REQUEST_MAX.  The reply may say "ok":false: that is the daemon's answer, and
- * still 0 here.
+ * still 0 here.  A "busy" server is asked again for up to ZJ_CONTROL_BUSY_RETRY_MSEC.
  */
 int zj_control_call(const char *path, const char *cmd, json_object *args, json_object **ret_reply);
 

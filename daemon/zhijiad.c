@@ -297,6 +297,10 @@ static bool resolve_file_path(struct daemon *d, struct zj_event *ev)
 	size_t n = ev->file.path.len < sizeof(raw) - 1 ? ev->file.path.len : sizeof(raw) - 1;
 	bool keep;
 
+	/* the tail of a longer path may start with '/' but is no absolute path: keep it */
+	if (ev->flags & ZJ_EVF_TRUNC_PATH)
+		return true;
+
 	memcpy(raw, ev->file.path.ptr, n);
 	raw[n] = '\0';
 	if (zj_path_normalize(raw, d->pathbuf, sizeof(d->pathbuf)) < 0)

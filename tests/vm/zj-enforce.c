@@ -14,7 +14,8 @@
  *   alert      the operation goes ahead and the finding says alert
  * and checks that PID 1 is never blocked (through the guest init's SIGUSR1 hook), that the
  * start-up canary proved every class, and that `zhijiactl status` says what is requested and
- * in effect.  Output is TAP-like ("ok - ...", "not ok - ..."); exit 0 when all passed, 1
+ * in effect.  Last, a blocked ptrace attach stays blocked through an event storm that makes
+ * the ring buffer lose records (storm_block()).  Output is TAP-like ("ok - ...", "not ok - ..."); exit 0 when all passed, 1
  * otherwise, 77 when the machine cannot run it (saying why).
  */
 #define _GNU_SOURCE
@@ -75,6 +76,7 @@ static struct {
 	char black[PATH_MAX];
 	char marker[64];
 	pid_t zhijiad;
+	const char *ringbuf; /* --ringbuf-size, MiB (NULL: zhijiad's default) */
 	pid_t victim;
 	int vcmd, vreply; /* pipes to and from the victim */
 	int failed, passed;
@@ -272,7 +274,7 @@ static void daemon_start(void)
 		dup2(fd, 1);
 		execl(T.daemon, T.daemon, "--event-log", T.log, "--policy", T.policy, "--socket",
 		      T.sock, "--rules", T.rules, "--quarantine-dir", WORKDIR "/quarantine",
-		      (char *)NULL);
+		      T.ringbuf ? "--ringbuf-size" : (char *)NULL, T.ringbuf, (char *)NULL);
 		_exit(127);
 	}
 	for (;;) {
@@ -1524,6 +1526,220 @@ static void exec_deny(void)
 	      e > 0 ? err_name(e) : e == 0 ? "ran" : "failed");
 }
 
+/* ---- a blocked operation stays blocked through an event storm ------------------------------- */
+
+/*
+ * The storm: writers into their own child's /proc/<pid>/mem (a record each write) and a
+ * fork/exec worker, until told to stop (the pipe closes).  Each writer reports its writes.
+ */
+static volatile uint64_t storm_word;
+
+static void storm_writer(int stop_fd, int report_fd)
+{
+	char path[64];
+	uint64_t v = 1, n = 0;
+	pid_t c = fork();
+	int fd;
+
+	if (c == 0) {
+		for (;;)
+			pause();
+	}
+	if (c < 0)
+		_exit(2);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)c);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		_exit(3);
+	fcntl(stop_fd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		char b;
+
+		for (int i = 0; i < 256; i++, n++)
+			if (pwrite(fd, &v, sizeof(v), (off_t)(uintptr_t)&storm_word) != sizeof(v))
+				_exit(4);
+		if (read(stop_fd, &b, 1) == 0)
+			break;
+	}
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	(void)!write(report_fd, &n, sizeof(n));
+	_exit(0);
+}
+
+static void storm_forker(int stop_fd, int report_fd)
+{
+	uint64_t n = 0;
+	char b;
+
+	fcntl(stop_fd, F_SETFL, O_NONBLOCK);
+	while (read(stop_fd, &b, 1) != 0) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(0);
+		}
+		if (p > 0)
+			waitpid(p, NULL, 0);
+		n++;
+	}
+	(void)!write(report_fd, &n, sizeof(n));
+	_exit(0);
+}
+
+/* The attacker: PTRACE_ATTACH to the victim in a loop until stopped; counts into report_fd. */
+static void storm_attacker(int stop_fd, int report_fd)
+{
+	uint64_t cnt[3] = {0, 0, 0}; /* attempts, EPERM, went through */
+	char b;
+
+	fcntl(stop_fd, F_SETFL, O_NONBLOCK);
+	while (read(stop_fd, &b, 1) != 0) {
+		int e = op_ptrace_attach();
+
+		cnt[0]++;
+		cnt[1] += e == EPERM;
+		cnt[2] += e == 0;
+	}
+	(void)!write(report_fd, cnt, sizeof(cnt));
+	_exit(0);
+}
+
+#define STORM_PROCS 4 /* the attacker, two writers, the forker */
+
+struct storm {
+	pid_t pids[STORM_PROCS];
+	int stop[2];
+	int rep[STORM_PROCS][2];
+};
+
+static void storm_start(struct storm *st)
+{
+	void (*const fn[STORM_PROCS])(int, int) = {storm_attacker, storm_writer, storm_writer,
+						   storm_forker};
+
+	if (pipe2(st->stop, O_CLOEXEC) < 0)
+		bail(1, "pipe: %s", strerror(errno));
+	for (int i = 0; i < STORM_PROCS; i++) {
+		if (pipe2(st->rep[i], O_CLOEXEC) < 0)
+			bail(1, "pipe: %s", strerror(errno));
+		st->pids[i] = fork();
+		if (st->pids[i] < 0)
+			bail(1, "fork: %s", strerror(errno));
+		if (st->pids[i] == 0) {
+			close(st->stop[1]);
+			fn[i](st->stop[0], st->rep[i][1]);
+		}
+		close(st->rep[i][1]);
+	}
+	close(st->stop[0]);
+}
+
+/* Stop it: the attacker's attempts, denials and successes; the writes; the fork+execs. */
+static void storm_stop(struct storm *st, uint64_t att[3], uint64_t *ret_writes,
+		       uint64_t *ret_execs)
+{
+	uint64_t v[3];
+
+	close(st->stop[1]);
+	*ret_writes = *ret_execs = 0;
+	memset(att, 0, 3 * sizeof(uint64_t));
+	for (int i = 0; i < STORM_PROCS; i++) {
+		int status = -1;
+
+		memset(v, 0, sizeof(v));
+		if (read(st->rep[i][0], v, i == 0 ? sizeof(v) : sizeof(v[0])) < 0)
+			v[0] = 0;
+		close(st->rep[i][0]);
+		waitpid(st->pids[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			check(false, "storm: worker %d ended with wait status 0x%x", i, status);
+		if (i == 0)
+			memcpy(att, v, sizeof(v));
+		else if (i < 3)
+			*ret_writes += v[0];
+		else
+			*ret_execs += v[0];
+	}
+}
+
+static int64_t status_lost(void)
+{
+	static char out[65536];
+	json_object *o;
+	int64_t lost;
+
+	if (ctl(out, sizeof(out), "--json", "status", NULL) != 0)
+		return -1;
+	o = json_tokener_parse(out);
+	lost = jint(o, "kernel_counters.lost");
+	json_object_put(o);
+	return lost;
+}
+
+/*
+ * T1055.008 at block, zhijiad restarted with a 1 MiB ring buffer; an attacker attaches to the
+ * victim in a loop while the storm runs, first with zhijiad consuming, then -- unless records
+ * were already lost -- with zhijiad stopped (SIGSTOP: it started from here, so self-protection
+ * lets its starter), which overflows the ring buffer for certain.  Every attempt must fail
+ * with EPERM: the LSM program decides from its policy map, never from the ring buffer.
+ */
+static void storm_block(void)
+{
+	struct storm st;
+	uint64_t att[3], writes, execs, tot[3] = {0, 0, 0};
+	int64_t lost0, lost1, lost2;
+	bool stopped = false;
+
+	daemon_stop();
+	/* daemon_start() waits for "ready" in this file: not the stopped zhijiad's */
+	if (unlink(T.err) < 0 && errno != ENOENT)
+		bail(1, "unlink %s: %s", T.err, strerror(errno));
+	T.ringbuf = "1";
+	daemon_start();
+	policy_set("T1055.008", "block");
+	status_effective("T1055.008", "block");
+	lost0 = status_lost();
+
+	storm_start(&st);
+	msleep(8000);
+	storm_stop(&st, att, &writes, &execs);
+	lost1 = status_lost();
+	printf("# storm 1 (zhijiad running, 1 MiB ring buffer, 8 s): %" PRIu64 " mem writes, %"
+	       PRIu64 " fork+exec; %" PRId64 " records lost; ptrace attach: %" PRIu64
+	       " attempts, %" PRIu64 " EPERM, %" PRIu64 " went through\n",
+	       writes, execs, lost1 - lost0, att[0], att[1], att[2]);
+	for (int k = 0; k < 3; k++)
+		tot[k] += att[k];
+
+	if (lost1 == lost0) {
+		if (kill(T.zhijiad, SIGSTOP) < 0)
+			bail(1, "SIGSTOP zhijiad: %s", strerror(errno));
+		stopped = true;
+		storm_start(&st);
+		msleep(8000);
+		storm_stop(&st, att, &writes, &execs);
+		kill(T.zhijiad, SIGCONT);
+		printf("# storm 2 (zhijiad stopped, 8 s): %" PRIu64 " mem writes, %" PRIu64
+		       " fork+exec; ptrace attach: %" PRIu64 " attempts, %" PRIu64 " EPERM, %" PRIu64
+		       " went through\n",
+		       writes, execs, att[0], att[1], att[2]);
+		for (int k = 0; k < 3; k++)
+			tot[k] += att[k];
+	}
+	lost2 = status_lost();
+	check(lost2 > lost0, "storm: records were lost (%" PRId64 " by the kernel's counter%s)",
+	      lost2 - lost0, stopped ? ", the second storm with zhijiad stopped" : "");
+	check(tot[0] > 0 && tot[1] == tot[0] && tot[2] == 0,
+	      "storm: every ptrace attach was denied throughout: %" PRIu64 " attempts, %" PRIu64
+	      " EPERM, %" PRIu64 " went through",
+	      tot[0], tot[1], tot[2]);
+	check(victim_tracer() == 0 && victim_ask('r') == WORD0,
+	      "storm: the victim was never traced and its word is unchanged");
+	policy_set("T1055.008", "default");
+}
+
 int main(int argc, char **argv)
 {
 	const char *last = NULL;
@@ -1597,6 +1813,8 @@ int main(int argc, char **argv)
 	}
 
 	python_module_not_blocked();
+	storm_block();
+
 	daemon_stop();
 	cleanup();
 	printf("zj-enforce: %d passed, %d failed\n", T.passed, T.failed);
