@@ -41,6 +41,9 @@
 #include "decode.h"
 #include "enforce.h"
 #include "eventlog.h"
+#include "metrics.h"
+#include "policy-apply.h"
+#include "siem.h"
 #include "journal.h"
 #include "log.h"
 #include "policyfile.h"
@@ -106,6 +109,12 @@ struct daemon {
 	unsigned budget;		  /* records on_record may still take in this consume() */
 	uint64_t exec_denied;		  /* black binaries put on the kernel's exec deny map */
 	char response[ZJ_RESIDUE_MAX];	  /* the last event's residue, for its finding */
+	char policy_hash[ZJ_POLICY_HASH_LEN + 1]; /* of d->policy (policy-apply.h) */
+	struct zj_finding_counts by_technique;	  /* findings per technique and action */
+	struct zj_siem_host host;		  /* for --output-format ocsf|ecs */
+	enum zj_output_format output_format;
+	const char *metrics_file; /* --metrics-file: Prometheus textfile, NULL: none */
+	unsigned metrics_ticks;	  /* --metrics-interval in 100 ms ticks */
 };
 
 /* libbpf's messages: only with --verbose (its print callback carries no context). */
@@ -147,6 +156,10 @@ static void help(void)
 	       "      --quarantine-dir=DIR  where black persistence files and what a blocked\n"
 	       "                          operation left are kept (default\n"
 	       "                          " ZJ_QUARANTINE_DIR ")\n"
+	       "      --output-format=F   the event log as json (zhijia's own, default), ocsf\n"
+	       "                          (OCSF 1.3 Detection Finding, ...) or ecs (Elastic)\n"
+	       "      --metrics-file=PATH write Prometheus metrics there (node_exporter's textfile\n"
+	       "                          collector), every --metrics-interval=SECONDS (15)\n"
 	       "  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	       "  -h, --help              this text\n"
 	       "      --version           version\n\n"
@@ -328,6 +341,13 @@ struct findings {
 	struct zj_log_finding lf[ZJ_FINDINGS_MAX]; /* points into f and dec */
 };
 
+/* After every change of d->policy: the hash findings and status carry. */
+static void policy_hash_update(struct daemon *d)
+{
+	if (zj_policy_hash(d->policy, d->policy_hash) < 0)
+		snprintf(d->policy_hash, sizeof(d->policy_hash), "unknown");
+}
+
 /* What the event log and journald say of finding f decided as dec (l points into both). */
 static void tell_finding(struct daemon *d, const struct zj_event *ev, const struct zj_finding *f,
 			 const struct zj_decision *dec, struct zj_log_finding *l)
@@ -348,6 +368,8 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	l->why = dec->why;
 	l->reason = f->reason;
 	l->benign = f->benign[0] ? f->benign : NULL;
+	l->policy_hash = d->policy_hash;
+	zj_finding_counts_add(&d->by_technique, f->technique, dec->action);
 	l->enforced = dec->action != ZJ_ACTION_BLOCK	    ? -1
 		      : (dec->flags & ZJ_DECISION_ENFORCED) ? 1
 							    : 0;
@@ -878,6 +900,9 @@ static int daemon_status(struct daemon *d, json_object **ret)
 	json_object_object_add(o, "enforcement", zj_enforce_to_json(&d->enf, d->policy));
 	json_object_object_add(o, "programs_attached", json_object_new_int(attached));
 	json_object_object_add(o, "policy", json_object_new_string(d->policy_path));
+	json_object_object_add(o, "policy_hash", json_object_new_string(d->policy_hash));
+	json_object_object_add(o, "output_format",
+			       json_object_new_string(zj_output_format_name(d->output_format)));
 	json_object_object_add(o, "event_log", json_object_new_string(d->event_log));
 	json_object_object_add(o, "watched_paths", json_object_new_int64((int64_t)d->watch->n));
 	json_object_object_add(o, "processes",
@@ -910,6 +935,7 @@ static int daemon_status(struct daemon *d, json_object **ret)
 		json_object_object_add(f, zj_action_name((uint32_t)i),
 				       json_object_new_int64((int64_t)d->findings[i]));
 	json_object_object_add(o, "findings", f);
+	json_object_object_add(o, "findings_by_technique", zj_finding_counts_json(&d->by_technique));
 	json_object_object_add(o, "journald_failures",
 			       json_object_new_int64((int64_t)d->journal_failed));
 	{
@@ -1054,6 +1080,7 @@ static int on_control(void *userdata, const char *cmd, json_object *args,
 	if (changed) {
 		/* d->policy is the new object already: the next event is decided by it */
 		log_info("policy: %s by uid %u", cmd, (unsigned)peer->uid);
+		policy_hash_update(d);
 		apply_protected(d);
 		apply_enforcement(d, true);
 	}
@@ -1077,9 +1104,29 @@ static void reload_policy(struct daemon *d)
 	}
 	zj_policy_free(d->policy);
 	d->policy = np;
+	policy_hash_update(d);
 	apply_protected(d);
 	apply_enforcement(d, true);
 	log_info("policy reloaded from %s", r == 1 ? "the built-in defaults" : d->policy_path);
+}
+
+/* --metrics-file: the status as Prometheus text, replaced atomically (metrics.h). */
+static void write_metrics(struct daemon *d)
+{
+	struct zj_buf b = {0};
+	json_object *st = NULL;
+	int r;
+
+	r = daemon_status(d, &st);
+	if (r >= 0)
+		r = zj_metrics_format(st, &b);
+	if (r >= 0)
+		r = zj_metrics_write(d->metrics_file, b.data, b.len);
+	if (r < 0)
+		log_warning_errno(r, "Failed to write the metrics file %s: %m, ignoring",
+				  d->metrics_file);
+	json_object_put(st);
+	zj_buf_free(&b);
 }
 
 static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
@@ -1176,6 +1223,8 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				}
 				if (ticks % 100 == 0)
 					(void)zj_proctab_prune(d->pt);
+				if (d->metrics_file && ticks % d->metrics_ticks == 0)
+					write_metrics(d);
 			} else if (evs[i].data.fd == zj_control_fd(d->ctl)) {
 				r = zj_control_dispatch(d->ctl);
 				if (r < 0)
@@ -1238,6 +1287,7 @@ static int finish(struct daemon *d, int code)
 	zj_policy_free(d->policy);
 	zj_quarantine_free(d->quarantine);
 	zj_arr_bindings_free(d->arr_bindings);
+	zj_finding_counts_free(&d->by_technique);
 	return code;
 }
 
@@ -1255,6 +1305,9 @@ int main(int argc, char **argv)
 		ARG_PTRACE_ALL,
 		ARG_RULES,
 		ARG_QUARANTINE,
+		ARG_OUTPUT_FORMAT,
+		ARG_METRICS_FILE,
+		ARG_METRICS_INTERVAL,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
@@ -1271,6 +1324,9 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, ARG_VERSION},
 		{"arr-root", required_argument, NULL, ARG_ARR_ROOT},
+		{"output-format", required_argument, NULL, ARG_OUTPUT_FORMAT},
+		{"metrics-file", required_argument, NULL, ARG_METRICS_FILE},
+		{"metrics-interval", required_argument, NULL, ARG_METRICS_INTERVAL},
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
@@ -1280,7 +1336,9 @@ int main(int argc, char **argv)
 	const char *rules_dir = ZJ_RULES_DIR;
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
-	unsigned long rb_mib = 16;
+	unsigned long rb_mib = 16, metrics_s = 15;
+	enum zj_output_format output_format = ZJ_OUTPUT_JSON;
+	const char *metrics_file = NULL;
 	struct zj_sensor_opts so;
 	struct zj_features feat;
 	struct daemon d;
@@ -1341,6 +1399,29 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case ARG_OUTPUT_FORMAT:
+			if (zj_output_format_parse(optarg, &output_format) < 0) {
+				log_error("--output-format: '%s' is not json, ocsf or ecs", optarg);
+				return 2;
+			}
+			break;
+		case ARG_METRICS_FILE:
+			if (optarg[0] != '/') {
+				log_error("--metrics-file: '%s' is not an absolute path", optarg);
+				return 2;
+			}
+			metrics_file = optarg;
+			break;
+		case ARG_METRICS_INTERVAL:
+			errno = 0;
+			metrics_s = strtoul(optarg, &end, 10);
+			if (errno || *end || metrics_s < 1 || metrics_s > 3600) {
+				log_error("--metrics-interval: '%s' is not a number of seconds from "
+					  "1 to 3600",
+					  optarg);
+				return 2;
+			}
+			break;
 		case 'v':
 			arg_verbose = true;
 			zj_log_setup("zhijiad", ZJ_LOG_DEBUG);
@@ -1364,6 +1445,14 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.quarantine_dir = quarantine_dir;
 	d.arr_root = arr_root;
+	d.output_format = output_format;
+	d.metrics_file = metrics_file;
+	d.metrics_ticks = (unsigned)metrics_s * 10;
+	zj_siem_host_read(&d.host, NULL, ZJ_VERSION);
+	if (zj_finding_counts_init(&d.by_technique) < 0) {
+		log_error("Out of memory");
+		return finish(&d, 1);
+	}
 	libbpf_set_print(libbpf_print);
 	if (check_privileges() < 0)
 		return finish(&d, 1);
@@ -1374,6 +1463,7 @@ int main(int argc, char **argv)
 	d.policy_path = policy_path;
 	if (load_policy(policy_path, &d.policy) < 0)
 		return finish(&d, 1);
+	policy_hash_update(&d);
 	zj_sensor_probe(&feat);
 	zj_features_format(&feat, fbuf, sizeof(fbuf));
 	d.feat = feat;
@@ -1396,6 +1486,7 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
 		return finish(&d, 1);
 	}
+	zj_eventlog_set_format(d.log, d.output_format, &d.host);
 	load_bindings(&d);
 	inbox = arr_path(&d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
 	r = zj_arr_inbox_init(inbox);
@@ -1501,6 +1592,8 @@ int main(int argc, char **argv)
 		d.watchdog_usec = 0;
 	d.last_ping_usec = now_usec();
 	log_info("ready");
+	if (d.metrics_file)
+		write_metrics(&d);
 	(void)sd_notify(0, "READY=1\nSTATUS=watching");
 
 	r = run(&d, watch_path, watch_explicit);
