@@ -374,7 +374,7 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 		      : (dec->flags & ZJ_DECISION_ENFORCED) ? 1
 							    : 0;
 	if (dec->action >= ZJ_ACTION_ALERT) {
-		r = zj_journal_alert(ev, f, dec, NULL);
+		r = zj_journal_alert(ev, f, dec, NULL, d->policy_hash);
 		if (r < 0 && d->journal_failed++ == 0)
 			log_warning_errno(r, "Failed to send an alert to journald: %m; alerts "
 					     "are in the event log");

@@ -631,7 +631,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("fleet");
+	Suite *s = suite_create("fleet_formats");
 	TCase *tc = tcase_create("core");
 	SRunner *sr;
 	int failed;
