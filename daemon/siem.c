@@ -159,6 +159,8 @@ int zj_siem_convert_line(enum zj_output_format f, const char *line, size_t len,
 		len--;
 	if (f == ZJ_OUTPUT_JSON)
 		return append(out, line, len);
+	if (len > INT32_MAX)
+		return -E2BIG;
 	tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
