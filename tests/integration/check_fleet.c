@@ -55,6 +55,7 @@ static const char *const test_dirs[] = {CROND, NULL};
 /* The test program's state (a main() file). */
 static struct zj_daemon zd;
 static int zd_r = -ENOTCONN;
+static bool zd_problem; /* it did not stop cleanly (ASan: a leak or an error) */
 static char setup_problem[2 * PATH_MAX];
 static char work[128], sock_path[192], policy_path[192], arr_root[192], metrics_path[192];
 static char ctl_path[PATH_MAX + 16];
@@ -419,11 +420,13 @@ static void suite_teardown(void)
 {
 	if (zd_r == 0) {
 		zj_daemon_stop(&zd);
-		if (zd.stop_timed_out || !WIFEXITED(zd.status) || WEXITSTATUS(zd.status) != 0)
+		if (zd.stop_timed_out || !WIFEXITED(zd.status) || WEXITSTATUS(zd.status) != 0) {
+			zd_problem = true;
 			fprintf(stderr,
 				"check_fleet: zhijiad did not stop cleanly: wait status 0x%x; its "
 				"stderr:\n%s\n",
 				zd.status, zd.err_text ? zd.err_text : "");
+		}
 	}
 	zj_daemon_free(&zd);
 	if (work[0])
@@ -889,7 +892,10 @@ START_TEST(test_daemon_output_format)
 	zj_run_done(&r);
 	o = file_find(d2.log_path, is_ecs_alert_of, path, WAIT_MS);
 	unlink(path);
-	zj_daemon_stop(&d2);
+	ck_assert_int_eq(zj_daemon_stop(&d2), 0);
+	ck_assert_msg(!d2.stop_timed_out && WIFEXITED(d2.status) && WEXITSTATUS(d2.status) == 0,
+		      "zhijiad --output-format ecs did not stop cleanly: 0x%x\n%s", d2.status,
+		      d2.err_text ? d2.err_text : "");
 	ck_assert_msg(o, "no ECS alert of %s in the event log of zhijiad --output-format ecs",
 		      path);
 	require(o, ecs_required);
@@ -1038,5 +1044,5 @@ int main(void)
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed || zd_problem ? EXIT_FAILURE : EXIT_SUCCESS;
 }
