@@ -19,6 +19,7 @@
 
 #include "zhijia/arr.h"
 #include "arr-inbox.h"
+#include "arr-result.h"
 #include "arr-int.h"
 #include "sandbox.h"
 #include "util.h"
@@ -183,18 +184,6 @@ static int write_result(const char *dir, const char *name, json_object *o)
 	return arx_write_atomic(path, text, strlen(text), 0600, 0, 0);
 }
 
-static json_object *result_new(const char *name, const char *state)
-{
-	json_object *o = json_object_new_object();
-
-	if (!o)
-		return NULL;
-	json_object_object_add(o, "file", json_object_new_string(name));
-	json_object_object_add(o, "state", json_object_new_string(state));
-	json_object_object_add(o, "time", json_object_new_int64((int64_t)time(NULL)));
-	return o;
-}
-
 /* Read the rule: root's regular file, not a link, writable by nobody else. */
 static int read_rule(int dfd, const char *name, char **ret, size_t *ret_len, char *why,
 		     size_t whylen)
@@ -342,7 +331,8 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 	struct zj_arr_rule *rule = NULL;
 	struct zj_arr_run *run = NULL;
 	json_object *res, *runo;
-	size_t len;
+	int64_t started = zj_arr_result_now_ms();
+	size_t len = 0;
 	int r;
 
 	r = read_rule(dfd, name, &text, &len, err, sizeof(err));
@@ -357,49 +347,38 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 			r = -EINVAL;
 		}
 	}
+	/* the result document: arr-result.h */
+	res = zj_arr_result_new(name, "running", text, len, rule ? rule->name : NULL, started);
+	if (!res) {
+		zj_arr_rule_free(rule);
+		return -ENOMEM;
+	}
 	if (r < 0) {
-		res = result_new(name, "refused");
-		if (!res) {
-			zj_arr_rule_free(rule);
-			return -ENOMEM;
-		}
 		if (info.pid > 0)
 			add_parser_info(res, &info);
-		json_object_object_add(res, "ok", json_object_new_boolean(0));
-		json_object_object_add(res, "error",
-				       json_object_new_string(err[0] ? err : strerror(-r)));
+		zj_arr_result_refused(res, err[0] ? err : strerror(-r), zj_arr_result_now_ms());
 		r = write_result(dir, name, res);
 		json_object_put(res);
 		zj_arr_rule_free(rule);
 		return r;
 	}
 	/* "running" first: a crash in the middle never runs the rule twice */
-	res = result_new(name, "running");
-	if (!res) {
-		zj_arr_rule_free(rule);
-		return -ENOMEM;
-	}
 	r = write_result(dir, name, res);
-	json_object_put(res);
 	if (r < 0) {
+		json_object_put(res);
 		zj_arr_rule_free(rule);
 		return r;
 	}
 	r = zj_arr_exec_run(rule, o, &run);
 	zj_arr_rule_free(rule);
-	res = result_new(name, r < 0 ? "refused" : "finished");
-	if (!res) {
-		zj_arr_run_free(run);
-		return -ENOMEM;
-	}
 	add_parser_info(res, &info);
 	if (r < 0) {
-		json_object_object_add(res, "ok", json_object_new_boolean(0));
-		json_object_object_add(res, "error", json_object_new_string(strerror(-r)));
+		zj_arr_result_refused(res, strerror(-r), zj_arr_result_now_ms());
 	} else {
+		json_object_object_add(res, "state", json_object_new_string("finished"));
+		zj_arr_result_finished(res, run, zj_arr_result_now_ms());
 		r = zj_arr_run_to_json(run, &json);
 		runo = r >= 0 ? json_tokener_parse(json) : NULL;
-		json_object_object_add(res, "ok", json_object_new_boolean(run->n_failed == 0));
 		(void)zj_arr_journal_summary(run, "inbox", "zhijiad");
 		if (runo) {
 			json_object_object_add(runo, "source", json_object_new_string("inbox"));

@@ -9,6 +9,7 @@
 
 #include "zhijia/event.h"
 #include "eventlog.h"
+#include "siem.h"
 #include "util.h"
 
 #define FLUSH_AT (256 * 1024) /* flush early past this much buffered */
@@ -19,7 +20,29 @@ struct zj_eventlog {
 	size_t out_done; /* bytes of buf already on stdout */
 	struct zj_buf buf;
 	struct zj_json_cache cache; /* the last actor and target objects */
+	enum zj_output_format fmt;	 /* not ZJ_OUTPUT_JSON: lines converted (siem.h) */
+	const struct zj_siem_host *host; /* for the converters */
+	struct zj_buf native;		 /* a native line before its conversion */
 };
+
+void zj_eventlog_set_format(struct zj_eventlog *l, enum zj_output_format fmt,
+			    const struct zj_siem_host *host)
+{
+	l->fmt = fmt;
+	l->host = host;
+}
+
+/* The native line in native[0..len) converted into buf (siem.h). */
+static int append_converted(struct zj_eventlog *l, const char *line, size_t len)
+{
+	int r = zj_siem_convert_line(l->fmt, line, len, l->host, &l->buf);
+
+	if (r < 0)
+		return r;
+	if (l->buf.len >= FLUSH_AT)
+		return zj_eventlog_flush(l);
+	return 0;
+}
 
 static int mkdir_parents(const char *path)
 {
@@ -111,8 +134,14 @@ int zj_eventlog_append(struct zj_eventlog *l, const struct zj_event *ev)
 int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev,
 				const struct zj_log_finding *f, size_t n)
 {
-	int r = zj_event_to_json_cached(ev, f, n, &l->cache, &l->buf);
+	int r;
 
+	if (l->fmt != ZJ_OUTPUT_JSON) {
+		l->native.len = 0;
+		r = zj_event_to_json_findings(ev, f, n, &l->native);
+		return r < 0 ? r : append_converted(l, l->native.data, l->native.len);
+	}
+	r = zj_event_to_json_cached(ev, f, n, &l->cache, &l->buf);
 	if (r < 0)
 		return r;
 	if (l->buf.len >= FLUSH_AT)
@@ -122,8 +151,11 @@ int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev
 
 int zj_eventlog_append_line(struct zj_eventlog *l, const char *line, size_t len)
 {
-	int r = zj_buf_reserve(&l->buf, len + 1);
+	int r;
 
+	if (l->fmt != ZJ_OUTPUT_JSON)
+		return append_converted(l, line, len);
+	r = zj_buf_reserve(&l->buf, len + 1);
 	if (r < 0)
 		return r;
 	memcpy(l->buf.data + l->buf.len, line, len);
@@ -147,6 +179,7 @@ int zj_eventlog_close(struct zj_eventlog *l)
 		r = negative_errno();
 	zj_buf_free(&l->buf);
 	zj_json_cache_free(&l->cache);
+	zj_buf_free(&l->native);
 	free(l);
 	return r;
 }

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "siem.h"
+
 struct zj_event;
 struct zj_eventlog;
 
@@ -22,6 +24,12 @@ int zj_eventlog_append_findings(struct zj_eventlog *l, const struct zj_event *ev
 				const struct zj_log_finding *f, size_t n);
 /* A line made elsewhere (one JSON object, no '\n' in it): the '\n' is added here. */
 int zj_eventlog_append_line(struct zj_eventlog *l, const char *line, size_t len);
+/*
+ * Write the log in another schema (siem.h: OCSF, ECS): every line, the ones of
+ * zj_eventlog_append_line() included, is converted from the native form.  host must outlive l.
+ */
+void zj_eventlog_set_format(struct zj_eventlog *l, enum zj_output_format fmt,
+			    const struct zj_siem_host *host);
 int zj_eventlog_flush(struct zj_eventlog *l);
 /* Flush, fdatasync and close.  NULL is fine. */
 int zj_eventlog_close(struct zj_eventlog *l);

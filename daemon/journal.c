@@ -129,7 +129,8 @@ int zj_journal_message(int priority, const char *fmt, ...)
 }
 
 int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
-		     const struct zj_decision *d, const char *policy_note)
+		     const struct zj_decision *d, const char *policy_note,
+		     const char *policy_hash)
 {
 	const struct zj_technique *t = NULL;
 	const struct zj_tactic *tac = NULL;
@@ -197,6 +198,7 @@ int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 	if (ev->type == ZJ_EV_EXEC && (ev->flags & ZJ_EVF_LD_PRELOAD))
 		jzj(j, "ZHIJIA_LD_PRELOAD", &ev->exec.ld_preload);
 	jstr(j, "ZHIJIA_POLICY", policy_note);
+	jstr(j, "ZHIJIA_POLICY_HASH", policy_hash);
 	r = sd_journal_sendv(j->iov, (int)j->n);
 	free(j);
 	return r;

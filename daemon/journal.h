@@ -29,6 +29,7 @@ int zj_journal_message(int priority, const char *fmt, ...) __attribute__((format
 
 /* Send one alert.  0, or the negative errno of sd_journal_send(). */
 int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
-		     const struct zj_decision *d, const char *policy_note);
+		     const struct zj_decision *d, const char *policy_note,
+		     const char *policy_hash);
 
 #endif /* ZHIJIA_JOURNAL_H */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy-apply.h"
 #include "policyops.h"
 #include "util.h"
 
@@ -566,7 +567,56 @@ static int do_allow_list(const struct op *op, struct zj_policy *p, json_object *
 	return jadd(reply, "exceptions", TAKE_PTR(a));
 }
 
+/* policy.export: the canonical text and its hash. */
+static int do_policy_export(const struct op *op, struct zj_policy *p, json_object *args,
+			    json_object *reply, char *err, size_t errlen)
+{
+	_cleanup_free_ char *text = NULL;
+	char hash[ZJ_POLICY_HASH_LEN + 1];
+	int r = zj_policy_to_json(p, &text);
+
+	if (r < 0 || (r = zj_policy_hash(p, hash)) < 0)
+		return r;
+	if (jadd_str(reply, "policy", text) < 0 || jadd_str(reply, "policy_hash", hash) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * policy.apply: p (a copy, policyops' run()) becomes the text's policy; every check is made
+ * before anything is swapped in, so a bad file changes nothing.  "dry_run" is run()'s.
+ */
+static int do_policy_apply(const struct op *op, struct zj_policy *p, json_object *args,
+			   json_object *reply, char *err, size_t errlen)
+{
+	_cleanup_(policy_freep) struct zj_policy *want = NULL, *before = NULL;
+	_cleanup_json_ json_object *changes = NULL;
+	const char *text = NULL, *name = NULL;
+	char hash[ZJ_POLICY_HASH_LEN + 1];
+	int r;
+
+	if ((r = arg_string(op, args, "policy", true, &text, err, errlen)) < 0 ||
+	    (r = arg_string(op, args, "name", false, &name, err, errlen)) < 0)
+		return r;
+	r = zj_policy_from_json(text, strlen(text), name ? name : "policy", &want, err, errlen);
+	if (r < 0)
+		return r;
+	r = zj_policy_copy(p, &before);
+	if (r < 0)
+		return r;
+	r = zj_policy_replace(p, want, err, errlen);
+	if (r < 0)
+		return r;
+	r = zj_policy_diff(before, p, &changes);
+	if (r < 0 || (r = zj_policy_hash(p, hash)) < 0)
+		return r;
+	if (jadd(reply, "changes", TAKE_PTR(changes)) < 0 || jadd_str(reply, "policy_hash", hash) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static const char *const keys_none[] = {NULL};
+static const char *const keys_apply[] = {"policy", "name", "dry_run", NULL};
 static const char *const keys_list[] = {"tactic", "all", NULL};
 static const char *const keys_id[] = {"id", NULL};
 static const char *const keys_set[] = {"id", "action", NULL};
@@ -586,6 +636,8 @@ static const struct op ops[] = {
 	{"allow.add", true, keys_allow, do_allow_add},
 	{"allow.del", true, keys_number, do_allow_del},
 	{"allow.list", false, keys_none, do_allow_list},
+	{"policy.export", false, keys_none, do_policy_export},
+	{"policy.apply", true, keys_apply, do_policy_apply},
 };
 
 static const struct op *find_op(const char *name)
@@ -663,6 +715,7 @@ static int run(struct zj_policy **policy, const char *cmd, json_object *args,
 {
 	_cleanup_(policy_freep) struct zj_policy *next = NULL;
 	_cleanup_json_ json_object *reply = NULL;
+	json_object *dry = NULL;
 	const struct op *op;
 	char valid[256];
 	bool changed = false;
@@ -703,6 +756,17 @@ static int run(struct zj_policy **policy, const char *cmd, json_object *args,
 	r = differ(*policy, next, &changed);
 	if (r < 0)
 		return r;
+	if (args && json_object_object_get_ex(args, "dry_run", &dry) &&
+	    json_object_get_boolean(dry)) {
+		/* what would change, nothing changed */
+		if (jadd(reply, "changed", json_object_new_boolean(changed)) < 0 ||
+		    jadd(reply, "dry_run", json_object_new_boolean(true)) < 0)
+			return -ENOMEM;
+		*ret_reply = TAKE_PTR(reply);
+		if (ret_changed)
+			*ret_changed = false;
+		return 0;
+	}
 	if (changed) {
 		r = save(next, store, err, errlen);
 		if (r < 0)

@@ -22,6 +22,11 @@
  *   allow.del      {"number":2}                                 "number", "exception":EXC,
  *                                                               "changed"
  *   allow.list     {}                                           "exceptions":[EXC,...]
+ *   policy.export  {}                                           "policy" (zj_policy_to_json()),
+ *                                                               "policy_hash"
+ *   policy.apply   {"policy":"<a policy file's text>",          "changes" (zj_policy_diff()),
+ *                   "name":"FILE","dry_run":bool}               "policy_hash", "changed",
+ *                                                               "dry_run" (policy-apply.h)
  *
  *   TAC  = {"id","name","name_zh"?,"techniques":[TECH...]}
  *   TECH = {"id","name","name_zh"?,"capability":"none|observe|enforce","action"?,"subs"?:[TECH]}
@@ -61,6 +66,8 @@ struct zj_policy_store {
  * then replaces *policy -- the old policy is freed -- and *ret_changed becomes true.  So a
  * failure, the save's included, changes neither the policy nor the file, and a pointer taken
  * from the old policy (zj_policy_protect_list()) is stale only when *ret_changed says so.
+ * With "dry_run":true (policy.apply) nothing is saved or swapped: the reply's "changed" and
+ * "changes" say what would be.
  *
  * Returns 0 and the reply (the caller owns it), or a negative errno with a message in err:
  * the portable core's validation message (unknown technique, unknown action, block where it

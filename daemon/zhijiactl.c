@@ -40,12 +40,18 @@
 #include "arr-cli.h"
 #include "control.h"
 #include "log.h"
+#include "metrics.h"
+#include "policy-apply.h"
 #include "policyfile.h"
 #include "policyops.h"
 #include "scan.h"
+#include "siem.h"
 #include "util.h"
 
 #define DEFAULT_EVENT_LOG "/var/log/zhijia/events.jsonl"
+#ifndef ZJ_VERSION
+#define ZJ_VERSION "0.1.0" /* as zhijiad.c */
+#endif
 #define FOLLOW_POLL_USEC (200 * 1000)
 
 #define EXIT_FAILED 1
@@ -325,7 +331,11 @@ static int finish(struct ctl *c, struct answer *a, void (*render)(struct ctl *c,
 	if (a->offline) {
 		json_object *changed = jget(a->reply, "changed", json_type_boolean);
 
-		if (changed && json_object_get_boolean(changed))
+		if (jbool(a->reply, "dry_run", false))
+			snprintf(note, sizeof(note),
+				 "zhijiad is not running: compared with %s; nothing changed",
+				 c->policy_path);
+		else if (changed && json_object_get_boolean(changed))
 			snprintf(note, sizeof(note),
 				 "zhijiad is not running: changed %s; it applies when zhijiad "
 				 "starts",
@@ -653,6 +663,89 @@ static int do_policy_reset(struct ctl *c, int argc, char **argv)
 	else
 		json_object_put(ids);
 	return run_request(c, "policy.reset", args, render_policy_reset);
+}
+
+/* ---- declarative policy (policy-apply.h) ---------------------------------------------------- */
+
+static void render_policy_export(struct ctl *c, json_object *reply)
+{
+	fputs(jstr(reply, "policy") ?: "", stdout);
+}
+
+static void render_policy_apply(struct ctl *c, json_object *reply)
+{
+	json_object *changes = jget(reply, "changes", json_type_array);
+	size_t n = changes ? json_object_array_length(changes) : 0;
+
+	zj_policy_diff_print(changes, stdout);
+	if (jbool(reply, "dry_run", false))
+		printf("%zu change%s would be made; policy hash then %s\n", n, n == 1 ? "" : "s",
+		       jstr(reply, "policy_hash") ?: "?");
+	else if (jbool(reply, "changed", false))
+		printf("applied %zu change%s; policy hash %s\n", n, n == 1 ? "" : "s",
+		       jstr(reply, "policy_hash") ?: "?");
+	else
+		printf("nothing to change; policy hash %s\n", jstr(reply, "policy_hash") ?: "?");
+}
+
+static int do_policy_export(struct ctl *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error(c, "policy export", "policy export > FILE");
+	return run_request(c, "policy.export", NULL, render_policy_export);
+}
+
+/*
+ * The whole file is checked here first (syntax and schema, with its line and column), then
+ * sent as one policy.apply request: zhijiad checks it again against what it can enforce and
+ * swaps it in at once, or changes nothing.
+ */
+static int do_policy_apply(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"diff", no_argument, NULL, 'd'},
+		{"dry-run", no_argument, NULL, 'd'},
+		{},
+	};
+	_cleanup_json_ json_object *args = json_object_new_object(), *parsed = NULL;
+	_cleanup_free_ char *text = NULL;
+	char err[ZJ_POLICYOPS_ERR_MAX] = "";
+	struct zj_policy *p = NULL;
+	const char *file, *compact;
+	bool diff = false;
+	size_t len = 0;
+	int o, r, code = 0;
+
+	if (!args)
+		return fail(c, EXIT_FAILED, "out of memory");
+	optind = 0;
+	while ((o = next_opt(c, argc, argv, opts, "policy apply", "--diff", &code)) != -1) {
+		if (o == '?')
+			return code;
+		diff = true;
+	}
+	if (optind != argc - 1)
+		return usage_error(c, "policy apply", "policy apply [--diff] FILE");
+	file = argv[optind];
+	r = zj_policyfile_read(file, &text, &len, NULL);
+	if (r < 0)
+		return fail(c, EXIT_FAILED, "policy apply: cannot read %s: %s", file, strerror(-r));
+	r = zj_policy_from_json(text, len, file, &p, err, sizeof(err));
+	zj_policy_free(p);
+	if (r < 0)
+		return fail(c, EXIT_FAILED, "policy apply: %s; nothing changed", err);
+	/* one line on the wire: the control socket takes ZJ_CONTROL_REQUEST_MAX bytes */
+	parsed = json_tokener_parse(text);
+	compact = parsed ? json_object_to_json_string_ext(parsed, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE)
+			 : NULL;
+	if (!compact)
+		return fail(c, EXIT_FAILED, "out of memory");
+	json_object_object_add(args, "policy", json_object_new_string(compact));
+	json_object_object_add(args, "name", json_object_new_string(file));
+	if (diff)
+		json_object_object_add(args, "dry_run", json_object_new_boolean(true));
+	return run_request(c, "policy.apply", args, render_policy_apply);
 }
 
 /* ---- protect ----------------------------------------------------------------------------- */
@@ -985,10 +1078,33 @@ static int do_stop(struct ctl *c, int argc, char **argv)
 	return run_request(c, "stop", NULL, render_stop);
 }
 
+static void render_prometheus(struct ctl *c, json_object *reply)
+{
+	struct zj_buf b = {0};
+
+	if (zj_metrics_format(reply, &b) < 0)
+		fprintf(stderr, "out of memory\n");
+	else
+		fwrite(b.data, 1, b.len, stdout);
+	zj_buf_free(&b);
+}
+
 static int do_status(struct ctl *c, int argc, char **argv)
 {
-	if (argc > 1)
-		return usage_error(c, "status", "status");
+	bool prom = argc == 2 && strcmp(argv[1], "--prometheus") == 0;
+
+	if (argc > 1 && !prom)
+		return usage_error(c, "status", "status [--prometheus]");
+	if (prom) {
+		/* the exposition is the output: --json does not apply */
+		bool json = c->json;
+		int r;
+
+		c->json = false;
+		r = run_request(c, "status", NULL, render_prometheus);
+		c->json = json;
+		return r;
+	}
 	return run_request(c, "status", NULL, render_status);
 }
 
@@ -1167,8 +1283,12 @@ static int do_events_show(struct ctl *c, int argc, char **argv)
 		{"technique", required_argument, NULL, 'T'},
 		{"since", required_argument, NULL, 's'},
 		{"follow", no_argument, NULL, 'F'},
+		{"format", required_argument, NULL, 'o'},
 		{},
 	};
+	enum zj_output_format fmt = ZJ_OUTPUT_JSON;
+	struct zj_siem_host host;
+	_cleanup_(zj_buf_free) struct zj_buf conv = {0};
 	struct filter f = {.valid_only = c->json, .since_ns = INT64_MIN};
 	_cleanup_fclose_ FILE *in = NULL;
 	_cleanup_free_ char *line = NULL, *part = NULL;
@@ -1181,7 +1301,8 @@ static int do_events_show(struct ctl *c, int argc, char **argv)
 
 	optind = 0;
 	while ((o = next_opt(c, argc, argv, opts, "events",
-			     "--type TYPE, --technique ID, --since TIME, --follow", &code)) != -1) {
+			     "--type TYPE, --technique ID, --since TIME, --follow, --format F",
+			     &code)) != -1) {
 		switch (o) {
 		case '?':
 			return code;
@@ -1205,6 +1326,11 @@ static int do_events_show(struct ctl *c, int argc, char **argv)
 		case 'F':
 			follow = true;
 			break;
+		case 'o':
+			if (zj_output_format_parse(optarg, &fmt) < 0)
+				return fail(c, EXIT_USAGE,
+					    "events: --format '%s'; valid: json, ocsf, ecs", optarg);
+			break;
 		}
 	}
 	if (optind < argc)
@@ -1212,6 +1338,7 @@ static int do_events_show(struct ctl *c, int argc, char **argv)
 			    "events: unexpected '%s'; valid: --type TYPE, --technique ID, --since "
 			    "TIME, --follow",
 			    argv[optind]);
+	zj_siem_host_read(&host, NULL, ZJ_VERSION);
 	in = fopen(c->event_log, "re");
 	if (!in)
 		return fail(c, EXIT_FAILED, "cannot open the event log %s: %s", c->event_log,
@@ -1245,6 +1372,13 @@ static int do_events_show(struct ctl *c, int argc, char **argv)
 			}
 			if (!event_matches(&f, l, len))
 				continue;
+			if (fmt != ZJ_OUTPUT_JSON) {
+				/* a line that is not JSON (a torn write) has no conversion */
+				conv.len = 0;
+				if (zj_siem_convert_line(fmt, l, len, &host, &conv) == 0)
+					fwrite(conv.data, 1, conv.len, stdout);
+				continue;
+			}
 			fputs(l, stdout);
 			if (l[len - 1] != '\n')
 				putchar('\n');
@@ -1491,6 +1625,11 @@ static const struct cmd policy_cmds[] = {
 	{"set", do_policy_set,
 	 "policy set ID ACTION       ACTION: block, alert, record, off, default"},
 	{"reset", do_policy_reset, "policy reset [ID...]       back to default (all without ID)"},
+	{"export", do_policy_export,
+	 "policy export              the whole effective policy, as a file `apply` takes"},
+	{"apply", do_policy_apply,
+	 "policy apply [--diff] FILE make the policy FILE's, all or nothing (--diff: show\n"
+	 "                             what would change, change nothing)"},
 	{"protect", do_policy_protect, NULL},
 	{"allow", do_policy_allow, NULL},
 	{},
@@ -1503,13 +1642,16 @@ static const struct cmd stop_cmds[] = {
 };
 
 static const struct cmd status_cmds[] = {
-	{"show", do_status, "status                     zhijiad's kernel features, mode, counters"},
+	{"show", do_status,
+	 "status [--prometheus]      zhijiad's kernel features, mode, counters (--prometheus:\n"
+	 "                             as Prometheus text for node_exporter's textfile collector)"},
 	{},
 };
 
 static const struct cmd events_cmds[] = {
 	{"show", do_events_show,
-	 "events [--type TYPE] [--technique ID] [--since TIME] [--follow]\n"
+	 "events [--type TYPE] [--technique ID] [--since TIME] [--follow] [--format F]\n"
+	 "                             F: json (zhijia's own), ocsf (OCSF 1.3), ecs (Elastic)\n"
 	 "                             the event log; TIME: RFC 3339, or 10m, 2h, 1d before now"},
 	{},
 };

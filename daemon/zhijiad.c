@@ -42,6 +42,9 @@
 #include "decode.h"
 #include "enforce.h"
 #include "eventlog.h"
+#include "metrics.h"
+#include "policy-apply.h"
+#include "siem.h"
 #include "journal.h"
 #include "log.h"
 #include "policyfile.h"
@@ -107,6 +110,12 @@ struct daemon {
 	unsigned budget;		  /* records on_record may still take in this consume() */
 	uint64_t exec_denied;		  /* black binaries put on the kernel's exec deny map */
 	char response[ZJ_RESIDUE_MAX];	  /* the last event's residue, for its finding */
+	char policy_hash[ZJ_POLICY_HASH_LEN + 1]; /* of d->policy (policy-apply.h) */
+	struct zj_finding_counts by_technique;	  /* findings per technique and action */
+	struct zj_siem_host host;		  /* for --output-format ocsf|ecs */
+	enum zj_output_format output_format;
+	const char *metrics_file; /* --metrics-file: Prometheus textfile, NULL: none */
+	unsigned metrics_ticks;	  /* --metrics-interval in 100 ms ticks */
 };
 
 /* libbpf's messages: only with --verbose (its print callback carries no context). */
@@ -154,6 +163,10 @@ static void help(void)
 	       "      --quarantine-dir=DIR  where black persistence files and what a blocked\n"
 	       "                          operation left are kept (default\n"
 	       "                          " ZJ_QUARANTINE_DIR ")\n"
+	       "      --output-format=F   the event log as json (zhijia's own, default), ocsf\n"
+	       "                          (OCSF 1.3 Detection Finding, ...) or ecs (Elastic)\n"
+	       "      --metrics-file=PATH write Prometheus metrics there (node_exporter's textfile\n"
+	       "                          collector), every --metrics-interval=SECONDS (15)\n"
 	       "  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	       "  -h, --help              this text\n"
 	       "      --version           version\n\n"
@@ -332,6 +345,13 @@ struct findings {
 	struct zj_log_finding lf[ZJ_FINDINGS_MAX]; /* points into f and dec */
 };
 
+/* After every change of d->policy: the hash findings and status carry. */
+static void policy_hash_update(struct daemon *d)
+{
+	if (zj_policy_hash(d->policy, d->policy_hash) < 0)
+		snprintf(d->policy_hash, sizeof(d->policy_hash), "unknown");
+}
+
 /* What the event log and journald say of finding f decided as dec (l points into both). */
 static void tell_finding(struct daemon *d, const struct zj_event *ev, const struct zj_finding *f,
 			 const struct zj_decision *dec, struct zj_log_finding *l)
@@ -352,11 +372,13 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	l->why = dec->why;
 	l->reason = f->reason;
 	l->benign = f->benign[0] ? f->benign : NULL;
+	l->policy_hash = d->policy_hash;
+	zj_finding_counts_add(&d->by_technique, f->technique, dec->action);
 	l->enforced = dec->action != ZJ_ACTION_BLOCK	    ? -1
 		      : (dec->flags & ZJ_DECISION_ENFORCED) ? 1
 							    : 0;
 	if (dec->action >= ZJ_ACTION_ALERT) {
-		r = zj_journal_alert(ev, f, dec, NULL);
+		r = zj_journal_alert(ev, f, dec, NULL, d->policy_hash);
 		if (r < 0 && d->journal_failed++ == 0)
 			log_warning_errno(r, "Failed to send an alert to journald: %m; alerts "
 					     "are in the event log");
@@ -908,6 +930,9 @@ static int daemon_status(struct daemon *d, json_object **ret)
 	json_object_object_add(o, "programs_attached", json_object_new_int(attached));
 	zj_sensor_status_json(d->sensor, o);
 	json_object_object_add(o, "policy", json_object_new_string(d->policy_path));
+	json_object_object_add(o, "policy_hash", json_object_new_string(d->policy_hash));
+	json_object_object_add(o, "output_format",
+			       json_object_new_string(zj_output_format_name(d->output_format)));
 	json_object_object_add(o, "event_log", json_object_new_string(d->event_log));
 	json_object_object_add(o, "watched_paths", json_object_new_int64((int64_t)d->watch->n));
 	json_object_object_add(o, "processes",
@@ -940,6 +965,7 @@ static int daemon_status(struct daemon *d, json_object **ret)
 		json_object_object_add(f, zj_action_name((uint32_t)i),
 				       json_object_new_int64((int64_t)d->findings[i]));
 	json_object_object_add(o, "findings", f);
+	json_object_object_add(o, "findings_by_technique", zj_finding_counts_json(&d->by_technique));
 	json_object_object_add(o, "journald_failures",
 			       json_object_new_int64((int64_t)d->journal_failed));
 	{
@@ -1084,6 +1110,7 @@ static int on_control(void *userdata, const char *cmd, json_object *args,
 	if (changed) {
 		/* d->policy is the new object already: the next event is decided by it */
 		log_info("policy: %s by uid %u", cmd, (unsigned)peer->uid);
+		policy_hash_update(d);
 		apply_protected(d);
 		apply_enforcement(d, true);
 	}
@@ -1107,6 +1134,7 @@ static void reload_policy(struct daemon *d)
 	}
 	zj_policy_free(d->policy);
 	d->policy = np;
+	policy_hash_update(d);
 	apply_protected(d);
 	apply_enforcement(d, true);
 	log_info("policy reloaded from %s", r == 1 ? "the built-in defaults" : d->policy_path);
@@ -1120,6 +1148,24 @@ static void reload_policy(struct daemon *d)
 #define ZJ_RELOOK_MS 2
 #define ZJ_ACTIVE_POLL_MS 10
 #define ZJ_ACTIVE_USEC (100 * 1000)
+/* --metrics-file: the status as Prometheus text, replaced atomically (metrics.h). */
+static void write_metrics(struct daemon *d)
+{
+	struct zj_buf b = {0};
+	json_object *st = NULL;
+	int r;
+
+	r = daemon_status(d, &st);
+	if (r >= 0)
+		r = zj_metrics_format(st, &b);
+	if (r >= 0)
+		r = zj_metrics_write(d->metrics_file, b.data, b.len);
+	if (r < 0)
+		log_warning_errno(r, "Failed to write the metrics file %s: %m, ignoring",
+				  d->metrics_file);
+	json_object_put(st);
+	zj_buf_free(&b);
+}
 
 static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 {
@@ -1222,6 +1268,8 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				}
 				if (ticks % 100 == 0)
 					(void)zj_proctab_prune(d->pt);
+				if (d->metrics_file && ticks % d->metrics_ticks == 0)
+					write_metrics(d);
 			} else if (evs[i].data.fd == zj_control_fd(d->ctl)) {
 				r = zj_control_dispatch(d->ctl);
 				if (r < 0)
@@ -1288,6 +1336,7 @@ static int finish(struct daemon *d, int code)
 	zj_policy_free(d->policy);
 	zj_quarantine_free(d->quarantine);
 	zj_arr_bindings_free(d->arr_bindings);
+	zj_finding_counts_free(&d->by_technique);
 	return code;
 }
 
@@ -1310,6 +1359,9 @@ int main(int argc, char **argv)
 		ARG_BTF_DIR,
 		ARG_PROBE_PROGRAMS,
 		ARG_WITHOUT,
+		ARG_OUTPUT_FORMAT,
+		ARG_METRICS_FILE,
+		ARG_METRICS_INTERVAL,
 	};
 	static const struct option opts[] = {
 		{"foreground", no_argument, NULL, 'f'},
@@ -1332,6 +1384,9 @@ int main(int argc, char **argv)
 		/* for tests of older kernels' paths (zhijiad(8), DEBUGGING OPTIONS) */
 		{"probe-programs", no_argument, NULL, ARG_PROBE_PROGRAMS},
 		{"without", required_argument, NULL, ARG_WITHOUT},
+		{"output-format", required_argument, NULL, ARG_OUTPUT_FORMAT},
+		{"metrics-file", required_argument, NULL, ARG_METRICS_FILE},
+		{"metrics-interval", required_argument, NULL, ARG_METRICS_INTERVAL},
 		{},
 	};
 	const char *event_log = DEFAULT_EVENT_LOG, *watch_path = DEFAULT_WATCH_CONF;
@@ -1341,10 +1396,12 @@ int main(int argc, char **argv)
 	const char *rules_dir = ZJ_RULES_DIR;
 	bool foreground = false, watch_explicit = false, ptrace_all = false;
 	const char *quarantine_dir = ZJ_QUARANTINE_DIR;
-	unsigned long rb_mib = 16;
+	unsigned long rb_mib = 16, metrics_s = 15;
 	struct zj_sensor_opts so = {.transport = ZJ_TRANSPORT_AUTO};
 	const char *without[8];
 	size_t n_without = 0;
+	enum zj_output_format output_format = ZJ_OUTPUT_JSON;
+	const char *metrics_file = NULL;
 	struct zj_features feat;
 	struct daemon d;
 	char fbuf[512], skipped[512], ebuf[1024], sbuf[2560];
@@ -1400,6 +1457,29 @@ int main(int argc, char **argv)
 			if (errno || *end || rb_mib < 1 || rb_mib > 1024 || (rb_mib & (rb_mib - 1))) {
 				log_error("--ringbuf-size: '%s' is not a power of two from 1 to 1024 "
 					  "(MiB)",
+					  optarg);
+				return 2;
+			}
+			break;
+		case ARG_OUTPUT_FORMAT:
+			if (zj_output_format_parse(optarg, &output_format) < 0) {
+				log_error("--output-format: '%s' is not json, ocsf or ecs", optarg);
+				return 2;
+			}
+			break;
+		case ARG_METRICS_FILE:
+			if (optarg[0] != '/') {
+				log_error("--metrics-file: '%s' is not an absolute path", optarg);
+				return 2;
+			}
+			metrics_file = optarg;
+			break;
+		case ARG_METRICS_INTERVAL:
+			errno = 0;
+			metrics_s = strtoul(optarg, &end, 10);
+			if (errno || *end || metrics_s < 1 || metrics_s > 3600) {
+				log_error("--metrics-interval: '%s' is not a number of seconds from "
+					  "1 to 3600",
 					  optarg);
 				return 2;
 			}
@@ -1462,6 +1542,14 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	d.quarantine_dir = quarantine_dir;
 	d.arr_root = arr_root;
+	d.output_format = output_format;
+	d.metrics_file = metrics_file;
+	d.metrics_ticks = (unsigned)metrics_s * 10;
+	zj_siem_host_read(&d.host, NULL, ZJ_VERSION);
+	if (zj_finding_counts_init(&d.by_technique) < 0) {
+		log_error("Out of memory");
+		return finish(&d, 1);
+	}
 	libbpf_set_print(libbpf_print);
 	if (check_privileges() < 0)
 		return finish(&d, 1);
@@ -1472,6 +1560,7 @@ int main(int argc, char **argv)
 	d.policy_path = policy_path;
 	if (load_policy(policy_path, &d.policy) < 0)
 		return finish(&d, 1);
+	policy_hash_update(&d);
 	zj_sensor_probe(&feat);
 	for (size_t j = 0; j < n_without; j++)
 		(void)zj_sensor_forget(&feat, without[j]); /* names checked above */
@@ -1496,6 +1585,7 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Failed to open the event log '%s': %m", event_log);
 		return finish(&d, 1);
 	}
+	zj_eventlog_set_format(d.log, d.output_format, &d.host);
 	load_bindings(&d);
 	inbox = arr_path(&d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
 	r = zj_arr_inbox_init(inbox);
@@ -1604,6 +1694,8 @@ int main(int argc, char **argv)
 	/* loading (BTF, the object, the canaries) freed tens of MiB the heap still holds */
 	(void)malloc_trim(0);
 	log_info("ready");
+	if (d.metrics_file)
+		write_metrics(&d);
 	(void)sd_notify(0, "READY=1\nSTATUS=watching");
 
 	r = run(&d, watch_path, watch_explicit);

@@ -1053,6 +1053,7 @@ static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n)
 			jw_bool(w, f[i].enforced > 0);
 		}
 		jw_opt_field(w, "response", f[i].response);
+		jw_opt_field(w, "policy_hash", f[i].policy_hash);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

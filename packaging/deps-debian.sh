@@ -11,7 +11,8 @@ BENCH_PKGS="auditd bpftrace stress-ng"
 PKGS="make gcc clang llvm pkg-config bpftool
 libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libyara-dev libcap-dev libsystemd-dev check
 systemd qemu-system-x86 busybox-static gcc-mingw-w64-x86-64 libclang-rt-14-dev
-dpkg-dev debhelper rpm debootstrap e2fsprogs nftables"
+dpkg-dev debhelper rpm debootstrap e2fsprogs nftables
+systemd-journal-remote rsyslog"
 what="build and test"
 # The arm64 tier (make check-arm64: cross-build, unit tests under qemu-aarch64, the arm64 QEMU
 # guest): Debian's aarch64 cross toolchain, QEMU's user and aarch64 system emulators, and the

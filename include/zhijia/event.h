@@ -76,7 +76,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZJ_EVENT_SCHEMA 1
+/* The JSON lines' "v".  History: 1 first; 2 adds findings[].policy_hash. */
+#define ZJ_EVENT_SCHEMA 2
 
 /* Event types share their numbers with the kernel record types (ZJ_REC_*). */
 #define ZJ_EV_EXEC 1
@@ -247,8 +248,10 @@ int zj_event_to_json(const struct zj_event *ev, struct zj_buf *out);
  *                "tactic":"TA0004","severity":"high","action":"alert",
  *                "configured":"default","why":"...","reason":"...","benign":"...",
  *                "enforced":false,         ("enforced" only for action "block")
- *                "response":"..."}]        (what zhijiad did after a fallback kill: the
+ *                "response":"...",         (what zhijiad did after a fallback kill: the
  *                                           quarantine of what the operation left, ...)
+ *                "policy_hash":"..."}]     (the policy that decided: 16 hex digits of the
+ *                                           SHA-256 of its canonical text, policy-apply.h)
  */
 struct zj_log_finding {
 	const char *technique;
@@ -263,6 +266,7 @@ struct zj_log_finding {
 	const char *benign;
 	int enforced; /* -1: not a block; 0: block requested, not enforced; 1: enforced */
 	const char *response;
+	const char *policy_hash;
 };
 
 /* zj_event_to_json() with a "findings" array (n may be 0: then the same as without). */

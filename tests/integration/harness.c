@@ -1464,7 +1464,7 @@ void zj_expect_header_(const char *file, int line, const struct zj_line *l, cons
 		       const struct zj_run *r, bool allow_truncated)
 {
 	json_object *v;
-	zj_expect_int_(file, line, l, "v", 1);
+	zj_expect_int_(file, line, l, "v", 2);
 	zj_expect_str_(file, line, l, "type", type);
 
 	v = need(file, line, l, "seq");
@@ -1525,7 +1525,8 @@ void zj_expect_header_(const char *file, int line, const struct zj_line *l, cons
 	if (zj_json_get(l->obj, "findings", &v)) {
 		static const char *const fkeys[] = {"technique", "name",   "name_zh",    "tactic",
 						    "severity",  "action", "configured", "why",
-						    "reason",    "benign", "enforced",   "response", NULL};
+						    "reason",    "benign", "enforced",   "response",
+						    "policy_hash", NULL};
 		bool ok = v && json_object_is_type(v, json_type_array) &&
 			  json_object_array_length(v) > 0;
 
@@ -1684,7 +1685,8 @@ size_t zj_line_finding_count(const struct zj_line *l)
 
 static const char *const finding_keys[] = {"technique", "name",	  "name_zh",	"tactic",
 					   "severity",	"action", "configured", "why",
-					   "reason",	"benign", "enforced",	"response", NULL};
+					   "reason",	"benign", "enforced",	"response",
+					   "policy_hash", NULL};
 
 /* A string member of finding f; fails the test when missing or not a string. */
 static const char *finding_str(const char *file, int line, const struct zj_line *l, json_object *f,

@@ -231,7 +231,7 @@ static void check_target(struct json_object *o)
 static void check_common(struct json_object *o, const char *type, int nkeys)
 {
 	assert_nkeys(o, NULL, nkeys);
-	assert_u64(o, "v", 1);
+	assert_u64(o, "v", ZJ_EVENT_SCHEMA);
 	assert_u64(o, "seq", 42);
 	assert_str(o, "time", "2026-11-28T06:20:00.123456789Z");
 	assert_u64(o, "ktime_ns", 987654321000ull);
@@ -451,7 +451,7 @@ START_TEST(test_golden_fork)
 	ev.fork.child_start_ns = 99;
 	ck_assert_int_eq(zj_event_to_json(&ev, &b), 0);
 	ck_assert_str_eq(b.data,
-			 "{\"v\":1,\"seq\":42,\"time\":\"2026-11-28T06:20:00.123456789Z\","
+			 "{\"v\":2,\"seq\":42,\"time\":\"2026-11-28T06:20:00.123456789Z\","
 			 "\"ktime_ns\":987654321000,\"type\":\"fork\",\"actor\":{\"pid\":4242,"
 			 "\"tid\":4243,\"ppid\":1,\"uid\":1000,\"gid\":1001,\"euid\":0,"
 			 "\"comm\":\"sshd\",\"exe\":\"/usr/sbin/sshd\","

@@ -600,7 +600,7 @@ START_TEST(unknown_command)
 	ck_assert_int_eq(cmd("policy.frob", "", NULL, NULL), -EBADRQC);
 	ck_assert_str_eq(err, "unknown command 'policy.frob'; valid: policy.list, policy.get, "
 			      "policy.set, policy.reset, protect.add, protect.del, protect.list, "
-			      "allow.add, allow.del, allow.list");
+			      "allow.add, allow.del, allow.list, policy.export, policy.apply");
 	ck_assert(zj_policy_command_known("allow.del"));
 	ck_assert(!zj_policy_command_known("status"));
 	ck_assert(!zj_policy_command_known(NULL));
