@@ -68,7 +68,7 @@ int arr_check_reg_key(struct arr_sb *m, const char *value, enum zj_arr_instr ins
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (strlen(roots[i]) == root_len && strncmp(value, roots[i], root_len) == 0)
+		if (strlen(roots[i]) == root_len && strneq_ci(value, roots[i], root_len))
 			known = true;
 	if (!known) {
 		return reg_fail(m, value,

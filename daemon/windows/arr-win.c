@@ -65,7 +65,7 @@ static int reg_path(const char *key, struct reg_path *ret)
 		return -ZJ_EINVAL;
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
 		if (strlen(roots[i].name) == (size_t)(sep - key) &&
-		    strncmp(key, roots[i].name, (size_t)(sep - key)) == 0) {
+		    _strnicmp(key, roots[i].name, (size_t)(sep - key)) == 0) {
 			ret->root = roots[i].root;
 			ret->sub = zj_win_wide(sep + 1, strlen(sep + 1));
 			return ret->sub ? 0 : -ZJ_ENOMEM;

@@ -262,13 +262,18 @@ START_TEST(test_enforce_terminate)
 {
 	STARTUPINFOW si = {.cb = sizeof(si)};
 	PROCESS_INFORMATION pi;
-	wchar_t cmd[] = L"build\\windows\\tests\\zj-sleeper.exe";
+	wchar_t cmd[MAX_PATH + 32], *slash;
 	struct zj_event ev = {.type = ZJ_EV_WIN_REMOTE_THREAD};
 	struct zj_finding f = {.technique = "T1055.001"};
 	int mode = ZJ_WIN_ENFORCE_TERMINATE;
 	const char *response = NULL;
 	DWORD code = 0;
 
+	/* zj-sleeper.exe is built beside this program. */
+	ck_assert_uint_gt(GetModuleFileNameW(NULL, cmd, MAX_PATH), 0);
+	slash = wcsrchr(cmd, L'\\');
+	ck_assert_ptr_nonnull(slash);
+	wcscpy(slash + 1, L"zj-sleeper.exe");
 	ck_assert_msg(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi),
 		      "cannot start zj-sleeper.exe: %lu", (unsigned long)GetLastError());
 	ev.actor.pid = pi.dwProcessId;
