@@ -83,8 +83,9 @@ int arr_check_reg_key(struct arr_sb *m, const char *value, enum zj_arr_instr ins
 		size_t n = next ? (size_t)(next - p) : strlen(p);
 
 		if (n == 0)
-			return reg_fail(m, value, " has an empty component ('\\\\\\\\' or a "
-						  "trailing '\\\\')");
+			return reg_fail(m, value,
+					" has an empty component ('\\\\\\\\' or a "
+					"trailing '\\\\')");
 		if (n > REG_KEY_NAME_MAX)
 			return reg_fail(m, value, " has a component longer than 255 characters");
 		if (++depth == 2) {
@@ -130,9 +131,10 @@ int arr_check_reg_data(struct arr_sb *m, const char *value, enum zj_arr_value_ty
 	errno = 0;
 	v = strtoull(value, &end, 0);
 	if (*end || errno == ERANGE || (type == ZJ_ARR_REG_DWORD && v > 0xffffffffull))
-		return reg_fail(m, value,
-				type == ZJ_ARR_REG_DWORD
-					? " is not a REG_DWORD (a number up to 0xffffffff)"
-					: " is not a REG_QWORD (a number up to 0xffffffffffffffff)");
+		return reg_fail(
+			m, value,
+			type == ZJ_ARR_REG_DWORD
+				? " is not a REG_DWORD (a number up to 0xffffffff)"
+				: " is not a REG_QWORD (a number up to 0xffffffffffffffff)");
 	return 0;
 }

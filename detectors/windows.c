@@ -324,7 +324,8 @@ static bool reg_classify(struct zj_str key, uint32_t op, struct win_persist *ret
 	for (size_t i = 0; i < sizeof(shell_folders) / sizeof(shell_folders[0]); i++) {
 		if (reg_software(rest, shell_folders[i], &below) &&
 		    (ci_eq(below, "Startup") || ci_eq(below, "Common Startup"))) {
-			*ret = (struct win_persist){"T1547.001", target, "the Startup folder setting"};
+			*ret = (struct win_persist){"T1547.001", target,
+						    "the Startup folder setting"};
 			return true;
 		}
 	}
@@ -470,9 +471,9 @@ static int dt_process(const struct zj_event *ev, const struct zj_detect_ctx *ctx
 		/* A task that runs as SYSTEM, or /ru naming nobody, is the system's. */
 		if (ci_find(cmd, "/ru") >= 0 && ci_find(cmd, "system") < 0)
 			target = ZJ_TARGET_USER;
-	} else if (ci_eq(base, "sc.exe") && (ci_find(cmd, " create ") >= 0 ||
-					     (ci_find(cmd, " config ") >= 0 &&
-					      ci_find(cmd, "binpath") >= 0))) {
+	} else if (ci_eq(base, "sc.exe") &&
+		   (ci_find(cmd, " create ") >= 0 ||
+		    (ci_find(cmd, " config ") >= 0 && ci_find(cmd, "binpath") >= 0))) {
 		technique = "T1543.003";
 		what = "creates or reconfigures a service";
 	} else if ((ci_eq(base, "powershell.exe") || ci_eq(base, "pwsh.exe")) &&
@@ -499,13 +500,13 @@ static int dt_process(const struct zj_event *ev, const struct zj_detect_ctx *ctx
 /* System DLLs that programs load by bare name, so that a copy beside the program wins the
  * search order (the names seen side-loaded most often). */
 static const char *const hijackable_dlls[] = {
-	"version.dll",	"dbghelp.dll",	"dbgcore.dll",	"wtsapi32.dll", "winmm.dll",
-	"dwmapi.dll",	"uxtheme.dll",	"cryptsp.dll",	"cryptbase.dll", "userenv.dll",
-	"profapi.dll",	"secur32.dll",	"sspicli.dll",	"netapi32.dll", "wininet.dll",
-	"winhttp.dll",	"iphlpapi.dll", "dnsapi.dll",	"mswsock.dll",	"propsys.dll",
-	"d3d9.dll",	"dxgi.dll",	"oleacc.dll",	"msimg32.dll",	"credui.dll",
-	"wer.dll",	"faultrep.dll", "mpr.dll",	"cscapi.dll",	"ntmarta.dll",
-	"wldp.dll",	"xmllite.dll",	"winspool.drv", "wbemcomn.dll", "amsi.dll",
+	"version.dll", "dbghelp.dll",  "dbgcore.dll",  "wtsapi32.dll",	"winmm.dll",
+	"dwmapi.dll",  "uxtheme.dll",  "cryptsp.dll",  "cryptbase.dll", "userenv.dll",
+	"profapi.dll", "secur32.dll",  "sspicli.dll",  "netapi32.dll",	"wininet.dll",
+	"winhttp.dll", "iphlpapi.dll", "dnsapi.dll",   "mswsock.dll",	"propsys.dll",
+	"d3d9.dll",    "dxgi.dll",     "oleacc.dll",   "msimg32.dll",	"credui.dll",
+	"wer.dll",     "faultrep.dll", "mpr.dll",      "cscapi.dll",	"ntmarta.dll",
+	"wldp.dll",    "xmllite.dll",  "winspool.drv", "wbemcomn.dll",	"amsi.dll",
 };
 
 static int dt_image_load(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
@@ -556,7 +557,7 @@ static void injection_benign(struct zj_finding *f, const struct zj_event *ev,
 static int dt_remote_thread(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
 			    struct zj_dt_out *out)
 {
-	static const char *const loaders[] = {"LoadLibraryA",	"LoadLibraryW", "LoadLibraryExA",
+	static const char *const loaders[] = {"LoadLibraryA", "LoadLibraryW", "LoadLibraryExA",
 					      "LoadLibraryExW", "LdrLoadDll"};
 	struct zj_str fn = ev->win.detail, mod = ev->win.object;
 	bool loads = false, unbacked = mod.len == 0 || ci_eq(mod, "-");
@@ -663,8 +664,7 @@ static int dt_tamper(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
 	return 0;
 }
 
-int zj_dt_windows(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
-		  struct zj_dt_out *out)
+int zj_dt_windows(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out)
 {
 	switch (ev->type) {
 	case ZJ_EV_WIN_PROCESS:

@@ -54,10 +54,10 @@ static int reg_path(const char *key, struct reg_path *ret)
 		const char *name;
 		HKEY root;
 	} roots[] = {
-		{"HKLM", HKEY_LOCAL_MACHINE},	 {"HKEY_LOCAL_MACHINE", HKEY_LOCAL_MACHINE},
-		{"HKCU", HKEY_CURRENT_USER},	 {"HKEY_CURRENT_USER", HKEY_CURRENT_USER},
-		{"HKU", HKEY_USERS},		 {"HKEY_USERS", HKEY_USERS},
-		{"HKCR", HKEY_CLASSES_ROOT},	 {"HKEY_CLASSES_ROOT", HKEY_CLASSES_ROOT},
+		{"HKLM", HKEY_LOCAL_MACHINE}, {"HKEY_LOCAL_MACHINE", HKEY_LOCAL_MACHINE},
+		{"HKCU", HKEY_CURRENT_USER},  {"HKEY_CURRENT_USER", HKEY_CURRENT_USER},
+		{"HKU", HKEY_USERS},	      {"HKEY_USERS", HKEY_USERS},
+		{"HKCR", HKEY_CLASSES_ROOT},  {"HKEY_CLASSES_ROOT", HKEY_CLASSES_ROOT},
 	};
 	const char *sep = strchr(key, '\\');
 
@@ -75,8 +75,7 @@ static int reg_path(const char *key, struct reg_path *ret)
 }
 
 /* The data of a.value as the registry stores it (a.value_type; REG_SZ by default). */
-static int reg_data(const struct zj_arr_action *a, DWORD *ret_type, BYTE **ret_data,
-		    DWORD *ret_len)
+static int reg_data(const struct zj_arr_action *a, DWORD *ret_type, BYTE **ret_data, DWORD *ret_len)
 {
 	const char *d = a->data ? a->data : "";
 
@@ -304,9 +303,8 @@ static int run_reg(const struct zj_arr_action *a, char *msg, size_t msglen)
 		if (e != ERROR_SUCCESS)
 			break;
 		if (!value) {
-			snprintf(msg, msglen, "%s %s", disp == REG_CREATED_NEW_KEY ? "created"
-										   : "exists:",
-				 a->key);
+			snprintf(msg, msglen, "%s %s",
+				 disp == REG_CREATED_NEW_KEY ? "created" : "exists:", a->key);
 			break;
 		}
 		if (value_exists(h, value)) {
@@ -340,8 +338,7 @@ static int run_reg(const struct zj_arr_action *a, char *msg, size_t msglen)
 			snprintf(msg, msglen, "deleted the value %s\\%s", a->key, a->value);
 		} else {
 			e = RegDeleteTreeW(p.root, p.sub);
-			snprintf(msg, msglen, "deleted the key %s and everything under it",
-				 a->key);
+			snprintf(msg, msglen, "deleted the key %s and everything under it", a->key);
 		}
 		break;
 	case ZJ_ARR_REG_RENAME:
@@ -456,9 +453,9 @@ static int run_proc(const struct zj_arr_action *a, char *msg, size_t msglen)
 	}
 	CloseHandle(snap);
 	snprintf(msg, msglen, "%s %u process%s; %u failed; %u refused (critical or zhijia)",
-		 a->instr == ZJ_ARR_PROC_TERMINATE  ? "terminated"
+		 a->instr == ZJ_ARR_PROC_TERMINATE ? "terminated"
 		 : a->state == ZJ_ARR_STATE_RESUME ? "resumed"
-						    : "suspended",
+						   : "suspended",
 		 done, done == 1 ? "" : "es", failed, refused);
 	if (failed || refused)
 		r = -ZJ_EINVAL;
@@ -485,8 +482,8 @@ static int run_script(const struct zj_arr_action *a, char *msg, size_t msglen)
 	for (unsigned n = 0;; n++) {
 		swprintf(file, sizeof(file) / sizeof(file[0]), L"%lszhijia-arr-%lu-%u.%ls", dir,
 			 (unsigned long)GetCurrentProcessId(), n, bat ? L"bat" : L"ps1");
-		f = CreateFileW(file, GENERIC_WRITE, 0, NULL, CREATE_NEW,
-				FILE_ATTRIBUTE_TEMPORARY, NULL);
+		f = CreateFileW(file, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY,
+				NULL);
 		if (f != INVALID_HANDLE_VALUE)
 			break;
 		if (GetLastError() != ERROR_FILE_EXISTS || n > 100) {
@@ -510,8 +507,7 @@ static int run_script(const struct zj_arr_action *a, char *msg, size_t msglen)
 			 L"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass "
 			 L"-File \"%ls\"",
 			 file);
-	if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si,
-			    &pi)) {
+	if (!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
 		DWORD e = GetLastError();
 
 		DeleteFileW(file);

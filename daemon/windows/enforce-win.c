@@ -21,7 +21,7 @@ typedef LONG(NTAPI *nt_suspend_fn)(HANDLE process);
 
 bool zj_win_critical_process(const struct zj_proc *p)
 {
-	static const char *const names[] = {"System",	   "smss.exe", "csrss.exe",
+	static const char *const names[] = {"System",	   "smss.exe",	   "csrss.exe",
 					    "wininit.exe", "services.exe", "lsass.exe",
 					    "winlogon.exe"};
 
@@ -33,8 +33,8 @@ bool zj_win_critical_process(const struct zj_proc *p)
 	return false;
 }
 
-int zj_win_enforce(const struct zj_event *ev, const struct zj_finding *f,
-		   const char **ret_response, void *userdata)
+int zj_win_enforce(const struct zj_event *ev, const struct zj_finding *f, const char **ret_response,
+		   void *userdata)
 {
 	int mode = userdata ? *(const int *)userdata : ZJ_WIN_ENFORCE_TERMINATE;
 	const struct zj_proc *who = &ev->actor;

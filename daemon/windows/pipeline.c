@@ -36,8 +36,7 @@ static int emit(struct zj_win_pipeline *p)
 		p->enforced[i] = -1;
 		if (d->action == ZJ_ACTION_BLOCK) {
 			p->enforced[i] = 0;
-			if (p->enforce &&
-			    p->enforce(&p->ev, f, &responses[i], p->userdata) == 0)
+			if (p->enforce && p->enforce(&p->ev, f, &responses[i], p->userdata) == 0)
 				p->enforced[i] = 1;
 		}
 		(void)zj_catalog_find(f->technique, &t);
@@ -80,8 +79,7 @@ long zj_win_pipeline_handle(struct zj_win_pipeline *p, const char *xml, size_t l
 	p->n_findings = n;
 	for (int i = 0; i < n; i++) {
 		/* Off: the finding is dropped from the line as from the alerts. */
-		r = zj_policy_decide(p->policy, &p->ev, &p->ctx, &p->findings[i],
-				     &p->decisions[i]);
+		r = zj_policy_decide(p->policy, &p->ev, &p->ctx, &p->findings[i], &p->decisions[i]);
 		if (r < 0)
 			return r;
 	}

@@ -60,8 +60,7 @@ static void handle(struct sub_ctx *c, EVT_HANDLE event)
 	}
 }
 
-static DWORD WINAPI callback(EVT_SUBSCRIBE_NOTIFY_ACTION action, PVOID userdata,
-			     EVT_HANDLE event)
+static DWORD WINAPI callback(EVT_SUBSCRIBE_NOTIFY_ACTION action, PVOID userdata, EVT_HANDLE event)
 {
 	struct sub_ctx *c = userdata;
 
@@ -83,8 +82,7 @@ int zj_win_subscribe(struct zj_win_pipeline *p, unsigned seconds, char *msg, siz
 			   EvtSubscribeToFutureEvents);
 	if (!sub) {
 		err = GetLastError();
-		snprintf(msg, msglen,
-			 "EvtSubscribe(%s) failed with error %lu%s", ZJ_SYSMON_CHANNEL,
+		snprintf(msg, msglen, "EvtSubscribe(%s) failed with error %lu%s", ZJ_SYSMON_CHANNEL,
 			 (unsigned long)err,
 			 err == ERROR_EVT_CHANNEL_NOT_FOUND ? ": the channel does not exist (is "
 							      "Sysmon installed?)"

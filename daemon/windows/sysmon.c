@@ -126,7 +126,7 @@ static const char *decode(struct zj_sysmon_record *r, const char *p, size_t n, i
 			}
 			for (; k < (size_t)(semi - p); k++) {
 				char c = p[k];
-				int d = c >= '0' && c <= '9'		 ? c - '0'
+				int d = c >= '0' && c <= '9'	      ? c - '0'
 					: hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
 					: hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
 								      : -1;
@@ -356,8 +356,7 @@ long zj_sysmon_parse(const char *xml, size_t len, struct zj_sysmon_record *r)
 		ev = find(xml, len, from, "<Event");
 		if (!ev)
 			return 0;
-		if ((size_t)(ev - xml) + 6 < len &&
-		    (space(ev[6]) || ev[6] == '>' || ev[6] == '/'))
+		if ((size_t)(ev - xml) + 6 < len && (space(ev[6]) || ev[6] == '>' || ev[6] == '/'))
 			break;
 		from = (size_t)(ev - xml) + 6;
 	}
@@ -577,8 +576,7 @@ static void pt_add(struct zj_win_proctab *pt, const char *guid, const char *pare
 	e->pid = p->pid;
 	e->ppid = p->ppid;
 	e->flags = p->flags & ZJ_PROC_SYSTEM;
-	snprintf(e->image, sizeof(e->image), "%.*s", (int)p->exe.len,
-		 p->exe.ptr ? p->exe.ptr : "");
+	snprintf(e->image, sizeof(e->image), "%.*s", (int)p->exe.len, p->exe.ptr ? p->exe.ptr : "");
 }
 
 static int reg_op(const char *type, uint32_t *ret)

@@ -20,8 +20,8 @@
 bool zj_win_critical_process(const struct zj_proc *p);
 
 /* zj_win_enforce_fn; userdata points to an int ZJ_WIN_ENFORCE_*. */
-int zj_win_enforce(const struct zj_event *ev, const struct zj_finding *f,
-		   const char **ret_response, void *userdata);
+int zj_win_enforce(const struct zj_event *ev, const struct zj_finding *f, const char **ret_response,
+		   void *userdata);
 
 /*
  * Subscribe to ZJ_SYSMON_CHANNEL and run every event through p until `seconds` passed (0:

@@ -76,7 +76,8 @@ START_TEST(test_fixtures)
 			off += (size_t)used;
 		}
 		if (strcmp(tech, "-") == 0) {
-			ck_assert_msg(n == 0, "%s: unexpected %s", file, n > 0 ? f[0].technique : "");
+			ck_assert_msg(n == 0, "%s: unexpected %s", file,
+				      n > 0 ? f[0].technique : "");
 		} else {
 			ck_assert_msg(n >= 1, "%s: no finding, want %s", file, tech);
 			ck_assert_str_eq(f[0].technique, tech);
@@ -122,7 +123,8 @@ START_TEST(test_registry_rules)
 		{ZJ_REG_SET_VALUE, "hklm\\software\\microsoft\\windows\\currentversion\\runonce\\x",
 		 "T1547.001", ZJ_TARGET_SYSTEM},
 		{ZJ_REG_SET_VALUE,
-		 "\\REGISTRY\\MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Run\\x",
+		 "\\REGISTRY\\MACHINE\\SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\R"
+		 "un\\x",
 		 "T1547.001", ZJ_TARGET_SYSTEM},
 		{ZJ_REG_SET_VALUE,
 		 "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RunOnceEx\\0001\\Depend\\1",
@@ -130,17 +132,18 @@ START_TEST(test_registry_rules)
 		{ZJ_REG_SET_VALUE, "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\x",
 		 "T1547.001", ZJ_TARGET_USER},
 		{ZJ_REG_SET_VALUE,
-		 "HKU\\S-1-5-21-1-2-3-1001\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\"
+		 "HKU\\S-1-5-21-1-2-3-"
+		 "1001\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\"
 		 "User Shell Folders\\Startup",
 		 "T1547.001", ZJ_TARGET_USER},
 		/* deeper than a Run key's values */
-		{ZJ_REG_SET_VALUE, "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\a\\b", NULL,
-		 0},
+		{ZJ_REG_SET_VALUE, "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\a\\b",
+		 NULL, 0},
 		/* a prefix of a Run key's name is not the Run key */
 		{ZJ_REG_SET_VALUE, "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Runner\\x",
 		 NULL, 0},
-		{ZJ_REG_SET_VALUE, "HKLM\\SYSTEM\\ControlSet001\\Services\\evil\\ImagePath", "T1543.003",
-		 ZJ_TARGET_SYSTEM},
+		{ZJ_REG_SET_VALUE, "HKLM\\SYSTEM\\ControlSet001\\Services\\evil\\ImagePath",
+		 "T1543.003", ZJ_TARGET_SYSTEM},
 		{ZJ_REG_SET_VALUE,
 		 "HKLM\\SYSTEM\\CurrentControlSet\\Services\\evil\\Parameters\\ServiceDll",
 		 "T1543.003", ZJ_TARGET_SYSTEM},
@@ -149,18 +152,20 @@ START_TEST(test_registry_rules)
 		{ZJ_REG_SET_VALUE, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\evil\\Description",
 		 NULL, 0},
 		/* a user's hive has no services */
-		{ZJ_REG_SET_VALUE, "HKCU\\SYSTEM\\CurrentControlSet\\Services\\evil\\ImagePath", NULL,
-		 0},
+		{ZJ_REG_SET_VALUE, "HKCU\\SYSTEM\\CurrentControlSet\\Services\\evil\\ImagePath",
+		 NULL, 0},
 		{ZJ_REG_SET_VALUE,
 		 "HKLM\\SOFTWARE\\Wow6432Node\\Microsoft\\Windows NT\\CurrentVersion\\Windows\\"
 		 "LoadAppInit_DLLs",
 		 "T1546.010", ZJ_TARGET_SYSTEM},
 		{ZJ_REG_CREATE_KEY,
-		 "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Schedule\\TaskCache\\Tasks\\"
+		 "HKLM\\SOFTWARE\\Microsoft\\Windows "
+		 "NT\\CurrentVersion\\Schedule\\TaskCache\\Tasks\\"
 		 "{0A1B}",
 		 "T1053.005", ZJ_TARGET_SYSTEM},
 		{ZJ_REG_SET_VALUE, "HKLM\\SOFTWARE\\Vendor\\Run\\x", NULL, 0},
-		{ZJ_REG_SET_VALUE, "HKX\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x", NULL, 0},
+		{ZJ_REG_SET_VALUE, "HKX\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x",
+		 NULL, 0},
 		{ZJ_REG_SET_VALUE, "HKU\\nosid", NULL, 0},
 		{ZJ_REG_SET_VALUE, "", NULL, 0},
 	};
@@ -201,9 +206,11 @@ START_TEST(test_event_names_json)
 	ev.win.detail.len = 4;
 	ck_assert_int_eq(zj_event_to_json(&ev, &b), 0);
 	ck_assert_msg(strstr(b.data, "\"type\":\"win_registry\""), "%s", b.data);
-	ck_assert_msg(strstr(b.data, "\"win\":{\"sysmon_id\":14,\"op\":\"rename_key\","
-				     "\"object\":\"HKLM\\\\SOFTWARE\\\\a\\\"b\",\"detail\":\"new\\u0001\"}"),
-		      "%s", b.data);
+	ck_assert_msg(
+		strstr(b.data,
+		       "\"win\":{\"sysmon_id\":14,\"op\":\"rename_key\","
+		       "\"object\":\"HKLM\\\\SOFTWARE\\\\a\\\"b\",\"detail\":\"new\\u0001\"}"),
+		"%s", b.data);
 	zj_buf_free(&b);
 }
 END_TEST
@@ -234,8 +241,9 @@ START_TEST(test_parse_bounds)
 	strcat(xml, "</EventData></Event>");
 	ck_assert_int_eq(zj_sysmon_parse(xml, strlen(xml), r), -ZJ_ENOSPC);
 	/* a translated event missing its required fields */
-	strcpy(xml, "<Event><System><Provider Name='Microsoft-Windows-Sysmon'/><EventID>10</EventID>"
-		    "</System><EventData><Data Name='SourceProcessId'>12</Data></EventData></Event>");
+	strcpy(xml,
+	       "<Event><System><Provider Name='Microsoft-Windows-Sysmon'/><EventID>10</EventID>"
+	       "</System><EventData><Data Name='SourceProcessId'>12</Data></EventData></Event>");
 	ck_assert_int_gt(zj_sysmon_parse(xml, strlen(xml), r), 0);
 	{
 		struct zj_event ev;
@@ -256,7 +264,8 @@ START_TEST(test_arr_windows_grammar)
 		int want;
 		const char *msg; /* in the error */
 	} cases[] = {
-		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Delete\",\"key\":\"HKLM\\\\SOFTWARE\"}]}",
+		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Delete\",\"key\":"
+		 "\"HKLM\\\\SOFTWARE\"}]}",
 		 -ZJ_EINVAL, "top-level key"},
 		{"{\"name\":\"r\",\"force\":true,\"actions\":[{\"action\":\"Reg_Delete\",\"key\":"
 		 "\"HKLM\\\\SOFTWARE\"}]}",
@@ -270,15 +279,19 @@ START_TEST(test_arr_windows_grammar)
 		 0, NULL},
 		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":\"HKXX\\\\a\"}]}",
 		 -ZJ_EINVAL, "not a registry key"},
-		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":\"HKLM\\\\a\\\\\"}]}",
+		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":"
+		 "\"HKLM\\\\a\\\\\"}]}",
 		 -ZJ_EINVAL, "ends in"},
-		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":\"HKLM\\\\a\",\"value\":"
+		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":\"HKLM\\\\a\","
+		 "\"value\":"
 		 "\"v\",\"value_type\":\"REG_QWORD\",\"data\":\"99999999999999999999\"}]}",
 		 -ZJ_EINVAL, "REG_QWORD"},
-		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":\"HKLM\\\\a\",\"value\":"
+		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Create\",\"key\":\"HKLM\\\\a\","
+		 "\"value\":"
 		 "\"v\",\"value_type\":\"REG_BINARY\",\"data\":\"0\"}]}",
 		 -ZJ_EINVAL, "unknown value_type"},
-		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Rename\",\"key\":\"HKLM\\\\a\\\\b\","
+		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Rename\",\"key\":"
+		 "\"HKLM\\\\a\\\\b\","
 		 "\"to\":\"c\\\\d\"}]}",
 		 -ZJ_EINVAL, "new name only"},
 		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Modify\",\"key\":\"HKLM\\\\a\","
@@ -286,11 +299,12 @@ START_TEST(test_arr_windows_grammar)
 		 -ZJ_EINVAL, "needs \"data\""},
 		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Script_Shell\",\"script\":\"true\"}]}",
 		 -ZJ_EOPNOTSUPP, "not supported on windows"},
-		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Script_Bat\",\"script\":\"exit /b 0\"}]}",
+		{"{\"name\":\"r\",\"actions\":[{\"action\":\"Script_Bat\",\"script\":\"exit /b "
+		 "0\"}]}",
 		 0, NULL},
 	};
-	static const char linux_rule[] =
-		"{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Delete\",\"key\":\"HKLM\\\\a\\\\b\"}]}";
+	static const char linux_rule[] = "{\"name\":\"r\",\"actions\":[{\"action\":\"Reg_Delete\","
+					 "\"key\":\"HKLM\\\\a\\\\b\"}]}";
 	char err[ZJ_ARR_ERR_MAX];
 	struct zj_arr_rule *rule;
 
@@ -323,9 +337,9 @@ START_TEST(test_arr_windows_grammar)
 		zj_arr_rule_free(rule);
 	}
 	/* Linux is as before: the instruction is refused by name. */
-	ck_assert_int_eq(zj_arr_parse(linux_rule, strlen(linux_rule), "t.json", &rule, err,
-				      sizeof(err)),
-			 -ZJ_EOPNOTSUPP);
+	ck_assert_int_eq(
+		zj_arr_parse(linux_rule, strlen(linux_rule), "t.json", &rule, err, sizeof(err)),
+		-ZJ_EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(err, "Reg_Delete is not supported on linux"));
 }
 END_TEST

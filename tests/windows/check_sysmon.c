@@ -86,7 +86,8 @@ START_TEST(test_parse_errors)
 		 "<EventID>4688</EventID></System></Event>",
 		 -ZJ_ENOENT},
 		/* cut short */
-		{"<Event><System><Provider Name='Microsoft-Windows-Sysmon'/><EventID>1</Eve", -ZJ_EBADMSG},
+		{"<Event><System><Provider Name='Microsoft-Windows-Sysmon'/><EventID>1</Eve",
+		 -ZJ_EBADMSG},
 		/* mismatched end tag */
 		{"<Event><System><EventID>1</EventIDX></System></Event>", -ZJ_EBADMSG},
 		/* unknown entity */
@@ -223,7 +224,8 @@ START_TEST(test_fixtures)
 			ck_assert(json_object_object_get_ex(f0, "name_zh", &v));
 			ck_assert_int_gt(json_object_get_string_len(v), 0);
 			ck_assert(json_object_object_get_ex(f0, "reason", &v));
-			printf("  %-52s %s %s: %s\n", file, tech, action, json_object_get_string(v));
+			printf("  %-52s %s %s: %s\n", file, tech, action,
+			       json_object_get_string(v));
 		}
 		json_object_put(j);
 		zj_win_proctab_free(p.proctab);
@@ -317,9 +319,8 @@ START_TEST(test_policy_block)
 	int translated;
 
 	ck_assert_int_eq(zj_policy_new_default(&policy), 0);
-	ck_assert_msg(zj_policy_set(policy, "T1055.001", "block", err,
-					   sizeof(err)) == 0,
-		      "%s", err);
+	ck_assert_msg(zj_policy_set(policy, "T1055.001", "block", err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_int_eq(zj_win_pipeline_init(&p, policy), 0);
 	p.enforce = count_enforce;
 	calls = 0;
@@ -330,8 +331,7 @@ START_TEST(test_policy_block)
 	ck_assert_int_eq(calls, 1);
 	ck_assert_ptr_nonnull(strstr(p.out.data, "\"response\":\"counted\""));
 	/* off drops the finding */
-	ck_assert_int_eq(zj_policy_set(policy, "T1055.001", "off", err, sizeof(err)),
-			 0);
+	ck_assert_int_eq(zj_policy_set(policy, "T1055.001", "off", err, sizeof(err)), 0);
 	ck_assert_int_gt(zj_win_pipeline_handle(&p, xml, len, &translated), 0);
 	ck_assert_int_eq(p.n_findings, 0);
 	ck_assert_int_eq(calls, 1);
@@ -357,7 +357,8 @@ START_TEST(test_subscribe)
 	r = zj_win_subscribe(&p, 1, msg, sizeof(msg));
 	printf("  subscribe: %d: %s\n", r, msg);
 	if (r < 0)
-		ck_assert_ptr_nonnull(strstr(msg, "EvtSubscribe(Microsoft-Windows-Sysmon/Operational)"));
+		ck_assert_ptr_nonnull(
+			strstr(msg, "EvtSubscribe(Microsoft-Windows-Sysmon/Operational)"));
 	else
 		ck_assert_ptr_nonnull(strstr(msg, "events"));
 	zj_win_pipeline_done(&p);
