@@ -254,8 +254,8 @@ check-portable: $(CORE_GEN_SRCS)
 		$(MINGW_CC) -std=c11 -pedantic $(WARN) -fsyntax-only -Iinclude -I$(OUTPUT)/include \
 			-I$(OUTPUT)/mingw-include $$f; done
 
-check: check-portable check-unit check-asan check-fuzz check-integration check-integration-asan \
-	check-vm check-system check-arm64
+check: check-portable check-unit check-asan check-windows check-fuzz check-integration \
+	check-integration-asan check-vm check-system check-arm64
 
 # ---- install ------------------------------------------------------------------------------
 install: all
@@ -288,3 +288,5 @@ include tests/bench/bench.mk
 # Packages and the boot test under systemd (packaging/README.md, tests/system/README.md).
 include packaging/packaging.mk
 include tests/system/system.mk
+# The Windows port, cross-built with MinGW and tested under Wine (tests/windows/windows.mk).
+include tests/windows/windows.mk

@@ -105,6 +105,13 @@ int arr_check_owner(struct arr_sb *m, const char *value);
 int arr_check_user(struct arr_sb *m, const char *value);
 int arr_check_mode(struct arr_sb *m, const char *value, int32_t *ret_mode);
 int arr_check_data(struct arr_sb *m, const char *value);
+/* Registry (arr-reg.c): a key path (Reg_Delete and Reg_Rename of a hive's top keys need
+ * force), a new key or value name, a value's data for its type. */
+/* whole: the action removes or renames the key itself (no "value") */
+int arr_check_reg_key(struct arr_sb *m, const char *value, enum zj_arr_instr instr, bool whole,
+		      bool force);
+int arr_check_reg_name(struct arr_sb *m, const char *value);
+int arr_check_reg_data(struct arr_sb *m, const char *value, enum zj_arr_value_type type);
 int arr_check_disk(struct arr_sb *m, const char *value);
 int arr_check_task(struct arr_sb *m, const char *value, enum zj_arr_task_type type, bool creating);
 int arr_check_schedule(struct arr_sb *m, const char *value, enum zj_arr_task_type type);

@@ -59,6 +59,9 @@ enum field_id {
 	F_DIRECTION,
 	F_MUTEX,
 	F_UNDO,
+	F_KEY,
+	F_VALUE,
+	F_VALUE_TYPE,
 	F_CONDITION,
 	N_FIELDS
 };
@@ -95,6 +98,8 @@ static const char *const state_words[] = {"", "suspend", "resume", NULL};
 static const char *const type_words[] = {"", "cron", "timer", NULL};
 static const char *const proto_words[] = {"both", "tcp", "udp", NULL};
 static const char *const dir_words[] = {"both", "in", "out", NULL};
+static const char *const value_type_words[] = {"",	    "REG_SZ",	 "REG_EXPAND_SZ",
+					       "REG_DWORD", "REG_QWORD", NULL};
 
 #define AT(m) offsetof(struct zj_arr_action, m)
 
@@ -138,6 +143,9 @@ static const struct field fields[N_FIELDS] = {
 	[F_DIRECTION] = {"direction", K_ENUM, AT(direction), false, false, 0, dir_words},
 	[F_MUTEX] = {"mutex", K_STR, AT(mutex), false, false, ZJ_ARR_PATH_MAX, NULL},
 	[F_UNDO] = {"undo", K_BOOL, AT(undo), false, false, 0, NULL},
+	[F_KEY] = {"key", K_STR, AT(key), false, false, ZJ_ARR_STR_MAX, NULL},
+	[F_VALUE] = {"value", K_STR, AT(value), false, true, ZJ_ARR_STR_MAX, NULL},
+	[F_VALUE_TYPE] = {"value_type", K_ENUM, AT(value_type), false, false, 0, value_type_words},
 	[F_CONDITION] = {"condition", K_COND, AT(cond), false, true, ZJ_ARR_STR_MAX, NULL},
 };
 
@@ -155,13 +163,19 @@ struct instr {
 };
 
 #define SELECT (B(F_NAMES) | B(F_PIDS) | B(F_EXECUTABLES))
+#define REG_VALUE (B(F_KEY) | B(F_VALUE) | B(F_VALUE_TYPE) | B(F_DATA))
 
 static const struct instr instrs[ZJ_ARR_INSTR_MAX] = {
-	[ZJ_ARR_REG_CREATE] = {"Reg_Create", false, ZJ_ARR_COND_NONE, 0, 0},
-	[ZJ_ARR_REG_MODIFY] = {"Reg_Modify", false, ZJ_ARR_COND_NONE, 0, 0},
-	[ZJ_ARR_REG_DELETE] = {"Reg_Delete", false, ZJ_ARR_COND_NONE, 0, 0},
-	[ZJ_ARR_REG_RENAME] = {"Reg_Rename", false, ZJ_ARR_COND_NONE, 0, 0},
-	[ZJ_ARR_REG_DELETE_VALUE] = {"Reg_Delete_Value", false, ZJ_ARR_COND_NONE, 0, 0},
+	/* Windows only: their fields are parsed by zj_arr_parse_platform(ZJ_ARR_WINDOWS). */
+	[ZJ_ARR_REG_CREATE] = {"Reg_Create", false, ZJ_ARR_COND_NONE, REG_VALUE, B(F_KEY)},
+	[ZJ_ARR_REG_MODIFY] = {"Reg_Modify", false, ZJ_ARR_COND_NONE, REG_VALUE,
+			       B(F_KEY) | B(F_VALUE) | B(F_DATA)},
+	[ZJ_ARR_REG_DELETE] = {"Reg_Delete", false, ZJ_ARR_COND_NONE, B(F_KEY) | B(F_VALUE),
+			       B(F_KEY)},
+	[ZJ_ARR_REG_RENAME] = {"Reg_Rename", false, ZJ_ARR_COND_NONE,
+			       B(F_KEY) | B(F_VALUE) | B(F_TO), B(F_KEY) | B(F_TO)},
+	[ZJ_ARR_REG_DELETE_VALUE] = {"Reg_Delete_Value", false, ZJ_ARR_COND_NONE,
+				     B(F_KEY) | B(F_VALUE), B(F_KEY) | B(F_VALUE)},
 	[ZJ_ARR_TASK_CREATE] = {"Task_Create", true, ZJ_ARR_COND_NONE,
 				B(F_TYPE) | B(F_TASK) | B(F_SCHEDULE) | B(F_COMMAND) | B(F_USER),
 				B(F_TYPE) | B(F_TASK) | B(F_SCHEDULE) | B(F_COMMAND)},
@@ -193,11 +207,13 @@ static const struct instr instrs[ZJ_ARR_INSTR_MAX] = {
 	[ZJ_ARR_PROC_TERMINATE] = {"Proc_Terminate", true, ZJ_ARR_COND_NONE, SELECT, 0},
 	[ZJ_ARR_PROC_MODULE_THREADS] = {"Proc_Module_Threads", true, ZJ_ARR_COND_NONE,
 					B(F_MODULES) | B(F_STATE), B(F_MODULES)},
-	[ZJ_ARR_SCRIPT_BAT] = {"Script_Bat", false, ZJ_ARR_COND_NONE, 0, 0},
+	[ZJ_ARR_SCRIPT_BAT] = {"Script_Bat", false, ZJ_ARR_COND_NONE, B(F_SCRIPT) | B(F_TIMEOUT),
+			       B(F_SCRIPT)},
 	[ZJ_ARR_SCRIPT_SHELL] = {"Script_Shell", true, ZJ_ARR_COND_NONE, B(F_SCRIPT) | B(F_TIMEOUT),
 				 B(F_SCRIPT)},
 	[ZJ_ARR_SCRIPT_VBS] = {"Script_Vbs", false, ZJ_ARR_COND_NONE, 0, 0},
-	[ZJ_ARR_SCRIPT_PWL] = {"Script_PWL", false, ZJ_ARR_COND_NONE, 0, 0},
+	[ZJ_ARR_SCRIPT_PWL] = {"Script_PWL", false, ZJ_ARR_COND_NONE, B(F_SCRIPT) | B(F_TIMEOUT),
+			       B(F_SCRIPT)},
 	[ZJ_ARR_SCRIPT_FILE] = {"Script_File", true, ZJ_ARR_COND_NONE,
 				B(F_PATH) | B(F_ARGS) | B(F_TIMEOUT), B(F_PATH)},
 	[ZJ_ARR_OTHER_DEVICE] = {"Other_Device", true, ZJ_ARR_COND_NONE, B(F_DEVICES) | B(F_UNDO),
@@ -238,6 +254,24 @@ int zj_arr_instr_parse(const char *name, enum zj_arr_instr *ret)
 bool zj_arr_instr_on_linux(enum zj_arr_instr instr)
 {
 	return (unsigned)instr < ZJ_ARR_INSTR_MAX && instrs[instr].on_linux;
+}
+
+bool zj_arr_instr_on_windows(enum zj_arr_instr instr)
+{
+	switch (instr) {
+	case ZJ_ARR_REG_CREATE:
+	case ZJ_ARR_REG_MODIFY:
+	case ZJ_ARR_REG_DELETE:
+	case ZJ_ARR_REG_RENAME:
+	case ZJ_ARR_REG_DELETE_VALUE:
+	case ZJ_ARR_PROC_MODIFY:
+	case ZJ_ARR_PROC_TERMINATE:
+	case ZJ_ARR_SCRIPT_BAT:
+	case ZJ_ARR_SCRIPT_PWL:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The path of Proc_Create and Script_File names a program to run: never a finding's file. */
@@ -300,6 +334,9 @@ static void enum_set(struct zj_arr_action *a, enum field_id f, int v)
 	case F_PROTOCOL:
 		a->protocol = (enum zj_arr_protocol)v;
 		break;
+	case F_VALUE_TYPE:
+		a->value_type = (enum zj_arr_value_type)v;
+		break;
 	default:
 		a->direction = (enum zj_arr_direction)v;
 		break;
@@ -359,6 +396,7 @@ static bool near(const char *typed, const char *word)
 struct loader {
 	struct arr_err e;
 	bool force;
+	int platform; /* ZJ_ARR_LINUX, ZJ_ARR_WINDOWS */
 };
 
 #define MSG_MAX ZJ_ARR_ERR_MAX
@@ -946,9 +984,13 @@ static int load_action(const struct loader *l, size_t idx, size_t off, struct js
 	    zj_arr_instr_parse(name, &a->instr) < 0)
 		return unknown_instr(l, idx, name);
 	in = &instrs[a->instr];
-	if (!in->on_linux) {
+	if (l->platform == ZJ_ARR_LINUX && !in->on_linux) {
 		return arr_fail(&l->e, ARR_AT(idx, "action", ARR_NONE), -ZJ_EOPNOTSUPP,
 				"%s is not supported on linux", in->name);
+	}
+	if (l->platform == ZJ_ARR_WINDOWS && !zj_arr_instr_on_windows(a->instr)) {
+		return arr_fail(&l->e, ARR_AT(idx, "action", ARR_NONE), -ZJ_EOPNOTSUPP,
+				"%s is not supported on windows", in->name);
 	}
 
 	it = json_object_iter_begin(obj);
@@ -974,7 +1016,9 @@ static int load_action(const struct loader *l, size_t idx, size_t off, struct js
 	}
 	if (a->instr == ZJ_ARR_PROC_MODULE_THREADS && a->state == ZJ_ARR_STATE_NONE)
 		a->state = ZJ_ARR_STATE_SUSPEND;
-	if ((a->instr == ZJ_ARR_SCRIPT_SHELL || a->instr == ZJ_ARR_SCRIPT_FILE) && !a->timeout)
+	if ((a->instr == ZJ_ARR_SCRIPT_SHELL || a->instr == ZJ_ARR_SCRIPT_FILE ||
+	     a->instr == ZJ_ARR_SCRIPT_BAT || a->instr == ZJ_ARR_SCRIPT_PWL) &&
+	    !a->timeout)
 		a->timeout = ZJ_ARR_TIMEOUT_DEFAULT;
 
 	if (!a->needs_ctx) {
@@ -1149,11 +1193,18 @@ static int syntax_error(const struct loader *l, enum json_tokener_error je, size
 int zj_arr_parse(const char *text, size_t len, const char *filename, struct zj_arr_rule **ret,
 		 char *err, size_t errlen)
 {
+	return zj_arr_parse_platform(ZJ_ARR_LINUX, text, len, filename, ret, err, errlen);
+}
+
+int zj_arr_parse_platform(int platform, const char *text, size_t len, const char *filename,
+			  struct zj_arr_rule **ret, char *err, size_t errlen)
+{
 	struct loader l = {.e = {.text = text ? text : "",
 				 .len = len,
 				 .filename = filename ? filename : "rule",
 				 .err = err,
-				 .errlen = errlen}};
+				 .errlen = errlen},
+			   .platform = platform};
 	struct json_tokener *tok;
 	struct json_object *root;
 	struct zj_arr_rule *rule;
@@ -1275,11 +1326,26 @@ static int check_value(const struct checker *c, enum field_id f, size_t i, const
 
 	arr_sb_init(&m, msg, sizeof(msg));
 	switch (f) {
-	case F_PATH:
 	case F_TO:
+		if (a->instr == ZJ_ARR_REG_RENAME) {
+			r = arr_check_reg_name(&m, value);
+			break;
+		}
+		r = arr_check_path(&m, value, shown);
+		path = true;
+		break;
+	case F_PATH:
 	case F_EXECUTABLES:
 		r = arr_check_path(&m, value, shown);
 		path = true;
+		break;
+	case F_KEY:
+		r = arr_check_reg_key(&m, value, a->instr, !a->value, c->force);
+		break;
+	case F_VALUE:
+		/* "" names the key's default value */
+		if (strlen(value) > fields[f].max)
+			r = arr_check_text(&m, value, fields[f].max);
 		break;
 	case F_FILENAMES:
 	case F_MODULES:
@@ -1306,7 +1372,10 @@ static int check_value(const struct checker *c, enum field_id f, size_t i, const
 		r = arr_check_owner(&m, value);
 		break;
 	case F_DATA:
-		r = arr_check_data(&m, value);
+		if (a->instr == ZJ_ARR_FILE_REPAIR_MBR)
+			r = arr_check_data(&m, value);
+		else
+			r = arr_check_reg_data(&m, value, a->value_type);
 		break;
 	case F_DISK:
 		r = arr_check_disk(&m, value);

@@ -98,5 +98,8 @@ int zj_dt_vdso_map(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
 		   struct zj_dt_out *out);
 int zj_dt_file(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out);
 int zj_dt_exec(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out);
+/* ZJ_EV_WIN_*: the Sysmon front end's events (windows.c). */
+int zj_dt_windows(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
+		  struct zj_dt_out *out);
 
 #endif /* ZHIJIA_DETECT_INTERNAL_H */

@@ -520,7 +520,9 @@ int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, 
 		r = zj_dt_exec(ev, ctx, &out);
 		break;
 	default:
-		r = 0;
+		r = ev->type >= ZJ_EV_WIN_FIRST && ev->type < ZJ_EV_WIN_END
+			    ? zj_dt_windows(ev, ctx, &out)
+			    : 0;
 		break;
 	}
 	if (r < 0)

@@ -29,9 +29,29 @@ const char *zj_event_type_name(uint32_t type)
 		[ZJ_EV_FILE] = "file",	       [ZJ_EV_DENY] = "deny",
 	};
 
+	static const char *const win_names[ZJ_EV_WIN_END - ZJ_EV_WIN_FIRST] = {
+		"win_process",	      "win_image_load",	 "win_remote_thread", "win_process_access",
+		"win_file_create",    "win_registry",	 "win_tamper",
+	};
+
+	if (type >= ZJ_EV_WIN_FIRST && type < ZJ_EV_WIN_END)
+		return win_names[type - ZJ_EV_WIN_FIRST];
 	if (type >= ZJ_EV_MAX || !names[type])
 		return "unknown";
 	return names[type];
+}
+
+const char *zj_reg_op_name(uint32_t op)
+{
+	static const char *const names[ZJ_REG_OP_MAX] = {
+		[ZJ_REG_CREATE_KEY] = "create_key",	[ZJ_REG_DELETE_KEY] = "delete_key",
+		[ZJ_REG_DELETE_VALUE] = "delete_value", [ZJ_REG_CREATE_VALUE] = "create_value",
+		[ZJ_REG_SET_VALUE] = "set_value",	[ZJ_REG_RENAME_KEY] = "rename_key",
+	};
+
+	if (op >= ZJ_REG_OP_MAX || !names[op])
+		return "unknown";
+	return names[op];
 }
 
 const char *zj_file_op_name(uint32_t op)
@@ -959,6 +979,31 @@ static void jw_deny(struct jw *w, const struct zj_event *ev)
 }
 
 /* "flags":[...] in bit order, only when one is set. */
+static void jw_win(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "win");
+	jw_open(w, '{');
+	jw_key(w, "sysmon_id");
+	jw_u64(w, ev->win.sysmon_id);
+	if (ev->type == ZJ_EV_WIN_REGISTRY)
+		jw_name(w, "op", zj_reg_op_name(ev->win.op));
+	jw_zjstr_field(w, "object", &ev->win.object);
+	jw_zjstr_field(w, "detail", &ev->win.detail);
+	if (ev->type == ZJ_EV_WIN_PROCESS_ACCESS) {
+		jw_key(w, "access");
+		jw_hex(w, ev->win.access);
+	}
+	if (ev->type == ZJ_EV_WIN_REMOTE_THREAD) {
+		jw_key(w, "address");
+		jw_hex(w, ev->win.address);
+	}
+	if (ev->type == ZJ_EV_WIN_IMAGE_LOAD) {
+		jw_key(w, "signed");
+		jw_bool(w, ev->win.is_signed != 0);
+	}
+	jw_close(w, '}');
+}
+
 static void jw_flags(struct jw *w, uint32_t flags)
 {
 	static const struct {
@@ -1204,6 +1249,17 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 		break;
 	case ZJ_EV_DENY:
 		jw_deny(&w, ev);
+		break;
+	case ZJ_EV_WIN_PROCESS:
+		jw_exec(&w, ev);
+		break;
+	case ZJ_EV_WIN_IMAGE_LOAD:
+	case ZJ_EV_WIN_REMOTE_THREAD:
+	case ZJ_EV_WIN_PROCESS_ACCESS:
+	case ZJ_EV_WIN_FILE_CREATE:
+	case ZJ_EV_WIN_REGISTRY:
+	case ZJ_EV_WIN_TAMPER:
+		jw_win(&w, ev);
 		break;
 	default:
 		break; /* "type":"unknown" and no type object */

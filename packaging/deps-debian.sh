@@ -11,6 +11,7 @@ BENCH_PKGS="auditd bpftrace stress-ng"
 PKGS="make gcc clang llvm pkg-config bpftool
 libbpf-dev libelf-dev zlib1g-dev libjson-c-dev libyara-dev libcap-dev libsystemd-dev check
 systemd qemu-system-x86 busybox-static gcc-mingw-w64-x86-64 libclang-rt-14-dev
+cmake wine wine64
 dpkg-dev debhelper rpm debootstrap e2fsprogs nftables
 systemd-journal-remote rsyslog"
 what="build and test"
@@ -41,6 +42,24 @@ case "${1:-}" in
 	;;
 esac
 
+# The Windows port (tests/windows/) builds Debian's json-c and check sources with MinGW;
+# `apt-get source` needs deb-src entries: the same archives, suites and keys as the deb ones.
+need_update=""
+if [ "$what" = "build and test" ] && [ "$(id -u)" = 0 ] &&
+	! grep -qsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+			> /etc/apt/sources.list.d/zhijia-src.sources.tmp
+		mv /etc/apt/sources.list.d/zhijia-src.sources.tmp /etc/apt/sources.list.d/zhijia-src.sources
+	else
+		sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list \
+			> /etc/apt/sources.list.d/zhijia-src.list.tmp
+		mv /etc/apt/sources.list.d/zhijia-src.list.tmp /etc/apt/sources.list.d/zhijia-src.list
+	fi
+	need_update=1
+fi
+
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
@@ -48,6 +67,7 @@ for p in $PKGS; do
 	fi
 done
 if [ -z "$missing" ] && [ "$add_arm64" = 0 ]; then
+	[ -z "$need_update" ] || apt-get update -q
 	echo "deps-debian: all $what packages are installed"
 	exit 0
 fi

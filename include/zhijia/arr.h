@@ -23,7 +23,9 @@
  *     without regard to ASCII case: the brief itself writes both "Other_QuickScan" and
  *     "Other_quickScan", "equal" and "Unequal".  Field names are JSON keys and are exact.
  *   - Windows-only instructions (Reg_*, Script_Bat, Script_Vbs, Script_PWL, Other_Fix_patch)
- *     are known by name and refused: "Reg_Delete is not supported on linux".
+ *     are known by name and refused: "Reg_Delete is not supported on linux".  The Windows
+ *     port parses with zj_arr_parse_platform(ZJ_ARR_WINDOWS), which takes the Reg_* fields
+ *     (key, value, value_type, data, to) and refuses what its executor does not run.
  *   - Duplicate keys in the rule or an action are errors (json-c would keep the last one
  *     silently; another reader might keep the first).
  *   - Literal paths in files-changing actions that zj_arr_is_critical_path() names are refused
@@ -98,6 +100,13 @@ const char *zj_arr_instr_name(enum zj_arr_instr instr);
 int zj_arr_instr_parse(const char *name, enum zj_arr_instr *ret);
 /* Whether the Linux back end runs it (false for the Windows-only ones). */
 bool zj_arr_instr_on_linux(enum zj_arr_instr instr);
+/* Whether the Windows executor (daemon/windows/arr-win.c) runs it: Reg_*, Proc_Modify,
+ * Proc_Terminate, Script_Bat, Script_PWL. */
+bool zj_arr_instr_on_windows(enum zj_arr_instr instr);
+
+/* The platform a rule is parsed for (zj_arr_parse_platform()). */
+#define ZJ_ARR_LINUX 0
+#define ZJ_ARR_WINDOWS 1
 
 /* ---- the parsed rule ------------------------------------------------------------------------- */
 
@@ -178,6 +187,15 @@ enum zj_arr_task_type {
 	ZJ_ARR_TASK_TIMER, /* a systemd timer unit */
 };
 
+/* Reg_Create, Reg_Modify: the value's type ("value_type"; REG_SZ when not given). */
+enum zj_arr_value_type {
+	ZJ_ARR_REG_NONE,
+	ZJ_ARR_REG_SZ,
+	ZJ_ARR_REG_EXPAND_SZ,
+	ZJ_ARR_REG_DWORD, /* "data": decimal or 0x hex, at most 0xffffffff */
+	ZJ_ARR_REG_QWORD,
+};
+
 enum zj_arr_protocol {
 	ZJ_ARR_PROTO_BOTH, /* default */
 	ZJ_ARR_PROTO_TCP,
@@ -218,7 +236,8 @@ struct zj_arr_action {
 	char *owner;	/* File_Create, File_Attribute: "user", "user:group", ":group" */
 	int immutable;	/* File_Attribute: 1 set, 0 clear, -1 not given */
 	bool overwrite; /* File_Create: replace an existing file */
-	char *data;	/* File_repairMbr: "backup" or the path of a sector image */
+	char *data;	/* File_repairMbr: "backup" or the path of a sector image;
+			 * Reg_Create, Reg_Modify: the value's data (by value_type) */
 	char *disk;	/* File_repairMbr: "/dev/sda"; NULL: every system disk */
 
 	/* Processes */
@@ -251,6 +270,12 @@ struct zj_arr_action {
 	enum zj_arr_direction direction; /* Other_Disabled_Port, Other_Disabled_Ip */
 	char *mutex;			 /* Other_Create_Mutex: "/path" or "@abstract-socket" */
 	bool undo; /* Other_Device, _NetOff, _Disabled_*, _Create_Mutex: reverse it */
+
+	/* Registry (Windows) */
+	char *key;   /* Reg_*: "HKLM\\SOFTWARE\\..." (HKLM, HKCU, HKU, HKCR and the long names) */
+	char *value; /* Reg_*: a value's name ("" is the key's default value); Reg_Rename: the
+		      * value to rename (else the key); "to" is the new name */
+	enum zj_arr_value_type value_type;
 };
 
 struct zj_arr_rule {
@@ -272,6 +297,10 @@ struct zj_arr_rule {
  */
 int zj_arr_parse(const char *text, size_t len, const char *filename, struct zj_arr_rule **ret,
 		 char *err, size_t errlen);
+
+/* The same for a platform: ZJ_ARR_LINUX (zj_arr_parse()) or ZJ_ARR_WINDOWS. */
+int zj_arr_parse_platform(int platform, const char *text, size_t len, const char *filename,
+			  struct zj_arr_rule **ret, char *err, size_t errlen);
 
 void zj_arr_rule_free(struct zj_arr_rule *rule);
 

@@ -26,6 +26,9 @@
  *    T1574.006 Dynamic Linker Hijacking: file operations on persistence paths (see
  *    zj_persist_classify()), and an exec whose environment has LD_PRELOAD.
  *
+ *  - Windows (ZJ_EV_WIN_*, from Sysmon events): T1055.001/.002/.003/.004/.012/.013,
+ *    T1053.005, T1543.003, T1547.001, T1546.010, T1574.001; what each rule looks at and what
+ *    Sysmon cannot show is at the top of detectors/windows.c.
  * Benign patterns are still findings (so that hunting sees them), at low severity, with
  * ZJ_FIND_BENIGN and a short `benign` text; the policy records them instead of alerting:
  *  - a debugger on its own child: the target's parent is the actor;

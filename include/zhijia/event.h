@@ -92,6 +92,35 @@
 #define ZJ_EV_DENY 10
 #define ZJ_EV_MAX 11
 
+/*
+ * Windows events (the Sysmon front end, daemon/windows/): numbers of their own past the kernel's
+ * record types, so that ZJ_EV_MAX (= ZJ_REC_MAX) and what Linux sizes by it stay as they are.
+ * Each is one Sysmon event ID; the Windows fields are in the `win` member (see there).  JSON:
+ *   type "win_process":        "exec":{"filename":IMAGE,"argv":[COMMANDLINE],"argc":1}
+ *   type "win_image_load", "win_remote_thread", "win_process_access", "win_file_create",
+ *   "win_registry", "win_tamper":
+ *                              "win":{"sysmon_id":N,"op":"...","object":"...","detail":"...",
+ *                                     "access":"0x..","address":"0x..","signed":bool}
+ */
+#define ZJ_EV_WIN_PROCESS 64	     /* Sysmon 1: actor is the new process; exec.filename = Image */
+#define ZJ_EV_WIN_IMAGE_LOAD 65	     /* Sysmon 7: actor loaded the image win.object */
+#define ZJ_EV_WIN_REMOTE_THREAD 66   /* Sysmon 8: actor started a thread in target */
+#define ZJ_EV_WIN_PROCESS_ACCESS 67  /* Sysmon 10: actor opened target with win.access rights */
+#define ZJ_EV_WIN_FILE_CREATE 68     /* Sysmon 11: actor created the file win.object */
+#define ZJ_EV_WIN_REGISTRY 69	     /* Sysmon 12/13/14: win.op on the key or value win.object */
+#define ZJ_EV_WIN_TAMPER 70	     /* Sysmon 25: the image of actor was tampered with */
+#define ZJ_EV_WIN_FIRST ZJ_EV_WIN_PROCESS
+#define ZJ_EV_WIN_END 71
+
+/* win.op of ZJ_EV_WIN_REGISTRY: Sysmon's EventType */
+#define ZJ_REG_CREATE_KEY 1   /* 12 CreateKey */
+#define ZJ_REG_DELETE_KEY 2   /* 12 DeleteKey */
+#define ZJ_REG_DELETE_VALUE 3 /* 12 DeleteValue */
+#define ZJ_REG_CREATE_VALUE 4 /* 12 CreateValue (older schemas) */
+#define ZJ_REG_SET_VALUE 5    /* 13 SetValue: win.detail is the data as Sysmon shows it */
+#define ZJ_REG_RENAME_KEY 6   /* 14 RenameKey: win.detail is the new name */
+#define ZJ_REG_OP_MAX 7
+
 /* zj_event.flags: the kernel's ZJ_F_* bits are carried over unchanged (see bpf_abi.h). */
 #define ZJ_EVF_SELF (1u << 0)
 #define ZJ_EVF_VDSO (1u << 1)
@@ -204,6 +233,20 @@ struct zj_event {
 			uint32_t arg;	    /* self_signal: the signal; self_bpf: the object id */
 			struct zj_str path; /* absolute once the daemon completed it; empty: none */
 		} deny;
+		/* Windows (ZJ_EV_WIN_* but win_process, which uses exec). */
+		struct {
+			uint32_t sysmon_id; /* the Sysmon event ID it came from */
+			uint32_t op;	    /* registry: ZJ_REG_* */
+			uint32_t access;    /* process_access: GrantedAccess */
+			uint32_t is_signed; /* image_load: Signed is "true" */
+			uint64_t address;   /* remote_thread: StartAddress */
+			/* image_load: ImageLoaded; remote_thread: StartModule; file_create:
+			 * TargetFilename; registry: TargetObject; tamper: Type */
+			struct zj_str object;
+			/* image_load: Signature; remote_thread: StartFunction; process_access:
+			 * CallTrace; registry: Details (set) or NewName (rename) */
+			struct zj_str detail;
+		} win;
 	};
 };
 
@@ -212,6 +255,8 @@ const char *zj_event_type_name(uint32_t type);
 const char *zj_file_op_name(uint32_t op);
 const char *zj_mem_via_name(uint32_t via);
 const char *zj_vdso_op_name(uint32_t op);
+/* "create_key", "set_value", ...; "unknown" out of range. */
+const char *zj_reg_op_name(uint32_t op);
 /* "PTRACE_ATTACH" etc.; NULL for a request zhijia has no name for. */
 const char *zj_ptrace_request_name(int64_t request);
 /* deny events: "cron", "inode_create", "create"; "unknown" out of range. */
