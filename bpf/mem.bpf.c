@@ -42,6 +42,18 @@ static __always_inline __u64 zj_iov_sum(const void *uvec, __u64 cnt, __u64 *ret_
 	return sum;
 }
 
+#define ZJ_VM_EXEC 0x4
+
+/* bpf_find_vma() callback: is the mapping executable and backed by a file? */
+static long zj_vma_text(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	__u32 *hit = ctx;
+
+	if ((BPF_CORE_READ(vma, vm_flags) & ZJ_VM_EXEC) && BPF_CORE_READ(vma, vm_file))
+		*hit = 1;
+	return 0;
+}
+
 static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_pos, __u64 len,
 					 const void *uvec, __u64 iovcnt)
 {
@@ -75,8 +87,16 @@ static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_p
 		zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
 	if (zj_in_vdso_area(pos, len, r->vdso_start, r->vdso_end))
 		flags |= ZJ_F_VDSO;
-	if (!(flags & ZJ_F_SELF))
+	if (!(flags & ZJ_F_SELF)) {
 		flags |= zj_kill(ZJ_ENF_PROC_MEM);
+	} else {
+		/* one's own program text (DDexec, T1620): a file-backed executable mapping */
+		__u32 hit = 0;
+
+		bpf_find_vma(t, pos, zj_vma_text, &hit, 0);
+		if (hit)
+			flags |= ZJ_F_EXEC_TEXT;
+	}
 	r->hdr.flags = flags;
 	r->via = via;
 	r->target_pid = target;

@@ -4,7 +4,7 @@
  * process, exit of a whole process.  These keep the daemon's process table; they come in
  * storms, so they are submitted without waking the daemon (see zj_wakeup_flags).
  */
-#include "path.bpf.h"
+#include "enforce.bpf.h"
 
 /*
  * One environment string per step (bpf_loop callback, state in the scratch map): is it
@@ -127,6 +127,15 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		pos += (__u32)n;
 	} else if (!s->env.done) {
 		flags |= ZJ_F_TRUNC_ENV;
+	}
+
+	/*
+	 * Fileless execution (T1620): the image is an anonymous in-memory file.  Fallback
+	 * enforcement: SIGKILL before the new image runs a single instruction of its own.
+	 */
+	if (zj_file_anon(file)) {
+		flags |= ZJ_F_ANON_EXE;
+		flags |= zj_kill(ZJ_ENF_REFLECT);
 	}
 
 	size = sizeof(*r) + pos;

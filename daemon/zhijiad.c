@@ -854,6 +854,7 @@ static int daemon_status(struct daemon *d, json_object **ret)
 		[ZJ_REC_MEM_OPEN] = "mem_open", [ZJ_REC_MEM_WRITE] = "mem_write",
 		[ZJ_REC_VM_WRITE] = "vm_write", [ZJ_REC_VDSO_MAP] = "vdso_map",
 		[ZJ_REC_FILE] = "file",		[ZJ_REC_DENY] = "deny",
+		[ZJ_REC_KMOD] = "kmod",		[ZJ_REC_SETID] = "setid",
 	};
 	json_object *o = json_object_new_object(), *k, *recs, *f;
 	uint64_t st[ZJ_STAT_NR];

@@ -212,7 +212,8 @@ END_TEST
 START_TEST(test_capabilities)
 {
 	static const char *const observed[] = {"T1053.002", "T1053.003", "T1053.006", "T1055.008",
-					       "T1055.009", "T1055.014", "T1543.002", "T1574.006"};
+					       "T1055.009", "T1055.014", "T1543.002", "T1574.006",
+					       "T1547.006", "T1548.001", "T1620"};
 	size_t n = 0;
 
 	for (size_t k = 0; k < sizeof(observed) / sizeof(observed[0]); k++)

@@ -70,7 +70,10 @@ static const char default_json[] = "{\n"
 				   "    \"T1055.009\": \"default\",\n"
 				   "    \"T1055.014\": \"default\",\n"
 				   "    \"T1543.002\": \"default\",\n"
-				   "    \"T1574.006\": \"default\"\n"
+				   "    \"T1547.006\": \"default\",\n"
+				   "    \"T1548.001\": \"default\",\n"
+				   "    \"T1574.006\": \"default\",\n"
+				   "    \"T1620\": \"default\"\n"
 				   "  },\n"
 				   "  \"protected\": [],\n"
 				   "  \"exceptions\": []\n"
@@ -133,7 +136,8 @@ START_TEST(test_set_errors)
 	ck_assert_str_eq(err,
 			 "T1574.007 Path Interception by PATH Environment Variable is not "
 			 "observed by zhijia on this platform; observed: T1053.002, T1053.003, "
-			 "T1053.006, T1055.008, T1055.009, T1055.014, T1543.002, T1574.006");
+			 "T1053.006, T1055.008, T1055.009, T1055.014, T1543.002, T1547.006, "
+			 "T1548.001, T1574.006, T1620");
 	ck_assert_int_eq(zj_policy_set(pol, "T1055.008", "blok", err, sizeof(err)), -ZJ_EINVAL);
 	ck_assert_str_eq(err, "unknown action 'blok' for T1055.008; valid actions: block, alert, "
 			      "record, off, default");
@@ -379,7 +383,10 @@ START_TEST(test_json_out)
 			       "    \"T1055.009\": \"default\",\n"
 			       "    \"T1055.014\": \"default\",\n"
 			       "    \"T1543.002\": \"off\",\n"
-			       "    \"T1574.006\": \"record\"\n"
+			       "    \"T1547.006\": \"default\",\n"
+			       "    \"T1548.001\": \"default\",\n"
+			       "    \"T1574.006\": \"record\",\n"
+			       "    \"T1620\": \"default\"\n"
 			       "  },\n"
 			       "  \"protected\": [\n"
 			       "    \"/usr/sbin/sshd\",\n"
@@ -549,7 +556,8 @@ START_TEST(test_json_schema_errors)
 	assert_bad("{\"actions\": {\"T1574.007\": \"alert\"}}", -ZJ_EINVAL,
 		   "/etc/zhijia/policy.json:1:14: T1574.007 Path Interception by PATH Environment "
 		   "Variable is not observed by zhijia on this platform; observed: T1053.002, "
-		   "T1053.003, T1053.006, T1055.008, T1055.009, T1055.014, T1543.002, T1574.006");
+		   "T1053.003, T1053.006, T1055.008, T1055.009, T1055.014, T1543.002, T1547.006, "
+		   "T1548.001, T1574.006, T1620");
 	assert_bad("{\"actions\": [\"T1055.008\"]}", -ZJ_EINVAL,
 		   "/etc/zhijia/policy.json:1:13: 'actions' must be an object mapping "
 		   "sub-technique ids to actions, e.g. {\"T1055.008\": \"alert\"}");

@@ -175,7 +175,8 @@ START_TEST(list_observed_tree)
 	ck_assert(json_object_get_boolean(obj_at(reply, "ok")));
 	ck_assert_str_eq(str_at(reply, "platform"), "linux");
 	ck_assert(json_object_get_boolean(obj_at(reply, "enforceable")));
-	/* T1053 execution/persistence/privesc, T1055 privesc/evasion, T1543, T1574 */
+	/* T1053 execution/persistence/privesc, T1055 privesc/evasion, T1543, T1547, T1548, T1574,
+	 * T1620 evasion */
 	tactics = obj_at(reply, "tactics");
 	n = json_object_array_length(tactics);
 	ck_assert_uint_eq(n, 4);
@@ -190,13 +191,15 @@ START_TEST(list_observed_tree)
 	ck_assert_str_eq(str_at(tac, "name"), "Privilege Escalation");
 	ck_assert_str_eq(str_at(tac, "name_zh"), "提权");
 	techs = obj_at(tac, "techniques");
-	ck_assert_uint_eq(json_object_array_length(techs), 4);
-	for (size_t i = 0; i < 4; i++)
+	ck_assert_uint_eq(json_object_array_length(techs), 6);
+	for (size_t i = 0; i < 6; i++)
 		ids[i] = str_at(json_object_array_get_idx(techs, i), "id");
 	ck_assert_str_eq(ids[0], "T1053");
 	ck_assert_str_eq(ids[1], "T1055");
 	ck_assert_str_eq(ids[2], "T1543");
-	ck_assert_str_eq(ids[3], "T1574");
+	ck_assert_str_eq(ids[3], "T1547");
+	ck_assert_str_eq(ids[4], "T1548");
+	ck_assert_str_eq(ids[5], "T1574");
 	t1055 = json_object_array_get_idx(techs, 1);
 	ck_assert_str_eq(str_at(t1055, "name_zh"), "进程注入");
 	ck_assert(!has(t1055, "action")); /* a technique with sub-techniques has none */
