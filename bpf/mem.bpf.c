@@ -93,7 +93,7 @@ static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_p
 		/* one's own program text (DDexec, T1620): a file-backed executable mapping */
 		__u32 hit = 0;
 
-		bpf_find_vma(t, pos, zj_vma_text, &hit, 0);
+		bpf_find_vma(bpf_get_current_task_btf(), pos, zj_vma_text, &hit, 0);
 		if (hit)
 			flags |= ZJ_F_EXEC_TEXT;
 	}

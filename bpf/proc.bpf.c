@@ -78,6 +78,19 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (bpf_probe_read_kernel(&r->data[pos], len, &s->pbuf[off]))
 		zj_stat_inc(ZJ_STAT_READ_FAIL);
 	r->data[pos + len] = 0;
+	/*
+	 * T1620: an anonymous file is its own root (memfd's pseudo dentry): the walk gives "/".
+	 * Name it as /proc/<pid>/exe does, "/memfd:NAME", so that the image is named at all.
+	 */
+	if (len == 1 && zj_file_anon(file)) {
+		long m = bpf_probe_read_kernel_str(&r->data[pos + 1], ZJ_NAME_MAX,
+						   BPF_CORE_READ(file, f_path.dentry, d_name.name));
+
+		if (m > 1)
+			len = (__u32)m; /* "/" and the name, without its NUL */
+		else
+			r->data[pos + 1] = 0;
+	}
 	r->exe_len = len;
 	if (trunc)
 		flags |= ZJ_F_TRUNC_PATH2;

@@ -470,8 +470,10 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 
 	if (ev->type == ZJ_EV_DENY)
 		return classify_deny(d, ev, fs);
+	/* exec: only what a detector looks at (LD_PRELOAD; T1620: a memfd, an exec by fd) */
 	if (ev->type == ZJ_EV_FORK || ev->type == ZJ_EV_EXIT ||
-	    (ev->type == ZJ_EV_EXEC && !(ev->flags & ZJ_EVF_LD_PRELOAD)))
+	    (ev->type == ZJ_EV_EXEC && !(ev->flags & (ZJ_EVF_LD_PRELOAD | ZJ_EVF_ANON_EXE)) &&
+	     !(ev->exec.filename.len > 8 && memcmp(ev->exec.filename.ptr, "/dev/fd/", 8) == 0)))
 		return 0;
 	memset(&ctx, 0, sizeof(ctx));
 	if (zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)

@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel-hook sub-techniques on the real kernel, as root, with the real zhijiad (issue 12):
+ *
+ *   T1620      a memfd executed (memfd_create + fexecve), a file executed through a descriptor
+ *              (execveat AT_EMPTY_PATH), a process writing its own program text through
+ *              /proc/self/mem (the DDexec family: the same bytes written back, harmless);
+ *              benign counterparts: a plain exec, a /proc/self/mem write into one's own data
+ *   T1548.001  chmod / fchmod adding S_ISUID or S_ISGID; benign counterparts: a mode without
+ *              the bits (nothing leaves the kernel), setgid on a directory, fchmod that keeps
+ *              bits the file had
+ *   T1547.006  finit_module of a file that is no module and init_module of junk (the hooks
+ *              run, the kernel answers ENOEXEC); where the kernel has no module support
+ *              (CONFIG_MODULES=n: no such tracepoints, ENOSYS) those cases say so and pass
+ * and, with the policy set to block where BPF LSM does not enforce (the kill fallback), the
+ * memfd exec and the setuid chmod kill their actor.  tests/vm's zj-enforce checks that the LSM
+ * hooks deny each with EPERM.
+ *
+ * Every operation is done by a child of this program, so the actor is known exactly.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CTL_TIMEOUT_MS 15000
+#define TRUE_BIN "/usr/bin/true"
+
+static const char *const used[] = {"T1620", "T1548.001", "T1547.006"};
+
+static struct zj_daemon zd;
+static int zd_r = -ENOTCONN;
+static bool zd_problem, kill_mode;
+static char setup_problem[2 * PATH_MAX];
+static struct zj_tail tail;
+static char dir[64], sock_path[96], policy_path[96], qdir[96];
+static char ctl_path[PATH_MAX + 16];
+
+/* ---- zhijiactl ----------------------------------------------------------------------------- */
+
+static void ctl_ok_(const char *file, int line, const char *const *args)
+{
+	const char *argv[16];
+	size_t n = 0;
+	struct zj_cmd c;
+	int r;
+
+	argv[n++] = ctl_path;
+	argv[n++] = "--socket";
+	argv[n++] = sock_path;
+	argv[n++] = "--policy";
+	argv[n++] = policy_path;
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	r = zj_cmd_run(&c, argv, (uid_t)-1, (gid_t)-1, CTL_TIMEOUT_MS);
+	if (r < 0)
+		_ck_assert_failed(file, line, "zhijiactl ran", "running %s: %s", ctl_path,
+				  strerror(-r));
+	if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0)
+		_ck_assert_failed(file, line, "zhijiactl succeeded",
+				  "zhijiactl %s ...: wait status 0x%x\n  stdout: %s\n  stderr: %s",
+				  argv[5], c.status, c.out, c.err);
+	zj_cmd_free(&c);
+}
+#define CTL_OK(...) ctl_ok_(__FILE__, __LINE__, (const char *const[]){__VA_ARGS__, NULL})
+
+/* ---- children ------------------------------------------------------------------------------ */
+
+struct child {
+	pid_t pid;
+	int status;
+};
+
+/* Run fn(arg) in a child; its return value is the exit status. */
+static void run_child(struct child *c, int (*fn)(const void *), const void *arg)
+{
+	c->pid = fork();
+	ck_assert_msg(c->pid >= 0, "fork: %s", strerror(errno));
+	if (c->pid == 0)
+		_exit(fn(arg));
+	ck_assert_int_eq(waitpid(c->pid, &c->status, 0), c->pid);
+}
+
+static bool exited_ok(const struct child *c)
+{
+	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
+}
+
+static bool killed(const struct child *c)
+{
+	return WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGKILL;
+}
+
+static bool line_flag(const struct zj_line *l, const char *flag)
+{
+	json_object *v;
+
+	if (!zj_json_get(l->obj, "flags", &v) || !v)
+		return false;
+	for (size_t i = 0; i < json_object_array_length(v); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(v, i)), flag) == 0)
+			return true;
+	return false;
+}
+
+static const char *line_str(const struct zj_line *l, const char *path)
+{
+	json_object *v;
+
+	return zj_json_get(l->obj, path, &v) && v ? json_object_get_string(v) : NULL;
+}
+
+/* A memfd holding a copy of /usr/bin/true, executed through the descriptor. */
+static int do_memfd_exec(const void *arg)
+{
+	char buf[65536];
+	char *const argv[] = {(char *)"zj-kh-memfd", NULL};
+	char *const envp[] = {NULL};
+	int in = open(TRUE_BIN, O_RDONLY | O_CLOEXEC);
+	int fd = memfd_create("zj-kh-payload", MFD_CLOEXEC);
+	ssize_t n;
+
+	(void)arg;
+	if (in < 0 || fd < 0)
+		return 10;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			return 11;
+	close(in);
+	fexecve(fd, argv, envp);
+	return 12;
+}
+
+/* execveat(fd, "", AT_EMPTY_PATH) of /usr/bin/true, an ordinary file. */
+static int do_execveat(const void *arg)
+{
+	char *const argv[] = {(char *)"zj-kh-execveat", NULL};
+	char *const envp[] = {NULL};
+	int fd = open(TRUE_BIN, O_RDONLY); /* not O_CLOEXEC: the image is read after the exec */
+
+	(void)arg;
+	if (fd < 0)
+		return 10;
+	syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	return 12;
+}
+
+static int do_plain_exec(const void *arg)
+{
+	char *const argv[] = {(char *)"zj-kh-plain", NULL};
+	char *const envp[] = {NULL};
+
+	(void)arg;
+	execve(TRUE_BIN, argv, envp);
+	return 12;
+}
+
+/* The test's own text: a function of this program (file-backed, r-x). */
+static int text_marker(int x)
+{
+	return x * 3 + 1;
+}
+
+static int data_word = 42;
+
+/* pwrite the 8 bytes at addr back over themselves through /proc/self/mem. */
+static int self_mem_rewrite(uintptr_t addr)
+{
+	unsigned char b[8];
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return 10;
+	if (pread(fd, b, sizeof(b), (off_t)addr) != (ssize_t)sizeof(b))
+		return 11;
+	if (pwrite(fd, b, sizeof(b), (off_t)addr) != (ssize_t)sizeof(b))
+		return 12;
+	close(fd);
+	return text_marker(1) == 4 ? 0 : 13;
+}
+
+static int do_self_text(const void *arg)
+{
+	(void)arg;
+	return self_mem_rewrite((uintptr_t)&text_marker);
+}
+
+static int do_self_data(const void *arg)
+{
+	(void)arg;
+	return self_mem_rewrite((uintptr_t)&data_word);
+}
+
+struct chmod_arg {
+	const char *path;
+	mode_t mode;
+	bool by_fd;
+};
+
+static int do_chmod(const void *arg)
+{
+	const struct chmod_arg *a = arg;
+
+	if (a->by_fd) {
+		int fd = open(a->path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return 10;
+		return fchmod(fd, a->mode) < 0 ? 11 : 0;
+	}
+	/* glibc's chmod is fchmodat(AT_FDCWD, ...) */
+	return chmod(a->path, a->mode) < 0 ? 11 : 0;
+}
+
+struct kmod_arg {
+	const char *path; /* finit_module of this file; NULL: init_module of junk */
+	int err;	  /* out: errno of the call, 0 if it succeeded (it must not) */
+};
+
+static int do_kmod(const void *arg)
+{
+	const struct kmod_arg *a = arg;
+	static const char junk[64];
+	long r;
+
+	if (a->path) {
+		int fd = open(a->path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return 100;
+		r = syscall(SYS_finit_module, fd, "", 0);
+	} else {
+		r = syscall(SYS_init_module, junk, sizeof(junk), "");
+	}
+	return r == 0 ? 0 : errno & 0x7f;
+}
+
+/* ---- fixture ------------------------------------------------------------------------------- */
+
+static void suite_setup(void)
+{
+	zj_catch_signals();
+	snprintf(dir, sizeof(dir), "/tmp/" ZJ_TEST_PREFIX "%d-kh", (int)zj_main_pid());
+	snprintf(sock_path, sizeof(sock_path), "%s/zhijiad.sock", dir);
+	snprintf(policy_path, sizeof(policy_path), "%s/policy.json", dir);
+	snprintf(qdir, sizeof(qdir), "%s/quarantine", dir);
+	snprintf(ctl_path, sizeof(ctl_path), "%s/zhijiactl", zj_build_dir());
+	if (mkdir(dir, 0755) < 0) {
+		snprintf(setup_problem, sizeof(setup_problem), "%s: %s", dir, strerror(errno));
+		return;
+	}
+	zd_r = zj_daemon_start(&zd, (const char *const[]){"--policy", policy_path, "--socket",
+							  sock_path, "--quarantine-dir", qdir,
+							  NULL});
+	if (zd_r < 0) {
+		fprintf(stderr, "check_kernel_hooks: zhijiad did not start (%s); its stderr:\n%s\n",
+			strerror(-zd_r), zd.err_text ? zd.err_text : "");
+		return;
+	}
+	kill_mode = zd.err_text && strstr(zd.err_text, "enforcement kill");
+}
+
+static void rm_rf_dir(void)
+{
+	static const char *const names[] = {"suid", "keep", "plain", "notamodule.ko", NULL};
+	char p[PATH_MAX];
+
+	for (size_t i = 0; names[i]; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/shared", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/quarantine", dir);
+	rmdir(p);
+	unlink(policy_path);
+	unlink(sock_path);
+	rmdir(dir);
+}
+
+static void suite_teardown(void)
+{
+	if (zd_r == 0) {
+		zj_daemon_stop(&zd);
+		if (!WIFEXITED(zd.status) || WEXITSTATUS(zd.status) != 0) {
+			zd_problem = true;
+			fprintf(stderr,
+				"check_kernel_hooks: zhijiad did not stop cleanly: wait status 0x%x; "
+				"its stderr:\n%s\n",
+				zd.status, zd.err_text ? zd.err_text : "");
+		}
+	}
+	zj_daemon_free(&zd);
+	zj_cleanup();
+	if (dir[0] && strstr(dir, ZJ_TEST_PREFIX))
+		rm_rf_dir();
+}
+
+static void test_setup(void)
+{
+	zj_test_begin();
+	ck_assert_msg(!setup_problem[0], "%s", setup_problem);
+	ck_assert_msg(zd_r == 0, "zhijiad did not start: %s", strerror(-zd_r));
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
+		CTL_OK("policy", "reset", used[i]);
+	zj_tail_open(&tail, zd.log_path, true);
+}
+
+static void test_teardown(void)
+{
+	zj_tail_close(&tail);
+	zj_test_end();
+}
+
+static void path_in_dir(char *buf, size_t len, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	ck_assert(n > 0 && (size_t)n < len);
+}
+
+static void make_file(const char *path, mode_t mode)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+
+	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(write(fd, "not an ELF image\n", 17), 17);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* ---- T1620 --------------------------------------------------------------------------------- */
+
+START_TEST(test_memfd_exec)
+{
+	struct child c;
+	const struct zj_line *l;
+	const char *exe;
+
+	run_child(&c, do_memfd_exec, NULL);
+	ck_assert_msg(exited_ok(&c), "the memfd image did not run: wait status 0x%x", c.status);
+	l = ZJ_WAIT(&tail, "exec", c.pid);
+	ZJ_EXPECT(l, line_flag(l, "anon_exe"), "no anon_exe flag");
+	exe = line_str(l, "actor.exe");
+	ZJ_EXPECT(l, exe && strncmp(exe, "/memfd:zj-kh-payload", 20) == 0,
+		  "actor.exe is not the memfd: %s", exe ? exe : "(none)");
+	ZJ_EXPECT(l, strncmp(line_str(l, "exec.filename"), "/dev/fd/", 8) == 0,
+		  "exec.filename is not /dev/fd/N");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1620",
+				     .name = "Reflective Code Loading",
+				     .tactic = "TA0005",
+				     .severity = "high",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"anonymous in-memory file", "/dev/fd/"},
+			     }));
+}
+END_TEST
+
+START_TEST(test_execveat_fd)
+{
+	struct child c;
+	const struct zj_line *l;
+
+	run_child(&c, do_execveat, NULL);
+	ck_assert_msg(exited_ok(&c), "execveat: wait status 0x%x", c.status);
+	l = ZJ_WAIT(&tail, "exec", c.pid);
+	ZJ_EXPECT(l, !line_flag(l, "anon_exe"), "anon_exe on an ordinary file");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1620",
+				     .name = "Reflective Code Loading",
+				     .tactic = "TA0005",
+				     .severity = "medium",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"through a file descriptor"},
+			     }));
+}
+END_TEST
+
+/* Benign counterpart: an ordinary exec is no T1620. */
+START_TEST(test_plain_exec)
+{
+	struct child c;
+	const struct zj_line *l;
+
+	run_child(&c, do_plain_exec, NULL);
+	ck_assert(exited_ok(&c));
+	l = ZJ_WAIT(&tail, "exec", c.pid);
+	ZJ_EXPECT(l, !line_flag(l, "anon_exe"), "anon_exe on a plain exec");
+	ZJ_EXPECT(l, zj_line_finding(l, "T1620") == NULL, "T1620 on a plain exec");
+}
+END_TEST
+
+START_TEST(test_self_text_write)
+{
+	struct child c;
+	const struct zj_line *l;
+
+	run_child(&c, do_self_text, NULL);
+	ck_assert_msg(exited_ok(&c), "rewriting its own text: exit 0x%x", c.status);
+	l = ZJ_WAIT(&tail, "mem_write", c.pid, ZJ_S("mem.via", "pwrite64"));
+	ZJ_EXPECT(l, line_flag(l, "self") && line_flag(l, "exec_text"), "no self/exec_text flags");
+	ZJ_EXPECT_HEX(l, "mem.addr", (uint64_t)(uintptr_t)&text_marker);
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1620",
+				     .name = "Reflective Code Loading",
+				     .tactic = "TA0005",
+				     .severity = "high",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"its own program text", "/proc/self/mem"},
+			     }));
+}
+END_TEST
+
+/* Benign counterpart: one's own data through /proc/self/mem is no T1620. */
+START_TEST(test_self_data_write)
+{
+	struct child c;
+	const struct zj_line *l;
+
+	run_child(&c, do_self_data, NULL);
+	ck_assert_msg(exited_ok(&c), "rewriting its own data: exit 0x%x", c.status);
+	l = ZJ_WAIT(&tail, "mem_write", c.pid, ZJ_S("mem.via", "pwrite64"));
+	ZJ_EXPECT(l, line_flag(l, "self") && !line_flag(l, "exec_text"), "flags wrong");
+	ZJ_EXPECT(l, zj_line_finding(l, "T1620") == NULL, "T1620 on a data write");
+}
+END_TEST
+
+/* ---- T1548.001 ----------------------------------------------------------------------------- */
+
+START_TEST(test_setuid_chmod)
+{
+	char path[PATH_MAX];
+	struct child c;
+	const struct zj_line *l;
+
+	path_in_dir(path, sizeof(path), "suid");
+	make_file(path, 0755);
+	run_child(&c, do_chmod, &(struct chmod_arg){path, 04755, false});
+	ck_assert(exited_ok(&c));
+	l = ZJ_WAIT(&tail, "setid", c.pid);
+	ZJ_EXPECT_STR(l, "file.op", "chmod");
+	ZJ_EXPECT_STR(l, "file.path", path);
+	ZJ_EXPECT_STR(l, "file.mode", "4755");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1548.001",
+				     .name = "Setuid and Setgid",
+				     .tactic = "TA0004",
+				     .severity = "high",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"set setuid on", path, "4755"},
+			     }));
+}
+END_TEST
+
+START_TEST(test_setgid_fchmod)
+{
+	char path[PATH_MAX];
+	struct child c;
+	const struct zj_line *l;
+
+	path_in_dir(path, sizeof(path), "keep");
+	make_file(path, 0755);
+	run_child(&c, do_chmod, &(struct chmod_arg){path, 02755, true});
+	ck_assert(exited_ok(&c));
+	l = ZJ_WAIT(&tail, "setid", c.pid);
+	ZJ_EXPECT_STR(l, "file.path", path);
+	ZJ_EXPECT_STR(l, "file.mode", "2755");
+	ZJ_EXPECT(l, !line_flag(l, "setid_had"), "setid_had on a new bit");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1548.001",
+				     .name = "Setuid and Setgid",
+				     .tactic = "TA0004",
+				     .severity = "medium",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"set setgid on", path},
+			     }));
+	/* Benign: the same bits again (the file has them): recorded, not alerted */
+	run_child(&c, do_chmod, &(struct chmod_arg){path, 02750, true});
+	ck_assert(exited_ok(&c));
+	l = ZJ_WAIT(&tail, "setid", c.pid);
+	ZJ_EXPECT(l, line_flag(l, "setid_had"), "no setid_had flag");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1548.001",
+				     .name = "Setuid and Setgid",
+				     .tactic = "TA0004",
+				     .severity = "low",
+				     .action = "record",
+				     .configured = "default",
+				     .benign = "the file had the bits already",
+				     .enforced = -1,
+				     .reason_has = {path},
+			     }));
+}
+END_TEST
+
+/* Benign counterparts: a mode without set-id bits never leaves the kernel; setgid dirs. */
+START_TEST(test_setid_benign)
+{
+	char path[PATH_MAX], sdir[PATH_MAX];
+	struct child c;
+	const struct zj_line *l;
+
+	path_in_dir(path, sizeof(path), "plain");
+	make_file(path, 0644);
+	run_child(&c, do_chmod, &(struct chmod_arg){path, 0755, false});
+	ck_assert(exited_ok(&c));
+	ZJ_SETTLE(&tail, c.pid);
+	ck_assert_uint_eq(ZJ_COUNT(&tail, "setid", c.pid), 0);
+
+	path_in_dir(sdir, sizeof(sdir), "shared");
+	ck_assert_int_eq(mkdir(sdir, 0775), 0);
+	run_child(&c, do_chmod, &(struct chmod_arg){sdir, 02775, false});
+	ck_assert(exited_ok(&c));
+	l = ZJ_WAIT(&tail, "setid", c.pid);
+	ZJ_EXPECT(l, line_flag(l, "not_regular"), "no not_regular flag on a directory");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1548.001",
+				     .name = "Setuid and Setgid",
+				     .tactic = "TA0004",
+				     .severity = "low",
+				     .action = "record",
+				     .configured = "default",
+				     .benign = "not a regular file",
+				     .enforced = -1,
+				     .reason_has = {sdir},
+			     }));
+}
+END_TEST
+
+/* ---- T1547.006 ----------------------------------------------------------------------------- */
+
+static bool modules_here(void)
+{
+	return access("/sys/kernel/tracing/events/syscalls/sys_enter_finit_module", F_OK) == 0;
+}
+
+START_TEST(test_kmod_finit)
+{
+	char path[PATH_MAX];
+	struct kmod_arg a = {0};
+	struct child c;
+	const struct zj_line *l;
+
+	path_in_dir(path, sizeof(path), "notamodule.ko");
+	make_file(path, 0644);
+	a.path = path;
+	run_child(&c, do_kmod, &a);
+	if (!modules_here()) {
+		/* the precondition: a kernel without CONFIG_MODULES has neither the syscall
+		 * (ENOSYS) nor its tracepoints: nothing to observe */
+		ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == ENOSYS,
+			      "no finit_module tracepoint, yet the call did not fail with ENOSYS "
+			      "(0x%x)",
+			      c.status);
+		printf("check_kernel_hooks: test_kmod_finit: SKIP: this kernel has no module "
+		       "support (finit_module: ENOSYS, no syscalls/sys_enter_finit_module); "
+		       "tests/vm runs it on Debian's 6.1\n");
+		return;
+	}
+	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == ENOEXEC,
+		      "finit_module of a non-module: wait status 0x%x, want ENOEXEC", c.status);
+	l = ZJ_WAIT(&tail, "kmod", c.pid);
+	ZJ_EXPECT_STR(l, "kmod.call", "finit_module");
+	ZJ_EXPECT_STR(l, "kmod.path", path);
+	ZJ_EXPECT_NULL(l, "kmod.module");
+	ZJ_EXPECT_INT(l, "kmod.result", -ENOEXEC);
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1547.006",
+				     .name = "Kernel Modules and Extensions",
+				     .tactic = "TA0003",
+				     .severity = "high",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"finit_module", path, "failed"},
+			     }));
+}
+END_TEST
+
+START_TEST(test_kmod_init)
+{
+	struct kmod_arg a = {0};
+	struct child c;
+	const struct zj_line *l;
+
+	run_child(&c, do_kmod, &a);
+	if (!modules_here()) {
+		ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == ENOSYS,
+			      "no init_module tracepoint, yet the call did not fail with ENOSYS");
+		printf("check_kernel_hooks: test_kmod_init: SKIP: no module support here\n");
+		return;
+	}
+	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == ENOEXEC,
+		      "init_module of junk: wait status 0x%x, want ENOEXEC", c.status);
+	l = ZJ_WAIT(&tail, "kmod", c.pid);
+	ZJ_EXPECT_STR(l, "kmod.call", "init_module");
+	ZJ_EXPECT_NULL(l, "kmod.path");
+	ZJ_EXPECT_INT(l, "kmod.len", 64);
+	ZJ_EXPECT_INT(l, "kmod.result", -ENOEXEC);
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1547.006",
+				     .name = "Kernel Modules and Extensions",
+				     .tactic = "TA0003",
+				     .severity = "high",
+				     .action = "alert",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"init_module", "64 bytes"},
+			     }));
+}
+END_TEST
+
+/* ---- the kill fallback (no BPF LSM) -------------------------------------------------------- */
+
+START_TEST(test_fallback_kills)
+{
+	char path[PATH_MAX];
+	struct child c;
+	const struct zj_line *l;
+	struct stat st;
+
+	if (!kill_mode) {
+		printf("check_kernel_hooks: test_fallback_kills: SKIP: zhijiad does not enforce "
+		       "by SIGKILL here (BPF LSM denies instead: tests/vm checks that)\n");
+		return;
+	}
+	CTL_OK("policy", "set", "T1620", "block");
+	run_child(&c, do_memfd_exec, NULL);
+	ck_assert_msg(killed(&c), "memfd exec under block: wait status 0x%x, want SIGKILL",
+		      c.status);
+	l = ZJ_WAIT(&tail, "exec", c.pid);
+	ZJ_EXPECT(l, line_flag(l, "anon_exe") && line_flag(l, "killed"), "flags");
+
+	CTL_OK("policy", "set", "T1548.001", "block");
+	path_in_dir(path, sizeof(path), "suid");
+	make_file(path, 0755);
+	run_child(&c, do_chmod, &(struct chmod_arg){path, 04755, true});
+	ck_assert_msg(killed(&c), "setuid fchmod under block: wait status 0x%x, want SIGKILL",
+		      c.status);
+	l = ZJ_WAIT(&tail, "setid", c.pid);
+	ZJ_EXPECT(l, line_flag(l, "killed"), "no killed flag");
+	/* the chmod itself completed (the fallback cannot stop it): the event says so */
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_msg(st.st_mode & S_ISUID, "mode %o", (unsigned)st.st_mode);
+}
+END_TEST
+
+static Suite *kernel_hooks_suite(void)
+{
+	Suite *s = suite_create("kernel_hooks");
+	TCase *tc = tcase_create("hooks");
+
+	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_memfd_exec);
+	tcase_add_test(tc, test_execveat_fd);
+	tcase_add_test(tc, test_plain_exec);
+	tcase_add_test(tc, test_self_text_write);
+	tcase_add_test(tc, test_self_data_write);
+	tcase_add_test(tc, test_setuid_chmod);
+	tcase_add_test(tc, test_setgid_fchmod);
+	tcase_add_test(tc, test_setid_benign);
+	tcase_add_test(tc, test_kmod_finit);
+	tcase_add_test(tc, test_kmod_init);
+	tcase_add_test(tc, test_fallback_kills);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	zj_env_init("check_kernel_hooks");
+	suite_setup();
+	sr = srunner_create(kernel_hooks_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	zj_catch_signals();
+	suite_teardown();
+	if (zd_problem)
+		failed++;
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
