@@ -14,6 +14,7 @@
  * is written.
  */
 #include "enforce.bpf.h"
+#include "inject.bpf.h"
 
 struct zj_iovec {
 	__u64 base;
@@ -89,6 +90,7 @@ static __always_inline void zj_mem_write(int fd, __u32 via, __u64 pos, int has_p
 		flags |= ZJ_F_VDSO;
 	if (!(flags & ZJ_F_SELF)) {
 		flags |= zj_kill(ZJ_ENF_PROC_MEM);
+		zj_inject_mark(target, ZJ_INJ_PROC_MEM); /* somap.bpf.c */
 	} else {
 		/* one's own program text (DDexec, T1620): a file-backed executable mapping */
 		__u32 hit = 0;
@@ -176,10 +178,12 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	r = (struct zj_rec_mem *)s->rec;
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
-	if (pid == r->hdr.tgid)
+	if (pid == r->hdr.tgid) {
 		flags |= ZJ_F_SELF;
-	else
+	} else {
 		flags |= zj_kill(ZJ_ENF_PTRACE);
+		zj_inject_mark(pid, ZJ_INJ_PTRACE); /* somap.bpf.c */
+	}
 	r->hdr.flags = flags;
 	r->via = ZJ_VIA_PROCESS_VM_WRITEV;
 	r->target_pid = pid;

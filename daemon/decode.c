@@ -89,6 +89,8 @@ static size_t rec_min_size(uint16_t type)
 		return sizeof(struct zj_rec_file);
 	case ZJ_REC_KMOD:
 		return sizeof(struct zj_rec_kmod) + 1; /* the path's NUL at least */
+	case ZJ_REC_SOMAP:
+		return sizeof(struct zj_rec_somap) + 2; /* "/" and its NUL at least */
 	case ZJ_REC_DENY:
 		return sizeof(struct zj_rec_deny) + 1; /* the path's NUL at least */
 	default:
@@ -318,6 +320,30 @@ static int parse_kmod(const char *raw, size_t size, struct zj_event *ev)
 	return 0;
 }
 
+/* SOMAP: data[] = path\0, absolute; an injector that is not the actor. */
+static int parse_somap(const char *raw, size_t size, struct zj_event *ev, uint32_t *ret_injector)
+{
+	struct zj_rec_somap x;
+	const char *data = raw + sizeof(x);
+	size_t avail = size - sizeof(x), off = 0;
+
+	memcpy(&x, raw, sizeof(x));
+	if ((x.via != ZJ_INJ_PTRACE && x.via != ZJ_INJ_PROC_MEM) || !x.injector_tgid ||
+	    x.injector_tgid == x.hdr.tgid || x.path_len == 0 || x.path_len >= ZJ_PATH_MAX ||
+	    !(x.prot & 4 /* PROT_EXEC */))
+		return -EBADMSG;
+	if (!take_cstr(data, avail, &off, x.path_len, &ev->somap.path) ||
+	    ev->somap.path.ptr[0] != '/')
+		return -EBADMSG;
+	ev->somap.via = x.via;
+	ev->somap.prot = x.prot;
+	ev->somap.session_ns = x.session_ns;
+	ev->somap.dev = x.dev;
+	ev->somap.ino = x.ino;
+	*ret_injector = x.injector_tgid;
+	return 0;
+}
+
 /* The ZJ_DOP_* a hook may report, and whether it is about a file (else a process). */
 static bool deny_op_ok(uint32_t hook, uint32_t op, bool *ret_file)
 {
@@ -519,6 +545,8 @@ static int parse_body(const char *raw, const struct zj_rec_hdr *h, struct zj_eve
 		return parse_setid(raw, h->size, ev);
 	case ZJ_REC_KMOD:
 		return parse_kmod(raw, h->size, ev);
+	case ZJ_REC_SOMAP:
+		return parse_somap(raw, h->size, ev, ret_deny_target);
 	case ZJ_REC_DENY:
 		return parse_deny(raw, h->size, ev, ret_deny_target);
 	default:
@@ -645,6 +673,18 @@ int zj_decode(struct zj_decoder *d, const void *data, size_t size, struct zj_eve
 		r = fill_actor(d, &h, &ev);
 		if (r >= 0 && deny_target)
 			r = fill_target(d, deny_target, &ev);
+		break;
+	case ZJ_REC_SOMAP:
+		/* the header is the target, which mapped the file: the injector is the actor */
+		r = fill_actor(d, &h, &ev);
+		if (r >= 0)
+			r = fill_target(d, deny_target, &ev);
+		if (r >= 0) {
+			struct zj_proc t = ev.target;
+
+			ev.target = ev.actor;
+			ev.actor = t;
+		}
 		break;
 	default: /* ZJ_REC_FILE */
 		r = fill_actor(d, &h, &ev);

@@ -183,6 +183,8 @@ int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 		jzj(j, "ZHIJIA_TARGET_EXE", &ev->target.exe);
 		jzj(j, "ZHIJIA_TARGET_CMDLINE", &ev->target.cmdline);
 	}
+	if (ev->type == ZJ_EV_SOMAP)
+		jzj(j, "ZHIJIA_PATH", &ev->somap.path);
 	if (ev->type == ZJ_EV_KMOD) {
 		jzj(j, "ZHIJIA_PATH", &ev->kmod.path);
 		jzj(j, "ZHIJIA_MODULE", &ev->kmod.name);

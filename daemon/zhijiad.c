@@ -857,6 +857,7 @@ static int daemon_status(struct daemon *d, json_object **ret)
 		[ZJ_REC_VM_WRITE] = "vm_write", [ZJ_REC_VDSO_MAP] = "vdso_map",
 		[ZJ_REC_FILE] = "file",		[ZJ_REC_DENY] = "deny",
 		[ZJ_REC_KMOD] = "kmod",		[ZJ_REC_SETID] = "setid",
+		[ZJ_REC_SOMAP] = "so_map",
 	};
 	json_object *o = json_object_new_object(), *k, *recs, *f;
 	uint64_t st[ZJ_STAT_NR];

@@ -361,6 +361,7 @@ int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, 
 		break;
 	case ZJ_EV_KMOD:
 	case ZJ_EV_SETID:
+	case ZJ_EV_SOMAP:
 		r = zj_dt_kernel(ev, ctx, &out);
 		break;
 	default:

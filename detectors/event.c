@@ -28,6 +28,7 @@ const char *zj_event_type_name(uint32_t type)
 		[ZJ_EV_VM_WRITE] = "vm_write", [ZJ_EV_VDSO_MAP] = "vdso_map",
 		[ZJ_EV_FILE] = "file",	       [ZJ_EV_DENY] = "deny",
 		[ZJ_EV_KMOD] = "kmod",	       [ZJ_EV_SETID] = "setid",
+		[ZJ_EV_SOMAP] = "so_map",
 	};
 
 	if (type >= ZJ_EV_MAX || !names[type])
@@ -895,6 +896,19 @@ static void jw_kmod(struct jw *w, const struct zj_event *ev)
 	jw_close(w, '}');
 }
 
+static void jw_somap(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "so_map");
+	jw_open(w, '{');
+	jw_name(w, "via", ev->somap.via == ZJ_INJ_PROC_MEM ? "proc_mem" : "ptrace");
+	jw_zjstr_field(w, "path", &ev->somap.path);
+	jw_key(w, "prot");
+	jw_u64(w, ev->somap.prot);
+	jw_key(w, "after_ns");
+	jw_u64(w, ev->ktime_ns > ev->somap.session_ns ? ev->ktime_ns - ev->somap.session_ns : 0);
+	jw_close(w, '}');
+}
+
 /* "flags":[...] in bit order, only when one is set. */
 static void jw_flags(struct jw *w, uint32_t flags)
 {
@@ -1065,6 +1079,9 @@ int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_fin
 		break;
 	case ZJ_EV_KMOD:
 		jw_kmod(&w, ev);
+		break;
+	case ZJ_EV_SOMAP:
+		jw_somap(&w, ev);
 		break;
 	case ZJ_EV_DENY:
 		jw_deny(&w, ev);

@@ -14,6 +14,8 @@
  *    bits the file had, a set-id bit on something that is not a regular file (setgid
  *    directories).  S_ISUID is high, S_ISGID alone medium.  chown(2) never adds these bits
  *    (the kernel clears them), so it is not watched.
+ *  - T1055.008 / T1055.009 with the payload: a library mapped executable by a process that was
+ *    just attached to or written into (so_map events): shared-object injection, named.
  *  - T1620 Reflective Code Loading: exec of an anonymous in-memory file (memfd_create and
  *    the like: flag anon_exe), exec through a file descriptor (execveat(AT_EMPTY_PATH),
  *    fexecve: the kernel names it "/dev/fd/N"), and a process writing into its own program
@@ -207,9 +209,42 @@ int zj_dt_reflect_mem(const struct zj_event *ev, const struct zj_detect_ctx *ctx
 	return 0;
 }
 
+/*
+ * Shared-object injection: the injector (actor) attached to or wrote into the target, which
+ * then mapped a file executable -- the library the injection forced in.  One finding, under
+ * the sub-technique of the session, naming the payload.  A debugger's own child loading a
+ * library after a breakpoint is the benign counterpart (the target's parent is the actor).
+ */
+static int dt_somap(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
+		    struct zj_dt_out *out)
+{
+	bool mem = ev->somap.via == ZJ_INJ_PROC_MEM;
+	struct zj_finding *f;
+	struct zj_dt_text t;
+
+	f = zj_dt_add(out, mem ? "T1055.009" : "T1055.008", ZJ_SEV_HIGH, ZJ_TARGET_PROCESS);
+	if (!f)
+		return 0;
+	zj_dt_reason_begin(&t, f);
+	zj_dt_text_actor(&t, &ev->actor);
+	ZJ_DT_PRINTF(&t, " injected the shared object ");
+	zj_dt_text_zstr(&t, ev->somap.path, ZJ_DT_PATH_SHOWN);
+	ZJ_DT_PRINTF(&t, " into ");
+	zj_dt_text_object(&t, &ev->target);
+	ZJ_DT_PRINTF(&t, " (%s, then an executable mapping of it in the target)",
+		     mem ? "a write through /proc/<pid>/mem" : "ptrace");
+	if ((ctx->flags & ZJ_CTX_TARGET_CHILD) ||
+	    ((ev->target.flags & ZJ_PROC_KNOWN) && ev->target.ppid == ev->actor.pid))
+		zj_dt_benign(f, "debugger on its own child", (struct zj_str){NULL, 0});
+	zj_dt_reason_end(&t, f);
+	return 0;
+}
+
 int zj_dt_kernel(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out)
 {
 	switch (ev->type) {
+	case ZJ_EV_SOMAP:
+		return dt_somap(ev, ctx, out);
 	case ZJ_EV_KMOD:
 		return dt_kmod(ev, ctx, out);
 	case ZJ_EV_SETID:

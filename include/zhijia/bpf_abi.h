@@ -47,7 +47,8 @@ typedef int64_t zj_s64;
 #define ZJ_REC_DENY 10     /* an operation a BPF LSM program denied (always ZJ_F_BLOCKED) */
 #define ZJ_REC_KMOD 11     /* init_module(2) / finit_module(2), with the result (kmod.bpf.c) */
 #define ZJ_REC_SETID 12    /* chmod family adding S_ISUID/S_ISGID: struct zj_rec_file, any path */
-#define ZJ_REC_MAX 13
+#define ZJ_REC_SOMAP 13    /* an executable file mapping in a process recently injected into */
+#define ZJ_REC_MAX 14
 
 /* zj_rec_hdr.flags */
 #define ZJ_F_SELF (1u << 0)       /* the target process is the actor itself */
@@ -232,6 +233,37 @@ struct zj_rec_kmod {
 	zj_u32 path_len; /* bytes of path in data[], without its NUL */
 	zj_u32 _pad;
 	char name[ZJ_KMOD_NAME_MAX]; /* NUL-terminated, "" when no module was loaded */
+	char data[];
+};
+
+/*
+ * Shared-object injection (somap.bpf.c): a ptrace or memory-write session by one process on
+ * another marks the target for ZJ_INJECT_WINDOW_NS; an mmap with PROT_EXEC of a file in the
+ * target during that window is reported with the injector and the file.  The actor of the
+ * record (its header) is the target, which maps the library itself.
+ */
+#define ZJ_INJ_PTRACE 1  /* ptrace ATTACH/SEIZE or POKE*, process_vm_writev (T1055.008) */
+#define ZJ_INJ_PROC_MEM 2 /* a write through /proc/<pid>/mem (T1055.009) */
+#define ZJ_INJECT_WINDOW_NS (30ull * 1000000000ull)
+
+struct zj_inject_sess {
+	zj_u32 injector_tgid;
+	zj_u32 via;             /* ZJ_INJ_* */
+	zj_u64 injector_start_ns;
+	zj_u64 ktime_ns;        /* the session's last write or attach (CLOCK_BOOTTIME) */
+};
+
+/* ZJ_REC_SOMAP.  Followed by data[]: path\0 (the mapped file, absolute). */
+struct zj_rec_somap {
+	struct zj_rec_hdr hdr;
+	zj_u32 injector_tgid;
+	zj_u32 via;              /* ZJ_INJ_* */
+	zj_u64 injector_start_ns;
+	zj_u64 session_ns;       /* when the session acted last */
+	zj_u64 dev;              /* the mapped file */
+	zj_u64 ino;
+	zj_u32 prot;             /* PROT_* of the mmap */
+	zj_u32 path_len;         /* without NUL */
 	char data[];
 };
 

@@ -67,6 +67,11 @@
  *                    chmod/fchmod/fchmodat/fchmodat2 asking for S_ISUID or S_ISGID on any path
  *                    (T1548.001); flags "setid_had" (the file had them: fchmod only) and
  *                    "not_regular" (fchmod only).
+ *   type "so_map":   "so_map":{"via":"ptrace|proc_mem","path":"...","prot":N,
+ *                              "after_ns":N}
+ *                    Shared-object injection: "actor" is the injector (it attached to or wrote
+ *                    into "target" within the last 30 s: after_ns ago), "target" the process
+ *                    that then mapped "path" executable (a library forced into it, dlopen).
  *   exec events add the flag "anon_exe" when the image is an anonymous in-memory file
  *   (memfd_create; T1620); mem_write events on oneself add "exec_text" when the address lies
  *   in a file-backed executable mapping (one's own program text; T1620).
@@ -103,7 +108,8 @@
 #define ZJ_EV_DENY 10
 #define ZJ_EV_KMOD 11
 #define ZJ_EV_SETID 12
-#define ZJ_EV_MAX 13
+#define ZJ_EV_SOMAP 13
+#define ZJ_EV_MAX 14
 
 /* zj_event.flags: the kernel's ZJ_F_* bits are carried over unchanged (see bpf_abi.h). */
 #define ZJ_EVF_SELF (1u << 0)
@@ -224,6 +230,14 @@ struct zj_event {
 			struct zj_str path; /* finit_module: the file's absolute path; else empty */
 			struct zj_str name; /* the module's name when it was loaded; else empty */
 		} kmod;
+		struct {
+			uint32_t via;	    /* ZJ_INJ_* of bpf_abi.h */
+			uint32_t prot;	    /* PROT_* of the mmap */
+			uint64_t session_ns; /* when the injector acted last (CLOCK_BOOTTIME) */
+			uint64_t dev;
+			uint64_t ino;
+			struct zj_str path; /* the file mapped executable in the target */
+		} somap;
 		struct {
 			uint32_t klass;	    /* ZJ_ENF_* of bpf_abi.h, same numbers */
 			uint32_t hook;	    /* ZJ_HOOK_* */

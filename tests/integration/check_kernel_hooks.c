@@ -12,6 +12,11 @@
  *   T1547.006  finit_module of a file that is no module and init_module of junk (the hooks
  *              run, the kernel answers ENOEXEC); where the kernel has no module support
  *              (CONFIG_MODULES=n: no such tracepoints, ENOSYS) those cases say so and pass
+ *   T1055.008  shared-object injection: a real injector (this program) attaches to a process
+ *              with ptrace, makes it call libc's dlopen() on a library built for the test
+ *              (zj-inject.so: its constructor proves it ran in the target), and zhijiad
+ *              reports one so_map event naming the injector, the target and the library;
+ *              benign counterpart: a process that dlopen()s the same library itself
  * and, with the policy set to block where BPF LSM does not enforce (the kill fallback), the
  * memfd exec and the setuid chmod kill their actor.  tests/vm's zj-enforce checks that the LSM
  * hooks deny each with EPERM.
@@ -28,9 +33,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,7 +284,8 @@ static void suite_setup(void)
 
 static void rm_rf_dir(void)
 {
-	static const char *const names[] = {"suid", "keep", "plain", "notamodule.ko", NULL};
+	static const char *const names[] = {"suid", "keep", "plain", "notamodule.ko", "injected",
+					    NULL};
 	char p[PATH_MAX];
 
 	for (size_t i = 0; names[i]; i++) {
@@ -635,6 +644,203 @@ START_TEST(test_kmod_init)
 }
 END_TEST
 
+
+/* ---- shared-object injection ---------------------------------------------------------------- */
+
+static char inject_so[PATH_MAX], inject_mark[PATH_MAX];
+
+/* The start of the first mapping of libc.so.6 in pid's address space (offset 0). */
+static uintptr_t libc_base(pid_t pid)
+{
+	char path[64], line[512];
+	uintptr_t base = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!base && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, off;
+
+		if (strstr(line, "/libc.so.6") &&
+		    sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 && off == 0)
+			base = lo;
+	}
+	fclose(f);
+	return base;
+}
+
+/* Does pid map a file whose path is path? */
+static bool maps_file(pid_t pid, const char *path)
+{
+	char p[64], line[PATH_MAX + 128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/maps", (int)pid);
+	f = fopen(p, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *nl = strchr(line, '\n'), *sp = strchr(line, '/');
+
+		if (nl)
+			*nl = 0;
+		found = sp && strcmp(sp, path) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The victim: waits in read(2) on a pipe until it is closed. */
+static pid_t victim_start(int *ret_wfd)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	*ret_wfd = p[1];
+	return pid;
+}
+
+/*
+ * The injector (linux-inject's method, x86_64): attach, write the library's path below the
+ * target's stack pointer, point rip at libc's dlopen in the target (its libc base + the offset
+ * of dlopen in our own libc), return address 0, continue until the SIGSEGV of that return,
+ * restore the registers, detach.  Exit status: 0 when dlopen returned a handle.
+ */
+static int do_inject(const void *arg)
+{
+	pid_t pid = *(const pid_t *)arg;
+	struct user_regs_struct saved, regs;
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	void *own = libc ? dlsym(libc, "dlopen") : NULL;
+	uintptr_t own_base = libc_base(getpid()), base, fn, str, sp;
+	size_t n = strlen(inject_so) + 1;
+	int st;
+
+	if (!own || !own_base)
+		return 10;
+	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
+		return 11;
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+		return 12;
+	base = libc_base(pid);
+	if (!base || ptrace(PTRACE_GETREGS, pid, NULL, &saved) < 0)
+		return 13;
+	fn = base + ((uintptr_t)own - own_base);
+	str = (saved.rsp - 4096) & ~(uintptr_t)15; /* far below the red zone */
+	for (size_t i = 0; i < n; i += 8) {
+		long w = 0;
+
+		memcpy(&w, inject_so + i, n - i < 8 ? n - i : 8);
+		if (ptrace(PTRACE_POKEDATA, pid, (void *)(str + i), (void *)w) < 0)
+			return 14;
+	}
+	sp = ((str - 256) & ~(uintptr_t)15) - 8; /* (sp + 8) % 16 == 0 at the call */
+	if (ptrace(PTRACE_POKEDATA, pid, (void *)sp, NULL) < 0)
+		return 15;
+	regs = saved;
+	regs.rip = fn;
+	regs.rdi = str;
+	regs.rsi = RTLD_NOW;
+	regs.rax = 0;
+	regs.rsp = sp;
+	regs.orig_rax = (unsigned long)-1; /* no syscall restart on the way out */
+	if (ptrace(PTRACE_SETREGS, pid, NULL, &regs) < 0 ||
+	    ptrace(PTRACE_CONT, pid, NULL, NULL) < 0)
+		return 16;
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV)
+		return 17;
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) < 0)
+		return 18;
+	if (ptrace(PTRACE_SETREGS, pid, NULL, &saved) < 0 ||
+	    ptrace(PTRACE_DETACH, pid, NULL, NULL) < 0)
+		return 19;
+	return regs.rax ? 0 : 20;
+}
+
+static int do_self_dlopen(const void *arg)
+{
+	(void)arg;
+	return dlopen(inject_so, RTLD_NOW) ? 0 : 10;
+}
+
+static void inject_paths(void)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/tests/zj-inject.so", zj_build_dir());
+	ck_assert_msg(realpath(p, inject_so), "%s: %s (make builds it)", p, strerror(errno));
+	path_in_dir(inject_mark, sizeof(inject_mark), "injected");
+	unlink(inject_mark);
+	ck_assert_int_eq(setenv("ZJ_INJECT_MARK", inject_mark, 1), 0);
+}
+
+START_TEST(test_so_injection)
+{
+	struct child c;
+	const struct zj_line *l;
+	pid_t victim;
+	int wfd;
+	char buf[32] = "";
+	FILE *f;
+
+	inject_paths();
+	victim = victim_start(&wfd);
+	run_child(&c, do_inject, &victim);
+	ck_assert_msg(exited_ok(&c), "the injector failed: wait status 0x%x", c.status);
+	ck_assert_msg(maps_file(victim, inject_so), "%s is not mapped in the victim", inject_so);
+	f = fopen(inject_mark, "re");
+	ck_assert_msg(f && fgets(buf, sizeof(buf), f) && atoi(buf) == victim,
+		      "the library's constructor did not run in the victim (%s: %s)", inject_mark,
+		      buf);
+	fclose(f);
+	l = ZJ_WAIT(&tail, "so_map", c.pid, ZJ_S("so_map.path", inject_so));
+	ZJ_EXPECT_INT(l, "target.pid", victim);
+	ZJ_EXPECT_STR(l, "so_map.via", "ptrace");
+	ZJ_EXPECT(l, zj_line_finding_count(l) == 1, "one finding");
+	ZJ_EXPECT_FINDING(l, (&(struct zj_finding_want){
+				     .technique = "T1055.008",
+				     .name = "Ptrace System Calls",
+				     .tactic = "TA0004",
+				     .severity = "high",
+				     .action = "record",
+				     .configured = "default",
+				     .enforced = -1,
+				     .reason_has = {"injected the shared object", inject_so},
+			     }));
+	close(wfd);
+	waitpid(victim, NULL, 0);
+	unlink(inject_mark);
+}
+END_TEST
+
+/* Benign counterpart: a process loading a library itself, with no injector, is no so_map. */
+START_TEST(test_self_dlopen)
+{
+	struct child c;
+
+	inject_paths();
+	run_child(&c, do_self_dlopen, NULL);
+	ck_assert(exited_ok(&c));
+	ZJ_SETTLE(&tail, c.pid);
+	ck_assert_uint_eq(ZJ_COUNT(&tail, "so_map", 0, ZJ_S("so_map.path", inject_so)), 0);
+	unlink(inject_mark);
+}
+END_TEST
+
 /* ---- the kill fallback (no BPF LSM) -------------------------------------------------------- */
 
 START_TEST(test_fallback_kills)
@@ -687,6 +893,8 @@ static Suite *kernel_hooks_suite(void)
 	tcase_add_test(tc, test_setid_benign);
 	tcase_add_test(tc, test_kmod_finit);
 	tcase_add_test(tc, test_kmod_init);
+	tcase_add_test(tc, test_so_injection);
+	tcase_add_test(tc, test_self_dlopen);
 	tcase_add_test(tc, test_fallback_kills);
 	suite_add_tcase(s, tc);
 	return s;

@@ -135,6 +135,24 @@ PIN(zj_rec_kmod, _pad, 124, 4);
 PIN(zj_rec_kmod, name, 128, 64);
 PIN_FLEX(zj_rec_kmod, data, 192);
 
+PIN_SIZE(zj_rec_somap, 136);
+PIN(zj_rec_somap, hdr, 0, 80);
+PIN(zj_rec_somap, injector_tgid, 80, 4);
+PIN(zj_rec_somap, via, 84, 4);
+PIN(zj_rec_somap, injector_start_ns, 88, 8);
+PIN(zj_rec_somap, session_ns, 96, 8);
+PIN(zj_rec_somap, dev, 104, 8);
+PIN(zj_rec_somap, ino, 112, 8);
+PIN(zj_rec_somap, prot, 120, 4);
+PIN(zj_rec_somap, path_len, 124, 4);
+PIN_FLEX(zj_rec_somap, data, 128);
+
+PIN_SIZE(zj_inject_sess, 24);
+PIN(zj_inject_sess, injector_tgid, 0, 4);
+PIN(zj_inject_sess, via, 4, 4);
+PIN(zj_inject_sess, injector_start_ns, 8, 8);
+PIN(zj_inject_sess, ktime_ns, 16, 8);
+
 PIN_SIZE(zj_enforce_val, 8);
 PIN(zj_enforce_val, block, 0, 4);
 PIN(zj_enforce_val, kill, 4, 4);
@@ -331,6 +349,22 @@ static const struct layout_row layout[] = {
 	LAYOUT_FIELD(zj_rec_kmod, name),
 	LAYOUT_FLEX(zj_rec_kmod, data),
 	LAYOUT_END(zj_rec_kmod),
+	LAYOUT_FIELD(zj_rec_somap, hdr),
+	LAYOUT_FIELD(zj_rec_somap, injector_tgid),
+	LAYOUT_FIELD(zj_rec_somap, via),
+	LAYOUT_FIELD(zj_rec_somap, injector_start_ns),
+	LAYOUT_FIELD(zj_rec_somap, session_ns),
+	LAYOUT_FIELD(zj_rec_somap, dev),
+	LAYOUT_FIELD(zj_rec_somap, ino),
+	LAYOUT_FIELD(zj_rec_somap, prot),
+	LAYOUT_FIELD(zj_rec_somap, path_len),
+	LAYOUT_FLEX(zj_rec_somap, data),
+	LAYOUT_END(zj_rec_somap),
+	LAYOUT_FIELD(zj_inject_sess, injector_tgid),
+	LAYOUT_FIELD(zj_inject_sess, via),
+	LAYOUT_FIELD(zj_inject_sess, injector_start_ns),
+	LAYOUT_FIELD(zj_inject_sess, ktime_ns),
+	LAYOUT_END(zj_inject_sess),
 };
 
 START_TEST(test_no_implicit_padding)
@@ -352,7 +386,7 @@ START_TEST(test_no_implicit_padding)
 			      r->field, r->off, expect);
 		expect = r->off + r->size;
 	}
-	ck_assert_uint_eq(nfields, 79 + 8 + 2 + 6 + 12); /* + zj_rec_kmod */
+	ck_assert_uint_eq(nfields, 79 + 8 + 2 + 6 + 12 + 10 + 4); /* + kmod, somap, inject_sess */
 }
 END_TEST
 
@@ -386,7 +420,8 @@ START_TEST(test_record_types)
 	ck_assert_int_eq(ZJ_REC_DENY, 10);
 	ck_assert_int_eq(ZJ_REC_KMOD, 11);
 	ck_assert_int_eq(ZJ_REC_SETID, 12);
-	ck_assert_int_eq(ZJ_REC_MAX, 13);
+	ck_assert_int_eq(ZJ_REC_SOMAP, 13);
+	ck_assert_int_eq(ZJ_REC_MAX, 14);
 	ck_assert_int_eq(ZJ_EV_EXEC, ZJ_REC_EXEC);
 	ck_assert_int_eq(ZJ_EV_FORK, ZJ_REC_FORK);
 	ck_assert_int_eq(ZJ_EV_EXIT, ZJ_REC_EXIT);
@@ -399,6 +434,7 @@ START_TEST(test_record_types)
 	ck_assert_int_eq(ZJ_EV_DENY, ZJ_REC_DENY);
 	ck_assert_int_eq(ZJ_EV_KMOD, ZJ_REC_KMOD);
 	ck_assert_int_eq(ZJ_EV_SETID, ZJ_REC_SETID);
+	ck_assert_int_eq(ZJ_EV_SOMAP, ZJ_REC_SOMAP);
 	ck_assert_int_eq(ZJ_EV_MAX, ZJ_REC_MAX);
 }
 END_TEST
@@ -456,7 +492,9 @@ START_TEST(test_enums)
 	ck_assert_int_eq(ZJ_FOP_CHMOD, 8);
 	ck_assert_int_eq(ZJ_FOP_MAX, 9);
 	ck_assert_int_eq(ZJ_IOV_MAX, 8);
-	ck_assert_int_eq(ZJ_STAT_EMITTED + ZJ_REC_MAX, 21);
+	ck_assert_int_eq(ZJ_STAT_EMITTED + ZJ_REC_MAX, 22);
+	ck_assert_int_eq(ZJ_INJ_PTRACE, 1);
+	ck_assert_int_eq(ZJ_INJ_PROC_MEM, 2);
 	ck_assert_int_le(ZJ_STAT_EMITTED + ZJ_REC_MAX, ZJ_STAT_KILLED);
 	ck_assert_int_eq(ZJ_KMOD_INIT, 1);
 	ck_assert_int_eq(ZJ_KMOD_FINIT, 2);

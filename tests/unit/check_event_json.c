@@ -246,7 +246,7 @@ START_TEST(test_names)
 	static const char *const types[] = {"unknown",	"exec",	    "fork",	 "exit",
 					    "ptrace",	"mem_open", "mem_write", "vm_write",
 					    "vdso_map", "file",	    "deny",	 "kmod",
-					    "setid",	"unknown"};
+					    "setid",	"so_map",   "unknown"};
 	static const char *const classes[] = {"ptrace", "proc_mem", "vdso",    "at",	 "cron",
 					      "timer",	"service",  "preload", "kmod",
 					      "setid",	"reflect",  "unknown"};
