@@ -275,7 +275,7 @@ clean:
 # Tests that need BPF LSM or Debian 12's own kernel run in a QEMU guest (tests/vm/).
 VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS) $(OUTPUT)/vm/zj-enforce
 VM_FILES += $(INJECT_SO)
-VM_GUEST_TESTS += tests/vm/guest/sensor.sh tests/vm/guest/enforce.sh
+VM_GUEST_TESTS += tests/vm/guest/sensor.sh tests/vm/guest/kernel-hooks.sh tests/vm/guest/enforce.sh
 include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk

@@ -234,6 +234,25 @@ static int do_chmod(const void *arg)
 	return chmod(a->path, a->mode) < 0 ? 11 : 0;
 }
 
+/*
+ * chmod with the path in a page the process never touched: a fresh private file mapping has
+ * no page-table entry until the first access, so the syscall-entry tracepoint cannot read the
+ * string (BPF cannot fault) -- the kernel's own copy does, and the exit reads it again.
+ */
+static int do_chmod_untouched(const void *arg)
+{
+	const char *src = arg; /* a file holding the path and its NUL */
+	int fd = open(src, O_RDONLY | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0)
+		return 10;
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return 11;
+	return chmod((const char *)p, 04755) < 0 ? 12 : 0;
+}
+
 struct kmod_arg {
 	const char *path; /* finit_module of this file; NULL: init_module of junk */
 	int err;	  /* out: errno of the call, 0 if it succeeded (it must not) */
@@ -284,8 +303,8 @@ static void suite_setup(void)
 
 static void rm_rf_dir(void)
 {
-	static const char *const names[] = {"suid", "keep", "plain", "notamodule.ko", "injected",
-					    NULL};
+	static const char *const names[] = {"suid",	 "keep",    "plain", "notamodule.ko",
+					    "injected", "pathsrc", NULL};
 	char p[PATH_MAX];
 
 	for (size_t i = 0; names[i]; i++) {
@@ -481,6 +500,30 @@ START_TEST(test_setuid_chmod)
 				     .enforced = -1,
 				     .reason_has = {"set setuid on", path, "4755"},
 			     }));
+}
+END_TEST
+
+START_TEST(test_setuid_chmod_untouched_page)
+{
+	char path[PATH_MAX], src[PATH_MAX];
+	struct child c;
+	const struct zj_line *l;
+	int fd;
+
+	path_in_dir(path, sizeof(path), "suid");
+	make_file(path, 0755);
+	path_in_dir(src, sizeof(src), "pathsrc");
+	fd = open(src, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	ck_assert(fd >= 0);
+	ck_assert_int_eq(write(fd, path, strlen(path) + 1), (ssize_t)strlen(path) + 1);
+	ck_assert_int_eq(close(fd), 0);
+	run_child(&c, do_chmod_untouched, src);
+	ck_assert_msg(exited_ok(&c), "chmod from an untouched page: 0x%x", c.status);
+	l = ZJ_WAIT(&tail, "setid", c.pid);
+	ZJ_EXPECT_STR(l, "file.path", path);
+	ZJ_EXPECT_STR(l, "file.mode", "4755");
+	ZJ_EXPECT(l, zj_line_finding(l, "T1548.001") != NULL, "no T1548.001 finding");
+	unlink(src);
 }
 END_TEST
 
@@ -889,6 +932,7 @@ static Suite *kernel_hooks_suite(void)
 	tcase_add_test(tc, test_self_text_write);
 	tcase_add_test(tc, test_self_data_write);
 	tcase_add_test(tc, test_setuid_chmod);
+	tcase_add_test(tc, test_setuid_chmod_untouched_page);
 	tcase_add_test(tc, test_setgid_fchmod);
 	tcase_add_test(tc, test_setid_benign);
 	tcase_add_test(tc, test_kmod_finit);
