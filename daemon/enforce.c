@@ -660,6 +660,9 @@ json_object *zj_enforce_to_json(const struct zj_enforce *e, const struct zj_poli
 				       json_object_new_boolean(e->lsm && e->proved[k]));
 		json_object_object_add(t, "mode", json_object_new_string(zj_enforce_mode(e, k)));
 		json_object_object_add(t, "denies", json_object_new_string(class_scope[k]));
+		/* why the start-up canary did not prove this class's hook */
+		if (e->lsm && !e->proved[k] && e->failed[k][0])
+			json_object_object_add(t, "canary", json_object_new_string(e->failed[k]));
 		if (why)
 			json_object_object_add(t, "why", json_object_new_string(why));
 		json_object_object_add(o, zj_deny_class_technique(k), t);

@@ -135,7 +135,7 @@ PIN(zj_rec_kmod, _pad, 124, 4);
 PIN(zj_rec_kmod, name, 128, 64);
 PIN_FLEX(zj_rec_kmod, data, 192);
 
-PIN_SIZE(zj_rec_somap, 136);
+PIN_SIZE(zj_rec_somap, 128);
 PIN(zj_rec_somap, hdr, 0, 80);
 PIN(zj_rec_somap, injector_tgid, 80, 4);
 PIN(zj_rec_somap, via, 84, 4);
