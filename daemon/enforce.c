@@ -326,7 +326,8 @@ static _Noreturn void canary_child(int go_fd, int res_fd, pid_t sibling,
 		static const char junk[64]; /* no ELF header: ENOEXEC when the hook lets it by */
 
 		TRY(OP_KMOD_INIT, syscall(SYS_init_module, junk, sizeof(junk), ""));
-		if (canary_path(path, sizeof(path), cd->w, "existing") == 0) {
+		/* not empty: the kernel checks the size before it calls the hook */
+		if (canary_path(path, sizeof(path), cd->u, "kmod") == 0) {
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0) {
 				TRY(OP_KMOD_FINIT, syscall(SYS_finit_module, fd, "", 0));
@@ -387,13 +388,27 @@ static int canary_dir_make(struct canary_dir *cd)
 		r = touch(cd->u, "a");
 	if (r == 0)
 		r = touch(cd->u, "b");
+	if (r == 0) {
+		/* finit_module's file: a few bytes that are no ELF image */
+		char path[PATH_MAX];
+		int fd;
+
+		if (canary_path(path, sizeof(path), cd->u, "kmod") < 0)
+			return -ENAMETOOLONG;
+		fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return negative_errno();
+		if (write(fd, "zhijiad canary\n", 15) != 15)
+			r = -EIO;
+		close(fd);
+	}
 	return r;
 }
 
 static void canary_dir_remove(const struct canary_dir *cd)
 {
 	static const char *const wn[] = {"existing", "new", "a", "b", "c"};
-	static const char *const un[] = {"a", "b"};
+	static const char *const un[] = {"a", "b", "kmod"};
 	char path[PATH_MAX];
 
 	if (!cd->root[0])
