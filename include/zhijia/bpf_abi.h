@@ -335,6 +335,8 @@ struct zj_rec_somap {
  * given (bprm->filename, as the caller wrote it); for a file class it is relative to the watched directory
  * of entry watch_id (for a single watched file: its name), because the inode hooks get no
  * vfsmount to build an absolute path with.  The daemon completes it from its watch list.
+ * ZJ_ENF_KMOD: the module file's name (finit_module) or empty (init_module); ZJ_ENF_SETID:
+ * the file's name, arg the mode asked for; ZJ_ENF_REFLECT: the file name exec was given.
  */
 struct zj_rec_deny {
 	struct zj_rec_hdr hdr;
