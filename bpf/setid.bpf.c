@@ -11,9 +11,9 @@
  * ZJ_F_SETID_HAD); the daemon looks at the path for the others.  The BPF LSM hook
  * (lsm.bpf.c: path_chmod) sees the inode and denies only what adds a bit to a regular file.
  *
- * A path argument the entry cannot read (a string in a page the process has not touched yet:
- * BPF cannot fault it in) is read again at the syscall's exit, when the kernel's own copy has
- * brought the page in (zj_setid_retry); the fallback's kill is not possible then.
+ * The path-taking calls are held from entry to exit (zj_setid_held) and reported at exit: a
+ * path string in a page the process has not touched yet cannot be read at entry (BPF cannot
+ * fault it in), and at exit the record can say whether the LSM denied the call.
  *
  * Fallback enforcement (ZJ_ENF_SETID): SIGKILL at entry, for fchmod of a regular file that
  * gains a bit, and for the path-taking calls when S_ISUID is asked for (S_ISGID alone is
@@ -49,56 +49,66 @@ struct zj_setid_args {
 	__u64 upath;
 	__s32 dirfd;
 	__u32 mode;
+	__u32 flags; /* ZJ_F_KILLED when the fallback killed the caller at entry */
+	__u32 _pad;
 };
 
-/* Path-taking calls whose argument the entry could not read: tried again at exit. */
+/* Path-taking calls asking for a set-id bit, held from entry to exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct zj_setid_args);
-} zj_setid_retry SEC(".maps");
+} zj_setid_held SEC(".maps");
 
-static __always_inline void zj_setid_path(int dirfd, const char *upath, __u32 mode, int at_exit)
+/*
+ * Entry: only the arguments are kept (and the fallback's kill decided, which needs the mode
+ * alone).  The path is read at exit, where the kernel's own copy has faulted its page in -- a
+ * string in a page the process never touched cannot be read by BPF at entry -- and where the
+ * result and an LSM denial are known.
+ */
+static __always_inline void zj_setid_enter(int dirfd, const char *upath, __u32 mode)
 {
-	struct zj_pathres pr = {};
-	struct zj_scratch *s;
-	__u32 w, flags;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct zj_setid_args a = {};
 
 	if (!(mode & (ZJ_S_ISUID | ZJ_S_ISGID)) || zj_is_daemon())
 		return;
-	s = zj_scratch();
-	if (!s)
-		return;
-	if (zj_upath_resolve(s, dirfd, upath, 1, &pr) < 0) {
-		__u32 tid = (__u32)bpf_get_current_pid_tgid();
-		struct zj_setid_args a = {(__u64)upath, dirfd, mode};
-
-		if (!at_exit)
-			bpf_map_update_elem(&zj_setid_retry, &tid, &a, BPF_ANY);
-		else
-			zj_stat_inc(ZJ_STAT_READ_FAIL);
-		return;
-	}
-	__builtin_memset(s->rec, 0, sizeof(struct zj_rec_file));
-	w = zj_rec_put_path(s, 0, pr.off, pr.len);
-	flags = pr.flags & (ZJ_F_RESOLVE | ZJ_F_TRUNC_PATH);
-	if ((mode & ZJ_S_ISUID) && !at_exit)
-		flags |= zj_kill(ZJ_ENF_SETID);
-	zj_setid_emit(s, flags, mode, w, 0, 0);
+	a.upath = (__u64)upath;
+	a.dirfd = dirfd;
+	a.mode = mode;
+	if (mode & ZJ_S_ISUID)
+		a.flags = zj_kill(ZJ_ENF_SETID);
+	zj_denied_reset(tid);
+	if (bpf_map_update_elem(&zj_setid_held, &tid, &a, BPF_ANY))
+		zj_stat_inc(ZJ_STAT_STASH_FULL);
 }
 
 static __always_inline void zj_setid_exit(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct zj_setid_args *a = bpf_map_lookup_elem(&zj_setid_retry, &tid);
-	struct zj_setid_args c;
+	struct zj_setid_args *ap = bpf_map_lookup_elem(&zj_setid_held, &tid);
+	struct zj_pathres pr = {};
+	struct zj_setid_args a;
+	struct zj_scratch *s;
+	__u32 w, flags;
 
-	if (!a)
+	if (!ap)
 		return;
-	c = *a;
-	bpf_map_delete_elem(&zj_setid_retry, &tid);
-	zj_setid_path(c.dirfd, (const char *)c.upath, c.mode, 1);
+	a = *ap;
+	bpf_map_delete_elem(&zj_setid_held, &tid);
+	flags = a.flags | zj_denied_take(tid);
+	s = zj_scratch();
+	if (!s)
+		return;
+	if (zj_upath_resolve(s, a.dirfd, (const char *)a.upath, 1, &pr) < 0) {
+		zj_stat_inc(ZJ_STAT_READ_FAIL);
+		return;
+	}
+	__builtin_memset(s->rec, 0, sizeof(struct zj_rec_file));
+	w = zj_rec_put_path(s, 0, pr.off, pr.len);
+	flags |= pr.flags & (ZJ_F_RESOLVE | ZJ_F_TRUNC_PATH);
+	zj_setid_emit(s, flags, a.mode, w, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_chmod")
@@ -125,14 +135,14 @@ int zj_setid_exit_fchmodat2(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_chmod")
 int zj_setid_chmod(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_setid_path(ZJ_AT_FDCWD, (const char *)ctx->args[0], (__u32)ctx->args[1], 0);
+	zj_setid_enter(ZJ_AT_FDCWD, (const char *)ctx->args[0], (__u32)ctx->args[1]);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
 int zj_setid_fchmodat(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_setid_path((int)ctx->args[0], (const char *)ctx->args[1], (__u32)ctx->args[2], 0);
+	zj_setid_enter((int)ctx->args[0], (const char *)ctx->args[1], (__u32)ctx->args[2]);
 	return 0;
 }
 
@@ -140,7 +150,7 @@ int zj_setid_fchmodat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
 int zj_setid_fchmodat2(struct trace_event_raw_sys_enter *ctx)
 {
-	zj_setid_path((int)ctx->args[0], (const char *)ctx->args[1], (__u32)ctx->args[2], 0);
+	zj_setid_enter((int)ctx->args[0], (const char *)ctx->args[1], (__u32)ctx->args[2]);
 	return 0;
 }
 
