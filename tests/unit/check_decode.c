@@ -343,6 +343,23 @@ static size_t mk_setid(const char *path, uint32_t mode)
 	return size;
 }
 
+/* A so_map record as somap.bpf.c sends it: the header is the target (pid 200). */
+static size_t mk_somap(uint32_t injector, uint32_t via, const char *path)
+{
+	struct zj_rec_somap *x = (struct zj_rec_somap *)rec;
+	size_t pl = strlen(path), size = sizeof(*x) + pl + 1;
+
+	memset(rec, 0, size + 8);
+	hdr(rec, ZJ_REC_SOMAP, size);
+	x->injector_tgid = injector;
+	x->via = via;
+	x->session_ns = KTIME - 1000;
+	x->prot = 5;
+	x->path_len = (uint32_t)pl;
+	memcpy(x->data, path, pl + 1);
+	return size;
+}
+
 static int decode(size_t size, struct zj_event *ev);
 
 START_TEST(test_exec_preload)
@@ -1136,6 +1153,37 @@ START_TEST(test_deny_kernel_classes)
 }
 END_TEST
 
+
+START_TEST(test_somap)
+{
+	struct zj_event ev;
+	size_t size = mk_somap(300, ZJ_INJ_PTRACE, "/tmp/evil.so");
+
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.type, ZJ_EV_SOMAP);
+	/* the injector is the actor, the process that mapped the library the target */
+	ck_assert_uint_eq(ev.actor.pid, 300);
+	ck_assert(ev.flags & ZJ_EVF_HAS_TARGET);
+	ck_assert_uint_eq(ev.target.pid, 200);
+	ck_assert_uint_eq(ev.somap.via, ZJ_INJ_PTRACE);
+	ck_assert_uint_eq(ev.somap.prot, 5);
+	ASSERT_VIEW(ev.somap.path, "/tmp/evil.so");
+	/* malformed: no injector, the target as its own injector, a relative path, no
+	 * PROT_EXEC, an unknown session kind */
+	size = mk_somap(0, ZJ_INJ_PTRACE, "/x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(200, ZJ_INJ_PTRACE, "/x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(300, ZJ_INJ_PROC_MEM, "x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(300, ZJ_INJ_PROC_MEM, "/x.so");
+	((struct zj_rec_somap *)rec)->prot = 1;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(300, 3, "/x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_actor_pid_reuse)
 {
 	struct zj_event ev;
@@ -1633,6 +1681,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_malformed_deny);
 	tcase_add_test(tc, test_malformed_fixed);
 	tcase_add_test(tc, test_kmod);
+	tcase_add_test(tc, test_somap);
 	tcase_add_test(tc, test_setid);
 	tcase_add_test(tc, test_deny_kernel_classes);
 	tcase_add_test(tc, test_fuzz);

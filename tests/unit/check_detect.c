@@ -1166,6 +1166,27 @@ START_TEST(test_reflect_detect)
 }
 END_TEST
 
+
+START_TEST(test_somap_detect)
+{
+	struct zj_event ev = attacker_on_sshd(ZJ_EV_SOMAP);
+
+	ev.somap.via = ZJ_INJ_PTRACE;
+	ev.somap.prot = 5;
+	ev.somap.path = S("/tmp/evil.so");
+	assert_one(&ev, "T1055.008", ZJ_SEV_HIGH, ZJ_TARGET_PROCESS,
+		   "pid 4242 python3 (/tmp/x) injected the shared object /tmp/evil.so into sshd "
+		   "(pid 812) (ptrace, then an executable mapping of it in the target)");
+	ev.somap.via = ZJ_INJ_PROC_MEM;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].technique, "T1055.009");
+	/* a debugger on its own child: benign */
+	ev.target.ppid = ev.actor.pid;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "debugger on its own child");
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
 	Suite *s = suite_create("detect");
@@ -1210,6 +1231,7 @@ static Suite *detect_suite(void)
 	tcase_add_test(misc, test_kmod_detect);
 	tcase_add_test(misc, test_setid_detect);
 	tcase_add_test(misc, test_reflect_detect);
+	tcase_add_test(misc, test_somap_detect);
 	suite_add_tcase(s, misc);
 	return s;
 }
