@@ -40,4 +40,3 @@ echo "ok - zhijiad starts, attaches and stops on $(uname -r)"
 [ -x "$ZJ_BUILD/tests/check_sensor" ] || fail "no check_sensor in the guest (VM_BINS)"
 CK_DEFAULT_TIMEOUT=60 "$ZJ_BUILD/tests/check_sensor" || fail "check_sensor failed"
 echo "ok - check_sensor passes on $(uname -r)"
-
