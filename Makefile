@@ -56,6 +56,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # One .bpf.c per concern, linked into one object (one skeleton, maps shared), plus the
 # feature probes in an object of their own.
 BPF_SENSOR_SRCS := bpf/proc.bpf.c bpf/ptrace.bpf.c bpf/mem.bpf.c bpf/vdso.bpf.c bpf/file.bpf.c \
+	bpf/kmod.bpf.c bpf/setid.bpf.c bpf/somap.bpf.c \
 	bpf/lsm.bpf.c bpf/proc_tp.bpf.c
 BPF_SENSOR_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SENSOR_SRCS))
 SKELS := $(OUTPUT)/include/zhijia.skel.h $(OUTPUT)/include/probe.skel.h
@@ -163,6 +164,12 @@ $(OUTPUT)/tests/check_%: tests/integration/check_%.c tests/integration/harness.c
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-field-initializers -Itests/integration $< \
 		tests/integration/harness.c $(CHECK_LIBS) $(JSONC_LIBS) -o $@
 
+# The payload check_kernel_hooks injects into a process with ptrace.
+INJECT_SO := $(OUTPUT)/tests/zj-inject.so
+$(INJECT_SO): tests/integration/zj-inject-lib.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -fPIC $< -o $@
+
 $(TRIGGER): tests/integration/zj-trigger.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
@@ -212,10 +219,13 @@ $(ASAN_INTEG)/tests/check_%: tests/integration/check_%.c tests/integration/harne
 $(ASAN_INTEG)/tests/zj-trigger: $(TRIGGER) | $(ASAN_INTEG)/tests
 	$(Q)cp $< $@
 
+$(ASAN_INTEG)/tests/zj-inject.so: $(INJECT_SO) | $(ASAN_INTEG)/tests
+	$(Q)cp $< $@
+
 # exitcode 23: a leak or an error fails the program (zhijiad's exit status is checked).
 # ASAN_OPTIONS leaves detect_leaks to each program's default (asan-nolsan.c).
 check-integration-asan: $(ASAN_INTEG)/zhijiad $(ASAN_INTEG)/zhijiactl $(ASAN_INTEG_BINS) \
-		$(ASAN_INTEG)/tests/zj-trigger
+		$(ASAN_INTEG)/tests/zj-trigger $(ASAN_INTEG)/tests/zj-inject.so
 	$(Q)for t in $(ASAN_INTEG_BINS); do echo "== $$t (ASan/UBSan)"; \
 		ASAN_OPTIONS=exitcode=23:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -232,7 +242,7 @@ check-asan: $(ASAN_BINS)
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$t; done
 
 # A suite that exits 77 could not run here (it says why); anything else non-zero fails.
-check-integration: all $(INTEG_BINS) $(TRIGGER)
+check-integration: all $(INTEG_BINS) $(TRIGGER) $(INJECT_SO)
 	$(Q)for t in $(INTEG_BINS); do echo "== $$t"; \
 		ZJ_BUILD=$(abspath $(OUTPUT)) $$t; rc=$$?; \
 		if [ $$rc -eq 77 ]; then echo "== $$t: SKIPPED"; \
@@ -281,7 +291,8 @@ clean:
 
 # Tests that need BPF LSM or Debian 12's own kernel run in a QEMU guest (tests/vm/).
 VM_BINS += $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(TRIGGER) $(INTEG_BINS) $(OUTPUT)/vm/zj-enforce
-VM_GUEST_TESTS += tests/vm/guest/sensor.sh tests/vm/guest/enforce.sh
+VM_FILES += $(INJECT_SO)
+VM_GUEST_TESTS += tests/vm/guest/sensor.sh tests/vm/guest/kernel-hooks.sh tests/vm/guest/enforce.sh
 include tests/vm/vm.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk

@@ -254,4 +254,22 @@ static __always_inline __u32 zj_kill(__u32 klass)
 	return ZJ_F_KILLED;
 }
 
+#define ZJ_TMPFS_MAGIC 0x01021994
+#define ZJ_HUGETLBFS_MAGIC 0x958458f6
+
+/*
+ * An anonymous in-memory file (T1620): no name in any directory (i_nlink 0) on tmpfs or
+ * hugetlbfs -- what memfd_create() makes, and an O_TMPFILE or unlinked file on /dev/shm.
+ */
+static __always_inline int zj_file_anon(struct file *f)
+{
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	unsigned long magic;
+
+	if (!ino || BPF_CORE_READ(ino, __i_nlink) != 0)
+		return 0;
+	magic = BPF_CORE_READ(ino, i_sb, s_magic);
+	return magic == ZJ_TMPFS_MAGIC || magic == ZJ_HUGETLBFS_MAGIC;
+}
+
 #endif /* ZHIJIA_ENFORCE_BPF_H */

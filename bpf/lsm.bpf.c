@@ -13,6 +13,10 @@
  *   inode_create, inode_rename, inode_link, inode_symlink
  *                        T1053.*, T1543.002, T1574.006: a name created, renamed or linked onto
  *                        under a watched persistence path
+ *   kernel_read_file, kernel_load_data
+ *                        T1547.006: finit_module (READING_MODULE), init_module (LOADING_MODULE)
+ *   path_chmod           T1548.001: a set-id bit added to a regular file
+ *   bprm_check_security  T1620: the exec of an anonymous in-memory file (memfd)
  *
  * Self-protection (ZJ_ENF_SELF, T1562.001), whatever the policy says:
  *   ptrace_access_check  attach-mode access to zhijiad: ptrace, /proc/<pid>/mem, process_vm_*
@@ -337,6 +341,7 @@ int BPF_PROG(zj_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	struct zj_watch_key k = {};
 	struct zj_denial dn = {};
 	struct file *f;
+	int verdict;
 
 	if (ret)
 		return ret;
@@ -345,13 +350,114 @@ int BPF_PROG(zj_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 		return 0;
 	k.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
 	k.ino = BPF_CORE_READ(f, f_inode, i_ino);
-	if (!bpf_map_lookup_elem(&zj_exec_deny, &k) || zj_exempt())
+	if (bpf_map_lookup_elem(&zj_exec_deny, &k) && !zj_exempt()) {
+		dn.klass = ZJ_ENF_VERDICT;
+		dn.hook = ZJ_HOOK_BPRM_CHECK;
+		dn.op = ZJ_DOP_EXEC;
+		dn.kstr = BPF_CORE_READ(bprm, filename);
+		return zj_deny(ctx, ZJ_DENY, &dn);
+	}
+	/* T1620: the exec of an anonymous in-memory file (memfd_create, O_TMPFILE on tmpfs) */
+	if (!zj_file_anon(f) || zj_exempt())
 		return 0;
-	dn.klass = ZJ_ENF_VERDICT;
+	verdict = zj_decide(ZJ_ENF_REFLECT);
+	if (verdict == ZJ_ALLOW)
+		return 0;
+	dn.klass = ZJ_ENF_REFLECT;
 	dn.hook = ZJ_HOOK_BPRM_CHECK;
-	dn.op = ZJ_DOP_EXEC;
+	dn.op = ZJ_DOP_ANON_EXEC;
 	dn.kstr = BPF_CORE_READ(bprm, filename);
-	return zj_deny(ctx, ZJ_DENY, &dn);
+	return zj_deny(ctx, verdict, &dn);
+}
+
+/* ---- T1547.006: kernel modules ------------------------------------------------------------ */
+
+/*
+ * finit_module(2): the module file is read through kernel_read_file (READING_MODULE) after the
+ * CAP_SYS_MODULE check and before a byte of it is parsed; the record's path is the file's name.
+ * Other readers (firmware, kexec images, policies) are none of this class's business.
+ */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(zj_lsm_kernel_read_file, struct file *file, enum kernel_read_file_id id,
+	     bool contents, int ret)
+{
+	struct zj_denial dn = {};
+	int verdict;
+
+	if (ret)
+		return ret;
+	if (id != READING_MODULE || zj_exempt())
+		return 0;
+	verdict = zj_decide(ZJ_ENF_KMOD);
+	if (verdict == ZJ_ALLOW)
+		return 0;
+	dn.klass = ZJ_ENF_KMOD;
+	dn.hook = ZJ_HOOK_KERNEL_READ_FILE;
+	dn.op = ZJ_DOP_KMOD_LOAD;
+	if (file)
+		dn.kstr = (const char *)BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	return zj_deny(ctx, verdict, &dn);
+}
+
+/* init_module(2): the image comes from the caller's memory (kernel_load_data, LOADING_MODULE). */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(zj_lsm_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	struct zj_denial dn = {};
+	int verdict;
+
+	if (ret)
+		return ret;
+	if (id != LOADING_MODULE || zj_exempt())
+		return 0;
+	verdict = zj_decide(ZJ_ENF_KMOD);
+	if (verdict == ZJ_ALLOW)
+		return 0;
+	dn.klass = ZJ_ENF_KMOD;
+	dn.hook = ZJ_HOOK_KERNEL_LOAD_DATA;
+	dn.op = ZJ_DOP_KMOD_LOAD;
+	return zj_deny(ctx, verdict, &dn);
+}
+
+/* ---- T1548.001: setuid and setgid --------------------------------------------------------- */
+
+#define ZJ_S_ISUID 04000
+#define ZJ_S_ISGID 02000
+#define ZJ_S_IFMT 0170000
+#define ZJ_S_IFREG 0100000
+
+/*
+ * chmod, fchmod, fchmodat, fchmodat2 (chmod_common() calls the hook with the mode asked for):
+ * denied when it gives a regular file a set-id bit it did not have.  A bit kept (chmod of a
+ * file that has it already), removed, or put on a directory (setgid directories) goes through.
+ */
+SEC("lsm/path_chmod")
+int BPF_PROG(zj_lsm_path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	struct zj_denial dn = {};
+	struct dentry *d;
+	__u32 imode;
+	int verdict;
+
+	if (ret)
+		return ret;
+	if (!(mode & (ZJ_S_ISUID | ZJ_S_ISGID)))
+		return 0;
+	d = BPF_CORE_READ(path, dentry);
+	imode = BPF_CORE_READ(d, d_inode, i_mode);
+	if ((imode & ZJ_S_IFMT) != ZJ_S_IFREG || !(mode & (ZJ_S_ISUID | ZJ_S_ISGID) & ~imode))
+		return 0;
+	if (zj_exempt())
+		return 0;
+	verdict = zj_decide(ZJ_ENF_SETID);
+	if (verdict == ZJ_ALLOW)
+		return 0;
+	dn.klass = ZJ_ENF_SETID;
+	dn.hook = ZJ_HOOK_PATH_CHMOD;
+	dn.op = ZJ_DOP_SETID;
+	dn.arg = mode & 07777;
+	dn.kstr = (const char *)BPF_CORE_READ(d, d_name.name);
+	return zj_deny(ctx, verdict, &dn);
 }
 
 /* ---- T1055.008: ptrace attach, process_vm_writev ----------------------------------------- */

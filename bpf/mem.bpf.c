@@ -14,6 +14,7 @@
  * is written.
  */
 #include "enforce.bpf.h"
+#include "inject.bpf.h"
 
 struct zj_iovec {
 	__u64 base;
@@ -40,6 +41,18 @@ static __always_inline __u64 zj_iov_sum(const void *uvec, __u64 cnt, __u64 *ret_
 	}
 	*ret_first = v[0].base;
 	return sum;
+}
+
+#define ZJ_VM_EXEC 0x4
+
+/* bpf_find_vma() callback: is the mapping executable and backed by a file? */
+static long zj_vma_text(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
+{
+	__u32 *hit = ctx;
+
+	if ((BPF_CORE_READ(vma, vm_flags) & ZJ_VM_EXEC) && BPF_CORE_READ(vma, vm_file))
+		*hit = 1;
+	return 0;
 }
 
 static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos, int has_pos, __u64 len,
@@ -75,8 +88,17 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 		zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
 	if (zj_in_vdso_area(pos, len, r->vdso_start, r->vdso_end))
 		flags |= ZJ_F_VDSO;
-	if (!(flags & ZJ_F_SELF))
+	if (!(flags & ZJ_F_SELF)) {
 		flags |= zj_kill(ZJ_ENF_PROC_MEM);
+		zj_inject_mark(target, ZJ_INJ_PROC_MEM); /* somap.bpf.c */
+	} else {
+		/* one's own program text (DDexec, T1620): a file-backed executable mapping */
+		__u32 hit = 0;
+
+		bpf_find_vma(bpf_get_current_task_btf(), pos, zj_vma_text, &hit, 0);
+		if (hit)
+			flags |= ZJ_F_EXEC_TEXT;
+	}
 	r->hdr.flags = flags;
 	r->via = via;
 	r->target_pid = target;
@@ -156,10 +178,12 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	r = (struct zj_rec_mem *)s->rec;
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
-	if (pid == r->hdr.tgid)
+	if (pid == r->hdr.tgid) {
 		flags |= ZJ_F_SELF;
-	else
+	} else {
 		flags |= zj_kill(ZJ_ENF_PTRACE);
+		zj_inject_mark(pid, ZJ_INJ_PTRACE); /* somap.bpf.c */
+	}
 	r->hdr.flags = flags;
 	r->via = ZJ_VIA_PROCESS_VM_WRITEV;
 	r->target_pid = pid;

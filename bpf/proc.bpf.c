@@ -4,7 +4,7 @@
  * process, exit of a whole process.  These keep the daemon's process table; they come in
  * storms, so they are submitted without waking the daemon (see zj_wakeup_flags).
  */
-#include "path.bpf.h"
+#include "enforce.bpf.h"
 
 /*
  * One environment string per step (bpf_loop callback, state in the scratch map): is it
@@ -82,6 +82,19 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (bpf_probe_read_kernel(&r->data[pos], len, &s->pbuf[off]))
 		zj_stat_inc(ZJ_STAT_READ_FAIL);
 	r->data[pos + len] = 0;
+	/*
+	 * T1620: an anonymous file is its own root (memfd's pseudo dentry): the walk gives "/".
+	 * Name it as /proc/<pid>/exe does, "/memfd:NAME", so that the image is named at all.
+	 */
+	if (len == 1 && zj_file_anon(file)) {
+		long m = bpf_probe_read_kernel_str(&r->data[pos + 1], ZJ_NAME_MAX,
+						   BPF_CORE_READ(file, f_path.dentry, d_name.name));
+
+		if (m > 1)
+			len = (__u32)m; /* "/" and the name, without its NUL */
+		else
+			r->data[pos + 1] = 0;
+	}
 	r->exe_len = len;
 	if (trunc)
 		flags |= ZJ_F_TRUNC_PATH2;
@@ -132,6 +145,15 @@ int BPF_PROG(zj_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		pos += (__u32)n;
 	} else if (!s->env.done) {
 		flags |= ZJ_F_TRUNC_ENV;
+	}
+
+	/*
+	 * Fileless execution (T1620): the image is an anonymous in-memory file.  Fallback
+	 * enforcement: SIGKILL before the new image runs a single instruction of its own.
+	 */
+	if (zj_file_anon(file)) {
+		flags |= ZJ_F_ANON_EXE;
+		flags |= zj_kill(ZJ_ENF_REFLECT);
 	}
 
 	size = sizeof(*r) + pos;

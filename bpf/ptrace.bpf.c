@@ -11,6 +11,7 @@
  * which the daemon undoes with SIGCONT (the record says ZJ_F_KILLED, with the result).
  */
 #include "enforce.bpf.h"
+#include "inject.bpf.h"
 
 #define ZJ_PTRACE_ATTACH 16
 #define ZJ_PTRACE_SEIZE 0x4206
@@ -156,6 +157,8 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 		}
 		if (r->target_pid == r->hdr.tgid)
 			r->hdr.flags |= ZJ_F_SELF;
+		else if (s && a->request != 0 && s->ptf.found && ctx->ret >= 0)
+			zj_inject_mark(s->ptf.tgid, ZJ_INJ_PTRACE); /* somap.bpf.c */
 		/* ATTACH/SEIZE that ptrace_access_check denied (lsm.bpf.c) */
 		r->hdr.flags |= zj_denied_take(tid) | a->flags;
 		zj_submit(ctx, r, ZJ_REC_PTRACE, 0);

@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "zhijia/bpf_abi.h"
@@ -19,7 +21,8 @@
 #define ZJ_F_ALL                                                                                   \
 	(ZJ_F_SELF | ZJ_F_VDSO | ZJ_F_TRUNC_PATH | ZJ_F_TRUNC_PATH2 | ZJ_F_TRUNC_ARGS |            \
 	 ZJ_F_CREATED | ZJ_F_O_TRUNC | ZJ_F_RESOLVE | ZJ_F_BLOCKED | ZJ_F_KILLED |                 \
-	 ZJ_F_THREAD_TARGET | ZJ_F_TRUNC_IOV | ZJ_F_LD_PRELOAD | ZJ_F_TRUNC_ENV)
+	 ZJ_F_THREAD_TARGET | ZJ_F_TRUNC_IOV | ZJ_F_LD_PRELOAD | ZJ_F_TRUNC_ENV | ZJ_F_ANON_EXE |  \
+	 ZJ_F_EXEC_TEXT | ZJ_F_SETID_HAD | ZJ_F_NOT_REG)
 
 /* The kernel's MAX_ARG_STRINGS: execve() refuses more arguments. */
 #define ARGC_MAX 0x7fffffffu
@@ -82,7 +85,12 @@ static size_t rec_min_size(uint16_t type)
 	case ZJ_REC_VDSO_MAP:
 		return sizeof(struct zj_rec_vdso_map);
 	case ZJ_REC_FILE:
+	case ZJ_REC_SETID:
 		return sizeof(struct zj_rec_file);
+	case ZJ_REC_KMOD:
+		return sizeof(struct zj_rec_kmod) + 1; /* the path's NUL at least */
+	case ZJ_REC_SOMAP:
+		return sizeof(struct zj_rec_somap) + 2; /* "/" and its NUL at least */
 	case ZJ_REC_DENY:
 		return sizeof(struct zj_rec_deny) + 1; /* the path's NUL at least */
 	default:
@@ -256,6 +264,86 @@ static int parse_file(const char *raw, size_t size, struct zj_event *ev)
 	return 0;
 }
 
+/* SETID: a chmod asking for a set-id bit, of any path (no watch entry). */
+static int parse_setid(const char *raw, size_t size, struct zj_event *ev)
+{
+	struct zj_rec_file x;
+	int r;
+
+	memcpy(&x, raw, sizeof(x));
+	if (x.op != ZJ_FOP_CHMOD || x.watch_id || x.path2_len || !(x.mode & 06000) ||
+	    x.path_len == 0)
+		return -EBADMSG;
+	r = parse_file(raw, size, ev);
+	if (r < 0)
+		return r;
+	/*
+	 * A path-taking chmod is seen before the kernel looks the path up: whether it names a
+	 * regular file is asked here (the type does not change with a chmod).  A setgid
+	 * directory is no privilege.
+	 */
+	if (!x.dev && !(x.hdr.flags & ZJ_F_RESOLVE) && ev->file.path.ptr[0] == '/') {
+		struct stat st;
+
+		if (lstat(ev->file.path.ptr, &st) == 0 && !S_ISREG(st.st_mode))
+			ev->flags |= ZJ_EVF_NOT_REG;
+	}
+	return 0;
+}
+
+/* KMOD: data[] = path\0; name is a fixed field, NUL-terminated. */
+static int parse_kmod(const char *raw, size_t size, struct zj_event *ev)
+{
+	struct zj_rec_kmod x;
+	const char *data = raw + sizeof(x);
+	size_t avail = size - sizeof(x), off = 0;
+	const char *nul;
+
+	memcpy(&x, raw, sizeof(x));
+	if ((x.op != ZJ_KMOD_INIT && x.op != ZJ_KMOD_FINIT) || x.path_len >= ZJ_PATH_MAX ||
+	    (x.op == ZJ_KMOD_INIT && (x.path_len || x.fd != -1 || x.dev || x.ino)))
+		return -EBADMSG;
+	if (!take_cstr(data, avail, &off, x.path_len, &ev->kmod.path))
+		return -EBADMSG;
+	nul = memchr(raw + offsetof(struct zj_rec_kmod, name), '\0', sizeof(x.name));
+	if (!nul)
+		return -EBADMSG;
+	ev->kmod.name = (struct zj_str){.ptr = raw + offsetof(struct zj_rec_kmod, name),
+					.len = (size_t)(nul - (raw + offsetof(struct zj_rec_kmod, name)))};
+	ev->kmod.op = x.op;
+	ev->kmod.fd = x.fd;
+	ev->kmod.len = x.len;
+	ev->kmod.mflags = x.mflags;
+	ev->kmod.result = x.result;
+	ev->kmod.dev = x.dev;
+	ev->kmod.ino = x.ino;
+	return 0;
+}
+
+/* SOMAP: data[] = path\0, absolute; an injector that is not the actor. */
+static int parse_somap(const char *raw, size_t size, struct zj_event *ev, uint32_t *ret_injector)
+{
+	struct zj_rec_somap x;
+	const char *data = raw + sizeof(x);
+	size_t avail = size - sizeof(x), off = 0;
+
+	memcpy(&x, raw, sizeof(x));
+	if ((x.via != ZJ_INJ_PTRACE && x.via != ZJ_INJ_PROC_MEM) || !x.injector_tgid ||
+	    x.injector_tgid == x.hdr.tgid || x.path_len == 0 || x.path_len >= ZJ_PATH_MAX ||
+	    !(x.prot & 4 /* PROT_EXEC */))
+		return -EBADMSG;
+	if (!take_cstr(data, avail, &off, x.path_len, &ev->somap.path) ||
+	    ev->somap.path.ptr[0] != '/')
+		return -EBADMSG;
+	ev->somap.via = x.via;
+	ev->somap.prot = x.prot;
+	ev->somap.session_ns = x.session_ns;
+	ev->somap.dev = x.dev;
+	ev->somap.ino = x.ino;
+	*ret_injector = x.injector_tgid;
+	return 0;
+}
+
 /* The ZJ_DOP_* a hook may report, and whether it is about a file (else a process). */
 static bool deny_op_ok(uint32_t hook, uint32_t op, bool *ret_file)
 {
@@ -275,7 +363,14 @@ static bool deny_op_ok(uint32_t hook, uint32_t op, bool *ret_file)
 		return op == ZJ_DOP_SELF_BPF;
 	case ZJ_HOOK_BPRM_CHECK:
 		*ret_file = false;
-		return op == ZJ_DOP_EXEC;
+		return op == ZJ_DOP_EXEC || op == ZJ_DOP_ANON_EXEC;
+	case ZJ_HOOK_KERNEL_READ_FILE:
+	case ZJ_HOOK_KERNEL_LOAD_DATA:
+		*ret_file = false;
+		return op == ZJ_DOP_KMOD_LOAD;
+	case ZJ_HOOK_PATH_CHMOD:
+		*ret_file = false;
+		return op == ZJ_DOP_SETID;
 	case ZJ_HOOK_FILE_OPEN:
 		*ret_file = op == ZJ_DOP_OPEN_WRITE;
 		return op == ZJ_DOP_MEM_OPEN || op == ZJ_DOP_OPEN_WRITE;
@@ -320,9 +415,23 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 	bool self_op = x.op == ZJ_DOP_SELF_TRACE || x.op == ZJ_DOP_SELF_SIGNAL ||
 		       x.op == ZJ_DOP_SELF_BPF;
 	if ((x.klass == ZJ_ENF_SELF) != self_op ||
-	    (x.klass == ZJ_ENF_VERDICT) != (x.op == ZJ_DOP_EXEC))
+	    (x.klass == ZJ_ENF_VERDICT) != (x.op == ZJ_DOP_EXEC) ||
+	    (x.klass == ZJ_ENF_KMOD) != (x.op == ZJ_DOP_KMOD_LOAD) ||
+	    (x.klass == ZJ_ENF_SETID) != (x.op == ZJ_DOP_SETID) ||
+	    (x.klass == ZJ_ENF_REFLECT) != (x.op == ZJ_DOP_ANON_EXEC))
 		return -EBADMSG;
-	if (x.klass == ZJ_ENF_VERDICT) {
+	if (x.klass == ZJ_ENF_KMOD || x.klass == ZJ_ENF_SETID || x.klass == ZJ_ENF_REFLECT) {
+		/*
+		 * kmod: the module file's name (finit_module) or nothing (init_module); setid: the
+		 * file's name and the mode asked for; reflect: the name exec was given
+		 */
+		if (x.target_pid || x.watch_id ||
+		    (x.klass == ZJ_ENF_SETID) != (x.arg != 0) || (x.arg & ~07777u) ||
+		    (x.klass == ZJ_ENF_SETID && !(x.arg & 06000)) ||
+		    (x.klass != ZJ_ENF_KMOD && !ev->deny.path.len) ||
+		    (x.hook == ZJ_HOOK_KERNEL_LOAD_DATA && ev->deny.path.len))
+			return -EBADMSG;
+	} else if (x.klass == ZJ_ENF_VERDICT) {
 		/* the file name exec was given: any non-empty string, relative ones too */
 		if (x.target_pid || x.watch_id || x.arg || !ev->deny.path.len)
 			return -EBADMSG;
@@ -432,6 +541,12 @@ static int parse_body(const char *raw, const struct zj_rec_hdr *h, struct zj_eve
 		return 0;
 	case ZJ_REC_FILE:
 		return parse_file(raw, h->size, ev);
+	case ZJ_REC_SETID:
+		return parse_setid(raw, h->size, ev);
+	case ZJ_REC_KMOD:
+		return parse_kmod(raw, h->size, ev);
+	case ZJ_REC_SOMAP:
+		return parse_somap(raw, h->size, ev, ret_deny_target);
 	case ZJ_REC_DENY:
 		return parse_deny(raw, h->size, ev, ret_deny_target);
 	default:
@@ -558,6 +673,18 @@ int zj_decode(struct zj_decoder *d, const void *data, size_t size, struct zj_eve
 		r = fill_actor(d, &h, &ev);
 		if (r >= 0 && deny_target)
 			r = fill_target(d, deny_target, &ev);
+		break;
+	case ZJ_REC_SOMAP:
+		/* the header is the target, which mapped the file: the injector is the actor */
+		r = fill_actor(d, &h, &ev);
+		if (r >= 0)
+			r = fill_target(d, deny_target, &ev);
+		if (r >= 0) {
+			struct zj_proc t = ev.target;
+
+			ev.target = ev.actor;
+			ev.actor = t;
+		}
 		break;
 	default: /* ZJ_REC_FILE */
 		r = fill_actor(d, &h, &ev);

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,7 +39,9 @@ static const char *const class_scope[ZJ_ENF_NR] = {
 	[ZJ_ENF_SSH_KEYS] = "creating, writing, renaming or linking onto authorized_keys files",
 	[ZJ_ENF_SHELL_RC] = "creating, writing, renaming or linking onto shell start-up files",
 	[ZJ_ENF_RC_SCRIPTS] = "creating, writing, renaming or linking onto rc scripts",
-	[ZJ_ENF_KMOD] = "creating, writing, renaming or linking onto module load lists "
+	[ZJ_ENF_KMOD] = "loading a kernel module: init_module, finit_module (the LSM denies the "
+			"load; the kill fallback does not stop a valid module from loading), and "
+			"creating, writing, renaming or linking onto module load lists "
 			"(/etc/modules, modules-load.d, modprobe.d)",
 	[ZJ_ENF_ACCOUNT] = "writing /etc/passwd or /etc/shadow",
 	[ZJ_ENF_GROUPS] = "writing /etc/group or /etc/gshadow",
@@ -48,6 +51,9 @@ static const char *const class_scope[ZJ_ENF_NR] = {
 	[ZJ_ENF_XDG] = "creating, writing, renaming or linking onto XDG autostart entries",
 	[ZJ_ENF_PYSTART] = "creating, writing, renaming or linking onto .pth files and "
 			   "sitecustomize.py/usercustomize.py in site-packages",
+	[ZJ_ENF_SETID] = "adding S_ISUID/S_ISGID to a regular file with chmod, fchmod, fchmodat",
+	[ZJ_ENF_REFLECT] = "executing an anonymous in-memory file (memfd_create, O_TMPFILE on "
+			   "tmpfs)",
 };
 
 void zj_enforce_init(struct zj_enforce *e, bool lsm, const char *why, bool signal)
@@ -214,6 +220,10 @@ enum {
 	OP_RENAME,
 	OP_LINK,
 	OP_SYMLINK,
+	OP_KMOD_INIT,
+	OP_KMOD_FINIT,
+	OP_SETID,
+	OP_ANON_EXEC,
 	OP_NR,
 };
 
@@ -227,6 +237,10 @@ static const char *const op_words[OP_NR] = {
 	[OP_RENAME] = "renaming onto a watched name",
 	[OP_LINK] = "linking onto a watched name",
 	[OP_SYMLINK] = "creating a symlink in a watched directory",
+	[OP_KMOD_INIT] = "init_module of a non-module image",
+	[OP_KMOD_FINIT] = "finit_module of a non-module file",
+	[OP_SETID] = "chmod 04600 of a file",
+	[OP_ANON_EXEC] = "exec of an empty memfd",
 };
 
 struct canary_dir {
@@ -238,6 +252,39 @@ struct canary_dir {
 static int canary_path(char *buf, size_t len, const char *dir, const char *name)
 {
 	return (size_t)snprintf(buf, len, "%s/%s", dir, name) < len ? 0 : -ENAMETOOLONG;
+}
+
+/*
+ * May the canary try to load a module?  Only with CAP_SYS_MODULE in its effective set and
+ * modules not disabled: else the kernel refuses with EPERM before the LSM hook runs, and that
+ * EPERM would prove nothing.
+ */
+static bool canary_may_load_modules(void)
+{
+	char line[256];
+	FILE *f;
+	bool cap = false;
+	int disabled = 1;
+
+	f = fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long eff;
+
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			cap = (eff >> 16) & 1; /* CAP_SYS_MODULE */
+			break;
+		}
+	}
+	fclose(f);
+	f = fopen("/proc/sys/kernel/modules_disabled", "re");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &disabled) != 1)
+		disabled = 1;
+	fclose(f);
+	return cap && disabled == 0;
 }
 
 /* The child: attempt everything, report errno per operation (0: it went through). */
@@ -288,6 +335,30 @@ static _Noreturn void canary_child(int go_fd, int res_fd, pid_t sibling,
 		TRY(OP_LINK, link(path, path2));
 	if (canary_path(path2, sizeof(path2), cd->w, "c") == 0)
 		TRY(OP_SYMLINK, symlink("target", path2));
+	if (canary_may_load_modules()) {
+		static const char junk[64]; /* no ELF header: ENOEXEC when the hook lets it by */
+
+		TRY(OP_KMOD_INIT, syscall(SYS_init_module, junk, sizeof(junk), ""));
+		/* not empty: the kernel checks the size before it calls the hook */
+		if (canary_path(path, sizeof(path), cd->u, "kmod") == 0) {
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				TRY(OP_KMOD_FINIT, syscall(SYS_finit_module, fd, "", 0));
+				close(fd);
+			}
+		}
+	}
+	if (canary_path(path, sizeof(path), cd->w, "existing") == 0)
+		TRY(OP_SETID, chmod(path, 04600));
+	fd = memfd_create("zhijiad-canary", MFD_CLOEXEC);
+	if (fd >= 0) {
+		char *const argv[] = {(char *)"zhijiad-canary", NULL};
+		char *const envp[] = {NULL};
+
+		/* empty: ENOEXEC when the hook lets it by, so the child is never replaced */
+		TRY(OP_ANON_EXEC, fexecve(fd, argv, envp));
+		close(fd);
+	}
 #undef TRY
 	_exit(write(res_fd, res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 }
@@ -330,13 +401,27 @@ static int canary_dir_make(struct canary_dir *cd)
 		r = touch(cd->u, "a");
 	if (r == 0)
 		r = touch(cd->u, "b");
+	if (r == 0) {
+		/* finit_module's file: a few bytes that are no ELF image */
+		char path[PATH_MAX];
+		int fd;
+
+		if (canary_path(path, sizeof(path), cd->u, "kmod") < 0)
+			return -ENAMETOOLONG;
+		fd = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return negative_errno();
+		if (write(fd, "zhijiad canary\n", 15) != 15)
+			r = -EIO;
+		close(fd);
+	}
 	return r;
 }
 
 static void canary_dir_remove(const struct canary_dir *cd)
 {
 	static const char *const wn[] = {"existing", "new", "a", "b", "c"};
-	static const char *const un[] = {"a", "b"};
+	static const char *const un[] = {"a", "b", "kmod"};
 	char path[PATH_MAX];
 
 	if (!cd->root[0])
@@ -371,7 +456,12 @@ static void canary_judge(struct zj_enforce *e, const int res[OP_NR])
 		{ZJ_ENF_PROC_MEM, ZJ_ENF_PROC_MEM, OP_MEM_OPEN, OP_MEM_OPEN},
 		{ZJ_ENF_VDSO, ZJ_ENF_VDSO, OP_MPROTECT, OP_MPROTECT},
 		{ZJ_ENF_FILE_FIRST, ZJ_ENF_FILE_LAST, OP_CREATE, OP_SYMLINK},
+		{ZJ_ENF_KMOD, ZJ_ENF_KMOD, OP_KMOD_INIT, OP_KMOD_FINIT},
+		{ZJ_ENF_SETID, ZJ_ENF_SETID, OP_SETID, OP_SETID},
+		{ZJ_ENF_REFLECT, ZJ_ENF_REFLECT, OP_ANON_EXEC, OP_ANON_EXEC},
 	};
+
+	bool seen[ZJ_ENF_NR] = {false};
 
 	for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
 		char why[ZJ_ENFORCE_WHY_MAX] = "";
@@ -389,7 +479,11 @@ static void canary_judge(struct zj_enforce *e, const int res[OP_NR])
 					 "canary: %s failed with %s, not with EPERM from the LSM",
 					 op_words[op], strerror(res[op]));
 		}
+		/* a class in two groups (T1547.006: module lists and module loads) needs both */
 		for (uint32_t k = groups[g].first; k <= groups[g].last; k++) {
+			if (seen[k] && !e->proved[k])
+				continue;
+			seen[k] = true;
 			e->proved[k] = !why[0];
 			snprintf(e->failed[k], sizeof(e->failed[k]), "%s", why);
 		}
@@ -600,6 +694,9 @@ json_object *zj_enforce_to_json(const struct zj_enforce *e, const struct zj_poli
 				       json_object_new_boolean(e->lsm && e->proved[k]));
 		json_object_object_add(t, "mode", json_object_new_string(zj_enforce_mode(e, k)));
 		json_object_object_add(t, "denies", json_object_new_string(class_scope[k]));
+		/* why the start-up canary did not prove this class's hook */
+		if (e->lsm && !e->proved[k] && e->failed[k][0])
+			json_object_object_add(t, "canary", json_object_new_string(e->failed[k]));
 		if (why)
 			json_object_object_add(t, "why", json_object_new_string(why));
 		json_object_object_add(o, zj_deny_class_technique(k), t);
@@ -745,6 +842,18 @@ void zj_enforce_deny_finding(const struct zj_event *ev, struct zj_finding *f)
 		break;
 	case ZJ_DOP_SELF_TRACE:
 		u = put_fmt(r, len, u, "attaching to or opening the memory of zhijiad, ");
+		break;
+	case ZJ_DOP_KMOD_LOAD:
+		u = put_fmt(r, len, u, "loading a kernel module%s",
+			    ev->deny.hook == ZJ_HOOK_KERNEL_READ_FILE ? " from the file "
+								       : " from its memory");
+		break;
+	case ZJ_DOP_SETID:
+		u = put_fmt(r, len, u, "setting mode %04o (%s) on ", ev->deny.arg,
+			    (ev->deny.arg & 04000) ? "setuid" : "setgid");
+		break;
+	case ZJ_DOP_ANON_EXEC:
+		u = put_fmt(r, len, u, "executing an anonymous in-memory file, exec'd as ");
 		break;
 	case ZJ_DOP_SELF_SIGNAL:
 		u = put_fmt(r, len, u, "sending signal %u (%s) to zhijiad, ", ev->deny.arg,

@@ -184,7 +184,13 @@ int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 		jzj(j, "ZHIJIA_TARGET_EXE", &ev->target.exe);
 		jzj(j, "ZHIJIA_TARGET_CMDLINE", &ev->target.cmdline);
 	}
-	if (ev->type == ZJ_EV_FILE) {
+	if (ev->type == ZJ_EV_SOMAP)
+		jzj(j, "ZHIJIA_PATH", &ev->somap.path);
+	if (ev->type == ZJ_EV_KMOD) {
+		jzj(j, "ZHIJIA_PATH", &ev->kmod.path);
+		jzj(j, "ZHIJIA_MODULE", &ev->kmod.name);
+	}
+	if (ev->type == ZJ_EV_FILE || ev->type == ZJ_EV_SETID) {
 		jzj(j, "ZHIJIA_PATH", &ev->file.path);
 		if (ev->file.path2.len)
 			jzj(j, ev->file.op == ZJ_FOP_SYMLINK ? "ZHIJIA_LINK_TARGET" : "ZHIJIA_OLD_PATH",

@@ -496,8 +496,10 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 
 	if (ev->type == ZJ_EV_DENY)
 		return classify_deny(d, ev, fs);
+	/* exec: only what a detector looks at (LD_PRELOAD; T1620: a memfd, an exec by fd) */
 	if (ev->type == ZJ_EV_FORK || ev->type == ZJ_EV_EXIT ||
-	    (ev->type == ZJ_EV_EXEC && !(ev->flags & ZJ_EVF_LD_PRELOAD)))
+	    (ev->type == ZJ_EV_EXEC && !(ev->flags & (ZJ_EVF_LD_PRELOAD | ZJ_EVF_ANON_EXE)) &&
+	     !(ev->exec.filename.len > 8 && memcmp(ev->exec.filename.ptr, "/dev/fd/", 8) == 0)))
 		return 0;
 	memset(&ctx, 0, sizeof(ctx));
 	if (zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)
@@ -905,6 +907,8 @@ static int daemon_status(struct daemon *d, json_object **ret)
 		[ZJ_REC_MEM_OPEN] = "mem_open", [ZJ_REC_MEM_WRITE] = "mem_write",
 		[ZJ_REC_VM_WRITE] = "vm_write", [ZJ_REC_VDSO_MAP] = "vdso_map",
 		[ZJ_REC_FILE] = "file",		[ZJ_REC_DENY] = "deny",
+		[ZJ_REC_KMOD] = "kmod",		[ZJ_REC_SETID] = "setid",
+		[ZJ_REC_SOMAP] = "so_map",
 	};
 	json_object *o = json_object_new_object(), *k, *recs, *f;
 	uint64_t st[ZJ_STAT_NR];

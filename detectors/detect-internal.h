@@ -101,5 +101,11 @@ int zj_dt_exec(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struc
 /* ZJ_EV_WIN_*: the Sysmon front end's events (windows.c). */
 int zj_dt_windows(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
 		  struct zj_dt_out *out);
+/* kernel.c: T1547.006 (kmod), T1548.001 (setid), T1620 (exec of a memfd, own-text writes) */
+int zj_dt_kernel(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out);
+int zj_dt_reflect_exec(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
+		       struct zj_dt_out *out);
+int zj_dt_reflect_mem(const struct zj_event *ev, const struct zj_detect_ctx *ctx,
+		      struct zj_dt_out *out);
 
 #endif /* ZHIJIA_DETECT_INTERNAL_H */

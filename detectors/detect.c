@@ -509,6 +509,8 @@ int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, 
 	case ZJ_EV_MEM_WRITE:
 	case ZJ_EV_VM_WRITE:
 		r = zj_dt_mem(ev, ctx, &out);
+		if (r >= 0)
+			r = zj_dt_reflect_mem(ev, ctx, &out);
 		break;
 	case ZJ_EV_VDSO_MAP:
 		r = zj_dt_vdso_map(ev, ctx, &out);
@@ -518,6 +520,13 @@ int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, 
 		break;
 	case ZJ_EV_EXEC:
 		r = zj_dt_exec(ev, ctx, &out);
+		if (r >= 0)
+			r = zj_dt_reflect_exec(ev, ctx, &out);
+		break;
+	case ZJ_EV_KMOD:
+	case ZJ_EV_SETID:
+	case ZJ_EV_SOMAP:
+		r = zj_dt_kernel(ev, ctx, &out);
 		break;
 	default:
 		r = ev->type >= ZJ_EV_WIN_FIRST && ev->type < ZJ_EV_WIN_END

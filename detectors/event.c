@@ -27,6 +27,8 @@ const char *zj_event_type_name(uint32_t type)
 		[ZJ_EV_MEM_OPEN] = "mem_open", [ZJ_EV_MEM_WRITE] = "mem_write",
 		[ZJ_EV_VM_WRITE] = "vm_write", [ZJ_EV_VDSO_MAP] = "vdso_map",
 		[ZJ_EV_FILE] = "file",	       [ZJ_EV_DENY] = "deny",
+		[ZJ_EV_KMOD] = "kmod",	       [ZJ_EV_SETID] = "setid",
+		[ZJ_EV_SOMAP] = "so_map",
 	};
 
 	static const char *const win_names[ZJ_EV_WIN_END - ZJ_EV_WIN_FIRST] = {
@@ -114,6 +116,7 @@ static const struct {
 	[ZJ_ENF_SUDO] = {"sudo", "T1548.003"},	       [ZJ_ENF_PAM] = {"pam", "T1556.003"},
 	[ZJ_ENF_UDEV] = {"udev", "T1546.017"},	       [ZJ_ENF_XDG] = {"xdg_autostart", "T1547.013"},
 	[ZJ_ENF_PYSTART] = {"python_startup", "T1546.018"},
+	[ZJ_ENF_SETID] = {"setid", "T1548.001"}, [ZJ_ENF_REFLECT] = {"reflect", "T1620"},
 };
 
 const char *zj_deny_class_name(uint32_t klass)
@@ -147,6 +150,9 @@ const char *zj_deny_hook_name(uint32_t hook)
 		[ZJ_HOOK_BPF_PROG] = "bpf_prog",
 		[ZJ_HOOK_BPF] = "bpf",
 		[ZJ_HOOK_BPRM_CHECK] = "bprm_check_security",
+		[ZJ_HOOK_KERNEL_READ_FILE] = "kernel_read_file",
+		[ZJ_HOOK_KERNEL_LOAD_DATA] = "kernel_load_data",
+		[ZJ_HOOK_PATH_CHMOD] = "path_chmod",
 	};
 
 	if (hook >= ZJ_HOOK_MAX || !names[hook])
@@ -170,6 +176,9 @@ const char *zj_deny_op_name(uint32_t op)
 		[ZJ_DOP_SELF_SIGNAL] = "self_signal",
 		[ZJ_DOP_SELF_BPF] = "self_bpf",
 		[ZJ_DOP_EXEC] = "exec",
+		[ZJ_DOP_KMOD_LOAD] = "kmod_load",
+		[ZJ_DOP_SETID] = "setid",
+		[ZJ_DOP_ANON_EXEC] = "anon_exec",
 	};
 
 	if (op >= ZJ_DOP_MAX || !names[op])
@@ -974,11 +983,53 @@ static void jw_deny(struct jw *w, const struct zj_event *ev)
 	} else if (ev->deny.op == ZJ_DOP_SELF_BPF) {
 		jw_key(w, "bpf_id");
 		jw_u64(w, ev->deny.arg);
+	} else if (ev->deny.op == ZJ_DOP_SETID) {
+		jw_mode(w, ev->deny.arg);
 	}
 	jw_close(w, '}');
 }
 
-/* "flags":[...] in bit order, only when one is set. */
+static void jw_kmod(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "kmod");
+	jw_open(w, '{');
+	jw_name(w, "call", ev->kmod.op == ZJ_KMOD_FINIT ? "finit_module" : "init_module");
+	jw_key(w, "fd");
+	jw_i64(w, ev->kmod.fd);
+	jw_key(w, "len");
+	jw_u64(w, ev->kmod.len);
+	jw_key(w, "flags");
+	jw_u64(w, ev->kmod.mflags);
+	if (ev->kmod.path.len) {
+		jw_zjstr_field(w, "path", &ev->kmod.path);
+	} else {
+		jw_key(w, "path");
+		jw_lit(w, "null");
+	}
+	if (ev->kmod.name.len) {
+		jw_zjstr_field(w, "module", &ev->kmod.name);
+	} else {
+		jw_key(w, "module");
+		jw_lit(w, "null");
+	}
+	jw_key(w, "result");
+	jw_i64(w, ev->kmod.result);
+	jw_close(w, '}');
+}
+
+static void jw_somap(struct jw *w, const struct zj_event *ev)
+{
+	jw_key(w, "so_map");
+	jw_open(w, '{');
+	jw_name(w, "via", ev->somap.via == ZJ_INJ_PROC_MEM ? "proc_mem" : "ptrace");
+	jw_zjstr_field(w, "path", &ev->somap.path);
+	jw_key(w, "prot");
+	jw_u64(w, ev->somap.prot);
+	jw_key(w, "after_ns");
+	jw_u64(w, ev->ktime_ns > ev->somap.session_ns ? ev->ktime_ns - ev->somap.session_ns : 0);
+	jw_close(w, '}');
+}
+
 static void jw_win(struct jw *w, const struct zj_event *ev)
 {
 	jw_key(w, "win");
@@ -1004,6 +1055,7 @@ static void jw_win(struct jw *w, const struct zj_event *ev)
 	jw_close(w, '}');
 }
 
+/* "flags":[...] in bit order, only when one is set. */
 static void jw_flags(struct jw *w, uint32_t flags)
 {
 	static const struct {
@@ -1014,6 +1066,8 @@ static void jw_flags(struct jw *w, uint32_t flags)
 		{ZJ_EVF_CREATED, "created"}, {ZJ_EVF_O_TRUNC, "o_trunc"},
 		{ZJ_EVF_RESOLVE, "resolve"}, {ZJ_EVF_BLOCKED, "blocked"},
 		{ZJ_EVF_KILLED, "killed"},   {ZJ_EVF_THREAD_TARGET, "thread_target"},
+		{ZJ_EVF_ANON_EXE, "anon_exe"}, {ZJ_EVF_EXEC_TEXT, "exec_text"},
+		{ZJ_EVF_SETID_HAD, "setid_had"}, {ZJ_EVF_NOT_REG, "not_regular"},
 	};
 	bool any = false;
 
@@ -1043,7 +1097,8 @@ static void jw_truncated(struct jw *w, const struct zj_event *ev)
 	if (ev->flags & ZJ_EVF_TRUNC_PATH)
 		names[n++] = ev->type == ZJ_EV_EXEC ? "filename" : "path";
 	if (ev->flags & ZJ_EVF_TRUNC_PATH2) {
-		const char *k2 = ev->type == ZJ_EV_FILE   ? path2_key(ev->file.op)
+		const char *k2 = ev->type == ZJ_EV_FILE || ev->type == ZJ_EV_SETID
+					 ? path2_key(ev->file.op)
 				 : ev->type == ZJ_EV_EXEC ? "exe"
 							  : NULL;
 
@@ -1245,7 +1300,14 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 		jw_vdso_map(&w, ev);
 		break;
 	case ZJ_EV_FILE:
+	case ZJ_EV_SETID:
 		jw_file(&w, ev);
+		break;
+	case ZJ_EV_KMOD:
+		jw_kmod(&w, ev);
+		break;
+	case ZJ_EV_SOMAP:
+		jw_somap(&w, ev);
 		break;
 	case ZJ_EV_DENY:
 		jw_deny(&w, ev);

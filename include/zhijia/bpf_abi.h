@@ -32,7 +32,7 @@ typedef int32_t zj_s32;
 typedef int64_t zj_s64;
 #endif
 
-#define ZJ_ABI_VERSION 3
+#define ZJ_ABI_VERSION 4
 
 /* Record types: append-only. */
 #define ZJ_REC_EXEC 1      /* sched_process_exec: a new program image */
@@ -45,7 +45,10 @@ typedef int64_t zj_s64;
 #define ZJ_REC_VDSO_MAP 8  /* mprotect/pkey_mprotect/mremap/munmap touching the caller's vDSO */
 #define ZJ_REC_FILE 9      /* operation on a watched persistence path */
 #define ZJ_REC_DENY 10     /* an operation a BPF LSM program denied (always ZJ_F_BLOCKED) */
-#define ZJ_REC_MAX 11
+#define ZJ_REC_KMOD 11     /* init_module(2) / finit_module(2), with the result (kmod.bpf.c) */
+#define ZJ_REC_SETID 12    /* chmod family adding S_ISUID/S_ISGID: struct zj_rec_file, any path */
+#define ZJ_REC_SOMAP 13    /* an executable file mapping in a process recently injected into */
+#define ZJ_REC_MAX 14
 
 /* zj_rec_hdr.flags */
 #define ZJ_F_SELF (1u << 0)       /* the target process is the actor itself */
@@ -62,6 +65,14 @@ typedef int64_t zj_s64;
 #define ZJ_F_TRUNC_IOV (1u << 11) /* more iovecs than summed */
 #define ZJ_F_LD_PRELOAD (1u << 12) /* exec: LD_PRELOAD is set in the new image's environment */
 #define ZJ_F_TRUNC_ENV (1u << 13)  /* exec: the environment was not scanned to its end */
+#define ZJ_F_ANON_EXE (1u << 14)   /* exec: the new image is a file without a name in any
+				    * directory on tmpfs/hugetlbfs (memfd_create, O_TMPFILE, an
+				    * unlinked /dev/shm file): fileless execution (T1620) */
+#define ZJ_F_EXEC_TEXT (1u << 15)  /* mem_write on oneself: the address lies in an executable
+				    * file-backed mapping (one's own program text: DDexec) */
+/* bit 16 is the daemon's (ZJ_EVF_HAS_TARGET) */
+#define ZJ_F_SETID_HAD (1u << 17)  /* setid: the file had every set-id bit asked for already */
+#define ZJ_F_NOT_REG (1u << 18)    /* setid: the file is not a regular file (fd-based only) */
 
 /*
  * Common header: 80 bytes.  ktime_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns).
@@ -200,6 +211,62 @@ struct zj_rec_file {
 	char data[];
 };
 
+/* ZJ_REC_KMOD: which call (zj_rec_kmod.op). */
+#define ZJ_KMOD_INIT 1  /* init_module(2): an image in memory */
+#define ZJ_KMOD_FINIT 2 /* finit_module(2): an image from a file descriptor */
+#define ZJ_KMOD_NAME_MAX 64 /* the kernel's MODULE_NAME_LEN is 64 - sizeof(long) */
+
+/*
+ * init_module/finit_module, emitted at syscall exit with the result.  name is the module's own
+ * name when the kernel got as far as loading it (module:module_load fired in the call), else
+ * empty.  Followed by data[]: path\0 (finit_module: the file's absolute path; else empty).
+ */
+struct zj_rec_kmod {
+	struct zj_rec_hdr hdr;
+	zj_u32 op;       /* ZJ_KMOD_* */
+	zj_s32 fd;       /* finit_module: the descriptor; -1 for init_module */
+	zj_u64 len;      /* init_module: the image's length in bytes; 0 for finit_module */
+	zj_u32 mflags;   /* finit_module: MODULE_INIT_* flags */
+	zj_s32 result;   /* the syscall's return value */
+	zj_u64 dev;      /* finit_module: s_dev and inode of the file; 0 otherwise */
+	zj_u64 ino;
+	zj_u32 path_len; /* bytes of path in data[], without its NUL */
+	zj_u32 _pad;
+	char name[ZJ_KMOD_NAME_MAX]; /* NUL-terminated, "" when no module was loaded */
+	char data[];
+};
+
+/*
+ * Shared-object injection (somap.bpf.c): a ptrace or memory-write session by one process on
+ * another marks the target for ZJ_INJECT_WINDOW_NS; an mmap with PROT_EXEC of a file in the
+ * target during that window is reported with the injector and the file.  The actor of the
+ * record (its header) is the target, which maps the library itself.
+ */
+#define ZJ_INJ_PTRACE 1  /* ptrace ATTACH/SEIZE or POKE*, process_vm_writev (T1055.008) */
+#define ZJ_INJ_PROC_MEM 2 /* a write through /proc/<pid>/mem (T1055.009) */
+#define ZJ_INJECT_WINDOW_NS (30ull * 1000000000ull)
+
+struct zj_inject_sess {
+	zj_u32 injector_tgid;
+	zj_u32 via;             /* ZJ_INJ_* */
+	zj_u64 injector_start_ns;
+	zj_u64 ktime_ns;        /* the session's last write or attach (CLOCK_BOOTTIME) */
+};
+
+/* ZJ_REC_SOMAP.  Followed by data[]: path\0 (the mapped file, absolute). */
+struct zj_rec_somap {
+	struct zj_rec_hdr hdr;
+	zj_u32 injector_tgid;
+	zj_u32 via;              /* ZJ_INJ_* */
+	zj_u64 injector_start_ns;
+	zj_u64 session_ns;       /* when the session acted last */
+	zj_u64 dev;              /* the mapped file */
+	zj_u64 ino;
+	zj_u32 prot;             /* PROT_* of the mmap */
+	zj_u32 path_len;         /* without NUL */
+	char data[];
+};
+
 /*
  * Enforcement classes: the sub-techniques a BPF LSM program can deny, the index of zj_enforce
  * and the bits of zj_kexc.klass_mask.  Append-only.
@@ -229,7 +296,9 @@ struct zj_rec_file {
 #define ZJ_ENF_UDEV 16        /* T1546.017 Udev Rules */
 #define ZJ_ENF_XDG 17         /* T1547.013 XDG Autostart Entries */
 #define ZJ_ENF_PYSTART 18     /* T1546.018 Python Startup Hooks */
-#define ZJ_ENF_NR 19
+#define ZJ_ENF_SETID 19   /* T1548.001: chmod adding S_ISUID/S_ISGID to a regular file */
+#define ZJ_ENF_REFLECT 20 /* T1620: exec of an anonymous in-memory file (memfd) */
+#define ZJ_ENF_NR 21
 #define ZJ_ENF_FILE_FIRST ZJ_ENF_AT
 #define ZJ_ENF_FILE_LAST ZJ_ENF_PYSTART
 /* zj_watch_val.klass values that are no class: observed only, never denied */
@@ -252,7 +321,10 @@ struct zj_rec_file {
 #define ZJ_HOOK_BPF_PROG 10
 #define ZJ_HOOK_BPF 11
 #define ZJ_HOOK_BPRM_CHECK 12 /* bprm_check_security: an exec */
-#define ZJ_HOOK_MAX 13
+#define ZJ_HOOK_KERNEL_READ_FILE 13 /* kernel_read_file (READING_MODULE): finit_module */
+#define ZJ_HOOK_KERNEL_LOAD_DATA 14 /* kernel_load_data (LOADING_MODULE): init_module */
+#define ZJ_HOOK_PATH_CHMOD 15       /* path_chmod: chmod, fchmod, fchmodat, fchmodat2 */
+#define ZJ_HOOK_MAX 16
 
 /* What was denied (zj_rec_deny.op): the hook and the syscall in progress together. */
 #define ZJ_DOP_PTRACE_ATTACH 1 /* ptrace_access_check in ptrace(2): ATTACH, SEIZE */
@@ -269,7 +341,10 @@ struct zj_rec_file {
 #define ZJ_DOP_SELF_SIGNAL 11  /* task_kill: a signal that would stop or end zhijiad */
 #define ZJ_DOP_SELF_BPF 12     /* bpf_map, bpf_prog, bpf: an fd for one of zhijiad's objects */
 #define ZJ_DOP_EXEC 13         /* bprm_check_security: exec of a file on zj_exec_deny */
-#define ZJ_DOP_MAX 14
+#define ZJ_DOP_KMOD_LOAD 14    /* kernel_read_file / kernel_load_data: a kernel module */
+#define ZJ_DOP_SETID 15        /* path_chmod adding set-id bits; arg: the mode asked for */
+#define ZJ_DOP_ANON_EXEC 16    /* bprm_check_security: exec of an anonymous in-memory file */
+#define ZJ_DOP_MAX 17
 
 /*
  * ZJ_REC_DENY: an LSM program returned -EPERM.  Followed by path\0, and hdr.size ends right
@@ -278,6 +353,8 @@ struct zj_rec_file {
  * given (bprm->filename, as the caller wrote it); for a file class it is relative to the watched directory
  * of entry watch_id (for a single watched file: its name), because the inode hooks get no
  * vfsmount to build an absolute path with.  The daemon completes it from its watch list.
+ * ZJ_ENF_KMOD: the module file's name (finit_module) or empty (init_module); ZJ_ENF_SETID:
+ * the file's name, arg the mode asked for; ZJ_ENF_REFLECT: the file name exec was given.
  */
 struct zj_rec_deny {
 	struct zj_rec_hdr hdr;

@@ -59,6 +59,23 @@
  *                    one (ptrace, vm_write, vdso_map, file rename/link/symlink), says
  *                    "blocked" too.
  *
+ *   type "kmod":     "kmod":{"call":"init_module|finit_module","fd":N,"len":N,"flags":N,
+ *                            "path":"..."|null, "module":"..."|null, "result":N}
+ *                    A kernel module load (T1547.006): the file (finit_module), the module's
+ *                    own name when the kernel loaded it, and the call's return value.
+ *   type "setid":    "file":{"op":"chmod","path":"...","mode":"04755","o_trunc":false}
+ *                    chmod/fchmod/fchmodat/fchmodat2 asking for S_ISUID or S_ISGID on any path
+ *                    (T1548.001); flags "setid_had" (the file had them: fchmod only) and
+ *                    "not_regular" (fchmod only).
+ *   type "so_map":   "so_map":{"via":"ptrace|proc_mem","path":"...","prot":N,
+ *                              "after_ns":N}
+ *                    Shared-object injection: "actor" is the injector (it attached to or wrote
+ *                    into "target" within the last 30 s: after_ns ago), "target" the process
+ *                    that then mapped "path" executable (a library forced into it, dlopen).
+ *   exec events add the flag "anon_exe" when the image is an anonymous in-memory file
+ *   (memfd_create; T1620); mem_write events on oneself add "exec_text" when the address lies
+ *   in a file-backed executable mapping (one's own program text; T1620).
+ *
  *   type "verdict":  "verdict":{"event_seq":N,"origin":"exec|file|scheduled","path":"...",
  *                               "state":"clean|match|...","rules":[...],"tags":[...],
  *                               "sha256":"...","action":"...",...}
@@ -90,7 +107,10 @@
 #define ZJ_EV_VDSO_MAP 8
 #define ZJ_EV_FILE 9
 #define ZJ_EV_DENY 10
-#define ZJ_EV_MAX 11
+#define ZJ_EV_KMOD 11
+#define ZJ_EV_SETID 12
+#define ZJ_EV_SOMAP 13
+#define ZJ_EV_MAX 14
 
 /*
  * Windows events (the Sysmon front end, daemon/windows/): numbers of their own past the kernel's
@@ -136,6 +156,10 @@
 #define ZJ_EVF_TRUNC_IOV (1u << 11)
 #define ZJ_EVF_LD_PRELOAD (1u << 12) /* exec: exec.ld_preload is set */
 #define ZJ_EVF_TRUNC_ENV (1u << 13)
+#define ZJ_EVF_ANON_EXE (1u << 14)  /* exec: the image is an anonymous in-memory file (memfd) */
+#define ZJ_EVF_EXEC_TEXT (1u << 15) /* mem_write on oneself into a file-backed executable mapping */
+#define ZJ_EVF_SETID_HAD (1u << 17) /* setid: the file had the bits already (fchmod) */
+#define ZJ_EVF_NOT_REG (1u << 18)   /* setid: not a regular file (fchmod) */
 #define ZJ_EVF_HAS_TARGET (1u << 16) /* event.target is filled */
 
 /* Memory region a write landed in (zj_event.region). */
@@ -225,6 +249,25 @@ struct zj_event {
 			struct zj_str path;
 			struct zj_str path2; /* old_path (rename, link) or link_target (symlink) */
 		} file;
+		struct {
+			uint32_t op;	    /* ZJ_KMOD_* of bpf_abi.h */
+			int32_t fd;	    /* finit_module; -1 for init_module */
+			uint64_t len;	    /* init_module: bytes of the image */
+			uint32_t mflags;    /* finit_module: MODULE_INIT_* */
+			int32_t result;	    /* the syscall's return value */
+			uint64_t dev;	    /* finit_module: the file */
+			uint64_t ino;
+			struct zj_str path; /* finit_module: the file's absolute path; else empty */
+			struct zj_str name; /* the module's name when it was loaded; else empty */
+		} kmod;
+		struct {
+			uint32_t via;	    /* ZJ_INJ_* of bpf_abi.h */
+			uint32_t prot;	    /* PROT_* of the mmap */
+			uint64_t session_ns; /* when the injector acted last (CLOCK_BOOTTIME) */
+			uint64_t dev;
+			uint64_t ino;
+			struct zj_str path; /* the file mapped executable in the target */
+		} somap;
 		struct {
 			uint32_t klass;	    /* ZJ_ENF_* of bpf_abi.h, same numbers */
 			uint32_t hook;	    /* ZJ_HOOK_* */

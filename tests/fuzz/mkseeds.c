@@ -130,5 +130,47 @@ int main(int argc, char **argv)
 		memcpy(x->data, d, sizeof(d));
 		out(argv[1], "file", n);
 	}
+	{
+		struct zj_rec_kmod *x = (void *)buf;
+		const char d[] = "/tmp/rk.ko";
+
+		memset(buf, 0, sizeof(buf));
+		n = sizeof(*x) + sizeof(d);
+		hdr(&x->hdr, ZJ_REC_KMOD, n);
+		x->op = ZJ_KMOD_FINIT;
+		x->fd = 3;
+		x->result = -8;
+		x->path_len = sizeof(d) - 1;
+		strcpy(x->name, "rk");
+		memcpy(x->data, d, sizeof(d));
+		out(argv[1], "kmod", n);
+	}
+	{
+		struct zj_rec_file *x = (void *)buf;
+		const char d[] = "/usr/local/bin/sh\0";
+
+		memset(buf, 0, sizeof(buf));
+		n = sizeof(*x) + sizeof(d);
+		hdr(&x->hdr, ZJ_REC_SETID, n);
+		x->op = ZJ_FOP_CHMOD;
+		x->mode = 04755;
+		x->path_len = sizeof(d) - 2;
+		memcpy(x->data, d, sizeof(d));
+		out(argv[1], "setid", n);
+	}
+	{
+		struct zj_rec_somap *x = (void *)buf;
+		const char d[] = "/tmp/evil.so";
+
+		memset(buf, 0, sizeof(buf));
+		n = sizeof(*x) + sizeof(d);
+		hdr(&x->hdr, ZJ_REC_SOMAP, n);
+		x->injector_tgid = 4343;
+		x->via = ZJ_INJ_PTRACE;
+		x->prot = 5;
+		x->path_len = sizeof(d) - 1;
+		memcpy(x->data, d, sizeof(d));
+		out(argv[1], "so_map", n);
+	}
 	return 0;
 }

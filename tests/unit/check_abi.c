@@ -121,6 +121,38 @@ PIN(zj_rec_deny, op, 96, 4);
 PIN(zj_rec_deny, arg, 100, 4);
 PIN_FLEX(zj_rec_deny, path, 104);
 
+PIN_SIZE(zj_rec_kmod, 192);
+PIN(zj_rec_kmod, hdr, 0, 80);
+PIN(zj_rec_kmod, op, 80, 4);
+PIN(zj_rec_kmod, fd, 84, 4);
+PIN(zj_rec_kmod, len, 88, 8);
+PIN(zj_rec_kmod, mflags, 96, 4);
+PIN(zj_rec_kmod, result, 100, 4);
+PIN(zj_rec_kmod, dev, 104, 8);
+PIN(zj_rec_kmod, ino, 112, 8);
+PIN(zj_rec_kmod, path_len, 120, 4);
+PIN(zj_rec_kmod, _pad, 124, 4);
+PIN(zj_rec_kmod, name, 128, 64);
+PIN_FLEX(zj_rec_kmod, data, 192);
+
+PIN_SIZE(zj_rec_somap, 128);
+PIN(zj_rec_somap, hdr, 0, 80);
+PIN(zj_rec_somap, injector_tgid, 80, 4);
+PIN(zj_rec_somap, via, 84, 4);
+PIN(zj_rec_somap, injector_start_ns, 88, 8);
+PIN(zj_rec_somap, session_ns, 96, 8);
+PIN(zj_rec_somap, dev, 104, 8);
+PIN(zj_rec_somap, ino, 112, 8);
+PIN(zj_rec_somap, prot, 120, 4);
+PIN(zj_rec_somap, path_len, 124, 4);
+PIN_FLEX(zj_rec_somap, data, 128);
+
+PIN_SIZE(zj_inject_sess, 24);
+PIN(zj_inject_sess, injector_tgid, 0, 4);
+PIN(zj_inject_sess, via, 4, 4);
+PIN(zj_inject_sess, injector_start_ns, 8, 8);
+PIN(zj_inject_sess, ktime_ns, 16, 8);
+
 PIN_SIZE(zj_enforce_val, 8);
 PIN(zj_enforce_val, block, 0, 4);
 PIN(zj_enforce_val, kill, 4, 4);
@@ -157,6 +189,9 @@ _Static_assert(alignof(struct zj_rec_hdr) == 8, "alignof(struct zj_rec_hdr)");
 _Static_assert(alignof(struct zj_rec_exec) == 8, "alignof(struct zj_rec_exec)");
 _Static_assert(alignof(struct zj_rec_file) == 8, "alignof(struct zj_rec_file)");
 _Static_assert(alignof(struct zj_rec_deny) == 8, "alignof(struct zj_rec_deny)");
+_Static_assert(alignof(struct zj_rec_kmod) == 8, "alignof(struct zj_rec_kmod)");
+/* a kmod record with the longest path fits */
+_Static_assert(sizeof(struct zj_rec_kmod) + ZJ_PATH_MAX <= ZJ_REC_MAX_SIZE, "kmod fits");
 /* a deny record with the longest relative path fits the ring-buffer sample size field */
 _Static_assert(sizeof(struct zj_rec_deny) + ZJ_DENY_PATH_MAX <= ZJ_REC_MAX_SIZE,
 	       "a deny record fits ZJ_REC_MAX_SIZE");
@@ -167,7 +202,7 @@ _Static_assert(ZJ_REC_MAX_SIZE <= 0xffff, "ZJ_REC_MAX_SIZE fits zj_rec_hdr.size"
 _Static_assert(ZJ_REC_MAX_SIZE == 104 + 2 * 4096 + 8192 + 1024, "ZJ_REC_MAX_SIZE");
 /* zj_rec_file.path_len/path2_len are __u16. */
 _Static_assert(ZJ_PATH_MAX - 1 <= 0xffff, "a path length fits __u16");
-_Static_assert(ZJ_ABI_VERSION == 3, "ABI version pinned with these layouts");
+_Static_assert(ZJ_ABI_VERSION == 4, "ABI version pinned with these layouts");
 
 /* One row per field, in declaration order, then one end row per struct (runtime checks). */
 struct layout_row {
@@ -301,6 +336,35 @@ static const struct layout_row layout[] = {
 	LAYOUT_FIELD(zj_prefix_key, prefixlen),
 	LAYOUT_FIELD(zj_prefix_key, data),
 	LAYOUT_END(zj_prefix_key),
+	LAYOUT_FIELD(zj_rec_kmod, hdr),
+	LAYOUT_FIELD(zj_rec_kmod, op),
+	LAYOUT_FIELD(zj_rec_kmod, fd),
+	LAYOUT_FIELD(zj_rec_kmod, len),
+	LAYOUT_FIELD(zj_rec_kmod, mflags),
+	LAYOUT_FIELD(zj_rec_kmod, result),
+	LAYOUT_FIELD(zj_rec_kmod, dev),
+	LAYOUT_FIELD(zj_rec_kmod, ino),
+	LAYOUT_FIELD(zj_rec_kmod, path_len),
+	LAYOUT_FIELD(zj_rec_kmod, _pad),
+	LAYOUT_FIELD(zj_rec_kmod, name),
+	LAYOUT_FLEX(zj_rec_kmod, data),
+	LAYOUT_END(zj_rec_kmod),
+	LAYOUT_FIELD(zj_rec_somap, hdr),
+	LAYOUT_FIELD(zj_rec_somap, injector_tgid),
+	LAYOUT_FIELD(zj_rec_somap, via),
+	LAYOUT_FIELD(zj_rec_somap, injector_start_ns),
+	LAYOUT_FIELD(zj_rec_somap, session_ns),
+	LAYOUT_FIELD(zj_rec_somap, dev),
+	LAYOUT_FIELD(zj_rec_somap, ino),
+	LAYOUT_FIELD(zj_rec_somap, prot),
+	LAYOUT_FIELD(zj_rec_somap, path_len),
+	LAYOUT_FLEX(zj_rec_somap, data),
+	LAYOUT_END(zj_rec_somap),
+	LAYOUT_FIELD(zj_inject_sess, injector_tgid),
+	LAYOUT_FIELD(zj_inject_sess, via),
+	LAYOUT_FIELD(zj_inject_sess, injector_start_ns),
+	LAYOUT_FIELD(zj_inject_sess, ktime_ns),
+	LAYOUT_END(zj_inject_sess),
 };
 
 START_TEST(test_no_implicit_padding)
@@ -322,7 +386,7 @@ START_TEST(test_no_implicit_padding)
 			      r->field, r->off, expect);
 		expect = r->off + r->size;
 	}
-	ck_assert_uint_eq(nfields, 79 + 8 + 2 + 6);
+	ck_assert_uint_eq(nfields, 79 + 8 + 2 + 6 + 12 + 10 + 4); /* + kmod, somap, inject_sess */
 }
 END_TEST
 
@@ -354,7 +418,10 @@ START_TEST(test_record_types)
 	ck_assert_int_eq(ZJ_REC_VDSO_MAP, 8);
 	ck_assert_int_eq(ZJ_REC_FILE, 9);
 	ck_assert_int_eq(ZJ_REC_DENY, 10);
-	ck_assert_int_eq(ZJ_REC_MAX, 11);
+	ck_assert_int_eq(ZJ_REC_KMOD, 11);
+	ck_assert_int_eq(ZJ_REC_SETID, 12);
+	ck_assert_int_eq(ZJ_REC_SOMAP, 13);
+	ck_assert_int_eq(ZJ_REC_MAX, 14);
 	ck_assert_int_eq(ZJ_EV_EXEC, ZJ_REC_EXEC);
 	ck_assert_int_eq(ZJ_EV_FORK, ZJ_REC_FORK);
 	ck_assert_int_eq(ZJ_EV_EXIT, ZJ_REC_EXIT);
@@ -365,6 +432,9 @@ START_TEST(test_record_types)
 	ck_assert_int_eq(ZJ_EV_VDSO_MAP, ZJ_REC_VDSO_MAP);
 	ck_assert_int_eq(ZJ_EV_FILE, ZJ_REC_FILE);
 	ck_assert_int_eq(ZJ_EV_DENY, ZJ_REC_DENY);
+	ck_assert_int_eq(ZJ_EV_KMOD, ZJ_REC_KMOD);
+	ck_assert_int_eq(ZJ_EV_SETID, ZJ_REC_SETID);
+	ck_assert_int_eq(ZJ_EV_SOMAP, ZJ_REC_SOMAP);
 	ck_assert_int_eq(ZJ_EV_MAX, ZJ_REC_MAX);
 }
 END_TEST
@@ -384,6 +454,16 @@ START_TEST(test_flags_shared)
 	ck_assert_uint_eq(ZJ_EVF_KILLED, ZJ_F_KILLED);
 	ck_assert_uint_eq(ZJ_EVF_THREAD_TARGET, ZJ_F_THREAD_TARGET);
 	ck_assert_uint_eq(ZJ_EVF_TRUNC_IOV, ZJ_F_TRUNC_IOV);
+	ck_assert_uint_eq(ZJ_EVF_LD_PRELOAD, ZJ_F_LD_PRELOAD);
+	ck_assert_uint_eq(ZJ_EVF_TRUNC_ENV, ZJ_F_TRUNC_ENV);
+	ck_assert_uint_eq(ZJ_EVF_ANON_EXE, ZJ_F_ANON_EXE);
+	ck_assert_uint_eq(ZJ_EVF_EXEC_TEXT, ZJ_F_EXEC_TEXT);
+	ck_assert_uint_eq(ZJ_EVF_SETID_HAD, ZJ_F_SETID_HAD);
+	ck_assert_uint_eq(ZJ_EVF_NOT_REG, ZJ_F_NOT_REG);
+	/* no kernel flag takes the daemon's bit */
+	ck_assert_uint_eq(ZJ_EVF_HAS_TARGET & (ZJ_F_ANON_EXE | ZJ_F_EXEC_TEXT | ZJ_F_SETID_HAD |
+					       ZJ_F_NOT_REG),
+			  0);
 	/* The daemon-only bit lies outside anything the kernel may set. */
 	ck_assert_uint_eq(ZJ_EVF_HAS_TARGET & 0xffffu, 0);
 }
@@ -412,7 +492,12 @@ START_TEST(test_enums)
 	ck_assert_int_eq(ZJ_FOP_CHMOD, 8);
 	ck_assert_int_eq(ZJ_FOP_MAX, 9);
 	ck_assert_int_eq(ZJ_IOV_MAX, 8);
-	ck_assert_int_eq(ZJ_STAT_EMITTED + ZJ_REC_MAX, 19);
+	ck_assert_int_eq(ZJ_STAT_EMITTED + ZJ_REC_MAX, 22);
+	ck_assert_int_eq(ZJ_INJ_PTRACE, 1);
+	ck_assert_int_eq(ZJ_INJ_PROC_MEM, 2);
+	ck_assert_int_le(ZJ_STAT_EMITTED + ZJ_REC_MAX, ZJ_STAT_KILLED);
+	ck_assert_int_eq(ZJ_KMOD_INIT, 1);
+	ck_assert_int_eq(ZJ_KMOD_FINIT, 2);
 	ck_assert_int_le(ZJ_STAT_EMITTED + ZJ_REC_MAX, ZJ_STAT_NR);
 	ck_assert_int_lt(ZJ_STAT_CANARY, ZJ_STAT_EMITTED);
 	ck_assert_int_lt(ZJ_CFG_CANARY_TGID, ZJ_CFG_NR);
@@ -441,7 +526,9 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_ENF_UDEV, 16);
 	ck_assert_int_eq(ZJ_ENF_XDG, 17);
 	ck_assert_int_eq(ZJ_ENF_PYSTART, 18);
-	ck_assert_int_eq(ZJ_ENF_NR, 19);
+	ck_assert_int_eq(ZJ_ENF_SETID, 19);
+	ck_assert_int_eq(ZJ_ENF_REFLECT, 20);
+	ck_assert_int_eq(ZJ_ENF_NR, 21);
 	ck_assert_int_eq(ZJ_ENF_FILE_FIRST, ZJ_ENF_AT);
 	ck_assert_int_eq(ZJ_ENF_FILE_LAST, ZJ_ENF_PYSTART);
 	ck_assert_int_ge(ZJ_ENF_CANARY, ZJ_ENF_NR);
@@ -461,7 +548,10 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_HOOK_BPF_PROG, 10);
 	ck_assert_int_eq(ZJ_HOOK_BPF, 11);
 	ck_assert_int_eq(ZJ_HOOK_BPRM_CHECK, 12);
-	ck_assert_int_eq(ZJ_HOOK_MAX, 13);
+	ck_assert_int_eq(ZJ_HOOK_KERNEL_READ_FILE, 13);
+	ck_assert_int_eq(ZJ_HOOK_KERNEL_LOAD_DATA, 14);
+	ck_assert_int_eq(ZJ_HOOK_PATH_CHMOD, 15);
+	ck_assert_int_eq(ZJ_HOOK_MAX, 16);
 	ck_assert_int_eq(ZJ_DOP_PTRACE_ATTACH, 1);
 	ck_assert_int_eq(ZJ_DOP_VM_WRITEV, 2);
 	ck_assert_int_eq(ZJ_DOP_MEM_OPEN, 3);
@@ -475,7 +565,10 @@ START_TEST(test_enforcement)
 	ck_assert_int_eq(ZJ_DOP_SELF_SIGNAL, 11);
 	ck_assert_int_eq(ZJ_DOP_SELF_BPF, 12);
 	ck_assert_int_eq(ZJ_DOP_EXEC, 13);
-	ck_assert_int_eq(ZJ_DOP_MAX, 14);
+	ck_assert_int_eq(ZJ_DOP_KMOD_LOAD, 14);
+	ck_assert_int_eq(ZJ_DOP_SETID, 15);
+	ck_assert_int_eq(ZJ_DOP_ANON_EXEC, 16);
+	ck_assert_int_eq(ZJ_DOP_MAX, 17);
 	ck_assert_int_eq(ZJ_SELF_MAX, 256);
 	ck_assert_uint_eq(ZJ_SELF_KEY(ZJ_SELF_LINK, 7), (3ull << 32) | 7);
 	ck_assert_int_eq(ZJ_KEXC_MAX, 64);

@@ -304,6 +304,62 @@ static size_t mk_deny(uint32_t klass, uint32_t hook, uint32_t op, uint32_t targe
 	return size;
 }
 
+
+/* A kmod record as kmod.bpf.c sends it. */
+static size_t mk_kmod(uint32_t op, const char *path, const char *name, int32_t result)
+{
+	struct zj_rec_kmod *x = (struct zj_rec_kmod *)rec;
+	size_t pl = strlen(path), size = sizeof(*x) + pl + 1;
+
+	memset(rec, 0, size + 8);
+	hdr(rec, ZJ_REC_KMOD, size);
+	x->op = op;
+	x->fd = op == ZJ_KMOD_FINIT ? 5 : -1;
+	x->len = op == ZJ_KMOD_INIT ? 4096 : 0;
+	x->mflags = 0;
+	x->result = result;
+	x->dev = op == ZJ_KMOD_FINIT ? 0x801 : 0;
+	x->ino = op == ZJ_KMOD_FINIT ? 77 : 0;
+	x->path_len = (uint32_t)pl;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	memcpy(x->data, path, pl + 1);
+	return size;
+}
+
+/* A setid record as setid.bpf.c sends it (fd-based: dev and inode set). */
+static size_t mk_setid(const char *path, uint32_t mode)
+{
+	struct zj_rec_file *x = (struct zj_rec_file *)rec;
+	size_t pl = strlen(path), size = sizeof(*x) + pl + 2;
+
+	memset(rec, 0, size + 8);
+	hdr(rec, ZJ_REC_SETID, size);
+	x->op = ZJ_FOP_CHMOD;
+	x->mode = mode;
+	x->path_len = (uint16_t)pl;
+	x->dev = 0x801;
+	x->ino = 99;
+	memcpy(x->data, path, pl + 1);
+	return size;
+}
+
+/* A so_map record as somap.bpf.c sends it: the header is the target (pid 200). */
+static size_t mk_somap(uint32_t injector, uint32_t via, const char *path)
+{
+	struct zj_rec_somap *x = (struct zj_rec_somap *)rec;
+	size_t pl = strlen(path), size = sizeof(*x) + pl + 1;
+
+	memset(rec, 0, size + 8);
+	hdr(rec, ZJ_REC_SOMAP, size);
+	x->injector_tgid = injector;
+	x->via = via;
+	x->session_ns = KTIME - 1000;
+	x->prot = 5;
+	x->path_len = (uint32_t)pl;
+	memcpy(x->data, path, pl + 1);
+	return size;
+}
+
 static int decode(size_t size, struct zj_event *ev);
 
 START_TEST(test_exec_preload)
@@ -990,6 +1046,144 @@ START_TEST(test_deny)
 END_TEST
 
 /* The actor's pid now names another process than the header's: no borrowed identity. */
+
+START_TEST(test_kmod)
+{
+	struct zj_event ev;
+	struct zj_rec_kmod *x = (struct zj_rec_kmod *)rec;
+	size_t size = mk_kmod(ZJ_KMOD_FINIT, "/tmp/rk.ko", "rk", 0);
+
+	H()->flags = ZJ_F_BLOCKED;
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.type, ZJ_EV_KMOD);
+	assert_actor_200(&ev);
+	ck_assert_uint_eq(ev.flags, ZJ_EVF_BLOCKED);
+	ck_assert_uint_eq(ev.kmod.op, ZJ_KMOD_FINIT);
+	ck_assert_int_eq(ev.kmod.fd, 5);
+	ck_assert_int_eq(ev.kmod.result, 0);
+	ck_assert_uint_eq(ev.kmod.ino, 77);
+	ASSERT_VIEW(ev.kmod.path, "/tmp/rk.ko");
+	ASSERT_VIEW(ev.kmod.name, "rk");
+	/* init_module: no path, fd -1 */
+	size = mk_kmod(ZJ_KMOD_INIT, "", "", -8);
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.kmod.len, 4096);
+	ck_assert_uint_eq(ev.kmod.path.len, 0);
+	ck_assert_uint_eq(ev.kmod.name.len, 0);
+	ck_assert_int_eq(ev.kmod.result, -8);
+	/* malformed: an init_module with a path, an unknown op, a name without its NUL, a
+	 * path past the end */
+	size = mk_kmod(ZJ_KMOD_INIT, "/x", "", 0);
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_kmod(3, "/x", "", 0);
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_kmod(ZJ_KMOD_FINIT, "/x", "", 0);
+	memset(x->name, 'a', sizeof(x->name));
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_kmod(ZJ_KMOD_FINIT, "/x", "m", 0);
+	x->path_len = 50;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_setid)
+{
+	struct zj_event ev;
+	struct zj_rec_file *x = (struct zj_rec_file *)rec;
+	size_t size = mk_setid("/usr/local/bin/x", 04755);
+
+	H()->flags = ZJ_F_SETID_HAD;
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.type, ZJ_EV_SETID);
+	ck_assert_uint_eq(ev.flags, ZJ_EVF_SETID_HAD);
+	ck_assert_uint_eq(ev.file.op, ZJ_FOP_CHMOD);
+	ck_assert_uint_eq(ev.file.mode, 04755);
+	ASSERT_VIEW(ev.file.path, "/usr/local/bin/x");
+	/* a path-taking chmod of a directory: the daemon looks, and says not_regular */
+	size = mk_setid("/tmp", 02775);
+	x->dev = 0;
+	x->ino = 0;
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert(ev.flags & ZJ_EVF_NOT_REG);
+	/* malformed: no set-id bit, another op, a watch entry, an empty path */
+	size = mk_setid("/x", 0755);
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_setid("/x", 04755);
+	x->op = ZJ_FOP_UNLINK;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_setid("/x", 04755);
+	x->watch_id = 2;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_setid("", 04755);
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_deny_kernel_classes)
+{
+	struct zj_event ev;
+	struct zj_rec_deny *x = (struct zj_rec_deny *)rec;
+	size_t size;
+
+	size = mk_deny(ZJ_ENF_KMOD, ZJ_HOOK_KERNEL_READ_FILE, ZJ_DOP_KMOD_LOAD, 0, 0, "rk.ko");
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.deny.klass, ZJ_ENF_KMOD);
+	ASSERT_VIEW(ev.deny.path, "rk.ko");
+	size = mk_deny(ZJ_ENF_KMOD, ZJ_HOOK_KERNEL_LOAD_DATA, ZJ_DOP_KMOD_LOAD, 0, 0, "");
+	ck_assert_int_eq(decode(size, &ev), 0);
+	size = mk_deny(ZJ_ENF_KMOD, ZJ_HOOK_KERNEL_LOAD_DATA, ZJ_DOP_KMOD_LOAD, 0, 0, "x");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG); /* init_module names no file */
+	size = mk_deny(ZJ_ENF_SETID, ZJ_HOOK_PATH_CHMOD, ZJ_DOP_SETID, 0, 0, "su");
+	x->arg = 04755;
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.deny.arg, 04755);
+	x->arg = 0755; /* no set-id bit */
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_deny(ZJ_ENF_REFLECT, ZJ_HOOK_BPRM_CHECK, ZJ_DOP_ANON_EXEC, 0, 0, "/dev/fd/3");
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.deny.op, ZJ_DOP_ANON_EXEC);
+	/* class and operation go together */
+	size = mk_deny(ZJ_ENF_REFLECT, ZJ_HOOK_BPRM_CHECK, ZJ_DOP_EXEC, 0, 0, "/dev/fd/3");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_deny(ZJ_ENF_KMOD, ZJ_HOOK_PATH_CHMOD, ZJ_DOP_KMOD_LOAD, 0, 0, "x");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_deny(ZJ_ENF_SETID, ZJ_HOOK_PATH_CHMOD, ZJ_DOP_SETID, 300, 0, "su");
+	x->arg = 04755;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG); /* no target */
+}
+END_TEST
+
+
+START_TEST(test_somap)
+{
+	struct zj_event ev;
+	size_t size = mk_somap(300, ZJ_INJ_PTRACE, "/tmp/evil.so");
+
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.type, ZJ_EV_SOMAP);
+	/* the injector is the actor, the process that mapped the library the target */
+	ck_assert_uint_eq(ev.actor.pid, 300);
+	ck_assert(ev.flags & ZJ_EVF_HAS_TARGET);
+	ck_assert_uint_eq(ev.target.pid, 200);
+	ck_assert_uint_eq(ev.somap.via, ZJ_INJ_PTRACE);
+	ck_assert_uint_eq(ev.somap.prot, 5);
+	ASSERT_VIEW(ev.somap.path, "/tmp/evil.so");
+	/* malformed: no injector, the target as its own injector, a relative path, no
+	 * PROT_EXEC, an unknown session kind */
+	size = mk_somap(0, ZJ_INJ_PTRACE, "/x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(200, ZJ_INJ_PTRACE, "/x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(300, ZJ_INJ_PROC_MEM, "x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(300, ZJ_INJ_PROC_MEM, "/x.so");
+	((struct zj_rec_somap *)rec)->prot = 1;
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+	size = mk_somap(300, 3, "/x.so");
+	ck_assert_int_eq(decode(size, &ev), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_actor_pid_reuse)
 {
 	struct zj_event ev;
@@ -1370,6 +1564,11 @@ static void check_views(const struct zj_event *ev, size_t size)
 		ck_assert(ev->file.path.ptr >= lo && ev->file.path.ptr + ev->file.path.len < hi);
 	} else if (ev->type == ZJ_EV_DENY) {
 		ck_assert(ev->deny.path.ptr >= lo && ev->deny.path.ptr + ev->deny.path.len < hi);
+	} else if (ev->type == ZJ_EV_SETID) {
+		ck_assert(ev->file.path.ptr >= lo && ev->file.path.ptr + ev->file.path.len < hi);
+	} else if (ev->type == ZJ_EV_KMOD) {
+		ck_assert(ev->kmod.path.ptr >= lo && ev->kmod.path.ptr + ev->kmod.path.len < hi);
+		ck_assert(ev->kmod.name.ptr >= lo && ev->kmod.name.ptr + ev->kmod.name.len < hi);
 	}
 	ck_assert(ev->type >= 1 && ev->type < ZJ_EV_MAX);
 }
@@ -1392,7 +1591,7 @@ START_TEST(test_fuzz)
 			memcpy(rec + k, &v, 8);
 		}
 		if (size >= sizeof(*h) && (i & 1)) {
-			h->type = (uint16_t)(1 + rnd(&s) % 10);
+			h->type = (uint16_t)(1 + rnd(&s) % 12);
 			h->size = (uint16_t)(rnd(&s) % 2 ? size : rnd(&s) % (size + 1));
 			h->comm[rnd(&s) % 16] = '\0';
 			h->tgid = (uint32_t)(rnd(&s) % 4 == 0 ? 200 : rnd(&s) % 5000);
@@ -1409,9 +1608,15 @@ START_TEST(test_fuzz)
 		size_t size;
 		int r;
 
-		switch (i % 5) {
+		switch (i % 7) {
 		case 0:
 			size = mk_exec("./x", "/x", "x\0-v\0", 6, 2);
+			break;
+		case 5:
+			size = mk_kmod(ZJ_KMOD_FINIT, "/tmp/x.ko", "xmod", -8);
+			break;
+		case 6:
+			size = mk_setid("/usr/local/bin/x", 04755);
 			break;
 		case 1:
 			size = mk_file(ZJ_FOP_RENAME, "/etc/a", "/etc/b", true);
@@ -1475,6 +1680,10 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, test_malformed_file);
 	tcase_add_test(tc, test_malformed_deny);
 	tcase_add_test(tc, test_malformed_fixed);
+	tcase_add_test(tc, test_kmod);
+	tcase_add_test(tc, test_somap);
+	tcase_add_test(tc, test_setid);
+	tcase_add_test(tc, test_deny_kernel_classes);
 	tcase_add_test(tc, test_fuzz);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1016,7 +1016,8 @@ START_TEST(test_api)
 	memset(&ev, 0, sizeof(ev));
 	for (uint32_t type = 0; type < ZJ_EV_MAX + 2; type++) {
 		if (type == ZJ_EV_FILE || type == ZJ_EV_VDSO_MAP || type == ZJ_EV_MEM_OPEN ||
-		    type == ZJ_EV_PTRACE || type == ZJ_EV_MEM_WRITE || type == ZJ_EV_VM_WRITE)
+		    type == ZJ_EV_PTRACE || type == ZJ_EV_MEM_WRITE || type == ZJ_EV_VM_WRITE ||
+		    type == ZJ_EV_KMOD || type == ZJ_EV_SETID || type == ZJ_EV_SOMAP)
 			continue;
 		ev.type = type;
 		ck_assert_int_eq(detect(&ev), 0);
@@ -1121,6 +1122,162 @@ START_TEST(test_path_table_benign)
 	ck_assert_int_eq(detect(&ev), 1);
 	ck_assert_uint_eq(f[0].flags, ZJ_FIND_REMOVAL);
 	ck_assert_uint_eq(f[0].severity, ZJ_SEV_LOW);
+
+/* ---- kernel.c: T1547.006, T1548.001, T1620 ------------------------------------------------ */
+
+static struct zj_event kmod_ev(uint32_t op)
+{
+	struct zj_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ZJ_EV_KMOD;
+	proc(&ev.actor, 4242, 4200, 0, "loader", S("/tmp/loader"));
+	ev.kmod.op = op;
+	ev.kmod.fd = op == ZJ_KMOD_FINIT ? 3 : -1;
+	ev.kmod.len = op == ZJ_KMOD_INIT ? 4096 : 0;
+	if (op == ZJ_KMOD_FINIT)
+		ev.kmod.path = S("/tmp/rk.ko");
+	ev.kmod.name = S("rk");
+	return ev;
+}
+
+START_TEST(test_kmod_detect)
+{
+	struct zj_event ev = kmod_ev(ZJ_KMOD_FINIT);
+
+	assert_one(&ev, "T1547.006", ZJ_SEV_HIGH, ZJ_TARGET_SYSTEM,
+		   "pid 4242 loader (/tmp/loader) loaded a kernel module with finit_module from "
+		   "/tmp/rk.ko: module rk");
+	ck_assert(!(f[0].flags & ZJ_FIND_BENIGN));
+	ev = kmod_ev(ZJ_KMOD_INIT);
+	ev.kmod.name = S("");
+	ev.kmod.result = -8;
+	assert_one(&ev, "T1547.006", ZJ_SEV_HIGH, ZJ_TARGET_SYSTEM,
+		   "pid 4242 loader (/tmp/loader) loaded a kernel module with init_module from its "
+		   "memory (4096 bytes) (failed: error 8)");
+	ck_assert(f[0].flags & ZJ_FIND_FAILED);
+	/* a loader from a shell: medium, not benign */
+	ev = kmod_ev(ZJ_KMOD_FINIT);
+	proc(&ev.actor, 4242, 4200, 0, "modprobe", S("/usr/bin/kmod"));
+	proc(&ctx.ancestors[0], 4200, 4100, 0, "bash", S("/usr/bin/bash"));
+	ctx.n_ancestors = 1;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(zj_severity_name(f[0].severity), "medium");
+	ck_assert(!(f[0].flags & ZJ_FIND_BENIGN));
+	/* ...the same under systemd-udevd: benign, recorded */
+	proc(&ctx.ancestors[0], 4200, 300, 0, "(udev-worker)", S("/usr/lib/systemd/systemd-udevd"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert(f[0].flags & ZJ_FIND_BENIGN);
+	ck_assert_str_eq(f[0].benign, "module loader under systemd-udevd/systemd-modules-load");
+	/* ...the kernel's request_module() helper (a child of kthreadd) */
+	ctx.n_ancestors = 0;
+	proc(&ev.actor, 4242, 2, 0, "modprobe", S("/usr/sbin/modprobe"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "system module loader");
+	/* a copy named modprobe outside the system directories is not a loader */
+	proc(&ev.actor, 4242, 2, 0, "modprobe", S("/tmp/modprobe"));
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert(!(f[0].flags & ZJ_FIND_BENIGN));
+	ck_assert_str_eq(zj_severity_name(f[0].severity), "high");
+}
+END_TEST
+
+static struct zj_event setid_ev(uint32_t mode)
+{
+	struct zj_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ZJ_EV_SETID;
+	proc(&ev.actor, 4242, 4200, 0, "chmod", S("/usr/bin/chmod"));
+	ev.file.op = ZJ_FOP_CHMOD;
+	ev.file.mode = mode;
+	ev.file.path = S("/tmp/sh");
+	ev.file.path2 = S("");
+	return ev;
+}
+
+START_TEST(test_setid_detect)
+{
+	struct zj_event ev = setid_ev(04755);
+
+	assert_one(&ev, "T1548.001", ZJ_SEV_HIGH, ZJ_TARGET_SYSTEM,
+		   "pid 4242 chmod (/usr/bin/chmod) set setuid on /tmp/sh (mode 4755)");
+	ev = setid_ev(06755);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert(strstr(f[0].reason, "set setuid and setgid on"));
+	ev = setid_ev(02755);
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(zj_severity_name(f[0].severity), "medium");
+	/* benign: bits kept, not a regular file, a package manager */
+	ev.flags = ZJ_EVF_SETID_HAD;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "the file had the bits already");
+	ev.flags = ZJ_EVF_NOT_REG;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "not a regular file");
+	ev = setid_ev(04755);
+	proc(&ctx.ancestors[0], 4200, 1, 0, "dpkg", S("/usr/bin/dpkg"));
+	ctx.n_ancestors = 1;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "package manager dpkg");
+	ck_assert_str_eq(zj_severity_name(f[0].severity), "low");
+}
+END_TEST
+
+START_TEST(test_reflect_detect)
+{
+	struct zj_event ev = exec_ev();
+	struct zj_event m;
+
+	/* a plain exec: nothing */
+	ck_assert_int_eq(detect(&ev), 0);
+	/* a memfd */
+	ev.flags = ZJ_EVF_ANON_EXE;
+	ev.exec.filename = S("/dev/fd/4");
+	ev.actor.exe = S("/memfd:x");
+	assert_one(&ev, "T1620", ZJ_SEV_HIGH, ZJ_TARGET_SYSTEM,
+		   "pid 4242 curl (/memfd:x) runs an image that is an anonymous in-memory file "
+		   "(memfd), exec'd as /dev/fd/4");
+	/* an ordinary file by fd: medium; "/dev/fd/4/x" (a path under a dirfd) is not one */
+	ev.flags = 0;
+	ev.actor.exe = S("/usr/bin/curl");
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(zj_severity_name(f[0].severity), "medium");
+	ev.exec.filename = S("/dev/fd/4/x");
+	ck_assert_int_eq(detect(&ev), 0);
+	ev.exec.filename = S("/dev/fd/");
+	ck_assert_int_eq(detect(&ev), 0);
+	/* own text through /proc/self/mem */
+	m = self_mem_ev(ZJ_EV_MEM_WRITE, ZJ_VIA_PWRITE64, 0x401000, 16);
+	m.flags |= ZJ_EVF_EXEC_TEXT;
+	ck_assert_int_eq(detect(&m), 2); /* T1055.009 (self, low) and T1620 */
+	ck_assert_str_eq(f[1].technique, "T1620");
+	ck_assert_str_eq(f[1].reason, "pid 4242 python3 (/tmp/x) wrote 16 bytes into its own "
+				      "program text at 0x401000 through /proc/self/mem (pwrite64)");
+	m.flags &= ~ZJ_EVF_EXEC_TEXT;
+	ck_assert_int_eq(detect(&m), 1);
+	ck_assert_str_ne(f[0].technique, "T1620");
+}
+END_TEST
+
+
+START_TEST(test_somap_detect)
+{
+	struct zj_event ev = attacker_on_sshd(ZJ_EV_SOMAP);
+
+	ev.somap.via = ZJ_INJ_PTRACE;
+	ev.somap.prot = 5;
+	ev.somap.path = S("/tmp/evil.so");
+	assert_one(&ev, "T1055.008", ZJ_SEV_HIGH, ZJ_TARGET_PROCESS,
+		   "pid 4242 python3 (/tmp/x) injected the shared object /tmp/evil.so into sshd "
+		   "(pid 812) (ptrace, then an executable mapping of it in the target)");
+	ev.somap.via = ZJ_INJ_PROC_MEM;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].technique, "T1055.009");
+	/* a debugger on its own child: benign */
+	ev.target.ppid = ev.actor.pid;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_str_eq(f[0].benign, "debugger on its own child");
 }
 END_TEST
 
@@ -1167,6 +1324,10 @@ static Suite *detect_suite(void)
 	tcase_add_test(misc, test_api);
 	tcase_add_test(misc, test_path_table);
 	tcase_add_test(misc, test_path_table_benign);
+	tcase_add_test(misc, test_kmod_detect);
+	tcase_add_test(misc, test_setid_detect);
+	tcase_add_test(misc, test_reflect_detect);
+	tcase_add_test(misc, test_somap_detect);
 	suite_add_tcase(s, misc);
 	return s;
 }

@@ -245,27 +245,31 @@ START_TEST(test_names)
 {
 	static const char *const types[] = {"unknown",	"exec",	    "fork",	 "exit",
 					    "ptrace",	"mem_open", "mem_write", "vm_write",
-					    "vdso_map", "file",	    "deny",	 "unknown"};
+					    "vdso_map", "file",	    "deny",	 "kmod",
+					    "setid",	"so_map",   "unknown"};
 	static const char *const classes[] = {
 		"ptrace",  "proc_mem", "vdso",	     "at",	      "cron",	   "timer",
 		"service", "preload",  "ssh_keys",   "shell_rc",      "rc_scripts", "kmod",
 		"account", "groups",   "sudo",	     "pam",	      "udev",	   "xdg_autostart",
-		"python_startup", "unknown"};
+		"python_startup", "setid", "reflect", "unknown"};
 	static const char *const techniques[] = {
 		"T1055.008", "T1055.009", "T1055.014", "T1053.002", "T1053.003",
 		"T1053.006", "T1543.002", "T1574.006", "T1098.004", "T1546.004",
 		"T1037.004", "T1547.006", "T1136.001", "T1098.007", "T1548.003",
-		"T1556.003", "T1546.017", "T1547.013", "T1546.018"};
+		"T1556.003", "T1546.017", "T1547.013", "T1546.018",
+		"T1548.001", "T1620"};
 	static const char *const hooks[] = {"unknown",	     "ptrace_access_check", "file_open",
 					    "file_mprotect", "inode_create",	    "inode_rename",
 					    "inode_link",    "inode_symlink",	    "task_kill",
 					    "bpf_map",	     "bpf_prog",	    "bpf",
-					    "bprm_check_security", "unknown"};
+					    "bprm_check_security", "kernel_read_file",
+					    "kernel_load_data", "path_chmod", "unknown"};
 	static const char *const dops[] = {"unknown",	 "ptrace_attach", "process_vm_writev",
 					   "mem_open",	 "mprotect",	  "create",
 					   "open_write", "rename",	  "link",
 					   "symlink",	 "self_trace",	  "self_signal",
-					   "self_bpf",	 "exec",	  "unknown"};
+					   "self_bpf",	 "exec",	  "kmod_load",
+					   "setid",	 "anon_exec",	  "unknown"};
 	static const char *const fops[] = {"unknown", "create", "open_write", "truncate",
 					   "rename",  "link",	"symlink",    "unlink",
 					   "chmod",   "unknown"};
@@ -985,16 +989,17 @@ END_TEST
 
 START_TEST(test_all_flags)
 {
-	static const char *const fl[] = {"self",    "vdso",    "created", "o_trunc",
-					 "resolve", "blocked", "killed",  "thread_target"};
+	static const char *const fl[] = {"self",    "vdso",    "created",  "o_trunc",
+					 "resolve", "blocked", "killed",   "thread_target",
+					 "anon_exe", "exec_text", "setid_had", "not_regular"};
 	struct zj_buf b = {0};
 	struct zj_event ev;
 	struct json_object *o;
 
 	base(&ev, ZJ_EV_FORK);
-	ev.flags = 0xffffu & ~ZJ_EVF_HAS_TARGET;
+	ev.flags = 0x7ffffu & ~ZJ_EVF_HAS_TARGET;
 	o = roundtrip(&ev, &b);
-	assert_str_array(o, "flags", fl, 8);
+	assert_str_array(o, "flags", fl, 12);
 	{
 		static const char *const tr[] = {"path", "path2", "argv", "iov", "env"};
 

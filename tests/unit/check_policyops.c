@@ -177,7 +177,7 @@ START_TEST(list_observed_tree)
 	ck_assert(json_object_get_boolean(obj_at(reply, "enforceable")));
 	/*
 	 * T1053 execution/persistence/privesc, T1055 privesc/evasion, T1543, T1574, and the path
-	 * table's: T1556 reaches credential access
+	 * table's: T1556 reaches credential access; T1547.006, T1548.001, T1620 (evasion)
 	 */
 	tactics = obj_at(reply, "tactics");
 	n = json_object_array_length(tactics);

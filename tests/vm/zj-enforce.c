@@ -295,8 +295,8 @@ static void daemon_start(void)
 		const char *nl = line ? strchr(line, '\n') : NULL;
 
 		printf("# %.*s\n", line && nl ? (int)(nl - line) : 0, line ? line : "");
-		check(line && strstr(line, "enforcement lsm (canary: 19/19 sub-techniques denied)"),
-		      "zhijiad's start-up line: enforcement lsm, the canary proved all 19 "
+		check(line && strstr(line, "enforcement lsm (canary: 21/21 sub-techniques denied)"),
+		      "zhijiad's start-up line: enforcement lsm, the canary proved all 21 "
 		      "sub-techniques");
 	}
 	free(err);
@@ -1214,12 +1214,13 @@ static void status_all(void)
 	mode = jget(o, "enforcement.mode");
 	check(r == 0 && mode && strcmp(json_object_get_string(mode), "lsm") == 0,
 	      "zhijiactl status: enforcement mode lsm");
-	for (size_t k = 0; k < 19; k++) {
+	for (size_t k = 0; k < 21; k++) {
 		static const char *const techs[] = {
 			"T1055.008", "T1055.009", "T1055.014", "T1053.002", "T1053.003",
 			"T1053.006", "T1543.002", "T1574.006", "T1098.004", "T1546.004",
 			"T1037.004", "T1547.006", "T1136.001", "T1098.007", "T1548.003",
-			"T1556.003", "T1546.017", "T1547.013", "T1546.018"};
+			"T1556.003", "T1546.017", "T1547.013", "T1546.018",
+			"T1548.001", "T1620"};
 		json_object *t = NULL, *p;
 
 		/* the ids hold dots: no jget() */
@@ -1231,6 +1232,8 @@ static void status_all(void)
 			proved = false;
 	}
 	check(proved, "zhijiactl status: every sub-technique has requested, effective, proved");
+	if (!proved)
+		printf("# %s\n", out);
 	json_object_put(o);
 }
 
@@ -1738,6 +1741,206 @@ static void storm_block(void)
 	check(victim_tracer() == 0 && victim_ask('r') == WORD0,
 	      "storm: the victim was never traced and its word is unchanged");
 	policy_set("T1055.008", "default");
+
+
+/* ---- kernel hooks: T1547.006, T1548.001, T1620 --------------------------------------------- */
+
+/* Run fn in a child; the child's exit status is its errno (0: the call went through). */
+static int in_child(int (*fn)(const char *), const char *arg, pid_t *ret_pid)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		bail(1, "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(fn(arg));
+	waitpid(pid, &status, 0);
+	*ret_pid = pid;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int k_finit(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 120;
+	return syscall(SYS_finit_module, fd, "", 0) == 0 ? 0 : errno;
+}
+
+static int k_init(const char *unused)
+{
+	static const char junk[64];
+
+	(void)unused;
+	return syscall(SYS_init_module, junk, sizeof(junk), "") == 0 ? 0 : errno;
+}
+
+static int k_chmod(const char *path)
+{
+	return chmod(path, 04755) == 0 ? 0 : errno;
+}
+
+static int k_fchmod(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 120;
+	return fchmod(fd, 02755) == 0 ? 0 : errno;
+}
+
+/* A memfd holding this program, run with "noop" (exit 0 when it runs). */
+static int k_memfd(const char *self)
+{
+	char buf[65536];
+	char *const argv[] = {(char *)"zj-enforce", (char *)"noop", NULL};
+	char *const envp[] = {NULL};
+	int in = open(self, O_RDONLY | O_CLOEXEC), fd = memfd_create("zj-enforce", MFD_CLOEXEC);
+	ssize_t n;
+
+	if (in < 0 || fd < 0)
+		return 120;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			return 121;
+	fexecve(fd, argv, envp);
+	return errno;
+}
+
+struct khook_case {
+	const char *tech;
+	const char *what;
+	int (*run)(const char *);
+	const char *klass;   /* deny.class */
+	const char *hook;    /* deny.hook */
+	const char *ev_type; /* the event of the call itself */
+	int allowed_err;     /* errno when the policy lets it by (a non-module: ENOEXEC) */
+};
+
+static const char kmod_file[] = WORKDIR "/notamodule.ko";
+static const char suid_file[] = WORKDIR "/suid";
+
+static const struct khook_case khook_cases[] = {
+	{"T1547.006", "finit_module of a non-module", k_finit, "kmod", "kernel_read_file", "kmod",
+	 ENOEXEC},
+	{"T1547.006", "init_module of junk", k_init, "kmod", "kernel_load_data", "kmod", ENOEXEC},
+	{"T1548.001", "chmod 04755", k_chmod, "setid", "path_chmod", "setid", 0},
+	{"T1548.001", "fchmod 02755", k_fchmod, "setid", "path_chmod", "setid", 0},
+	{"T1620", "exec of a memfd", k_memfd, "reflect", "bprm_check_security", "exec", 0},
+};
+
+static const char *khook_arg(const struct khook_case *c)
+{
+	if (c->run == k_finit)
+		return kmod_file;
+	if (c->run == k_memfd)
+		return T.self;
+	return suid_file;
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+static void khook_one(const struct khook_case *c, bool block)
+{
+	size_t mark = phase_begin();
+	char what[160];
+	pid_t pid = 0;
+	json_object *ev;
+	int e;
+
+	put_file(suid_file, "#!/bin/sh\n");
+	check(chmod(suid_file, 0755) == 0, "chmod 0755 %s", suid_file);
+	snprintf(what, sizeof(what), "%s %s %s", c->tech, c->what, block ? "blocked" : "under alert");
+	e = in_child(c->run, khook_arg(c), &pid);
+	if (block) {
+		struct want w = {"deny", "deny.class", c->klass, "deny.hook", c->hook, -1};
+
+		check(e == EPERM, "%s: the call fails with EPERM (got %s)", what, err_name(e));
+		if (c->run == k_chmod || c->run == k_fchmod)
+			check(mode_of(suid_file) == 0755, "%s: the mode is still 0755 (%04o)", what,
+			      (unsigned)mode_of(suid_file));
+		ev = wait_event(mark, &w, pid);
+		check(ev && has_flag(ev, "blocked"), "%s: a deny event, flagged blocked", what);
+		if (ev)
+			printf("# %s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		check_finding(ev, what, c->tech, "block", 1, NULL);
+		if (c->run == k_finit || c->run == k_init) {
+			struct want x = {"kmod", NULL, NULL, NULL, NULL, -1};
+
+			ev = wait_event(mark, &x, pid);
+			check(ev && has_flag(ev, "blocked") && jint(ev, "kmod.result") == -EPERM,
+			      "%s: the kmod event says blocked, result -EPERM", what);
+		}
+	} else {
+		struct want w = {c->ev_type, NULL, NULL, NULL, NULL, -1};
+
+		check(e == c->allowed_err, "%s: the call goes through to the kernel (got %s, want %s)",
+		      what, err_name(e), err_name(c->allowed_err));
+		if (c->run == k_chmod)
+			check(mode_of(suid_file) == 04755, "%s: the mode is 4755 (%04o)", what,
+			      (unsigned)mode_of(suid_file));
+		ev = wait_event(mark, &w, pid);
+		check(ev && !has_flag(ev, "blocked"), "%s: a %s event, not blocked", what,
+		      c->ev_type);
+		if (ev)
+			printf("# %s\n", json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+		check_finding(ev, what, c->tech, "alert", -1, NULL);
+	}
+}
+
+/* Benign counterparts under block: what is not the sub-technique is never denied. */
+static void khook_benign(void)
+{
+	pid_t pid;
+	int e;
+
+	put_file(suid_file, "#!/bin/sh\n");
+	e = chmod(suid_file, 0700) == 0 ? 0 : errno;
+	check(e == 0, "T1548.001 blocked: chmod 0700 (no set-id bit) goes through (%s)",
+	      err_name(e));
+	mkdirs(WORKDIR "/shared");
+	e = chmod(WORKDIR "/shared", 02775) == 0 ? 0 : errno;
+	check(e == 0, "T1548.001 blocked: setgid on a directory goes through (%s)", err_name(e));
+	e = exec_noop(T.self, &pid);
+	check(e == 0, "T1620 blocked: an ordinary exec goes through (%s)", err_name(e > 0 ? e : 0));
+}
+
+static void kernel_hooks(void)
+{
+	const char *last = NULL;
+
+	put_file(kmod_file, "not an ELF image\n");
+	for (size_t i = 0; i < sizeof(khook_cases) / sizeof(khook_cases[0]); i++) {
+		const struct khook_case *c = &khook_cases[i];
+
+		if (!last || strcmp(last, c->tech) != 0) {
+			if (last)
+				policy_set(last, "default");
+			policy_set(c->tech, "block");
+			status_effective(c->tech, "block");
+		}
+		last = c->tech;
+		khook_one(c, true);
+		if (strcmp(c->tech, "T1620") == 0) {
+			khook_benign();
+		}
+		policy_set(c->tech, "alert");
+		khook_one(c, false);
+		policy_set(c->tech, "block");
+		khook_one(c, true);
+	}
+	if (last)
+		policy_set(last, "default");
+	unlink(kmod_file);
+	unlink(suid_file);
+	rmdir(WORKDIR "/shared");
 }
 
 int main(int argc, char **argv)
@@ -1814,6 +2017,8 @@ int main(int argc, char **argv)
 
 	python_module_not_blocked();
 	storm_block();
+	/* kernel hooks: T1547.006, T1548.001, T1620 */
+	kernel_hooks();
 
 	daemon_stop();
 	cleanup();
