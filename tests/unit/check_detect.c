@@ -1122,6 +1122,8 @@ START_TEST(test_path_table_benign)
 	ck_assert_int_eq(detect(&ev), 1);
 	ck_assert_uint_eq(f[0].flags, ZJ_FIND_REMOVAL);
 	ck_assert_uint_eq(f[0].severity, ZJ_SEV_LOW);
+}
+END_TEST
 
 /* ---- kernel.c: T1547.006, T1548.001, T1620 ------------------------------------------------ */
 
