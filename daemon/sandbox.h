@@ -6,8 +6,8 @@
  *     the process may still change uid (zhijiactl, a zhijiad before attach), becomes
  *     nobody/nogroup with no supplementary groups;
  *   - sets no_new_privs and installs a seccomp filter that allows only read, write, memory
- *     management, getrandom, futex, rt_sigreturn and exit: no open, no exec, no socket, no
- *     kill -- the only things it can touch are the two pipes it was given;
+ *     management, getrandom, futex, rt_sigreturn, sigaltstack, getpid, gettid and exit: no
+ *     open, no exec, no socket, no kill -- the only things it can touch are the two pipes it was given;
  *   - is limited in CPU time (ZJ_SANDBOX_CPU_SEC) and, outside sanitizer builds, address space
  *     (ZJ_SANDBOX_AS_MIB);
  * then says it is ready.  The parent reads the child's /proc/<pid>/status and lets it go on
