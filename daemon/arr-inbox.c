@@ -353,9 +353,9 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 		zj_arr_rule_free(rule);
 		return -ENOMEM;
 	}
+	if (info.pid > 0)
+		add_parser_info(res, &info);
 	if (r < 0) {
-		if (info.pid > 0)
-			add_parser_info(res, &info);
 		zj_arr_result_refused(res, err[0] ? err : strerror(-r), zj_arr_result_now_ms());
 		r = write_result(dir, name, res);
 		json_object_put(res);
@@ -371,7 +371,6 @@ static int run_one(const char *dir, int dfd, const char *name, const struct zj_a
 	}
 	r = zj_arr_exec_run(rule, o, &run);
 	zj_arr_rule_free(rule);
-	add_parser_info(res, &info);
 	if (r < 0) {
 		zj_arr_result_refused(res, strerror(-r), zj_arr_result_now_ms());
 	} else {
