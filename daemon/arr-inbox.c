@@ -192,6 +192,7 @@ static int read_rule(int dfd, const char *name, char **ret, size_t *ret_len, cha
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
+	int r;
 
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot open it: %s", strerror(errno));
@@ -207,21 +208,11 @@ static int read_rule(int dfd, const char *name, char **ret, size_t *ret_len, cha
 		snprintf(why, whylen, "larger than %u bytes", ZJ_ARR_TEXT_MAX);
 		return -EFBIG;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	r = zj_read_all(fd, (size_t)st.st_size, &buf, &len);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot read it: %s", strerror(-r));
+		return r;
 	}
-	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;

@@ -102,7 +102,6 @@ static const char *include_cb(const char *name, const char *caller, const char *
 	_cleanup_close_ int fd = -1;
 	char *buf;
 	struct stat st;
-	ssize_t n;
 
 	if (!name[0] || strchr(name, '/') || name[0] == '.')
 		return NULL; /* libyara reports "can't open include file" at the include line */
@@ -111,15 +110,8 @@ static const char *include_cb(const char *name, const char *caller, const char *
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
 		return NULL;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
+	if (zj_read_all(fd, (size_t)st.st_size, &buf, NULL) < 0)
 		return NULL;
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
 	return buf;
 }
 
@@ -879,6 +871,7 @@ int zj_allow_load_dir(const char *dir, struct zj_allow **ret, char *err, size_t 
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	size_t len = 0;
+	int r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, ZJ_ALLOW_FILE) >= sizeof(path))
 		return -ENAMETOOLONG;
@@ -895,23 +888,10 @@ int zj_allow_load_dir(const char *dir, struct zj_allow **ret, char *err, size_t 
 		snprintf(err, errlen, "%s: not a regular file of at most 8 MiB", path);
 		return -EINVAL;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = negative_errno();
-
-			snprintf(err, errlen, "%s: %s", path, strerror(-e));
-			return e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	r = zj_read_all(fd, (size_t)st.st_size, &buf, &len);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
 	}
 	return zj_allow_parse(buf, len, path, ret, err, errlen);
 }

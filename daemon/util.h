@@ -57,4 +57,37 @@ static inline int negative_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
+/*
+ * Read a regular file of size bytes (its fstat) from fd into a new NUL-terminated buffer of
+ * size + 1 bytes; a file that shrank meanwhile gives what it had.  *ret_len may be NULL.
+ */
+static inline int zj_read_all(int fd, size_t size, char **ret, size_t *ret_len)
+{
+	char *buf = malloc(size + 1);
+	size_t len = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (len < size) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = negative_errno();
+
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
 #endif /* ZHIJIA_UTIL_H */
