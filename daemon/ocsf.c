@@ -501,27 +501,11 @@ static int activity_doc(json_object *ev, const struct zj_siem_host *h, json_obje
 int zj_ocsf_from_native(json_object *ev, const struct zj_siem_host *h, zj_siem_emit_fn emit,
 			void *userdata)
 {
-	json_object *findings = zj_siem_get(ev, "findings", json_type_array), *v, *doc = NULL;
-	size_t n = findings ? json_object_array_length(findings) : 0;
-	int r;
+	json_object *v, *doc = NULL;
+	int r = zj_siem_each_finding(ev, h, finding_doc, emit, userdata);
 
-	if (!json_object_is_type(ev, json_type_object))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		json_object *f = json_object_array_get_idx(findings, i);
-
-		if (!json_object_is_type(f, json_type_object))
-			continue;
-		r = finding_doc(ev, f, i, h, &doc);
-		if (r < 0)
-			return r;
-		r = emit(userdata, doc);
-		json_object_put(doc);
-		if (r < 0)
-			return r;
-	}
-	if (n)
-		return 0;
+	if (r != 0)
+		return r < 0 ? r : 0;
 	v = zj_siem_get(ev, "verdict", json_type_object);
 	if (v && zj_siem_str(v, "state") && strcmp(zj_siem_str(v, "state"), "match") == 0 &&
 	    !(zj_siem_get(v, "allowed", json_type_boolean) &&

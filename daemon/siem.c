@@ -179,3 +179,30 @@ int zj_siem_convert_line(enum zj_output_format f, const char *line, size_t len,
 		out->len = start;
 	return r;
 }
+
+int zj_siem_each_finding(json_object *ev, const struct zj_siem_host *h, zj_siem_finding_fn make,
+			 zj_siem_emit_fn emit, void *userdata)
+{
+	json_object *findings, *doc = NULL;
+	size_t n;
+	int r;
+
+	if (!json_object_is_type(ev, json_type_object))
+		return -EINVAL;
+	findings = zj_siem_get(ev, "findings", json_type_array);
+	n = findings ? json_object_array_length(findings) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(findings, i);
+
+		if (!json_object_is_type(f, json_type_object))
+			continue;
+		r = make(ev, f, i, h, &doc);
+		if (r < 0)
+			return r;
+		r = emit(userdata, doc);
+		json_object_put(doc);
+		if (r < 0)
+			return r;
+	}
+	return n ? 1 : 0;
+}

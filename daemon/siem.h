@@ -52,6 +52,15 @@ void zj_siem_host_read(struct zj_siem_host *h, const char *machine_id_path, cons
 
 /* Called once per document made; the callee does not keep doc. */
 typedef int (*zj_siem_emit_fn)(void *userdata, json_object *doc);
+/* One format's document for finding number index of the native event ev. */
+typedef int (*zj_siem_finding_fn)(json_object *ev, json_object *f, size_t index,
+				  const struct zj_siem_host *h, json_object **ret);
+/*
+ * Emit doc(ev, f) for each finding of ev: 1 when there was at least one, 0 when there was
+ * none (the caller makes the event's own document), a negative errno on failure.
+ */
+int zj_siem_each_finding(json_object *ev, const struct zj_siem_host *h, zj_siem_finding_fn doc,
+			 zj_siem_emit_fn emit, void *userdata);
 
 /* One native event (a parsed line) as OCSF / ECS documents.  0, or a negative errno. */
 int zj_ocsf_from_native(json_object *native, const struct zj_siem_host *h, zj_siem_emit_fn emit,
