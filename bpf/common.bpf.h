@@ -566,4 +566,28 @@ static __always_inline int zj_in_vdso_area(__u64 addr, __u64 len, __u64 vstart, 
 
 char LICENSE[] SEC("license") __weak = "GPL";
 
+/*
+ * The exit record, from sched_process_exit in the exiting task p (proc.bpf.c's tp_btf program,
+ * or proc_tp.bpf.c's classic one where there is no kernel BTF): only for the last thread.
+ */
+static __always_inline void zj_emit_exit(void *ctx, struct task_struct *p)
+{
+	struct zj_rec_exit *r;
+	__u64 pt = bpf_get_current_pid_tgid();
+
+	zj_bit_clear(&zj_pending_bits, (__u32)pt);
+	zj_bit_clear(&zj_otrunc_bits, (__u32)pt);
+	/* signal->live was decremented before this tracepoint: 0 means the last thread */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return;
+	zj_bit_clear(&zj_memfd_bits, pt >> 32);
+	r = zj_reserve(ZJ_REC_EXIT, sizeof(*r));
+	if (!r)
+		return;
+	__builtin_memset(r, 0, sizeof(*r));
+	zj_fill_hdr(&r->hdr, ZJ_REC_EXIT, sizeof(*r));
+	r->exit_code = BPF_CORE_READ(p, exit_code);
+	zj_submit(ctx, r, ZJ_REC_EXIT, 1);
+}
+
 #endif /* ZHIJIA_COMMON_BPF_H */
