@@ -72,8 +72,8 @@ int arr_check_win_path(struct arr_sb *m, const char *value, const char *shown)
 			    " is not an absolute Windows path; give a drive-letter path like "
 			    "C:\\dir\\file");
 	if (len > ZJ_ARR_PATH_MAX) {
-		arr_sb_printf(m, "the path is too long (%lu bytes; at most %u)",
-			      (unsigned long)len, ZJ_ARR_PATH_MAX);
+		arr_sb_printf(m, "the path is too long (%lu bytes; at most %u)", (unsigned long)len,
+			      ZJ_ARR_PATH_MAX);
 		return -ZJ_EINVAL;
 	}
 	if (len == 3)
@@ -113,12 +113,13 @@ int arr_check_win_path(struct arr_sb *m, const char *value, const char *shown)
 		if (c < 0x20 || c == 0x7f || strchr("<>:\"|?*", c)) {
 			arr_sb_quote(m, shown);
 			if (c >= 0x20 && c != 0x7f)
-				arr_sb_printf(m, " has '%c', which Windows does not allow in a name",
-					      c);
+				arr_sb_printf(
+					m, " has '%c', which Windows does not allow in a name", c);
 			else
 				arr_sb_printf(m, " has a control character");
 			if (c == ':')
-				arr_sb_printf(m, " (alternate data streams are not files ARR acts on)");
+				arr_sb_printf(
+					m, " (alternate data streams are not files ARR acts on)");
 			return -ZJ_EINVAL;
 		}
 		comp++;
@@ -138,13 +139,27 @@ unnormal:
  * what is listed is what, once gone, leaves a host that cannot boot, log anyone in, or run
  * zhijia to repair it.
  */
-static const char *const exact[] = {
-	"\\Windows", "\\Windows\\System32", "\\Windows\\SysWOW64", "\\Windows\\System32\\drivers",
-	"\\Windows\\System32\\drivers\\etc", "\\Windows\\System32\\drivers\\etc\\hosts",
-	"\\Windows\\System32\\Tasks", "\\Windows\\Temp", "\\Windows\\explorer.exe",
-	"\\Windows\\regedit.exe", "\\Program Files", "\\Program Files (x86)", "\\ProgramData",
-	"\\Users", "\\Users\\Public", "\\Users\\Default", "\\bootmgr", "\\pagefile.sys",
-	"\\hiberfil.sys", "\\swapfile.sys", NULL};
+static const char *const exact[] = {"\\Windows",
+				    "\\Windows\\System32",
+				    "\\Windows\\SysWOW64",
+				    "\\Windows\\System32\\drivers",
+				    "\\Windows\\System32\\drivers\\etc",
+				    "\\Windows\\System32\\drivers\\etc\\hosts",
+				    "\\Windows\\System32\\Tasks",
+				    "\\Windows\\Temp",
+				    "\\Windows\\explorer.exe",
+				    "\\Windows\\regedit.exe",
+				    "\\Program Files",
+				    "\\Program Files (x86)",
+				    "\\ProgramData",
+				    "\\Users",
+				    "\\Users\\Public",
+				    "\\Users\\Default",
+				    "\\bootmgr",
+				    "\\pagefile.sys",
+				    "\\hiberfil.sys",
+				    "\\swapfile.sys",
+				    NULL};
 
 /* The path and everything under it. */
 static const char *const tree[] = {"\\Windows\\System32\\config", /* the registry's hives */
@@ -160,13 +175,15 @@ static const char *const tree[] = {"\\Windows\\System32\\config", /* the registr
 
 /* The kernel, the loader, session and logon processes, the base DLLs, the shell. */
 static const char *const sys_dirs[] = {"\\Windows\\System32", "\\Windows\\SysWOW64", NULL};
-static const char *const sys_files[] = {
-	"ntoskrnl.exe", "hal.dll",	 "winload.exe",	 "winload.efi",	 "ntdll.dll",
-	"kernel32.dll", "kernelbase.dll", "advapi32.dll", "sechost.dll",  "rpcrt4.dll",
-	"user32.dll",	"msvcrt.dll",	 "ucrtbase.dll", "ci.dll",	 "smss.exe",
-	"csrss.exe",	"wininit.exe",	 "winlogon.exe", "services.exe", "lsass.exe",
-	"lsasrv.dll",	"svchost.exe",	 "userinit.exe", "logonui.exe",	 "cmd.exe",
-	"conhost.exe",	NULL};
+static const char *const sys_files[] = {"ntoskrnl.exe",	  "hal.dll",	  "winload.exe",
+					"winload.efi",	  "ntdll.dll",	  "kernel32.dll",
+					"kernelbase.dll", "advapi32.dll", "sechost.dll",
+					"rpcrt4.dll",	  "user32.dll",	  "msvcrt.dll",
+					"ucrtbase.dll",	  "ci.dll",	  "smss.exe",
+					"csrss.exe",	  "wininit.exe",  "winlogon.exe",
+					"services.exe",	  "lsass.exe",	  "lsasrv.dll",
+					"svchost.exe",	  "userinit.exe", "logonui.exe",
+					"cmd.exe",	  "conhost.exe",  NULL};
 
 static bool eq_ci(const char *a, const char *b)
 {

@@ -3,10 +3,11 @@
  * The File_* actions of the Windows ARR executor (arr-win.h), and the quarantine they keep
  * what they remove or overwrite in.
  *
- * The quarantine is %ProgramData%\zhijia\quarantine: each item is ID.bin (the file itself,
- * moved there by MoveFileExW when it is removed, copied by CopyFileW when it is rewritten)
- * and ID.json ({"id", "path", "size", "sha256", "time", "reason", "removed"}), written after
- * the content to a temporary name, flushed and renamed: an item exists once its .json does.
+ * The quarantine is %ProgramData%\zhijia\quarantine (SYSTEM and Administrators only): each
+ * item is ID.bin (the file itself, moved there by MoveFileExW when it is removed, copied by
+ * CopyFileW when it is rewritten) and ID.json ({"id", "path", "size", "sha256", "time",
+ * "reason", "removed"}), written after the content to a temporary name, flushed and renamed:
+ * an item exists once its .json does.
  * The SHA-256 is of the stored content.  A failure to record the item puts a moved file back.
  *
  * Paths were checked by the parser (drive-letter paths; system-critical ones need "force");
@@ -15,6 +16,7 @@
  * again.  Files are opened through "\\?\" paths: no length limit, no further normalisation.
  */
 #include <windows.h>
+#include <sddl.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -227,8 +229,7 @@ static int write_atomic(const wchar_t *wp, const void *data, size_t len, bool re
 	if (!tmp)
 		return -ZJ_ENOMEM;
 	for (unsigned k = 0; k < 100; k++) {
-		swprintf(tmp, n, L"%ls.zj-tmp-%lu-%u", wp, (unsigned long)GetCurrentProcessId(),
-			 k);
+		swprintf(tmp, n, L"%ls.zj-tmp-%lu-%u", wp, (unsigned long)GetCurrentProcessId(), k);
 		h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
 				NULL);
 		if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_FILE_EXISTS)
@@ -254,9 +255,9 @@ static int write_atomic(const wchar_t *wp, const void *data, size_t len, bool re
 	/* A read-only file cannot be replaced: lift the flag, put the attributes back after. */
 	if (r == 0 && attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_READONLY))
 		SetFileAttributesW(wp, attrs & ~(DWORD)FILE_ATTRIBUTE_READONLY);
-	if (r == 0 && !MoveFileExW(tmp, wp,
-				   (replace ? MOVEFILE_REPLACE_EXISTING : 0) |
-					   MOVEFILE_WRITE_THROUGH))
+	if (r == 0 &&
+	    !MoveFileExW(tmp, wp,
+			 (replace ? MOVEFILE_REPLACE_EXISTING : 0) | MOVEFILE_WRITE_THROUGH))
 		r = werr(GetLastError());
 	if (r < 0)
 		DeleteFileW(tmp);
@@ -268,18 +269,29 @@ static int write_atomic(const wchar_t *wp, const void *data, size_t len, bool re
 
 /* ---- the quarantine -------------------------------------------------------------------- */
 
+/*
+ * Created readable by SYSTEM and Administrators only (ProgramData lets users create folders:
+ * the ACL is protected, nothing inherited).  A folder that exists already is used as it is.
+ */
 static int quarantine_dir(wchar_t *ret, size_t n)
 {
+	SECURITY_ATTRIBUTES sa = {.nLength = sizeof(sa)};
+	PSECURITY_DESCRIPTOR sd = NULL;
 	wchar_t base[MAX_PATH];
 	DWORD k = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
 	DWORD attrs;
 
 	if (k == 0 || k >= MAX_PATH)
 		wcscpy(base, L"C:\\ProgramData");
+	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+		    L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", SDDL_REVISION_1, &sd, NULL))
+		return -ZJ_ENOMEM;
+	sa.lpSecurityDescriptor = sd;
 	swprintf(ret, n, L"%ls\\zhijia", base);
-	CreateDirectoryW(ret, NULL);
+	CreateDirectoryW(ret, &sa);
 	swprintf(ret, n, L"%ls\\zhijia\\quarantine", base);
-	CreateDirectoryW(ret, NULL);
+	CreateDirectoryW(ret, &sa);
+	LocalFree(sd);
 	attrs = GetFileAttributesW(ret);
 	if (attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY))
 		return -ZJ_ENOENT;
@@ -313,8 +325,7 @@ static int write_item_json(const wchar_t *json, const wchar_t *tmp, const char *
 static int quarantine_put(const struct fctx *x, const wchar_t *wp, const char *path, bool remove,
 			  char *ret_id)
 {
-	wchar_t dir[MAX_PATH + 32], bin[MAX_PATH + 128], json[MAX_PATH + 128],
-		tmp[MAX_PATH + 128];
+	wchar_t dir[MAX_PATH + 32], bin[MAX_PATH + 128], json[MAX_PATH + 128], tmp[MAX_PATH + 128];
 	char id[64], hex[ZJ_SHA256_HEX_LEN + 1], reason[ZJ_ARR_NAME_MAX + 96];
 	struct json_object *o;
 	uint64_t size = 0;
@@ -335,7 +346,8 @@ static int quarantine_put(const struct fctx *x, const wchar_t *wp, const char *p
 			    : CopyFileW(wp, bin, TRUE);
 		if (ok)
 			break;
-		if ((GetLastError() != ERROR_ALREADY_EXISTS && GetLastError() != ERROR_FILE_EXISTS) ||
+		if ((GetLastError() != ERROR_ALREADY_EXISTS &&
+		     GetLastError() != ERROR_FILE_EXISTS) ||
 		    n >= 1000)
 			return werr(GetLastError());
 	}
@@ -440,8 +452,9 @@ static int file_create(const struct fctx *x)
 	if (attrs != INVALID_FILE_ATTRIBUTES) {
 		if ((attrs & FILE_ATTRIBUTE_DIRECTORY) || !a->overwrite) {
 			snprintf(x->msg, x->msglen, "%s exists%s", a->path,
-				 attrs & FILE_ATTRIBUTE_DIRECTORY ? " and is a directory"
-								  : "; \"overwrite\": true replaces it");
+				 attrs & FILE_ATTRIBUTE_DIRECTORY
+					 ? " and is a directory"
+					 : "; \"overwrite\": true replaces it");
 			free(wp);
 			return -ZJ_EEXIST;
 		}
@@ -450,7 +463,8 @@ static int file_create(const struct fctx *x)
 			r = quarantine_put(x, wp, a->path, false, id);
 		if (r < 0) {
 			if (!x->msg[0])
-				snprintf(x->msg, x->msglen, "%s: cannot keep the old file", a->path);
+				snprintf(x->msg, x->msglen, "%s: cannot keep the old file",
+					 a->path);
 			free(wp);
 			return r;
 		}
@@ -459,8 +473,9 @@ static int file_create(const struct fctx *x)
 	if (r < 0)
 		snprintf(x->msg, x->msglen, "%s: cannot write it (%d)", a->path, r);
 	else if (id[0])
-		snprintf(x->msg, x->msglen, "replaced %s (%zu bytes); the old file is quarantine %s",
-			 a->path, strlen(content), id);
+		snprintf(x->msg, x->msglen,
+			 "replaced %s (%zu bytes); the old file is quarantine %s", a->path,
+			 strlen(content), id);
 	else
 		snprintf(x->msg, x->msglen, "created %s (%zu bytes)", a->path, strlen(content));
 	free(wp);
@@ -498,9 +513,10 @@ static int new_content(const struct zj_arr_action *a, const char *old, size_t le
 		o = len + strlen(a->append);
 	} else if (a->instr == ZJ_ARR_FILE_MODIFY) {
 		if ((uint64_t)a->offset + a->hex.len > len) {
-			snprintf(msg, msglen,
-				 "%zu bytes at offset %lld run past the end of the file (%zu bytes)",
-				 a->hex.len, (long long)a->offset, len);
+			snprintf(
+				msg, msglen,
+				"%zu bytes at offset %lld run past the end of the file (%zu bytes)",
+				a->hex.len, (long long)a->offset, len);
 			free(out);
 			return -ZJ_EINVAL;
 		}
@@ -551,7 +567,7 @@ static int file_rewrite(const struct fctx *x)
 		r = read_all(wp, &old, &len);
 		if (r < 0)
 			snprintf(x->msg, x->msglen, "%s: cannot read it (%s)", a->path,
-				 r == -ZJ_ENOENT	? "no such file"
+				 r == -ZJ_ENOENT   ? "no such file"
 				 : r == -ZJ_ENOSPC ? "larger than 64 MiB"
 						   : "error");
 	}
@@ -614,8 +630,8 @@ static int file_rename(const struct fctx *x)
 	if (r == 0 && !MoveFileExW(wp, wto, MOVEFILE_COPY_ALLOWED | MOVEFILE_WRITE_THROUGH)) {
 		r = werr(GetLastError());
 		snprintf(x->msg, x->msglen, "%s -> %s: Windows error %lu%s%s", a->path, a->to,
-			 (unsigned long)GetLastError(), id[0] ? "; what was there is quarantine " : "",
-			 id);
+			 (unsigned long)GetLastError(),
+			 id[0] ? "; what was there is quarantine " : "", id);
 	} else if (r == 0) {
 		snprintf(x->msg, x->msglen, "renamed %s to %s%s%s", a->path, a->to,
 			 id[0] ? "; what was there is quarantine " : "", id);

@@ -610,8 +610,9 @@ int zj_win_arr_main(const char *path)
 		return 2;
 	}
 	if (rule->needs_ctx) {
-		fprintf(stderr, "zhijia-win: %s: the rule has ${variables}, which only a finding "
-				"fills in; zhijia-win --arr runs rules without them\n",
+		fprintf(stderr,
+			"zhijia-win: %s: the rule has ${variables}, which only a finding "
+			"fills in; zhijia-win --arr runs rules without them\n",
 			path);
 		zj_arr_rule_free(rule);
 		return 2;

@@ -353,27 +353,38 @@ START_TEST(test_arr_windows_files)
 		int want;
 		const char *msg;
 	} cases[] = {
-		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\tmp\\\\evil.exe\","
-			"\"d:\\\\Users\\\\bob\\\\AppData\\\\Roaming\\\\x.dll\"]}",
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\tmp\\\\evil.exe\","
+		 "\"d:\\\\Users\\\\bob\\\\AppData\\\\Roaming\\\\x.dll\"]}",
 		 0, NULL},
 		/* malware in System32 can be removed without force; System32 itself cannot */
-		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\\\\evil.dll\"]}",
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\\\\evil."
+		 "dll\"]}",
 		 0, NULL},
-		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\"]}",
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\"]}",
 		 -ZJ_EINVAL, "system-critical"},
-		{true, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\"]}", 0,
-		 NULL},
-		{false, "{\"action\":\"File_Rename\",\"path\":\"C:\\\\a\",\"to\":\"c:\\\\WINDOWS\\\\system32\\\\LSASS.exe\"}",
+		{true, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\"]}",
+		 0, NULL},
+		{false,
+		 "{\"action\":\"File_Rename\",\"path\":\"C:\\\\a\",\"to\":\"c:"
+		 "\\\\WINDOWS\\\\system32\\\\LSASS.exe\"}",
 		 -ZJ_EINVAL, "system-critical"},
 		{false, "{\"action\":\"File_Attribute\",\"path\":\"E:\\\\\",\"immutable\":false}",
 		 -ZJ_EINVAL, "system-critical"},
 		{true, "{\"action\":\"File_Attribute\",\"path\":\"E:\\\\\",\"immutable\":false}", 0,
 		 NULL},
-		{false, "{\"action\":\"File_Modify\",\"path\":\"C:\\\\Windows\\\\System32\\\\config\\\\SAM\",\"content\":\"\"}",
+		{false,
+		 "{\"action\":\"File_Modify\",\"path\":\"C:"
+		 "\\\\Windows\\\\System32\\\\config\\\\SAM\",\"content\":\"\"}",
 		 -ZJ_EINVAL, "system-critical"},
-		{false, "{\"action\":\"File_Create\",\"path\":\"C:\\\\ProgramData\\\\zhijia\\\\x\"}",
+		{false,
+		 "{\"action\":\"File_Create\",\"path\":\"C:\\\\ProgramData\\\\zhijia\\\\x\"}",
 		 -ZJ_EINVAL, "system-critical"},
-		{false, "{\"action\":\"File_DelText\",\"path\":\"C:\\\\Windows\\\\System32\\\\drivers\\\\etc\\\\hosts\",\"text\":[\"evil\"]}",
+		{false,
+		 "{\"action\":\"File_DelText\",\"path\":\"C:"
+		 "\\\\Windows\\\\System32\\\\drivers\\\\etc\\\\hosts\",\"text\":[\"evil\"]}",
 		 -ZJ_EINVAL, "system-critical"},
 		/* the forms refused */
 		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"evil.exe\"]}", -ZJ_EINVAL,
@@ -384,7 +395,8 @@ START_TEST(test_arr_windows_files)
 		 "not an absolute Windows path"},
 		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"/etc/passwd\"]}", -ZJ_EINVAL,
 		 "not an absolute Windows path"},
-		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"\\\\\\\\srv\\\\share\\\\x\"]}",
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"\\\\\\\\srv\\\\share\\\\x\"]}",
 		 -ZJ_EINVAL, "network share"},
 		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"\\\\\\\\?\\\\C:\\\\x\"]}",
 		 -ZJ_EINVAL, "network share or a device path"},
@@ -411,7 +423,8 @@ START_TEST(test_arr_windows_files)
 		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\COM10.txt\"]}", 0,
 		 NULL},
 		/* what Windows does not run */
-		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"x.exe\"],\"condition\":\"alldisk\"}",
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"x.exe\"],\"condition\":\"alldisk\"}",
 		 -ZJ_EOPNOTSUPP, "search scopes"},
 		{false, "{\"action\":\"File_Attribute\",\"path\":\"C:\\\\a\",\"owner\":\"root\"}",
 		 -ZJ_EOPNOTSUPP, "not supported on windows"},
@@ -419,16 +432,21 @@ START_TEST(test_arr_windows_files)
 		 -ZJ_EOPNOTSUPP, "not supported on windows"},
 		{false, "{\"action\":\"File_Attribute\",\"path\":\"C:\\\\a\"}", -ZJ_EINVAL,
 		 "needs \"immutable\""},
-		{false, "{\"action\":\"File_repairMbr\",\"data\":\"backup\",\"condition\":\"[equal],[offset:0],[00]\"}",
+		{false,
+		 "{\"action\":\"File_repairMbr\",\"data\":\"backup\",\"condition\":\"[equal],["
+		 "offset:0],[00]\"}",
 		 -ZJ_EOPNOTSUPP, "not supported on windows"},
 		/* executables of Proc_* are Windows paths too */
-		{false, "{\"action\":\"Proc_Terminate\",\"executables\":[\"C:\\\\Users\\\\x\\\\evil.exe\"]}",
+		{false,
+		 "{\"action\":\"Proc_Terminate\",\"executables\":[\"C:\\\\Users\\\\x\\\\evil.exe\"]"
+		 "}",
 		 0, NULL},
-		{false, "{\"action\":\"Proc_Terminate\",\"executables\":[\"/usr/bin/x\"]}", -ZJ_EINVAL,
-		 "not an absolute Windows path"},
+		{false, "{\"action\":\"Proc_Terminate\",\"executables\":[\"/usr/bin/x\"]}",
+		 -ZJ_EINVAL, "not an absolute Windows path"},
 		/* a template is checked with Windows stand-ins */
 		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"${path}\"]}", 0, NULL},
-		{false, "{\"action\":\"File_Create\",\"path\":\"C:\\\\q\\\\${actor.comm}.txt\"}", 0, NULL},
+		{false, "{\"action\":\"File_Create\",\"path\":\"C:\\\\q\\\\${actor.comm}.txt\"}", 0,
+		 NULL},
 	};
 	char text[1024], err[ZJ_ARR_ERR_MAX];
 	struct zj_arr_rule *rule;
@@ -452,8 +470,9 @@ START_TEST(test_arr_windows_files)
 
 	/* Expansion checks with the rule's platform: ${path} from a Windows finding. */
 	{
-		static const char tmpl[] = "{\"name\":\"r\",\"actions\":[{\"action\":\"File_Delete\","
-					   "\"filenames\":[\"${path}\"]}]}";
+		static const char tmpl[] =
+			"{\"name\":\"r\",\"actions\":[{\"action\":\"File_Delete\","
+			"\"filenames\":[\"${path}\"]}]}";
 		struct zj_arr_ctx ctx = {0};
 		struct zj_arr_rule *out;
 

@@ -272,6 +272,15 @@ else
 	not_ok "File_Delete: the missing path is not reported"
 fi
 
+# File_Delete of a file marked read-only, hidden and system (attrib +r +h +s)
+printf 'stubborn\r\n' > "$fd/ro.exe"
+hr=$(sha256sum < "$fd/ro.exe" | cut -d' ' -f1)
+$wine cmd /c attrib +r +h +s 'C:\zj-arr-files\ro.exe' > /dev/null 2>&1
+rule fdelete-ro '{"name":"fro","actions":[{"action":"File_Delete","filenames":["C:\\zj-arr-files\\ro.exe"]}]}'
+expect_rc "File_Delete of a read-only, hidden, system file: succeeds" 0
+expect_gone "File_Delete of a read-only, hidden, system file: gone" "$fd/ro.exe"
+quarantined "File_Delete of a read-only, hidden, system file: quarantined" 'C:\\zj-arr-files\\ro.exe' "$hr"
+
 # File_Delete with "sha256": only the file with a listed digest goes
 rule fdelete-sha '{"name":"fsha","actions":[{"action":"File_Delete","filenames":["C:\\zj-arr-files\\del2.dll","C:\\zj-arr-files\\other.bin"],"sha256":["'"$h2"'"]}]}'
 expect_rc "File_Delete with sha256: succeeds" 0
