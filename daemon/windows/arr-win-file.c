@@ -89,23 +89,17 @@ static bool is_missing(DWORD e)
 	return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND;
 }
 
-/*
- * Where path really is, checked again: 0 when it may be changed (or is not there), -EPERM when
- * it resolves to a system-critical path and the rule has no "force" (why in msg).
- */
-static int check_resolved(const struct fctx *x, const wchar_t *wp, const char *path)
+/* The path Windows resolves wp to, without "\\?\": 0, -ENOENT (cannot open it), -ENOMEM. */
+static int resolve(const wchar_t *wp, char **ret)
 {
 	HANDLE h = CreateFileW(wp, FILE_READ_ATTRIBUTES,
 			       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
 			       OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
 	wchar_t *buf;
-	const wchar_t *p;
-	char *real;
 	DWORD n;
-	int r = 0;
 
 	if (h == INVALID_HANDLE_VALUE)
-		return 0;
+		return -ZJ_ENOENT;
 	buf = malloc(WPATH_MAX * sizeof(wchar_t));
 	if (!buf) {
 		CloseHandle(h);
@@ -113,18 +107,61 @@ static int check_resolved(const struct fctx *x, const wchar_t *wp, const char *p
 	}
 	n = GetFinalPathNameByHandleW(h, buf, WPATH_MAX, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
 	CloseHandle(h);
-	if (n == 0 || n >= WPATH_MAX) {
-		free(buf); /* not resolvable here: the path as written was checked */
-		return 0;
+	*ret = n && n < WPATH_MAX
+		       ? zj_win_utf8(wcsncmp(buf, L"\\\\?\\", 4) == 0 ? buf + 4 : buf, NULL)
+		       : NULL;
+	free(buf);
+	return *ret ? 0 : -ZJ_ENOENT;
+}
+
+/*
+ * Where path really is, checked again: 0 when it may be changed (or cannot be resolved here:
+ * the path as written was checked), -EPERM when it resolves to a system-critical path and the
+ * rule has no "force", or to a network share (why in msg).  A file that does not exist yet
+ * is where its folder resolves to: a junction to System32 does not let a rule create there.
+ */
+static int check_resolved(const struct fctx *x, const wchar_t *wp, const char *path)
+{
+	char *real = NULL;
+	int r = resolve(wp, &real);
+
+	if (r == -ZJ_ENOENT) {
+		const wchar_t *slash = wcsrchr(wp, L'\\');
+		size_t plen = slash ? (size_t)(slash - wp) : 0;
+		wchar_t *parent;
+		char *dir = NULL, *base;
+
+		if (plen < 6) /* "\\?\C:" */
+			return 0;
+		parent = malloc((plen + 2) * sizeof(wchar_t));
+		if (!parent)
+			return -ZJ_ENOMEM;
+		/* the root keeps its backslash: "\\?\C:\" */
+		wcsncpy(parent, wp, plen == 6 ? 7 : plen);
+		parent[plen == 6 ? 7 : plen] = L'\0';
+		r = resolve(parent, &dir);
+		free(parent);
+		base = r == 0 ? zj_win_utf8(slash + 1, NULL) : NULL;
+		if (base) {
+			size_t n = strlen(dir) + strlen(base) + 2;
+
+			real = malloc(n);
+			if (real)
+				snprintf(real, n, "%s%s%s", dir,
+					 dir[0] && dir[strlen(dir) - 1] == '\\' ? "" : "\\", base);
+		}
+		free(base);
+		free(dir);
+		if (!real)
+			return r == -ZJ_ENOMEM ? r : 0;
+	} else if (r < 0) {
+		return r;
 	}
-	p = wcsncmp(buf, L"\\\\?\\", 4) == 0 ? buf + 4 : buf;
-	if (_wcsnicmp(p, L"UNC\\", 4) == 0) {
+	r = 0;
+	if (_strnicmp(real, "UNC\\", 4) == 0) {
 		snprintf(x->msg, x->msglen, "'%s' resolves to a network share; left", path);
-		free(buf);
-		return -EPERM;
-	}
-	real = zj_win_utf8(p, NULL);
-	if (real && zj_arr_is_critical_win_path(real) == 1 && !x->rule->force) {
+		r = -EPERM;
+	} else if (zj_arr_is_critical_win_path(real) == 1 && !x->rule->force) {
 		snprintf(x->msg, x->msglen,
 			 "'%s' resolves to '%s', a system-critical path; %s changes it only if the "
 			 "rule says \"force\": true",
@@ -132,7 +169,6 @@ static int check_resolved(const struct fctx *x, const wchar_t *wp, const char *p
 		r = -EPERM;
 	}
 	free(real);
-	free(buf);
 	return r;
 }
 
@@ -448,6 +484,11 @@ static int file_create(const struct fctx *x)
 
 	if (!wp)
 		return -ZJ_ENOMEM;
+	r = check_resolved(x, wp, a->path);
+	if (r < 0) {
+		free(wp);
+		return r;
+	}
 	attrs = GetFileAttributesW(wp);
 	if (attrs != INVALID_FILE_ATTRIBUTES) {
 		if ((attrs & FILE_ATTRIBUTE_DIRECTORY) || !a->overwrite) {
@@ -458,9 +499,7 @@ static int file_create(const struct fctx *x)
 			free(wp);
 			return -ZJ_EEXIST;
 		}
-		r = check_resolved(x, wp, a->path);
-		if (r == 0)
-			r = quarantine_put(x, wp, a->path, false, id);
+		r = quarantine_put(x, wp, a->path, false, id);
 		if (r < 0) {
 			if (!x->msg[0])
 				snprintf(x->msg, x->msglen, "%s: cannot keep the old file",

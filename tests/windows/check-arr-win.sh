@@ -365,6 +365,13 @@ else
 	not_ok "... kernel32.dll was changed or no reason was given"
 fi
 
+# ... and a new file is where its folder resolves to: a link to System32 needs force too
+ln -sfn ../windows/system32 "$fd/sysdir"
+rule fresolve-dir '{"name":"fl","actions":[{"action":"File_Create","path":"C:\\zj-arr-files\\sysdir\\winload.exe","content":"x"}]}'
+expect_rc "File_Create through a link to System32 of winload.exe is refused without force" 1
+expect_gone "... and nothing is created there" "$d/windows/system32/winload.exe"
+rm -f "$fd/sysdir"
+
 # The parser's refusals (exit status 2, nothing runs)
 refuse() { # desc path-json [instruction-json-rest]
 	rule refuse-file '{"name":"rf","actions":[{"action":"File_Delete","filenames":['"$2"']}]}'
