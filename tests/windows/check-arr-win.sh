@@ -288,6 +288,19 @@ expect_gone "File_Delete with sha256: the listed file is gone" "$fd/del2.dll"
 quarantined "File_Delete with sha256: quarantined" 'C:\\zj-arr-files\\del2.dll' "$h2"
 expect_file "File_Delete with sha256: a file with another digest stays" "$fd/other.bin" 'other\r\n'
 
+# The digest is checked again on what was moved: a file swapped after the first check goes
+# back (the first check skipped here, as if the swap happened between the two)
+export ZJ_WIN_SKIP_DIGEST_PRECHECK=1
+rule fdelete-sha2 '{"name":"fsha","actions":[{"action":"File_Delete","filenames":["C:\\zj-arr-files\\other.bin"],"sha256":["'"$h2"'"]}]}'
+unset ZJ_WIN_SKIP_DIGEST_PRECHECK
+expect_rc "File_Delete with sha256, checked after the move: succeeds" 0
+expect_file "File_Delete with sha256, checked after the move: the file is put back" "$fd/other.bin" 'other\r\n'
+if ls "$q"/*.json | xargs grep -l -F "\"sha256\":\"$h3\"" > /dev/null 2>&1; then
+	not_ok "File_Delete with sha256, checked after the move: an item was left in the quarantine"
+else
+	ok "File_Delete with sha256, checked after the move: no item is left in the quarantine"
+fi
+
 # File_Create: a new file; an existing one only with "overwrite" (the old one quarantined)
 rule fcreate '{"name":"fc","actions":[{"action":"File_Create","path":"C:\\zj-arr-files\\new.txt","content":"line 1\r\nline 2\r\n"}]}'
 expect_rc "File_Create: succeeds" 0
