@@ -224,8 +224,17 @@ int arr_tmpl_expand(struct arr_sb *m, const char *s, const struct zj_arr_ctx *ct
 	return 0;
 }
 
-const struct zj_arr_ctx *arr_probe_ctx(void)
+const struct zj_arr_ctx *arr_probe_ctx(int platform)
 {
+	static const struct zj_arr_ctx probe_win = {
+		.actor_pid = 4242,
+		.actor_exe = {"C:\\zj-probe\\actor", 17},
+		.actor_comm = {"zj-probe", 8},
+		.target_pid = 4243,
+		.target_exe = {"C:\\zj-probe\\target", 18},
+		.path = {"C:\\zj-probe\\path", 16},
+		.technique = {"T0000", 5},
+	};
 	/* Harmless stand-ins: checking "/tmp/${actor.comm}" checks "/tmp/zj-probe". */
 	static const struct zj_arr_ctx probe = {
 		.actor_pid = 4242,
@@ -237,7 +246,7 @@ const struct zj_arr_ctx *arr_probe_ctx(void)
 		.technique = {"T0000", 5},
 	};
 
-	return &probe;
+	return platform == ZJ_ARR_WINDOWS ? &probe_win : &probe;
 }
 
 /* ---- the API --------------------------------------------------------------------------------- */
@@ -288,6 +297,7 @@ int zj_arr_expand(const struct zj_arr_rule *rule, const struct zj_arr_ctx *ctx,
 	if (!out)
 		return -ZJ_ENOMEM;
 	out->force = rule->force;
+	out->platform = rule->platform;
 	out->name = malloc(strlen(rule->name) + 1);
 	out->actions = calloc(rule->n_actions ? rule->n_actions : 1, sizeof(*out->actions));
 	if (!out->name || !out->actions) {
@@ -301,7 +311,8 @@ int zj_arr_expand(const struct zj_arr_rule *rule, const struct zj_arr_ctx *ctx,
 		r = arr_action_copy(&e, i, a, a->needs_ctx ? ctx : NULL, &out->actions[i]);
 		out->n_actions = i + 1;
 		if (r >= 0 && a->needs_ctx)
-			r = arr_action_check(&e, i, &out->actions[i], a, false, rule->force);
+			r = arr_action_check(&e, i, &out->actions[i], a, false, rule->force,
+					     rule->platform);
 		if (r < 0) {
 			zj_arr_rule_free(out);
 			return r;

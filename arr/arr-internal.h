@@ -99,6 +99,8 @@ int arr_keyword(const char *name, const char *const *words);
 
 int arr_check_path(struct arr_sb *m, const char *value, const char *shown);
 int arr_check_filename(struct arr_sb *m, const char *value, const char *shown);
+/* A local drive-letter Windows path, "C:\\dir\\file" (arr-winpath.c). */
+int arr_check_win_path(struct arr_sb *m, const char *value, const char *shown);
 int arr_check_text(struct arr_sb *m, const char *value, size_t max);
 int arr_check_sha256(struct arr_sb *m, const char *value);
 int arr_check_owner(struct arr_sb *m, const char *value);
@@ -151,8 +153,9 @@ int64_t arr_tmpl_pid_var(const char *s);
 /* Expand s with ctx into a malloc()ed string: 0, -EINVAL (a variable without a value, why in
  * m), -ENOMEM. */
 int arr_tmpl_expand(struct arr_sb *m, const char *s, const struct zj_arr_ctx *ctx, char **ret);
-/* The context used to check a template at parse time: every variable has a harmless value. */
-const struct zj_arr_ctx *arr_probe_ctx(void);
+/* The context used to check a template at parse time: every variable has a harmless value
+ * (paths in the platform's form: ZJ_ARR_LINUX, ZJ_ARR_WINDOWS). */
+const struct zj_arr_ctx *arr_probe_ctx(int platform);
 
 /* ---- rules (arr.c) --------------------------------------------------------------------------- */
 
@@ -161,9 +164,11 @@ const struct zj_arr_ctx *arr_probe_ctx(void);
  * the action as written when a is its expansion: a template's form decides what a value is (a
  * file name or a path), and with probe (a was expanded with arr_probe_ctx()'s stand-ins)
  * messages quote the template instead of the stand-in.  force: the rule's "force".
+ * platform: ZJ_ARR_LINUX (POSIX paths, arr-critical.c) or ZJ_ARR_WINDOWS (drive-letter paths,
+ * arr-winpath.c).
  */
 int arr_action_check(const struct arr_err *e, size_t idx, const struct zj_arr_action *a,
-		     const struct zj_arr_action *tmpl, bool probe, bool force);
+		     const struct zj_arr_action *tmpl, bool probe, bool force, int platform);
 void arr_action_clear(struct zj_arr_action *a);
 /*
  * Copy src into dst (zeroed), expanding the [var] fields with ctx when ctx is not NULL.

@@ -264,6 +264,12 @@ bool zj_arr_instr_on_windows(enum zj_arr_instr instr)
 	case ZJ_ARR_REG_DELETE:
 	case ZJ_ARR_REG_RENAME:
 	case ZJ_ARR_REG_DELETE_VALUE:
+	case ZJ_ARR_FILE_CREATE:
+	case ZJ_ARR_FILE_MODIFY:
+	case ZJ_ARR_FILE_DELETE:
+	case ZJ_ARR_FILE_RENAME:
+	case ZJ_ARR_FILE_ATTRIBUTE:
+	case ZJ_ARR_FILE_DELTEXT:
 	case ZJ_ARR_PROC_MODIFY:
 	case ZJ_ARR_PROC_TERMINATE:
 	case ZJ_ARR_SCRIPT_BAT:
@@ -271,6 +277,19 @@ bool zj_arr_instr_on_windows(enum zj_arr_instr instr)
 		return true;
 	default:
 		return false;
+	}
+}
+
+/* Fields of an instruction that the Windows executor has no meaning for: POSIX permissions
+ * and owners. */
+static uint64_t win_refused(enum zj_arr_instr instr)
+{
+	switch (instr) {
+	case ZJ_ARR_FILE_CREATE:
+	case ZJ_ARR_FILE_ATTRIBUTE:
+		return B(F_MODE) | B(F_OWNER);
+	default:
+		return 0;
 	}
 }
 
@@ -1003,6 +1022,16 @@ static int load_action(const struct loader *l, size_t idx, size_t off, struct js
 			continue;
 		if (f < 0 || (f != F_CONDITION && !(in->allowed & B(f))))
 			return unknown_field(l, idx, in, key);
+		if (l->platform == ZJ_ARR_WINDOWS && (win_refused(a->instr) & B(f))) {
+			return arr_fail(&l->e, ARR_AT_KEY(idx, key), -ZJ_EOPNOTSUPP,
+					"\"%s\" (POSIX permissions and owners) is not supported "
+					"on windows%s",
+					key,
+					a->instr == ZJ_ARR_FILE_ATTRIBUTE
+						? "; File_Attribute takes \"immutable\" there (the "
+						  "read-only attribute)"
+						: "");
+		}
 		r = load_field(l, idx, (enum field_id)f, json_object_iter_peek_value(&it), a);
 		if (r < 0)
 			return r;
@@ -1013,6 +1042,11 @@ static int load_action(const struct loader *l, size_t idx, size_t off, struct js
 			return arr_fail(&l->e, ARR_AT(idx, NULL, ARR_NONE), -ZJ_EINVAL,
 					"%s needs \"%s\"", in->name, fields[f].name);
 		}
+	}
+	if (l->platform == ZJ_ARR_WINDOWS && a->cond.kind == ZJ_ARR_COND_SCOPE) {
+		return arr_fail(&l->e, ARR_AT(idx, "condition", ARR_NONE), -ZJ_EOPNOTSUPP,
+				"search scopes are not supported on windows; give the files' "
+				"paths (C:\\dir\\file) with condition \"\"");
 	}
 	if (a->instr == ZJ_ARR_PROC_MODULE_THREADS && a->state == ZJ_ARR_STATE_NONE)
 		a->state = ZJ_ARR_STATE_SUSPEND;
@@ -1035,16 +1069,16 @@ static int load_action(const struct loader *l, size_t idx, size_t off, struct js
 					arr_tmpl_unescape(sv->v[i]);
 			}
 		}
-		return arr_action_check(&l->e, idx, a, NULL, false, l->force);
+		return arr_action_check(&l->e, idx, a, NULL, false, l->force, l->platform);
 	}
 	/* A template: check what any expansion will look like, with stand-ins. */
 	{
 		struct zj_arr_action probe;
 
-		r = arr_action_copy(&l->e, idx, a, arr_probe_ctx(), &probe);
+		r = arr_action_copy(&l->e, idx, a, arr_probe_ctx(l->platform), &probe);
 		if (r < 0)
 			return r;
-		r = arr_action_check(&l->e, idx, &probe, a, true, l->force);
+		r = arr_action_check(&l->e, idx, &probe, a, true, l->force, l->platform);
 		arr_action_clear(&probe);
 		return r;
 	}
@@ -1066,6 +1100,7 @@ static int load_rule(struct loader *l, struct json_object *root, struct zj_arr_r
 	r = check_keys(l, ARR_AT(ARR_NONE, NULL, ARR_NONE), ARR_NONE);
 	if (r < 0)
 		return r;
+	rule->platform = l->platform;
 	/* "force" first: the actions' checks depend on it, wherever it is written. */
 	if (json_object_object_get_ex(root, "force", &v)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
@@ -1214,7 +1249,7 @@ int zj_arr_parse_platform(int platform, const char *text, size_t len, const char
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (!ret || (!text && len))
+	if (!ret || (!text && len) || (platform != ZJ_ARR_LINUX && platform != ZJ_ARR_WINDOWS))
 		return -ZJ_EINVAL;
 	if (len > ZJ_ARR_TEXT_MAX) {
 		return arr_fail(&(struct arr_err){.err = err, .errlen = errlen},
@@ -1270,6 +1305,7 @@ struct checker {
 	const struct zj_arr_action *tmpl;
 	bool probe;
 	bool force;
+	int platform;
 };
 
 /* The value of f (index i of a list) as written: to quote, and to tell a name from a path. */
@@ -1288,6 +1324,9 @@ static bool is_path(const struct checker *c, enum field_id f, size_t i, const ch
 	struct arr_sb m;
 	int first;
 
+	/* On Windows File_Delete takes paths only (no search scopes): every entry is one. */
+	if (c->platform == ZJ_ARR_WINDOWS)
+		return true;
 	if (!c->tmpl)
 		return value[0] == '/';
 	raw = raw_value(c->tmpl, f, i);
@@ -1303,7 +1342,8 @@ static int critical(const struct checker *c, struct arr_where w, const char *val
 	char msg[MSG_MAX];
 	struct arr_sb m;
 
-	if (c->force || zj_arr_is_critical_path(value) == 0)
+	if (c->force || (c->platform == ZJ_ARR_WINDOWS ? zj_arr_is_critical_win_path(value)
+						       : zj_arr_is_critical_path(value)) == 0)
 		return 0;
 	arr_sb_init(&m, msg, sizeof(msg));
 	arr_sb_quote(&m, shown);
@@ -1311,6 +1351,15 @@ static int critical(const struct checker *c, struct arr_where w, const char *val
 			"%s is a system-critical path; %s changes it only if the rule says "
 			"\"force\": true",
 			msg, instrs[c->a->instr].name);
+}
+
+/* A path in the platform's form. */
+static int check_path(const struct checker *c, struct arr_sb *m, const char *value,
+		      const char *shown)
+{
+	if (c->platform == ZJ_ARR_WINDOWS)
+		return arr_check_win_path(m, value, shown);
+	return arr_check_path(m, value, shown);
 }
 
 static int check_value(const struct checker *c, enum field_id f, size_t i, const char *value)
@@ -1331,12 +1380,12 @@ static int check_value(const struct checker *c, enum field_id f, size_t i, const
 			r = arr_check_reg_name(&m, value);
 			break;
 		}
-		r = arr_check_path(&m, value, shown);
+		r = check_path(c, &m, value, shown);
 		path = true;
 		break;
 	case F_PATH:
 	case F_EXECUTABLES:
-		r = arr_check_path(&m, value, shown);
+		r = check_path(c, &m, value, shown);
 		path = true;
 		break;
 	case F_KEY:
@@ -1351,7 +1400,7 @@ static int check_value(const struct checker *c, enum field_id f, size_t i, const
 	case F_MODULES:
 		path = is_path(c, f, i, value);
 		if (path)
-			r = arr_check_path(&m, value, shown);
+			r = check_path(c, &m, value, shown);
 		else
 			r = arr_check_filename(&m, value, shown);
 		break;
@@ -1518,9 +1567,9 @@ static int check_task(const struct checker *c)
 }
 
 int arr_action_check(const struct arr_err *e, size_t idx, const struct zj_arr_action *a,
-		     const struct zj_arr_action *tmpl, bool probe, bool force)
+		     const struct zj_arr_action *tmpl, bool probe, bool force, int platform)
 {
-	struct checker c = {e, idx, a, tmpl, probe && tmpl, force};
+	struct checker c = {e, idx, a, tmpl, probe && tmpl, force, platform};
 	int modes, r;
 
 	r = check_strings(&c);
@@ -1553,6 +1602,8 @@ int arr_action_check(const struct arr_err *e, size_t idx, const struct zj_arr_ac
 		}
 		return 0;
 	case ZJ_ARR_FILE_ATTRIBUTE:
+		if (platform == ZJ_ARR_WINDOWS && a->immutable < 0)
+			return fail_action(&c, "File_Attribute needs \"immutable\" on windows");
 		if (a->mode < 0 && !a->owner && a->immutable < 0) {
 			return fail_action(&c, "File_Attribute needs at least one of \"mode\", "
 					       "\"owner\", \"immutable\"");

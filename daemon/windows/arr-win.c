@@ -553,6 +553,14 @@ int zj_win_arr_run(const struct zj_arr_rule *rule, FILE *out)
 		case ZJ_ARR_REG_DELETE_VALUE:
 			r = run_reg(a, msg, sizeof(msg));
 			break;
+		case ZJ_ARR_FILE_CREATE:
+		case ZJ_ARR_FILE_MODIFY:
+		case ZJ_ARR_FILE_DELETE:
+		case ZJ_ARR_FILE_RENAME:
+		case ZJ_ARR_FILE_ATTRIBUTE:
+		case ZJ_ARR_FILE_DELTEXT:
+			r = zj_win_arr_file(rule, i, msg, sizeof(msg));
+			break;
 		case ZJ_ARR_PROC_TERMINATE:
 		case ZJ_ARR_PROC_MODIFY:
 			r = run_proc(a, msg, sizeof(msg));
@@ -599,6 +607,14 @@ int zj_win_arr_main(const char *path)
 	r = zj_arr_parse_platform(ZJ_ARR_WINDOWS, text, len, path, &rule, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "zhijia-win: %s\n", err);
+		return 2;
+	}
+	if (rule->needs_ctx) {
+		fprintf(stderr,
+			"zhijia-win: %s: the rule has ${variables}, which only a finding "
+			"fills in; zhijia-win --arr runs rules without them\n",
+			path);
+		zj_arr_rule_free(rule);
 		return 2;
 	}
 	r = zj_win_arr_run(rule, stdout);

@@ -25,7 +25,9 @@
  *   - Windows-only instructions (Reg_*, Script_Bat, Script_Vbs, Script_PWL, Other_Fix_patch)
  *     are known by name and refused: "Reg_Delete is not supported on linux".  The Windows
  *     port parses with zj_arr_parse_platform(ZJ_ARR_WINDOWS), which takes the Reg_* fields
- *     (key, value, value_type, data, to) and refuses what its executor does not run.
+ *     (key, value, value_type, data, to), checks the paths of File_* as drive-letter Windows
+ *     paths (zj_arr_is_critical_win_path() for "force"), and refuses what its executor does
+ *     not run (instructions, and fields such as File_Attribute's POSIX "mode" and "owner").
  *   - Duplicate keys in the rule or an action are errors (json-c would keep the last one
  *     silently; another reader might keep the first).
  *   - Literal paths in files-changing actions that zj_arr_is_critical_path() names are refused
@@ -100,7 +102,8 @@ const char *zj_arr_instr_name(enum zj_arr_instr instr);
 int zj_arr_instr_parse(const char *name, enum zj_arr_instr *ret);
 /* Whether the Linux back end runs it (false for the Windows-only ones). */
 bool zj_arr_instr_on_linux(enum zj_arr_instr instr);
-/* Whether the Windows executor (daemon/windows/arr-win.c) runs it: Reg_*, Proc_Modify,
+/* Whether the Windows executor (daemon/windows/arr-win.c) runs it: Reg_*, File_Create,
+ * File_Modify, File_Delete, File_Rename, File_Attribute, File_DelText, Proc_Modify,
  * Proc_Terminate, Script_Bat, Script_PWL. */
 bool zj_arr_instr_on_windows(enum zj_arr_instr instr);
 
@@ -281,6 +284,7 @@ struct zj_arr_action {
 struct zj_arr_rule {
 	char *name;
 	bool force;	/* "force": true: system-critical paths may be changed */
+	int platform;	/* ZJ_ARR_LINUX, ZJ_ARR_WINDOWS: the grammar it was parsed with */
 	bool needs_ctx; /* some action has ${variables} */
 	size_t n_actions;
 	struct zj_arr_action *actions;
@@ -314,6 +318,17 @@ void zj_arr_rule_free(struct zj_arr_rule *rule);
  * The back end calls it again at run time on every path it found or resolved.
  */
 int zj_arr_is_critical_path(const char *path);
+
+/*
+ * The same for a Windows path ("C:\\Windows\\System32"; -EINVAL: not a local drive-letter
+ * path as rules parsed for Windows write them).  On every drive, ignoring case: the drive's
+ * root, \\Windows, System32, SysWOW64, drivers, drivers\\etc\\hosts, Tasks, Program Files,
+ * ProgramData, Users and a few more themselves; everything under System32\\config (the
+ * registry's hives), WinSxS, \\Boot, \\EFI, \\Recovery, ProgramData\\zhijia; the kernel, the
+ * loader, the session and logon processes and the base DLLs in System32 and SysWOW64.  The
+ * Windows executor calls it again on the path a file resolves to.
+ */
+int zj_arr_is_critical_win_path(const char *path);
 
 /* ---- automatic disposal: variables ----------------------------------------------------------- */
 

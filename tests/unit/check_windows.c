@@ -344,6 +344,176 @@ START_TEST(test_arr_windows_grammar)
 }
 END_TEST
 
+/* File_* in the Windows grammar: drive-letter paths, refusals, critical paths and "force". */
+START_TEST(test_arr_windows_files)
+{
+	static const struct {
+		bool force;
+		const char *action; /* JSON of one action */
+		int want;
+		const char *msg;
+	} cases[] = {
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\tmp\\\\evil.exe\","
+		 "\"d:\\\\Users\\\\bob\\\\AppData\\\\Roaming\\\\x.dll\"]}",
+		 0, NULL},
+		/* malware in System32 can be removed without force; System32 itself cannot */
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\\\\evil."
+		 "dll\"]}",
+		 0, NULL},
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\"]}",
+		 -ZJ_EINVAL, "system-critical"},
+		{true, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\Windows\\\\System32\"]}",
+		 0, NULL},
+		{false,
+		 "{\"action\":\"File_Rename\",\"path\":\"C:\\\\a\",\"to\":\"c:"
+		 "\\\\WINDOWS\\\\system32\\\\LSASS.exe\"}",
+		 -ZJ_EINVAL, "system-critical"},
+		{false, "{\"action\":\"File_Attribute\",\"path\":\"E:\\\\\",\"immutable\":false}",
+		 -ZJ_EINVAL, "system-critical"},
+		{true, "{\"action\":\"File_Attribute\",\"path\":\"E:\\\\\",\"immutable\":false}", 0,
+		 NULL},
+		{false,
+		 "{\"action\":\"File_Modify\",\"path\":\"C:"
+		 "\\\\Windows\\\\System32\\\\config\\\\SAM\",\"content\":\"\"}",
+		 -ZJ_EINVAL, "system-critical"},
+		{false,
+		 "{\"action\":\"File_Create\",\"path\":\"C:\\\\ProgramData\\\\zhijia\\\\x\"}",
+		 -ZJ_EINVAL, "system-critical"},
+		{false,
+		 "{\"action\":\"File_DelText\",\"path\":\"C:"
+		 "\\\\Windows\\\\System32\\\\drivers\\\\etc\\\\hosts\",\"text\":[\"evil\"]}",
+		 -ZJ_EINVAL, "system-critical"},
+		/* the forms refused */
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"evil.exe\"]}", -ZJ_EINVAL,
+		 "not an absolute Windows path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"\\\\Windows\\\\x\"]}",
+		 -ZJ_EINVAL, "not an absolute Windows path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:x\"]}", -ZJ_EINVAL,
+		 "not an absolute Windows path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"/etc/passwd\"]}", -ZJ_EINVAL,
+		 "not an absolute Windows path"},
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"\\\\\\\\srv\\\\share\\\\x\"]}",
+		 -ZJ_EINVAL, "network share"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"\\\\\\\\?\\\\C:\\\\x\"]}",
+		 -ZJ_EINVAL, "network share or a device path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\..\\\\Windows\"]}",
+		 -ZJ_EINVAL, "not a normalised path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\.\\\\b\"]}",
+		 -ZJ_EINVAL, "not a normalised path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\\\\\b\"]}",
+		 -ZJ_EINVAL, "not a normalised path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\\"]}", -ZJ_EINVAL,
+		 "not a normalised path"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:/a\"]}", -ZJ_EINVAL,
+		 "write Windows paths with"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a/b\"]}", -ZJ_EINVAL,
+		 "write Windows paths with"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\b.exe:stream\"]}",
+		 -ZJ_EINVAL, "alternate data streams"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\x?.exe\"]}",
+		 -ZJ_EINVAL, "does not allow"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\evil.exe.\"]}",
+		 -ZJ_EINVAL, "ending in a space or a dot"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\COM1.txt\"]}",
+		 -ZJ_EINVAL, "names a device"},
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"C:\\\\a\\\\COM10.txt\"]}", 0,
+		 NULL},
+		/* what Windows does not run */
+		{false,
+		 "{\"action\":\"File_Delete\",\"filenames\":[\"x.exe\"],\"condition\":\"alldisk\"}",
+		 -ZJ_EOPNOTSUPP, "search scopes"},
+		{false, "{\"action\":\"File_Attribute\",\"path\":\"C:\\\\a\",\"owner\":\"root\"}",
+		 -ZJ_EOPNOTSUPP, "not supported on windows"},
+		{false, "{\"action\":\"File_Create\",\"path\":\"C:\\\\a\",\"mode\":\"0600\"}",
+		 -ZJ_EOPNOTSUPP, "not supported on windows"},
+		{false, "{\"action\":\"File_Attribute\",\"path\":\"C:\\\\a\"}", -ZJ_EINVAL,
+		 "needs \"immutable\""},
+		{false,
+		 "{\"action\":\"File_repairMbr\",\"data\":\"backup\",\"condition\":\"[equal],["
+		 "offset:0],[00]\"}",
+		 -ZJ_EOPNOTSUPP, "not supported on windows"},
+		/* executables of Proc_* are Windows paths too */
+		{false,
+		 "{\"action\":\"Proc_Terminate\",\"executables\":[\"C:\\\\Users\\\\x\\\\evil.exe\"]"
+		 "}",
+		 0, NULL},
+		{false, "{\"action\":\"Proc_Terminate\",\"executables\":[\"/usr/bin/x\"]}",
+		 -ZJ_EINVAL, "not an absolute Windows path"},
+		/* a template is checked with Windows stand-ins */
+		{false, "{\"action\":\"File_Delete\",\"filenames\":[\"${path}\"]}", 0, NULL},
+		{false, "{\"action\":\"File_Create\",\"path\":\"C:\\\\q\\\\${actor.comm}.txt\"}", 0,
+		 NULL},
+	};
+	char text[1024], err[ZJ_ARR_ERR_MAX];
+	struct zj_arr_rule *rule;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r;
+
+		snprintf(text, sizeof(text), "{\"name\":\"r\",%s\"actions\":[%s]}",
+			 cases[i].force ? "\"force\":true," : "", cases[i].action);
+		r = zj_arr_parse_platform(ZJ_ARR_WINDOWS, text, strlen(text), "t.json", &rule, err,
+					  sizeof(err));
+		ck_assert_msg(r == cases[i].want, "case %zu: %d (%s), want %d", i, r, err,
+			      cases[i].want);
+		if (r == 0) {
+			ck_assert_int_eq(rule->platform, ZJ_ARR_WINDOWS);
+			zj_arr_rule_free(rule);
+		} else {
+			ck_assert_msg(strstr(err, cases[i].msg), "case %zu: %s", i, err);
+		}
+	}
+
+	/* Expansion checks with the rule's platform: ${path} from a Windows finding. */
+	{
+		static const char tmpl[] =
+			"{\"name\":\"r\",\"actions\":[{\"action\":\"File_Delete\","
+			"\"filenames\":[\"${path}\"]}]}";
+		struct zj_arr_ctx ctx = {0};
+		struct zj_arr_rule *out;
+
+		ck_assert_int_eq(zj_arr_parse_platform(ZJ_ARR_WINDOWS, tmpl, strlen(tmpl), "t.json",
+						       &rule, err, sizeof(err)),
+				 0);
+		ck_assert(rule->needs_ctx);
+		ctx.path = (struct zj_str){"C:\\Users\\x\\evil.exe", 19};
+		ck_assert_int_eq(zj_arr_expand(rule, &ctx, &out, err, sizeof(err)), 0);
+		ck_assert_str_eq(out->actions[0].filenames.v[0], "C:\\Users\\x\\evil.exe");
+		zj_arr_rule_free(out);
+		ctx.path = (struct zj_str){"C:\\Windows\\System32\\ntdll.dll", 29};
+		ck_assert_int_eq(zj_arr_expand(rule, &ctx, &out, err, sizeof(err)), -ZJ_EINVAL);
+		ck_assert_ptr_nonnull(strstr(err, "system-critical"));
+		ctx.path = (struct zj_str){"/tmp/x", 6};
+		ck_assert_int_eq(zj_arr_expand(rule, &ctx, &out, err, sizeof(err)), -ZJ_EINVAL);
+		zj_arr_rule_free(rule);
+	}
+
+	/* The critical list itself. */
+	ck_assert_int_eq(zj_arr_is_critical_win_path("C:\\"), 1);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("c:\\windows"), 1);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("D:\\Windows\\SysWOW64\\kernelbase.dll"), 1);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("C:\\Windows\\System32\\config\\x\\y"), 1);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("C:\\Windows\\System32\\x\\ntdll.dll"), 0);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("C:\\Windows\\System32\\evil.dll"), 0);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("C:\\Windowsx"), 0);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("C:\\ProgramData\\evil"), 0);
+	ck_assert_int_eq(zj_arr_is_critical_win_path("/etc/passwd"), -ZJ_EINVAL);
+	ck_assert_int_eq(zj_arr_is_critical_win_path(NULL), -ZJ_EINVAL);
+
+	/* Linux is as before: a Windows path is not a path there. */
+	snprintf(text, sizeof(text),
+		 "{\"name\":\"r\",\"actions\":[{\"action\":\"File_Delete\",\"filenames\":"
+		 "[\"C:\\\\x\"]}]}");
+	ck_assert_int_eq(zj_arr_parse(text, strlen(text), "t.json", &rule, err, sizeof(err)),
+			 -ZJ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "search scope"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("windows");
@@ -356,6 +526,7 @@ int main(void)
 	tcase_add_test(tc, test_event_names_json);
 	tcase_add_test(tc, test_parse_bounds);
 	tcase_add_test(tc, test_arr_windows_grammar);
+	tcase_add_test(tc, test_arr_windows_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
