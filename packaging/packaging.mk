@@ -24,7 +24,9 @@ BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,/usr/share/bash-comp
 MANDIR ?= $(PREFIX)/share/man
 
 # The sub-techniques zhijia alerts on, as the detectors name them: each needs a catalog entry.
-ZJ_ALERT_TECHNIQUES := $(sort $(shell grep -ohE '"T[0-9]{4}\.[0-9]{3}"' detectors/*.c | tr -d '"'))
+# The Linux daemon's alerts: detectors/windows.c classifies for the Windows port (no journald).
+ZJ_ALERT_TECHNIQUES := $(sort $(shell grep -ohE '"T[0-9]{4}\.[0-9]{3}"' \
+	$(filter-out detectors/windows.c,$(wildcard detectors/*.c)) | tr -d '"'))
 ZJ_CATALOGS := $(OUTPUT)/catalog/zhijia.catalog $(OUTPUT)/catalog/zhijia.zh_CN.catalog
 ZJ_CATALOG_TOOL := $(OUTPUT)/zj-catalog
 # zhijia-arr(5) is written with the ARR engine; installed once it is there.
@@ -37,7 +39,8 @@ $(ZJ_CATALOG_TOOL): packaging/catalog/zj-catalog.c $(DAEMON_LIB) $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Idaemon $< $(DAEMON_LIB) $(CORE_LIB) $(LDFLAGS) $(PKG_LIBS) -o $@
 
-$(OUTPUT)/catalog/%.catalog: packaging/catalog/%.catalog.in $(ZJ_CATALOG_TOOL) $(wildcard detectors/*.c)
+$(OUTPUT)/catalog/%.catalog: packaging/catalog/%.catalog.in $(ZJ_CATALOG_TOOL) \
+		$(filter-out detectors/windows.c,$(wildcard detectors/*.c))
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(ZJ_CATALOG_TOOL) $< $(ZJ_ALERT_TECHNIQUES) > $@.tmp && mv $@.tmp $@

@@ -1121,11 +1121,13 @@ START_TEST(test_long_paths)
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		ck_assert_int_ge(dfd, 0);
 		ck_assert_int_eq(mkdirat(dfd, rel, 0755), 0);
-		snprintf(sub, sizeof(sub), "%s/%s", rel, "gggggggggggggggggggggggggggggggggggggggg");
+		ck_assert_int_lt(snprintf(sub, sizeof(sub), "%s/%s", rel,
+					  "gggggggggggggggggggggggggggggggggggggggg"),
+				 (int)sizeof(sub));
 		int f = openat(dfd, sub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		ck_assert_int_ge(f, 0);
 		close(f);
-		snprintf(sub, sizeof(sub), "%s/%s", rel, LONG_PROG);
+		ck_assert_int_lt(snprintf(sub, sizeof(sub), "%s/%s", rel, LONG_PROG), (int)sizeof(sub));
 		int in = open(zj_trigger_path(), O_RDONLY | O_CLOEXEC);
 		int out = openat(dfd, sub, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 		ck_assert(in >= 0 && out >= 0);
@@ -1139,8 +1141,11 @@ START_TEST(test_long_paths)
 		close(dfd);
 	}
 	char relfile[PATH_MAX], relprog[PATH_MAX];
-	snprintf(relfile, sizeof(relfile), "%s/gggggggggggggggggggggggggggggggggggggggg", rel);
-	snprintf(relprog, sizeof(relprog), "./%s/" LONG_PROG, rel);
+	ck_assert_int_lt(snprintf(relfile, sizeof(relfile), "%s/gggggggggggggggggggggggggggggggggggggggg",
+				  rel),
+			 (int)sizeof(relfile));
+	ck_assert_int_lt(snprintf(relprog, sizeof(relprog), "./%s/" LONG_PROG, rel),
+			 (int)sizeof(relprog));
 	size_t full_len = strlen(dir) + 1 + strlen(relfile);
 	ck_assert_uint_gt(full_len, LONG_PATH);
 	snprintf(abs_tail, sizeof(abs_tail), "/%s", relfile);

@@ -693,7 +693,7 @@ END_TEST
 static char inject_so[PATH_MAX], inject_mark[PATH_MAX];
 
 /* The start of the first mapping of libc.so.6 in pid's address space (offset 0). */
-static uintptr_t libc_base(pid_t pid)
+static __attribute__((unused)) uintptr_t libc_base(pid_t pid)
 {
 	char path[64], line[512];
 	uintptr_t base = 0;
@@ -763,6 +763,7 @@ static pid_t victim_start(int *ret_wfd)
  * of dlopen in our own libc), return address 0, continue until the SIGSEGV of that return,
  * restore the registers, detach.  Exit status: 0 when dlopen returned a handle.
  */
+#ifdef __x86_64__
 static int do_inject(const void *arg)
 {
 	pid_t pid = *(const pid_t *)arg;
@@ -813,6 +814,13 @@ static int do_inject(const void *arg)
 		return 19;
 	return regs.rax ? 0 : 20;
 }
+#else
+static int do_inject(const void *arg)
+{
+	(void)arg;
+	return 99; /* the injector sets x86_64 registers; test_so_injection skips elsewhere */
+}
+#endif
 
 static int do_self_dlopen(const void *arg)
 {
@@ -848,6 +856,11 @@ START_TEST(test_so_injection)
 	 */
 	printf("check_kernel_hooks: test_so_injection: SKIP under ASan (known broken, see the "
 	       "test); check-integration runs it\n");
+	return;
+#endif
+#ifndef __x86_64__
+	printf("check_kernel_hooks: test_so_injection: SKIP: the injector is written for x86_64 "
+	       "registers\n");
 	return;
 #endif
 	inject_paths();

@@ -1741,7 +1741,7 @@ static void storm_block(void)
 	check(victim_tracer() == 0 && victim_ask('r') == WORD0,
 	      "storm: the victim was never traced and its word is unchanged");
 	policy_set("T1055.008", "default");
-
+}
 
 /* ---- kernel hooks: T1547.006, T1548.001, T1620 --------------------------------------------- */
 
@@ -2016,9 +2016,10 @@ int main(int argc, char **argv)
 	}
 
 	python_module_not_blocked();
-	storm_block();
 	/* kernel hooks: T1547.006, T1548.001, T1620 */
 	kernel_hooks();
+	/* last: it restarts zhijiad with a small ring buffer */
+	storm_block();
 
 	daemon_stop();
 	cleanup();
