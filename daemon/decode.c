@@ -416,11 +416,12 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 		       x.op == ZJ_DOP_SELF_BPF;
 	if ((x.klass == ZJ_ENF_SELF) != self_op ||
 	    (x.klass == ZJ_ENF_VERDICT) != (x.op == ZJ_DOP_EXEC) ||
-	    (x.klass == ZJ_ENF_KMOD) != (x.op == ZJ_DOP_KMOD_LOAD) ||
+	    /* T1547.006's class also covers the module lists, denied by the file hooks */
+	    (x.op == ZJ_DOP_KMOD_LOAD && x.klass != ZJ_ENF_KMOD) ||
 	    (x.klass == ZJ_ENF_SETID) != (x.op == ZJ_DOP_SETID) ||
 	    (x.klass == ZJ_ENF_REFLECT) != (x.op == ZJ_DOP_ANON_EXEC))
 		return -EBADMSG;
-	if (x.klass == ZJ_ENF_KMOD || x.klass == ZJ_ENF_SETID || x.klass == ZJ_ENF_REFLECT) {
+	if (x.op == ZJ_DOP_KMOD_LOAD || x.klass == ZJ_ENF_SETID || x.klass == ZJ_ENF_REFLECT) {
 		/*
 		 * kmod: the module file's name (finit_module) or nothing (init_module); setid: the
 		 * file's name and the mode asked for; reflect: the name exec was given
@@ -428,7 +429,7 @@ static int parse_deny(const char *raw, size_t size, struct zj_event *ev, uint32_
 		if (x.target_pid || x.watch_id ||
 		    (x.klass == ZJ_ENF_SETID) != (x.arg != 0) || (x.arg & ~07777u) ||
 		    (x.klass == ZJ_ENF_SETID && !(x.arg & 06000)) ||
-		    (x.klass != ZJ_ENF_KMOD && !ev->deny.path.len) ||
+		    (x.op != ZJ_DOP_KMOD_LOAD && !ev->deny.path.len) ||
 		    (x.hook == ZJ_HOOK_KERNEL_LOAD_DATA && ev->deny.path.len))
 			return -EBADMSG;
 	} else if (x.klass == ZJ_ENF_VERDICT) {

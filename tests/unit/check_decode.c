@@ -1133,6 +1133,11 @@ START_TEST(test_deny_kernel_classes)
 	ck_assert_int_eq(decode(size, &ev), 0);
 	size = mk_deny(ZJ_ENF_KMOD, ZJ_HOOK_KERNEL_LOAD_DATA, ZJ_DOP_KMOD_LOAD, 0, 0, "x");
 	ck_assert_int_eq(decode(size, &ev), -EBADMSG); /* init_module names no file */
+	/* the same class from a file hook: the module lists (/etc/modules, modules-load.d) */
+	size = mk_deny(ZJ_ENF_KMOD, ZJ_HOOK_INODE_CREATE, ZJ_DOP_CREATE, 0, 1, "modules");
+	ck_assert_int_eq(decode(size, &ev), 0);
+	ck_assert_uint_eq(ev.deny.klass, ZJ_ENF_KMOD);
+	ck_assert_uint_eq(ev.deny.op, ZJ_DOP_CREATE);
 	size = mk_deny(ZJ_ENF_SETID, ZJ_HOOK_PATH_CHMOD, ZJ_DOP_SETID, 0, 0, "su");
 	x->arg = 04755;
 	ck_assert_int_eq(decode(size, &ev), 0);
