@@ -234,7 +234,7 @@ check-integration-asan: $(ASAN_INTEG)/zhijiad $(ASAN_INTEG)/zhijiactl $(ASAN_INT
 		elif [ $$rc -ne 0 ]; then exit $$rc; fi; done
 
 check-unit: $(UNIT_BINS)
-	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=no $(TEST_EMU) $$t; done
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=no ZJ_TEST_EMU=$(TEST_EMU) $(TEST_EMU) $$t; done
 
 check-asan: $(ASAN_BINS)
 	$(Q)set -e; for t in $(ASAN_BINS); do echo "== $$t (ASan/UBSan)"; \

@@ -235,8 +235,10 @@ zhijiactl --json status >"$out/status-block.json"
 enforcement=$(jq -c .enforcement "$out/status-block.json")
 echo "ZJ-SYS: zhijiactl status: enforcement: $enforcement"
 lsm_enforces=0 enf_want=no
-if jq -e '.enforcement | type == "object" and .mode == "lsm" and
-	.["T1055.008"].effective == "block"' "$out/status-block.json" >/dev/null; then
+# "lsm+kill" when some other class has no proved LSM hook here (the kill fallback covers it)
+if jq -e '.enforcement | type == "object" and (.mode == "lsm" or .mode == "lsm+kill") and
+	.["T1055.008"].effective == "block" and .["T1055.008"].mode == "lsm"' \
+	"$out/status-block.json" >/dev/null; then
 	lsm_enforces=1 enf_want=yes
 fi
 if [ $lsm_enforces = 1 ]; then
