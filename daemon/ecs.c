@@ -14,44 +14,20 @@
 #include "siem.h"
 #include "util.h"
 
-struct doc {
-	int err;
-};
-
-static json_object *put(struct doc *d, json_object *o, const char *key, json_object *v)
-{
-	if (!o || !v || json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		d->err = -ENOMEM;
-		return NULL;
-	}
-	return v;
-}
-
-static void put_str(struct doc *d, json_object *o, const char *key, const char *s)
-{
-	if (s)
-		put(d, o, key, json_object_new_string(s));
-}
-
-static void put_int(struct doc *d, json_object *o, const char *key, int64_t v)
-{
-	put(d, o, key, json_object_new_int64(v));
-}
-
 /* An object at key, made when missing. */
-static json_object *sub(struct doc *d, json_object *o, const char *key)
+static json_object *sub(struct zj_siem_doc *d, json_object *o, const char *key)
 {
 	json_object *v = NULL;
 
 	if (o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object))
 		return v;
-	return put(d, o, key, json_object_new_object());
+	return zj_siem_put(d, o, key, json_object_new_object());
 }
 
-static void put_strs(struct doc *d, json_object *o, const char *key, const char *a, const char *b)
+static void put_strs(struct zj_siem_doc *d, json_object *o, const char *key, const char *a,
+		     const char *b)
 {
-	json_object *arr = put(d, o, key, json_object_new_array());
+	json_object *arr = zj_siem_put(d, o, key, json_object_new_array());
 
 	if (!arr)
 		return;
@@ -61,63 +37,63 @@ static void put_strs(struct doc *d, json_object *o, const char *key, const char 
 		d->err = -ENOMEM;
 }
 
-static void put_copy(struct doc *d, json_object *o, const char *key, json_object *native,
+static void put_copy(struct zj_siem_doc *d, json_object *o, const char *key, json_object *native,
 		     const char *nkey)
 {
 	json_object *v = NULL;
 
 	if (native && json_object_object_get_ex(native, nkey, &v) && v)
-		put(d, o, key, json_object_get(v));
+		zj_siem_put(d, o, key, json_object_get(v));
 }
 
 /* A native PROC object into an ECS process-shaped object. */
-static void process_fields(struct doc *d, json_object *o, json_object *p)
+static void process_fields(struct zj_siem_doc *d, json_object *o, json_object *p)
 {
 	const char *exe = zj_siem_str(p, "exe");
 	json_object *u, *par, *th;
 	int64_t v;
 	char uid[24];
 
-	put_int(d, o, "pid", zj_siem_int(p, "pid", 0));
-	put_str(d, o, "name", zj_siem_str(p, "comm"));
+	zj_siem_put_int(d, o, "pid", zj_siem_int(p, "pid", 0));
+	zj_siem_put_str(d, o, "name", zj_siem_str(p, "comm"));
 	if (exe && exe[0])
-		put_str(d, o, "executable", exe);
-	put_str(d, o, "command_line", zj_siem_str(p, "cmdline"));
+		zj_siem_put_str(d, o, "executable", exe);
+	zj_siem_put_str(d, o, "command_line", zj_siem_str(p, "cmdline"));
 	if ((v = zj_siem_int(p, "tid", -1)) >= 0) {
 		th = sub(d, o, "thread");
-		put_int(d, th, "id", v);
+		zj_siem_put_int(d, th, "id", v);
 	}
 	if ((v = zj_siem_int(p, "uid", -1)) >= 0) {
 		snprintf(uid, sizeof(uid), "%lld", (long long)v);
 		u = sub(d, o, "real_user");
-		put_str(d, u, "id", uid);
+		zj_siem_put_str(d, u, "id", uid);
 	}
 	if ((v = zj_siem_int(p, "euid", -1)) >= 0) {
 		snprintf(uid, sizeof(uid), "%lld", (long long)v);
 		u = sub(d, o, "user");
-		put_str(d, u, "id", uid);
+		zj_siem_put_str(d, u, "id", uid);
 	}
 	if ((v = zj_siem_int(p, "ppid", -1)) >= 0) {
 		par = sub(d, o, "parent");
-		put_int(d, par, "pid", v);
+		zj_siem_put_int(d, par, "pid", v);
 	}
 }
 
-static void file_fields(struct doc *d, json_object *root, const char *path)
+static void file_fields(struct zj_siem_doc *d, json_object *root, const char *path)
 {
 	json_object *f = sub(d, root, "file");
 	const char *base = zj_siem_basename(path);
 	char dir[4096];
 	size_t n = (size_t)(base - path);
 
-	put_str(d, f, "path", path);
-	put_str(d, f, "name", base);
+	zj_siem_put_str(d, f, "path", path);
+	zj_siem_put_str(d, f, "name", base);
 	if (n > 1 && n - 1 < sizeof(dir)) {
 		memcpy(dir, path, n - 1);
 		dir[n - 1] = '\0';
-		put_str(d, f, "directory", dir);
+		zj_siem_put_str(d, f, "directory", dir);
 	} else if (n == 1) {
-		put_str(d, f, "directory", "/");
+		zj_siem_put_str(d, f, "directory", "/");
 	}
 }
 
@@ -177,7 +153,7 @@ static int risk_score(const char *s)
 }
 
 /* What every document has: @timestamp, ecs, event basics, host, agent, process, file. */
-static json_object *common(struct doc *d, json_object *ev, const struct zj_siem_host *h,
+static json_object *common(struct zj_siem_doc *d, json_object *ev, const struct zj_siem_host *h,
 			   const char *kind, const char *id)
 {
 	json_object *o = json_object_new_object(), *e, *hst, *os, *ag, *p;
@@ -188,35 +164,35 @@ static json_object *common(struct doc *d, json_object *ev, const struct zj_siem_
 		d->err = -ENOMEM;
 		return NULL;
 	}
-	put_str(d, o, "@timestamp", zj_siem_str(ev, "time"));
-	put_str(d, sub(d, o, "ecs"), "version", ZJ_ECS_VERSION);
+	zj_siem_put_str(d, o, "@timestamp", zj_siem_str(ev, "time"));
+	zj_siem_put_str(d, sub(d, o, "ecs"), "version", ZJ_ECS_VERSION);
 	e = sub(d, o, "event");
-	put_str(d, e, "kind", kind);
+	zj_siem_put_str(d, e, "kind", kind);
 	categorise(type, f ? zj_siem_str(f, "op") : NULL, &cat, &etype);
 	if (!strcmp(kind, "alert"))
 		put_strs(d, e, "category", "intrusion_detection", cat);
 	else
 		put_strs(d, e, "category", cat, NULL);
 	put_strs(d, e, "type", etype, NULL);
-	put_str(d, e, "id", id);
-	put_int(d, e, "sequence", zj_siem_int(ev, "seq", 0));
-	put_str(d, e, "module", "zhijia");
-	put_str(d, e, "dataset", "zhijia.events");
-	put_str(d, e, "provider", "zhijiad");
-	put_str(d, e, "created", zj_siem_str(ev, "time"));
+	zj_siem_put_str(d, e, "id", id);
+	zj_siem_put_int(d, e, "sequence", zj_siem_int(ev, "seq", 0));
+	zj_siem_put_str(d, e, "module", "zhijia");
+	zj_siem_put_str(d, e, "dataset", "zhijia.events");
+	zj_siem_put_str(d, e, "provider", "zhijiad");
+	zj_siem_put_str(d, e, "created", zj_siem_str(ev, "time"));
 
 	hst = sub(d, o, "host");
-	put_str(d, hst, "name", h->hostname);
-	put_str(d, hst, "hostname", h->hostname);
+	zj_siem_put_str(d, hst, "name", h->hostname);
+	zj_siem_put_str(d, hst, "hostname", h->hostname);
 	if (h->machine_id[0])
-		put_str(d, hst, "id", h->machine_id);
+		zj_siem_put_str(d, hst, "id", h->machine_id);
 	os = sub(d, hst, "os");
-	put_str(d, os, "type", "linux");
-	put_str(d, os, "family", "linux");
+	zj_siem_put_str(d, os, "type", "linux");
+	zj_siem_put_str(d, os, "family", "linux");
 	ag = sub(d, o, "agent");
-	put_str(d, ag, "type", "zhijia");
-	put_str(d, ag, "name", "zhijiad");
-	put_str(d, ag, "version", h->version);
+	zj_siem_put_str(d, ag, "type", "zhijia");
+	zj_siem_put_str(d, ag, "name", "zhijiad");
+	zj_siem_put_str(d, ag, "version", h->version);
 
 	if ((p = zj_siem_get(ev, "actor", json_type_object)))
 		process_fields(d, sub(d, o, "process"), p);
@@ -244,13 +220,14 @@ static json_object *common(struct doc *d, json_object *ev, const struct zj_siem_
 	return o;
 }
 
-static void threat_fields(struct doc *d, json_object *o, const char *id, const char *tactic_id)
+static void threat_fields(struct zj_siem_doc *d, json_object *o, const char *id,
+			  const char *tactic_id)
 {
 	const struct zj_technique *t = NULL, *parent;
 	json_object *th = sub(d, o, "threat"), *tech, *tac, *st;
 	size_t ti;
 
-	put_str(d, th, "framework", "MITRE ATT&CK");
+	zj_siem_put_str(d, th, "framework", "MITRE ATT&CK");
 	tech = sub(d, th, "technique");
 	if (zj_catalog_find(id, &t) < 0) {
 		put_strs(d, tech, "id", id, NULL);
@@ -276,7 +253,7 @@ static void threat_fields(struct doc *d, json_object *o, const char *id, const c
 static int finding_doc(json_object *ev, json_object *f, size_t index, const struct zj_siem_host *h,
 		       json_object **ret)
 {
-	struct doc d = {0};
+	struct zj_siem_doc d = {0};
 	const char *tech = zj_siem_str(f, "technique"), *name = zj_siem_str(f, "name");
 	const char *action = zj_siem_str(f, "action"), *reason = zj_siem_str(f, "reason");
 	const char *sev = zj_siem_str(f, "severity");
@@ -289,22 +266,22 @@ static int finding_doc(json_object *ev, json_object *f, size_t index, const stru
 		 (long long)zj_siem_int(ev, "seq", 0), index);
 	o = common(&d, ev, h, "alert", id);
 	e = sub(&d, o, "event");
-	put_str(&d, e, "action", tech);
-	put_str(&d, e, "outcome", blocked ? "failure" : "success"); /* the actor's operation */
-	put_int(&d, e, "severity", severity_num(sev));
-	put_int(&d, e, "risk_score", risk_score(sev));
-	put_str(&d, e, "reason", reason);
+	zj_siem_put_str(&d, e, "action", tech);
+	zj_siem_put_str(&d, e, "outcome", blocked ? "failure" : "success"); /* the actor's operation */
+	zj_siem_put_int(&d, e, "severity", severity_num(sev));
+	zj_siem_put_int(&d, e, "risk_score", risk_score(sev));
+	zj_siem_put_str(&d, e, "reason", reason);
 	if (blocked)
 		put_strs(&d, e, "type", "denied", NULL);
 	else if (action && (!strcmp(action, "alert") || !strcmp(action, "block")))
 		put_strs(&d, e, "type", "indicator", NULL);
 	snprintf(msg, sizeof(msg), "%s %s: %s [%s]", tech ? tech : "?", name ? name : "",
 		 reason ? reason : "", action ? action : "?");
-	put_str(&d, o, "message", msg);
+	zj_siem_put_str(&d, o, "message", msg);
 	rule = sub(&d, o, "rule");
-	put_str(&d, rule, "id", tech);
-	put_str(&d, rule, "name", name);
-	put_str(&d, rule, "ruleset", "zhijia");
+	zj_siem_put_str(&d, rule, "id", tech);
+	zj_siem_put_str(&d, rule, "name", name);
+	zj_siem_put_str(&d, rule, "ruleset", "zhijia");
 	if (tech)
 		threat_fields(&d, o, tech, zj_siem_str(f, "tactic"));
 	z = sub(&d, o, "zhijia");
@@ -326,7 +303,7 @@ static int finding_doc(json_object *ev, json_object *f, size_t index, const stru
 
 static int event_doc(json_object *ev, const struct zj_siem_host *h, json_object **ret)
 {
-	struct doc d = {0};
+	struct zj_siem_doc d = {0};
 	const char *type = zj_siem_str(ev, "type");
 	json_object *v = zj_siem_get(ev, "verdict", json_type_object), *o, *e;
 	bool match = v && zj_siem_str(v, "state") && !strcmp(zj_siem_str(v, "state"), "match");
@@ -336,8 +313,8 @@ static int event_doc(json_object *ev, const struct zj_siem_host *h, json_object 
 		 (long long)zj_siem_int(ev, "seq", 0));
 	o = common(&d, ev, h, match ? "alert" : "event", id);
 	e = sub(&d, o, "event");
-	put_str(&d, e, "action", type);
-	put_str(&d, e, "outcome", "success");
+	zj_siem_put_str(&d, e, "action", type);
+	zj_siem_put_str(&d, e, "outcome", "success");
 	if (v) {
 		put_copy(&d, sub(&d, sub(&d, o, "file"), "hash"), "sha256", v, "sha256");
 		put_copy(&d, sub(&d, o, "file"), "size", v, "size");

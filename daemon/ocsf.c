@@ -14,32 +14,7 @@
 #include "siem.h"
 #include "util.h"
 
-struct doc {
-	int err; /* first failure: -ENOMEM */
-};
-
-static json_object *put(struct doc *d, json_object *o, const char *key, json_object *v)
-{
-	if (!o || !v || json_object_object_add(o, key, v) < 0) {
-		json_object_put(v);
-		d->err = -ENOMEM;
-		return NULL;
-	}
-	return v;
-}
-
-static void put_str(struct doc *d, json_object *o, const char *key, const char *s)
-{
-	if (s)
-		put(d, o, key, json_object_new_string(s));
-}
-
-static void put_int(struct doc *d, json_object *o, const char *key, int64_t v)
-{
-	put(d, o, key, json_object_new_int64(v));
-}
-
-static void push(struct doc *d, json_object *a, json_object *v)
+static void push(struct zj_siem_doc *d, json_object *a, json_object *v)
 {
 	if (!a || !v || json_object_array_add(a, v) < 0) {
 		json_object_put(v);
@@ -48,13 +23,13 @@ static void push(struct doc *d, json_object *a, json_object *v)
 }
 
 /* A copy of native's value at key (NULL when absent). */
-static void put_copy(struct doc *d, json_object *o, const char *key, json_object *native,
+static void put_copy(struct zj_siem_doc *d, json_object *o, const char *key, json_object *native,
 		     const char *nkey)
 {
 	json_object *v = NULL;
 
 	if (native && json_object_object_get_ex(native, nkey, &v) && v)
-		put(d, o, key, json_object_get(v));
+		zj_siem_put(d, o, key, json_object_get(v));
 }
 
 static int severity_id(const char *s)
@@ -76,21 +51,21 @@ static const char *severity_caption(int id)
 }
 
 /* The file object: name and type_id are required. */
-static json_object *file_obj(struct doc *d, const char *path, int type_id)
+static json_object *file_obj(struct zj_siem_doc *d, const char *path, int type_id)
 {
 	json_object *f = json_object_new_object();
 
-	put_str(d, f, "name", zj_siem_basename(path));
-	put_str(d, f, "path", path);
-	put_int(d, f, "type_id", type_id);
-	put_str(d, f, "type", type_id == 1 ? "Regular File" : "Unknown");
+	zj_siem_put_str(d, f, "name", zj_siem_basename(path));
+	zj_siem_put_str(d, f, "path", path);
+	zj_siem_put_int(d, f, "type_id", type_id);
+	zj_siem_put_str(d, f, "type", type_id == 1 ? "Regular File" : "Unknown");
 	if (!f)
 		d->err = -ENOMEM;
 	return f;
 }
 
 /* A native PROC object as an OCSF process. */
-static json_object *process_obj(struct doc *d, json_object *p)
+static json_object *process_obj(struct zj_siem_doc *d, json_object *p)
 {
 	json_object *o = json_object_new_object(), *u, *pp;
 	const char *exe = zj_siem_str(p, "exe");
@@ -100,93 +75,94 @@ static json_object *process_obj(struct doc *d, json_object *p)
 		d->err = -ENOMEM;
 		return NULL;
 	}
-	put_int(d, o, "pid", zj_siem_int(p, "pid", 0));
+	zj_siem_put_int(d, o, "pid", zj_siem_int(p, "pid", 0));
 	if ((v = zj_siem_int(p, "tid", -1)) >= 0)
-		put_int(d, o, "tid", v);
-	put_str(d, o, "name", zj_siem_str(p, "comm"));
-	put_str(d, o, "cmd_line", zj_siem_str(p, "cmdline"));
+		zj_siem_put_int(d, o, "tid", v);
+	zj_siem_put_str(d, o, "name", zj_siem_str(p, "comm"));
+	zj_siem_put_str(d, o, "cmd_line", zj_siem_str(p, "cmdline"));
 	if (exe && exe[0])
-		put(d, o, "file", file_obj(d, exe, 1));
+		zj_siem_put(d, o, "file", file_obj(d, exe, 1));
 	if ((v = zj_siem_int(p, "uid", -1)) >= 0) {
 		char uid[24];
 
 		snprintf(uid, sizeof(uid), "%lld", (long long)v);
-		u = put(d, o, "user", json_object_new_object());
-		put_str(d, u, "uid", uid);
+		u = zj_siem_put(d, o, "user", json_object_new_object());
+		zj_siem_put_str(d, u, "uid", uid);
 	}
 	if ((v = zj_siem_int(p, "ppid", -1)) >= 0) {
-		pp = put(d, o, "parent_process", json_object_new_object());
-		put_int(d, pp, "pid", v);
+		pp = zj_siem_put(d, o, "parent_process", json_object_new_object());
+		zj_siem_put_int(d, pp, "pid", v);
 	}
 	return o;
 }
 
-static json_object *device_obj(struct doc *d, const struct zj_siem_host *h)
+static json_object *device_obj(struct zj_siem_doc *d, const struct zj_siem_host *h)
 {
 	json_object *o = json_object_new_object(), *os;
 
-	put_int(d, o, "type_id", 0); /* Unknown: zhijia does not tell servers from desktops */
-	put_str(d, o, "type", "Unknown");
-	put_str(d, o, "hostname", h->hostname);
+	zj_siem_put_int(d, o, "type_id", 0); /* Unknown: zhijia does not tell servers from desktops */
+	zj_siem_put_str(d, o, "type", "Unknown");
+	zj_siem_put_str(d, o, "hostname", h->hostname);
 	if (h->machine_id[0])
-		put_str(d, o, "uid", h->machine_id);
-	os = put(d, o, "os", json_object_new_object());
-	put_str(d, os, "name", "Linux");
-	put_int(d, os, "type_id", 200); /* Linux */
-	put_str(d, os, "type", "Linux");
+		zj_siem_put_str(d, o, "uid", h->machine_id);
+	os = zj_siem_put(d, o, "os", json_object_new_object());
+	zj_siem_put_str(d, os, "name", "Linux");
+	zj_siem_put_int(d, os, "type_id", 200); /* Linux */
+	zj_siem_put_str(d, os, "type", "Linux");
 	if (!o)
 		d->err = -ENOMEM;
 	return o;
 }
 
-static json_object *metadata_obj(struct doc *d, json_object *ev, const struct zj_siem_host *h,
-				 const char *uid)
+static json_object *metadata_obj(struct zj_siem_doc *d, json_object *ev,
+				 const struct zj_siem_host *h, const char *uid)
 {
 	json_object *m = json_object_new_object(), *p;
 
-	put_str(d, m, "version", ZJ_OCSF_VERSION);
-	p = put(d, m, "product", json_object_new_object());
-	put_str(d, p, "name", "zhijia");
-	put_str(d, p, "vendor_name", "zhijia");
-	put_str(d, p, "version", h->version);
-	put_str(d, m, "uid", uid);
-	put_str(d, m, "log_name", "events");
-	put_str(d, m, "log_provider", "zhijiad");
-	put_str(d, m, "original_time", zj_siem_str(ev, "time"));
-	put_int(d, m, "log_version", zj_siem_int(ev, "v", 0));
-	put_int(d, m, "sequence", zj_siem_int(ev, "seq", 0));
+	zj_siem_put_str(d, m, "version", ZJ_OCSF_VERSION);
+	p = zj_siem_put(d, m, "product", json_object_new_object());
+	zj_siem_put_str(d, p, "name", "zhijia");
+	zj_siem_put_str(d, p, "vendor_name", "zhijia");
+	zj_siem_put_str(d, p, "version", h->version);
+	zj_siem_put_str(d, m, "uid", uid);
+	zj_siem_put_str(d, m, "log_name", "events");
+	zj_siem_put_str(d, m, "log_provider", "zhijiad");
+	zj_siem_put_str(d, m, "original_time", zj_siem_str(ev, "time"));
+	zj_siem_put_int(d, m, "log_version", zj_siem_int(ev, "v", 0));
+	zj_siem_put_int(d, m, "sequence", zj_siem_int(ev, "seq", 0));
 	if (!m)
 		d->err = -ENOMEM;
 	return m;
 }
 
 /* The base attributes every class has. */
-static void base(struct doc *d, json_object *o, json_object *ev, const struct zj_siem_host *h,
-		 int class_uid, const char *class_name, int category_uid, const char *category_name,
-		 int activity_id, const char *activity_name, int sev, const char *uid)
+static void base(struct zj_siem_doc *d, json_object *o, json_object *ev,
+		 const struct zj_siem_host *h, int class_uid, const char *class_name,
+		 int category_uid, const char *category_name, int activity_id,
+		 const char *activity_name, int sev, const char *uid)
 {
 	char type_name[128];
 	int64_t ms = 0;
 
 	(void)zj_siem_time_ms(zj_siem_str(ev, "time"), &ms);
-	put(d, o, "metadata", metadata_obj(d, ev, h, uid));
-	put_int(d, o, "time", ms);
-	put_int(d, o, "class_uid", class_uid);
-	put_str(d, o, "class_name", class_name);
-	put_int(d, o, "category_uid", category_uid);
-	put_str(d, o, "category_name", category_name);
-	put_int(d, o, "activity_id", activity_id);
-	put_str(d, o, "activity_name", activity_name);
-	put_int(d, o, "type_uid", (int64_t)class_uid * 100 + activity_id);
+	zj_siem_put(d, o, "metadata", metadata_obj(d, ev, h, uid));
+	zj_siem_put_int(d, o, "time", ms);
+	zj_siem_put_int(d, o, "class_uid", class_uid);
+	zj_siem_put_str(d, o, "class_name", class_name);
+	zj_siem_put_int(d, o, "category_uid", category_uid);
+	zj_siem_put_str(d, o, "category_name", category_name);
+	zj_siem_put_int(d, o, "activity_id", activity_id);
+	zj_siem_put_str(d, o, "activity_name", activity_name);
+	zj_siem_put_int(d, o, "type_uid", (int64_t)class_uid * 100 + activity_id);
 	snprintf(type_name, sizeof(type_name), "%s: %s", class_name, activity_name);
-	put_str(d, o, "type_name", type_name);
-	put_int(d, o, "severity_id", sev);
-	put_str(d, o, "severity", severity_caption(sev));
-	put(d, o, "device", device_obj(d, h));
+	zj_siem_put_str(d, o, "type_name", type_name);
+	zj_siem_put_int(d, o, "severity_id", sev);
+	zj_siem_put_str(d, o, "severity", severity_caption(sev));
+	zj_siem_put(d, o, "device", device_obj(d, h));
 }
 
 /* MITRE ATT&CK object for a (sub-)technique id, names from the catalog. */
-static json_object *attack_obj(struct doc *d, const char *id, const char *tactic_id)
+static json_object *attack_obj(struct zj_siem_doc *d, const char *id, const char *tactic_id)
 {
 	const struct zj_technique *t = NULL, *parent;
 	json_object *a = json_object_new_object(), *o;
@@ -196,27 +172,27 @@ static json_object *attack_obj(struct doc *d, const char *id, const char *tactic
 		d->err = -ENOMEM;
 		return NULL;
 	}
-	put_str(d, a, "version", zj_catalog_attack_version());
+	zj_siem_put_str(d, a, "version", zj_catalog_attack_version());
 	if (zj_catalog_find(id, &t) < 0) {
-		o = put(d, a, "technique", json_object_new_object());
-		put_str(d, o, "uid", id);
+		o = zj_siem_put(d, a, "technique", json_object_new_object());
+		zj_siem_put_str(d, o, "uid", id);
 		return a;
 	}
 	parent = zj_technique_is_sub(t) ? zj_catalog_parent(t) : t;
-	o = put(d, a, "technique", json_object_new_object());
-	put_str(d, o, "uid", parent->id);
-	put_str(d, o, "name", parent->name);
+	o = zj_siem_put(d, a, "technique", json_object_new_object());
+	zj_siem_put_str(d, o, "uid", parent->id);
+	zj_siem_put_str(d, o, "name", parent->name);
 	if (zj_technique_is_sub(t)) {
-		o = put(d, a, "sub_technique", json_object_new_object());
-		put_str(d, o, "uid", t->id);
-		put_str(d, o, "name", t->name);
+		o = zj_siem_put(d, a, "sub_technique", json_object_new_object());
+		zj_siem_put_str(d, o, "uid", t->id);
+		zj_siem_put_str(d, o, "name", t->name);
 	}
 	if (tactic_id && zj_catalog_tactic_find(tactic_id, &ti) == 0) {
 		const struct zj_tactic *tac = zj_catalog_tactic(ti);
 
-		o = put(d, a, "tactic", json_object_new_object());
-		put_str(d, o, "uid", tac->id);
-		put_str(d, o, "name", tac->name);
+		o = zj_siem_put(d, a, "tactic", json_object_new_object());
+		zj_siem_put_str(d, o, "uid", tac->id);
+		zj_siem_put_str(d, o, "name", tac->name);
 	}
 	return a;
 }
@@ -242,27 +218,27 @@ static const char *event_path(json_object *ev, const char **ret_path2)
 }
 
 /* The evidences[] artifact: actor, target process, file. */
-static json_object *evidence_obj(struct doc *d, json_object *ev)
+static json_object *evidence_obj(struct zj_siem_doc *d, json_object *ev)
 {
 	json_object *e = json_object_new_object(), *actor, *p;
 	const char *path, *path2;
 
 	if ((p = zj_siem_get(ev, "actor", json_type_object))) {
-		actor = put(d, e, "actor", json_object_new_object());
-		put(d, actor, "process", process_obj(d, p));
+		actor = zj_siem_put(d, e, "actor", json_object_new_object());
+		zj_siem_put(d, actor, "process", process_obj(d, p));
 	}
 	if ((p = zj_siem_get(ev, "target", json_type_object)))
-		put(d, e, "process", process_obj(d, p));
+		zj_siem_put(d, e, "process", process_obj(d, p));
 	path = event_path(ev, &path2);
 	if (path)
-		put(d, e, "file", file_obj(d, path, 1));
+		zj_siem_put(d, e, "file", file_obj(d, path, 1));
 	if (!e)
 		d->err = -ENOMEM;
 	return e;
 }
 
 /* disposition_id and action_id of the security-control profile, from zhijia's action. */
-static void disposition(struct doc *d, json_object *o, const char *action, int enforced)
+static void disposition(struct zj_siem_doc *d, json_object *o, const char *action, int enforced)
 {
 	int disp = 0, act = 0;
 	const char *dn = "Unknown", *an = "Unknown";
@@ -274,16 +250,16 @@ static void disposition(struct doc *d, json_object *o, const char *action, int e
 	} else if (action && strcmp(action, "record") == 0) {
 		disp = 17, dn = "Logged", act = 1, an = "Allowed";
 	}
-	put_int(d, o, "disposition_id", disp);
-	put_str(d, o, "disposition", dn);
-	put_int(d, o, "action_id", act);
-	put_str(d, o, "action", an);
+	zj_siem_put_int(d, o, "disposition_id", disp);
+	zj_siem_put_str(d, o, "disposition", dn);
+	zj_siem_put_int(d, o, "action_id", act);
+	zj_siem_put_str(d, o, "action", an);
 }
 
 static int finding_doc(json_object *ev, json_object *f, size_t index, const struct zj_siem_host *h,
 		       json_object **ret)
 {
-	struct doc d = {0};
+	struct zj_siem_doc d = {0};
 	json_object *o = json_object_new_object(), *fi, *attacks, *an, *types, *ev_arr, *um, *z;
 	const char *tech = zj_siem_str(f, "technique"), *name = zj_siem_str(f, "name");
 	const char *action = zj_siem_str(f, "action"), *reason = zj_siem_str(f, "reason");
@@ -300,35 +276,35 @@ static int finding_doc(json_object *ev, json_object *f, size_t index, const stru
 	snprintf(msg, sizeof(msg), "%s: %s [%s]", title, reason ? reason : "",
 		 action ? action : "?");
 	base(&d, o, ev, h, 2004, "Detection Finding", 2, "Findings", 1, "Create", sev, uid);
-	put_str(&d, o, "message", msg);
-	put_int(&d, o, "status_id", 1);
-	put_str(&d, o, "status", "New");
-	put(&d, o, "is_alert",
+	zj_siem_put_str(&d, o, "message", msg);
+	zj_siem_put_int(&d, o, "status_id", 1);
+	zj_siem_put_str(&d, o, "status", "New");
+	zj_siem_put(&d, o, "is_alert",
 	    json_object_new_boolean(action && (!strcmp(action, "alert") || !strcmp(action, "block"))));
 	disposition(&d, o, action, enf && json_object_get_boolean(enf));
 	(void)zj_siem_time_ms(zj_siem_str(ev, "time"), &ms);
 
-	fi = put(&d, o, "finding_info", json_object_new_object());
-	put_str(&d, fi, "uid", uid);
-	put_str(&d, fi, "title", title);
-	put_str(&d, fi, "desc", reason);
-	put_int(&d, fi, "created_time", ms);
-	types = put(&d, fi, "types", json_object_new_array());
+	fi = zj_siem_put(&d, o, "finding_info", json_object_new_object());
+	zj_siem_put_str(&d, fi, "uid", uid);
+	zj_siem_put_str(&d, fi, "title", title);
+	zj_siem_put_str(&d, fi, "desc", reason);
+	zj_siem_put_int(&d, fi, "created_time", ms);
+	types = zj_siem_put(&d, fi, "types", json_object_new_array());
 	push(&d, types, json_object_new_string("ATT&CK sub-technique"));
-	an = put(&d, fi, "analytic", json_object_new_object());
-	put_str(&d, an, "uid", tech);
-	put_str(&d, an, "name", title);
-	put_int(&d, an, "type_id", 1);
-	put_str(&d, an, "type", "Rule");
-	attacks = put(&d, fi, "attacks", json_object_new_array());
+	an = zj_siem_put(&d, fi, "analytic", json_object_new_object());
+	zj_siem_put_str(&d, an, "uid", tech);
+	zj_siem_put_str(&d, an, "name", title);
+	zj_siem_put_int(&d, an, "type_id", 1);
+	zj_siem_put_str(&d, an, "type", "Rule");
+	attacks = zj_siem_put(&d, fi, "attacks", json_object_new_array());
 	if (tech)
 		push(&d, attacks, attack_obj(&d, tech, zj_siem_str(f, "tactic")));
 
-	ev_arr = put(&d, o, "evidences", json_object_new_array());
+	ev_arr = zj_siem_put(&d, o, "evidences", json_object_new_array());
 	push(&d, ev_arr, evidence_obj(&d, ev));
 
-	um = put(&d, o, "unmapped", json_object_new_object());
-	z = put(&d, um, "zhijia", json_object_new_object());
+	um = zj_siem_put(&d, o, "unmapped", json_object_new_object());
+	z = zj_siem_put(&d, um, "zhijia", json_object_new_object());
 	put_copy(&d, z, "event_type", ev, "type");
 	put_copy(&d, z, "event_seq", ev, "seq");
 	put_copy(&d, z, "technique_name_zh", f, "name_zh");
@@ -352,7 +328,7 @@ static int finding_doc(json_object *ev, json_object *f, size_t index, const stru
 static int verdict_finding(json_object *ev, json_object *v, const struct zj_siem_host *h,
 			   json_object **ret)
 {
-	struct doc d = {0};
+	struct zj_siem_doc d = {0};
 	json_object *o = json_object_new_object(), *fi, *an, *ev_arr, *e, *um, *z, *attacks, *types;
 	const char *path = zj_siem_str(v, "path"), *tech = zj_siem_str(v, "technique");
 	char uid[320], title[4200];
@@ -364,32 +340,32 @@ static int verdict_finding(json_object *ev, json_object *v, const struct zj_siem
 		 (long long)zj_siem_int(ev, "seq", 0));
 	snprintf(title, sizeof(title), "YARA match in %s", path ? path : "?");
 	base(&d, o, ev, h, 2004, "Detection Finding", 2, "Findings", 1, "Create", 4, uid);
-	put_str(&d, o, "message", title);
-	put_int(&d, o, "status_id", 1);
-	put_str(&d, o, "status", "New");
-	put(&d, o, "is_alert", json_object_new_boolean(1));
+	zj_siem_put_str(&d, o, "message", title);
+	zj_siem_put_int(&d, o, "status_id", 1);
+	zj_siem_put_str(&d, o, "status", "New");
+	zj_siem_put(&d, o, "is_alert", json_object_new_boolean(1));
 	(void)zj_siem_time_ms(zj_siem_str(ev, "time"), &ms);
-	fi = put(&d, o, "finding_info", json_object_new_object());
-	put_str(&d, fi, "uid", uid);
-	put_str(&d, fi, "title", title);
-	put_int(&d, fi, "created_time", ms);
-	types = put(&d, fi, "types", json_object_new_array());
+	fi = zj_siem_put(&d, o, "finding_info", json_object_new_object());
+	zj_siem_put_str(&d, fi, "uid", uid);
+	zj_siem_put_str(&d, fi, "title", title);
+	zj_siem_put_int(&d, fi, "created_time", ms);
+	types = zj_siem_put(&d, fi, "types", json_object_new_array());
 	push(&d, types, json_object_new_string("YARA match"));
-	an = put(&d, fi, "analytic", json_object_new_object());
-	put_str(&d, an, "name", "YARA");
-	put_int(&d, an, "type_id", 2);
-	put_str(&d, an, "type", "Signature");
+	an = zj_siem_put(&d, fi, "analytic", json_object_new_object());
+	zj_siem_put_str(&d, an, "name", "YARA");
+	zj_siem_put_int(&d, an, "type_id", 2);
+	zj_siem_put_str(&d, an, "type", "Signature");
 	if (tech) {
-		attacks = put(&d, fi, "attacks", json_object_new_array());
+		attacks = zj_siem_put(&d, fi, "attacks", json_object_new_array());
 		push(&d, attacks, attack_obj(&d, tech, NULL));
 	}
-	ev_arr = put(&d, o, "evidences", json_object_new_array());
+	ev_arr = zj_siem_put(&d, o, "evidences", json_object_new_array());
 	e = json_object_new_object();
 	if (path)
-		put(&d, e, "file", file_obj(&d, path, 1));
+		zj_siem_put(&d, e, "file", file_obj(&d, path, 1));
 	push(&d, ev_arr, e);
-	um = put(&d, o, "unmapped", json_object_new_object());
-	z = put(&d, um, "zhijia", json_object_new_object());
+	um = zj_siem_put(&d, o, "unmapped", json_object_new_object());
+	z = zj_siem_put(&d, um, "zhijia", json_object_new_object());
 	put_copy(&d, z, "verdict", ev, "verdict");
 	if (d.err) {
 		json_object_put(o);
@@ -445,7 +421,7 @@ static int file_activity(const char *op, const char **ret_name)
 
 static int activity_doc(json_object *ev, const struct zj_siem_host *h, json_object **ret)
 {
-	struct doc d = {0};
+	struct zj_siem_doc d = {0};
 	json_object *o = json_object_new_object(), *p, *actor, *um, *z, *f;
 	const char *type = zj_siem_str(ev, "type"), *an, *path, *path2;
 	char uid[320];
@@ -467,24 +443,24 @@ static int activity_doc(json_object *ev, const struct zj_siem_host *h, json_obje
 		aid = process_activity(type, &an);
 		base(&d, o, ev, h, 1007, "Process Activity", 1, "System Activity", aid, an, 1, uid);
 	}
-	put_int(&d, o, "status_id", 1);
-	put_str(&d, o, "status", "Success");
-	actor = put(&d, o, "actor", json_object_new_object());
+	zj_siem_put_int(&d, o, "status_id", 1);
+	zj_siem_put_str(&d, o, "status", "Success");
+	actor = zj_siem_put(&d, o, "actor", json_object_new_object());
 	if ((p = zj_siem_get(ev, "actor", json_type_object)))
-		put(&d, actor, "process", process_obj(&d, p));
+		zj_siem_put(&d, actor, "process", process_obj(&d, p));
 	else
-		put_str(&d, actor, "app_name", "zhijiad"); /* a verdict: zhijiad's scanner */
+		zj_siem_put_str(&d, actor, "app_name", "zhijiad"); /* a verdict: zhijiad's scanner */
 	path = event_path(ev, &path2);
 	if (is_file) {
 		/* a rename's or link's other path is in unmapped.zhijia.file */
-		put(&d, o, "file", file_obj(&d, path ? path : "", 1));
+		zj_siem_put(&d, o, "file", file_obj(&d, path ? path : "", 1));
 	} else if ((p = zj_siem_get(ev, "target", json_type_object))) {
-		put(&d, o, "process", process_obj(&d, p));
+		zj_siem_put(&d, o, "process", process_obj(&d, p));
 	} else if ((p = zj_siem_get(ev, "actor", json_type_object))) {
-		put(&d, o, "process", process_obj(&d, p));
+		zj_siem_put(&d, o, "process", process_obj(&d, p));
 	}
-	um = put(&d, o, "unmapped", json_object_new_object());
-	z = put(&d, um, "zhijia", json_object_new_object());
+	um = zj_siem_put(&d, o, "unmapped", json_object_new_object());
+	z = zj_siem_put(&d, um, "zhijia", json_object_new_object());
 	put_copy(&d, z, "event_type", ev, "type");
 	put_copy(&d, z, "event_seq", ev, "seq");
 	if (type)

@@ -206,3 +206,24 @@ int zj_siem_each_finding(json_object *ev, const struct zj_siem_host *h, zj_siem_
 	}
 	return n ? 1 : 0;
 }
+
+json_object *zj_siem_put(struct zj_siem_doc *d, json_object *o, const char *key, json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		d->err = -ENOMEM;
+		return NULL;
+	}
+	return v;
+}
+
+void zj_siem_put_str(struct zj_siem_doc *d, json_object *o, const char *key, const char *s)
+{
+	if (s)
+		zj_siem_put(d, o, key, json_object_new_string(s));
+}
+
+void zj_siem_put_int(struct zj_siem_doc *d, json_object *o, const char *key, int64_t v)
+{
+	zj_siem_put(d, o, key, json_object_new_int64(v));
+}

@@ -51,6 +51,14 @@ struct zj_siem_host {
 void zj_siem_host_read(struct zj_siem_host *h, const char *machine_id_path, const char *version);
 
 /* Called once per document made; the callee does not keep doc. */
+/* Building a document: the first failure is kept in err (-ENOMEM), later calls go on. */
+struct zj_siem_doc {
+	int err;
+};
+/* Add v at key of o (taking v); on failure v is freed, err set and NULL returned. */
+json_object *zj_siem_put(struct zj_siem_doc *d, json_object *o, const char *key, json_object *v);
+void zj_siem_put_str(struct zj_siem_doc *d, json_object *o, const char *key, const char *s);
+void zj_siem_put_int(struct zj_siem_doc *d, json_object *o, const char *key, int64_t v);
 typedef int (*zj_siem_emit_fn)(void *userdata, json_object *doc);
 /* One format's document for finding number index of the native event ev. */
 typedef int (*zj_siem_finding_fn)(json_object *ev, json_object *f, size_t index,
