@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "proctab.h"
+#include "ringbuf.h"
 #include "sensor.h"
 #include "util.h"
 #include "watch.h"
@@ -60,7 +61,7 @@ struct zj_pbatch {
 
 struct zj_sensor {
 	struct zhijia *skel;
-	struct ring_buffer *rb;
+	struct zj_ring *rb;
 	struct perf_buffer *pb;	 /* instead of rb where the kernel has no ring buffer */
 	int (*on_record)(void *ctx, const void *data, size_t size);
 	void *ctx;
@@ -780,9 +781,9 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 			goto fail;
 		}
 	} else {
-		s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.zj_rb), on_ringbuf, s, NULL);
-		if (!s->rb) {
-			r = log_error_errno(negative_errno(), "Failed to open the ring buffer: %m");
+		r = zj_ring_new(bpf_map__fd(s->skel->maps.zj_rb), on_ringbuf, s, &s->rb);
+		if (r < 0) {
+			r = log_error_errno(r, "Failed to open the ring buffer: %m");
 			goto fail;
 		}
 	}
@@ -824,7 +825,7 @@ void zj_sensor_free(struct zj_sensor *s)
 {
 	if (!s)
 		return;
-	ring_buffer__free(s->rb);
+	zj_ring_free(s->rb);
 	perf_buffer__free(s->pb);
 	free(s->batch.buf);
 	free(s->batch.ent);
@@ -834,7 +835,7 @@ void zj_sensor_free(struct zj_sensor *s)
 
 int zj_sensor_fd(const struct zj_sensor *s)
 {
-	return s->pb ? perf_buffer__epoll_fd(s->pb) : ring_buffer__epoll_fd(s->rb);
+	return s->pb ? perf_buffer__epoll_fd(s->pb) : zj_ring_epoll_fd(s->rb);
 }
 
 /*
@@ -875,7 +876,7 @@ static int consume_perf(struct zj_sensor *s)
 
 int zj_sensor_consume(struct zj_sensor *s)
 {
-	return s->pb ? consume_perf(s) : ring_buffer__consume(s->rb);
+	return s->pb ? consume_perf(s) : zj_ring_consume(s->rb);
 }
 
 const char *zj_sensor_transport(const struct zj_sensor *s)
