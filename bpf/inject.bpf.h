@@ -23,19 +23,30 @@ struct {
 	__type(value, __u64);
 } zj_inject_bits SEC(".maps") __weak;
 
-/* The current process acted on target (attached, wrote its memory): a session starts. */
-static __always_inline void zj_inject_mark(__u32 target, __u32 via)
+/*
+ * The current process acted on target (attached, wrote its memory): a session starts, or, when
+ * the same injector goes on the same way, the one it has is refreshed in place (a lookup and a
+ * store, where an update of the LRU hash costs a lock and its lists).  h is the header of the
+ * record being made, filled for the current task: its process, start time and clock.  Racing
+ * CPUs store near-equal times.
+ */
+static __always_inline void zj_inject_mark(__u32 target, __u32 via, const struct zj_rec_hdr *h)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct zj_inject_sess v = {};
-	__u32 self = bpf_get_current_pid_tgid() >> 32;
+	struct zj_inject_sess v = {}, *cur;
 
-	if (!target || target == self)
+	if (!target || target == h->tgid)
 		return;
-	v.injector_tgid = self;
+	cur = bpf_map_lookup_elem(&zj_inject_sess, &target);
+	if (cur && cur->injector_tgid == h->tgid && cur->via == via &&
+	    cur->injector_start_ns == h->start_ns) {
+		cur->ktime_ns = h->ktime_ns;
+		zj_bit_set(&zj_inject_bits, target);
+		return;
+	}
+	v.injector_tgid = h->tgid;
 	v.via = via;
-	v.injector_start_ns = zj_task_start_ns(BPF_CORE_READ(t, group_leader));
-	v.ktime_ns = bpf_ktime_get_boot_ns();
+	v.injector_start_ns = h->start_ns;
+	v.ktime_ns = h->ktime_ns;
 	if (bpf_map_update_elem(&zj_inject_sess, &target, &v, BPF_ANY) == 0)
 		zj_bit_set(&zj_inject_bits, target);
 }

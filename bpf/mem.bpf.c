@@ -90,7 +90,7 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 		flags |= ZJ_F_VDSO;
 	if (!(flags & ZJ_F_SELF)) {
 		flags |= zj_kill(ZJ_ENF_PROC_MEM);
-		zj_inject_mark(target, ZJ_INJ_PROC_MEM); /* somap.bpf.c */
+		zj_inject_mark(target, ZJ_INJ_PROC_MEM, &r->hdr); /* somap.bpf.c */
 	} else {
 		/* one's own program text (DDexec, T1620): a file-backed executable mapping */
 		__u32 hit = 0;
@@ -182,7 +182,7 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 		flags |= ZJ_F_SELF;
 	} else {
 		flags |= zj_kill(ZJ_ENF_PTRACE);
-		zj_inject_mark(pid, ZJ_INJ_PTRACE); /* somap.bpf.c */
+		zj_inject_mark(pid, ZJ_INJ_PTRACE, &r->hdr); /* somap.bpf.c */
 	}
 	r->hdr.flags = flags;
 	r->via = ZJ_VIA_PROCESS_VM_WRITEV;

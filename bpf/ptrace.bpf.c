@@ -158,7 +158,7 @@ int zj_exit_ptrace(struct trace_event_raw_sys_exit *ctx)
 		if (r->target_pid == r->hdr.tgid)
 			r->hdr.flags |= ZJ_F_SELF;
 		else if (s && a->request != 0 && s->ptf.found && ctx->ret >= 0)
-			zj_inject_mark(s->ptf.tgid, ZJ_INJ_PTRACE); /* somap.bpf.c */
+			zj_inject_mark(s->ptf.tgid, ZJ_INJ_PTRACE, &r->hdr); /* somap.bpf.c */
 		/* ATTACH/SEIZE that ptrace_access_check denied (lsm.bpf.c) */
 		r->hdr.flags |= zj_denied_take(tid) | a->flags;
 		zj_submit(ctx, r, ZJ_REC_PTRACE, 0);
