@@ -21,4 +21,12 @@ static __always_inline __u64 zj_task_start_ns(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre55 *)t, real_start_time);
 }
 
+/* The same from a BTF pointer (common.bpf.h: zj_task_btf), whose kernels all have it. */
+static __always_inline __u64 zj_task_start_ns_btf(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->start_boottime))
+		return t->start_boottime;
+	return 0;
+}
+
 #endif /* ZHIJIA_COMPAT_BPF_H */

@@ -91,7 +91,7 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 	if (!(flags & ZJ_F_SELF)) {
 		flags |= zj_kill(ZJ_ENF_PROC_MEM);
 		zj_inject_mark(target, ZJ_INJ_PROC_MEM, &r->hdr); /* somap.bpf.c */
-	} else {
+	} else if (zj_task_btf) {
 		/* one's own program text (DDexec, T1620): a file-backed executable mapping */
 		__u32 hit = 0;
 

@@ -25,16 +25,26 @@ struct {
 static __always_inline void zj_vdso_op(void *ctx, __u32 op, __u64 addr, __u64 len, __u32 prot,
 				       __u64 new_addr, __u64 new_len, int check_new)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_rec_vdso_map *r;
 	struct zj_scratch *s;
 	__u64 vs = 0, ve = 0;
 
-	if (!mm)
-		return;
-	zj_mm_vdso(mm, &vs, &ve);
+	/* every mprotect/munmap/mremap of the system comes here: no helper call when it can be helped */
+	if (zj_task_btf) {
+		struct mm_struct *mm = bpf_get_current_task_btf()->mm;
+
+		if (!mm)
+			return;
+		zj_mm_vdso_btf(mm, &vs, &ve);
+	} else {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+		if (!mm)
+			return;
+		zj_mm_vdso(mm, &vs, &ve);
+	}
 	if (!zj_in_vdso_area(addr, len, vs, ve) &&
 	    !(check_new && zj_in_vdso_area(new_addr, new_len, vs, ve)))
 		return;

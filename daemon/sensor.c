@@ -70,6 +70,7 @@ struct zj_sensor {
 	bool perfbuf;
 	bool can_signal;
 	bool can_loop;
+	bool task_btf;
 	const char *btf_custom;	 /* BTF file for CO-RE, or NULL: the kernel's */
 	char btf_src[PATH_MAX + 8];
 	int ndropped;
@@ -176,8 +177,11 @@ void zj_sensor_probe(struct zj_features *f)
 	f->bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) == 1;
 	f->send_signal =
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal, NULL) == 1;
-	if (f->btf)
+	if (f->btf) {
 		f->tp_btf = probe_one("zj_probe_tp_btf", false) == 0;
+		f->task_btf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+						      BPF_FUNC_get_current_task_btf, NULL) == 1;
+	}
 	f->lsm_listed = lsm_listed(f->lsm_why, sizeof(f->lsm_why));
 	if (f->btf) {
 		r = probe_one("zj_probe_lsm", true);
@@ -199,6 +203,7 @@ int zj_sensor_forget(struct zj_features *f, const char *feature)
 		/* BTF tracepoints and BPF LSM programs attach by the kernel's own BTF ids */
 		f->btf = false;
 		f->tp_btf = false;
+		f->task_btf = false;
 		f->lsm_loads = false;
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "no BTF in the kernel");
 	} else if (strcmp(feature, "ringbuf") == 0) {
@@ -462,6 +467,7 @@ static int open_skel(const struct zj_sensor *s, uint32_t ringbuf_bytes, struct z
 	skel->rodata->zj_perfbuf = s->perfbuf;
 	skel->rodata->zj_can_signal = s->can_signal;
 	skel->rodata->zj_can_loop = s->can_loop;
+	skel->rodata->zj_task_btf = s->task_btf;
 	if (s->perfbuf) {
 		/*
 		 * The programs still name zj_rb (in branches the verifier drops): a map must
@@ -728,6 +734,8 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 	r = choose_btf(s, o, feat);
 	if (r < 0)
 		goto fail;
+	/* a BTF file for CO-RE says nothing of what the verifier knows: the kernel's own only */
+	s->task_btf = feat->task_btf && !s->btf_custom;
 	r = choose_transport(s, o, feat);
 	if (r < 0)
 		goto fail;
