@@ -40,9 +40,10 @@
 # Knobs (environment): BENCH_SECONDS (per workload and run, default 2), BENCH_ROUNDS (default
 # 3), BENCH_WORKERS (processes of the zj-storm workloads, default 1), BENCH_CONFIGS,
 # BENCH_WORKLOADS, BENCH_TP_RATES (the mem storm's steps in the throughput part: RATE a second
-# in all, 0 unpaced, xN for N writers; default "1000 10000 50000 100000 200000 400000 0 0x2
-# 0x4"; empty skips it), BENCH_PERSIST_DIR (default /etc/cron.d), ZJ_BUILD (default
-# build), BENCH_OUT (default $ZJ_BUILD/bench).  Runs as root.  Never sets
+# in all, 0 unpaced, xN for N writers; default "1000 10000 50000 100000 200000 300000 400000
+# 500000 600000 800000 0 0x2 0x4"; empty skips it; the first step that loses records is the
+# last), BENCH_PERSIST_DIR (default /etc/cron.d), ZJ_BUILD (default build), BENCH_OUT
+# (default $ZJ_BUILD/bench).  Runs as root.  Never sets
 # kernel.bpf_stats_enabled (it doubles the cost of cheap syscalls); says so if it is on.
 # Then BENCH_PROCS (default 10000, 0 skips) sleeping processes (zj-hold) for zhijiad's private
 # memory with them in its process table, and BENCH_STARTS (default 5, 0 skips) starts of
@@ -66,7 +67,7 @@ WORKERS=${BENCH_WORKERS:-1}
 CONFIGS=${BENCH_CONFIGS:-none zhijiad auditd bpftrace}
 ALL_WORKLOADS="getppid mprotect write owc sng-open sng-write exec sng-exec fork ptrace mem vmwrite persist"
 WORKLOADS=${BENCH_WORKLOADS:-$ALL_WORKLOADS}
-TP_RATES=${BENCH_TP_RATES-1000 10000 50000 100000 200000 400000 0 0x2 0x4}
+TP_RATES=${BENCH_TP_RATES-1000 10000 50000 100000 200000 300000 400000 500000 600000 800000 0 0x2 0x4}
 PERSIST_DIR=${BENCH_PERSIST_DIR:-/etc/cron.d}
 OUT=${BENCH_OUT:-$B/bench}
 
