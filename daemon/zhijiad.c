@@ -502,7 +502,8 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 	     !(ev->exec.filename.len > 8 && memcmp(ev->exec.filename.ptr, "/dev/fd/", 8) == 0)))
 		return 0;
 	memset(&ctx, 0, sizeof(ctx));
-	if (zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)
+	if ((zj_detect_uses_ancestors(ev) || zj_policy_uses_ancestors(d->policy)) &&
+	    zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)
 		ctx.n_ancestors = (uint32_t)na;
 	if ((ev->flags & ZJ_EVF_HAS_TARGET) && (ev->target.flags & ZJ_PROC_KNOWN) &&
 	    ev->target.ppid == ev->actor.pid)

@@ -489,6 +489,24 @@ const char *zj_severity_name(uint32_t severity)
 	return severity < sizeof(names) / sizeof(names[0]) ? names[severity] : "unknown";
 }
 
+bool zj_detect_uses_ancestors(const struct zj_event *ev)
+{
+	switch (ev->type) {
+	case ZJ_EV_MEM_OPEN:
+	case ZJ_EV_MEM_WRITE:
+	case ZJ_EV_VM_WRITE: /* zj_dt_mem(), zj_dt_reflect_mem() */
+	case ZJ_EV_VDSO_MAP:
+	case ZJ_EV_FORK:
+	case ZJ_EV_EXIT:
+	case ZJ_EV_DENY:
+		return false;
+	case ZJ_EV_PTRACE: /* zj_dt_ptrace() names the parent of a PTRACE_TRACEME only */
+		return ev->ptrace.request == 0;
+	default:
+		return true;
+	}
+}
+
 int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, size_t max,
 		    struct zj_finding *ret_findings)
 {

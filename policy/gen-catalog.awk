@@ -262,8 +262,12 @@ END {
 		printf("\t{ .id = %s, .name = %s, .name_zh = %s,\n", cstr(id), cstr(row_name[i]),
 		       cstr(zh[id]))
 		printf("\t  .data_sources = %s,\n", cstr(row_ds[i]))
-		printf("\t  .parent = %d, .n_subs = %d, .tactics = 0x%x, .capability = %s },\n",
+		printf("\t  .parent = %d, .n_subs = %d, .tactics = 0x%x, .capability = %s,\n",
 		       row_parent[i], row_subs[i], row_tactics[i], c)
+		# T1055.008 -> 1055008, T1055 -> 1055000: ids are well-formed (checked above), so
+		# this orders the entries as their ids do and zj_catalog_find() searches numbers.
+		printf("\t  .key = %d },\n", substr(id, 2, 4) * 1000 + \
+		       (length(id) == 9 ? substr(id, 7, 3) : 0))
 	}
 	print "};"
 	print ""

@@ -50,6 +50,7 @@ struct zj_technique {
 	uint32_t n_subs;	  /* sub-techniques, which follow at index + 1 .. + n_subs */
 	uint32_t tactics;	  /* bit i: tactic i of zj_catalog_tactic() */
 	uint32_t capability;	  /* ZJ_CAP_* on this platform */
+	uint32_t key;		  /* the id as a number: T1055.008 -> 1055008, T1055 -> 1055000 */
 };
 
 /* Tactics in Enterprise matrix order (reconnaissance first). */

@@ -191,6 +191,8 @@ const char *zj_policy_protect_get(const struct zj_policy *p, size_t index);
 /* The whole list, e.g. for zj_proctab_set_protected(); valid until the policy changes. */
 const char *const *zj_policy_protect_list(const struct zj_policy *p, size_t *ret_n);
 bool zj_policy_protects(const struct zj_policy *p, struct zj_str exe);
+/* Does zj_policy_decide() read ctx->ancestors (an exception names a parent)? */
+bool zj_policy_uses_ancestors(const struct zj_policy *p);
 
 /*
  * Exceptions, numbered from 1 in the order added.  add copies e and returns its number;
