@@ -514,20 +514,32 @@ static const unsigned char jt_plain[256] = {
 };
 
 /*
- * Are all of s[0..8) in jt_plain?  Eight bytes a step (paths and command lines are mostly
- * plain): no byte >= 0x80, none < 0x20, none equal to '"' or '\\'.  The "has a byte less
- * than" test (x - 0x01..01 * n) & ~x & 0x80..80 is exact as a yes/no for n <= 128.
+ * The bytes of x (8 bytes of input, loaded with memcpy()) that are not in jt_plain: the high
+ * bit of each such byte is set in the result, and on a little-endian machine the lowest set
+ * bit is exactly the first such byte (a false positive needs a borrow, which only a real one
+ * below it makes).  Nothing is ever missed: a byte below 0x20, '"', '\\' or >= 0x80 always
+ * sets its own bit.  Terms: x itself (>= 0x80), x - 0x20 (below 0x20), and a zero byte of
+ * x ^ '"' and of x ^ '\\' (q - 1 sets the high bit of a zero byte; a byte >= 0x81 it also
+ * sets is >= 0x80 in x, flagged anyway).
  */
-JW_INLINE bool jt_plain8(const unsigned char *s)
+JW_INLINE uint64_t jt_special8(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	uint64_t x, q, b;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
 
-	memcpy(&x, s, 8);
-	q = x ^ (ones * '"');
-	b = x ^ (ones * '\\');
-	return !((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high);
+	return (x | (x - ones * 0x20) | (q - ones) | (b - ones)) & high;
 }
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JT_LE 1
+/* Index of the first special byte of a word whose jt_special8() is m (not 0). */
+JW_INLINE size_t jt_first(uint64_t m)
+{
+	return (size_t)__builtin_ctzll(m) >> 3;
+}
+#else
+#define JT_LE 0
+#endif
 
 /* Modes of jw_text(). */
 #define JT_NUL_AS_SPACE (1u << 0) /* cmdline: the argv separators become spaces */
@@ -536,6 +548,11 @@ JW_INLINE bool jt_plain8(const unsigned char *s)
  * Write p[0..n) as a JSON string: '"' and '\\' escaped, bytes below 0x20 as \u00XX (DEL and
  * everything valid above it as is).  Returns true when some bytes were not well-formed UTF-8;
  * each maximal ill-formed subpart became one U+FFFD (Unicode's recommended practice).
+ *
+ * Eight bytes a step: a word with nothing special is copied as it is; otherwise its clean
+ * prefix is, and the special byte goes through the byte-wise path.  The last bytes of a
+ * string of 8 or more are tested as the word that ends the string.  The output has room for
+ * 6 bytes per input byte, so an 8-byte store never passes it.
  */
 static bool jw_text(struct jw *w, const char *p, size_t n, unsigned mode)
 {
@@ -554,22 +571,51 @@ static bool jw_text(struct jw *w, const char *p, size_t n, unsigned mode)
 		return false;
 	*o++ = '"';
 	while (i < n) {
-		unsigned char c = s[i];
+		unsigned char c;
 		size_t k;
 		bool ok;
 
-		if (jt_plain[c]) {
-			/* a run of bytes that go out as they are: one copy */
-			k = i + 1;
-			while (n - k >= 8 && jt_plain8(s + k))
-				k += 8;
-			while (k < n && jt_plain[s[k]])
-				k++;
-			memcpy(o, s + i, k - i);
-			o += k - i;
-			i = k;
-			continue;
+		if (n - i >= 8) {
+			uint64_t x, m;
+
+			memcpy(&x, s + i, 8);
+			m = jt_special8(x);
+			if (!m) {
+				memcpy(o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+#if JT_LE
+			k = jt_first(m);
+#else
+			for (k = 0; jt_plain[s[i + k]]; k++)
+				;
+#endif
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+#if JT_LE
+			if (n >= 8) {
+				/* the word that ends the string; its first 8 - r bytes are done */
+				size_t r = n - i;
+				uint64_t x;
+
+				memcpy(&x, s + n - 8, 8);
+				if (!(jt_special8(x) >> (8 * (8 - r)))) {
+					memcpy(o, s + i, r);
+					o += r;
+					break;
+				}
+			}
+#endif
+			if (jt_plain[s[i]]) {
+				*o++ = (char)s[i++];
+				continue;
+			}
 		}
+		c = s[i];
 		if (c >= 0x80) {
 			k = utf8_seq(s + i, n - i, &ok);
 			if (ok) {
