@@ -53,7 +53,18 @@ void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...);
  * ZJ_DT_PRINTF with "%s", "%u", "%x" would, without snprintf() and, for a literal, without
  * strlen().
  */
-void zj_dt_text_mem(struct zj_dt_text *t, const char *s, size_t n);
+void zj_dt_text_mem_slow(struct zj_dt_text *t, const char *s, size_t n);
+static inline void zj_dt_text_mem(struct zj_dt_text *t, const char *s, size_t n)
+{
+	/* All of it fits with the NUL (cap 0 never does): inline, a literal's copy is a move. */
+	if (!t->truncated && n < t->cap - t->len) {
+		memcpy(t->buf + t->len, s, n);
+		t->len += n;
+		t->buf[t->len] = '\0';
+		return;
+	}
+	zj_dt_text_mem_slow(t, s, n);
+}
 static inline void zj_dt_text_str(struct zj_dt_text *t, const char *s)
 {
 	zj_dt_text_mem(t, s, strlen(s));

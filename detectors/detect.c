@@ -81,7 +81,10 @@ void zj_dt_text_advance(struct zj_dt_text *t, int n)
  * known: a reason is built for every finding, and strlen()/strchr() per piece and
  * vsnprintf() were most of the cost of classifying an injection (callgrind).
  */
-void zj_dt_text_mem(struct zj_dt_text *t, const char *s, size_t n)
+#if defined(__GNUC__)
+__attribute__((noinline)) /* the cold path of the inline zj_dt_text_mem() */
+#endif
+void zj_dt_text_mem_slow(struct zj_dt_text *t, const char *s, size_t n)
 {
 	size_t room;
 

@@ -725,44 +725,65 @@ static void put_digits(char *o, uint64_t v, size_t width)
 	}
 }
 
-/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (RFC 3339, UTC). */
-static void jw_time(struct jw *w, int64_t time_ns)
+/*
+ * "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (RFC 3339, UTC).  With a cache, the date and the time of
+ * day are worked out once per second: in a storm every record falls in the same one.
+ */
+static void jw_time(struct jw *w, int64_t time_ns, struct zj_json_cache *c)
 {
 	/* Floor division: times before 1970 still get a non-negative fraction. */
 	int64_t secs = time_ns / 1000000000, nsec = time_ns % 1000000000;
-	int64_t days, sod, y;
-	unsigned m, d;
+	char head[21];
 	char *o;
 
 	if (nsec < 0) {
 		nsec += 1000000000;
 		secs--;
 	}
-	days = secs / 86400;
-	sod = secs % 86400;
-	if (sod < 0) {
-		sod += 86400;
-		days--;
-	}
-	/* int64 nanoseconds span 1677..2262: the year always has four digits. */
-	days_to_civil(days, &y, &m, &d);
 	o = jw_room(w, 32);
 	if (!o)
 		return;
-	o[0] = '"';
-	put_digits(o + 1, (uint64_t)y, 4);
-	o[5] = '-';
-	put_digits(o + 6, m, 2);
-	o[8] = '-';
-	put_digits(o + 9, d, 2);
-	o[11] = 'T';
-	put_digits(o + 12, (uint64_t)(sod / 3600), 2);
-	o[14] = ':';
-	put_digits(o + 15, (uint64_t)(sod / 60 % 60), 2);
-	o[17] = ':';
-	put_digits(o + 18, (uint64_t)(sod % 60), 2);
-	o[20] = '.';
-	put_digits(o + 21, (uint64_t)nsec, 9);
+	if (c && c->time_valid && c->time_sec == secs) {
+		memcpy(o, c->time_head, sizeof(c->time_head));
+	} else {
+		int64_t days = secs / 86400, sod = secs % 86400, y;
+		unsigned m, d;
+
+		if (sod < 0) {
+			sod += 86400;
+			days--;
+		}
+		/* int64 nanoseconds span 1677..2262: the year always has four digits. */
+		days_to_civil(days, &y, &m, &d);
+		head[0] = '"';
+		put_digits(head + 1, (uint64_t)y, 4);
+		head[5] = '-';
+		put_digits(head + 6, m, 2);
+		head[8] = '-';
+		put_digits(head + 9, d, 2);
+		head[11] = 'T';
+		put_digits(head + 12, (uint64_t)(sod / 3600), 2);
+		head[14] = ':';
+		put_digits(head + 15, (uint64_t)(sod / 60 % 60), 2);
+		head[17] = ':';
+		put_digits(head + 18, (uint64_t)(sod % 60), 2);
+		head[20] = '.';
+		memcpy(o, head, sizeof(head));
+		if (c) {
+			memcpy(c->time_head, head, sizeof(head));
+			c->time_sec = secs;
+			c->time_valid = 1;
+		}
+	}
+	/* nine digits of nanoseconds, two a step */
+	for (int i = 28; i > 20; i -= 2) {
+		unsigned r = (unsigned)(nsec % 100) * 2;
+
+		nsec /= 100;
+		o[i] = jw_digits2[r];
+		o[i + 1] = jw_digits2[r + 1];
+	}
+	o[21] = (char)('0' + nsec);
 	o[30] = 'Z';
 	o[31] = '"';
 	w->b->len += 32;
@@ -1175,31 +1196,129 @@ static void jw_opt_field(struct jw *w, const char *key, const char *s)
 		jw_str_field(w, key, s, strlen(s), 0);
 }
 
-static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n)
+/* The members of a finding before "reason" (the head) and after it (the tail). */
+#define JF_HEAD 8
+#define JF_TAIL 3
+
+static const char *const jf_head_keys[JF_HEAD] = {
+	"technique", "name", "name_zh", "tactic", "severity", "action", "configured", "why",
+};
+
+static void jf_head(struct jw *w, const char *const *s, int enforced)
+{
+	(void)enforced;
+	for (size_t i = 0; i < JF_HEAD; i++)
+		jw_opt_field(w, jf_head_keys[i], s[i]);
+}
+
+/* s: benign, response, policy_hash */
+static void jf_tail(struct jw *w, const char *const *s, int enforced)
+{
+	jw_opt_field(w, "benign", s[0]);
+	if (enforced >= 0) {
+		jw_key(w, "enforced");
+		jw_bool(w, enforced > 0);
+	}
+	jw_opt_field(w, "response", s[1]);
+	jw_opt_field(w, "policy_hash", s[2]);
+}
+
+static bool jf_memo_hit(const struct zj_json_find_memo *m, const char *const *s, size_t ns,
+			int enforced, bool first)
+{
+	uint32_t present = 0;
+
+	if (!m->valid || m->enforced != enforced || m->first != (int)first)
+		return false;
+	for (size_t i = 0; i < ns; i++)
+		if (s[i])
+			present |= 1u << i;
+	if (present != m->present)
+		return false;
+	/* Each stored string ends in its NUL inside keys: strcmp() stops there. */
+	for (size_t i = 0; i < ns; i++)
+		if (s[i] && strcmp(m->keys.data + m->off[i], s[i]) != 0)
+			return false;
+	return true;
+}
+
+/* Remember the strings and what they made (b from `from` on).  Best effort. */
+static void jf_memo_remember(struct zj_json_find_memo *m, const char *const *s, size_t ns,
+			     int enforced, bool first, const struct zj_buf *b, size_t from)
+{
+	size_t len[JF_HEAD], total = 0, nj = b->len - from, at = 0;
+
+	m->valid = 0;
+	m->present = 0;
+	m->keys.len = 0;
+	m->json.len = 0;
+	for (size_t i = 0; i < ns; i++) {
+		len[i] = s[i] ? strlen(s[i]) + 1 : 0;
+		total += len[i];
+	}
+	if (zj_buf_reserve(&m->keys, total) < 0 || zj_buf_reserve(&m->json, nj) < 0)
+		return;
+	for (size_t i = 0; i < ns; i++) {
+		m->off[i] = at;
+		if (!s[i])
+			continue;
+		m->present |= 1u << i;
+		memcpy(m->keys.data + at, s[i], len[i]);
+		at += len[i];
+	}
+	m->keys.len = at;
+	if (nj)
+		memcpy(m->json.data, b->data + from, nj);
+	m->json.len = nj;
+	m->enforced = enforced;
+	m->first = first;
+	m->valid = 1;
+}
+
+/* Write the members of s (through m when there is one: same bytes either way). */
+static void jf_part(struct jw *w, struct zj_json_find_memo *m, const char *const *s, size_t ns,
+		    int enforced, void (*write)(struct jw *, const char *const *, int))
+{
+	bool first = w->first;
+	size_t from;
+
+	if (!m) {
+		write(w, s, enforced);
+		return;
+	}
+	if (jf_memo_hit(m, s, ns, enforced, first)) {
+		if (m->json.len) {
+			jw_raw(w, m->json.data, m->json.len);
+			w->first = false;
+		}
+		return;
+	}
+	from = w->b->len;
+	write(w, s, enforced);
+	if (!w->err)
+		jf_memo_remember(m, s, ns, enforced, first, w->b, from);
+}
+
+static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n,
+			struct zj_json_cache *cache)
 {
 	if (!n)
 		return;
 	jw_key(w, "findings");
 	jw_open(w, '[');
 	for (size_t i = 0; i < n; i++) {
+		const char *head[JF_HEAD] = {
+			f[i].technique, f[i].name,	 f[i].name_zh,	  f[i].tactic,
+			f[i].severity,	f[i].action, f[i].configured, f[i].why,
+		};
+		const char *tail[JF_TAIL] = {f[i].benign, f[i].response, f[i].policy_hash};
+		bool memo = cache && i < ZJ_JSON_FIND_MEMO;
+
 		jw_elem(w);
 		jw_open(w, '{');
-		jw_opt_field(w, "technique", f[i].technique);
-		jw_opt_field(w, "name", f[i].name);
-		jw_opt_field(w, "name_zh", f[i].name_zh);
-		jw_opt_field(w, "tactic", f[i].tactic);
-		jw_opt_field(w, "severity", f[i].severity);
-		jw_opt_field(w, "action", f[i].action);
-		jw_opt_field(w, "configured", f[i].configured);
-		jw_opt_field(w, "why", f[i].why);
+		jf_part(w, memo ? &cache->find[i][0] : NULL, head, JF_HEAD, -1, jf_head);
 		jw_opt_field(w, "reason", f[i].reason);
-		jw_opt_field(w, "benign", f[i].benign);
-		if (f[i].enforced >= 0) {
-			jw_key(w, "enforced");
-			jw_bool(w, f[i].enforced > 0);
-		}
-		jw_opt_field(w, "response", f[i].response);
-		jw_opt_field(w, "policy_hash", f[i].policy_hash);
+		jf_part(w, memo ? &cache->find[i][1] : NULL, tail, JF_TAIL, f[i].enforced, jf_tail);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -1218,6 +1337,14 @@ void zj_json_cache_free(struct zj_json_cache *c)
 		zj_buf_free(&c->proc[i].strings);
 		zj_buf_free(&c->proc[i].json);
 		c->proc[i].valid = 0;
+	}
+	c->time_valid = 0;
+	for (size_t i = 0; i < ZJ_JSON_FIND_MEMO; i++) {
+		for (size_t j = 0; j < 2; j++) {
+			zj_buf_free(&c->find[i][j].keys);
+			zj_buf_free(&c->find[i][j].json);
+			c->find[i][j].valid = 0;
+		}
 	}
 }
 
@@ -1302,7 +1429,7 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 	jw_key(&w, "seq");
 	jw_u64(&w, ev->seq);
 	jw_key(&w, "time");
-	jw_time(&w, ev->time_ns);
+	jw_time(&w, ev->time_ns, cache);
 	jw_key(&w, "ktime_ns");
 	jw_u64(&w, ev->ktime_ns);
 	jw_key(&w, "type");
@@ -1375,7 +1502,7 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 
 	jw_flags(&w, ev->flags);
 	jw_truncated(&w, ev);
-	jw_findings(&w, f, n);
+	jw_findings(&w, f, n, cache);
 	jw_close(&w, '}');
 	jw_raw(&w, "\n", 1);
 	/* Keep a NUL after the line (not counted in len) so callers may treat data as a C string.

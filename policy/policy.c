@@ -1726,6 +1726,7 @@ int zj_policy_decide(const struct zj_policy *p, const struct zj_event *ev,
 	if (r < 0)
 		return r;
 	memset(ret, 0, sizeof(*ret));
+	ret->technique = t;
 	sb_init(&sb, ret->why, sizeof(ret->why));
 	configured = p->actions[zj_catalog_index(t)];
 	ret->configured = configured;

@@ -99,6 +99,8 @@ struct zj_decision {
 	uint32_t exception;   /* number (1-based) of the exception that applied; 0: none */
 	uint32_t flags;	      /* ZJ_DECISION_* */
 	char why[ZJ_WHY_MAX]; /* "default: target is a system process", "exception #2: ..." */
+	/* The finding's catalog entry, looked up once by zj_policy_decide() (NULL: not set). */
+	const struct zj_technique *technique;
 };
 
 /* "default", "off", "record", "alert", "block"; "unknown" out of range. */
