@@ -386,68 +386,144 @@ static const char jw_digits2[201] = "0001020304050607080910111213141516171819202
 				    "50515253545556575859606162636465666768697071727374"
 				    "75767778798081828384858687888990919293949596979899";
 
-/* Decimal, two digits a step (a division by 100 is a multiply; ktime_ns has 14+ digits). */
-static void jw_u64(struct jw *w, uint64_t v)
-{
-	char tmp[20];
-	size_t i = sizeof(tmp), n;
-	char *o;
+/*
+ * Cursor writers: o points into room already reserved; each returns the end of what it wrote.
+ * The hot objects (the line's head, "mem") reserve their worst case once and write through a
+ * local pointer, which the compiler keeps in a register (stores through w->b->data may alias
+ * w itself, so every jw_*() call reloads it).
+ */
+#define JC_U64_MAX 20 /* digits of UINT64_MAX */
 
+static const uint64_t jc_pow10[19] = {
+	10ULL,
+	100ULL,
+	1000ULL,
+	10000ULL,
+	100000ULL,
+	1000000ULL,
+	10000000ULL,
+	100000000ULL,
+	1000000000ULL,
+	10000000000ULL,
+	100000000000ULL,
+	1000000000000ULL,
+	10000000000000ULL,
+	100000000000000ULL,
+	1000000000000000ULL,
+	10000000000000000ULL,
+	100000000000000000ULL,
+	1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/* Decimal, two digits a step (a division by 100 is a multiply; ktime_ns has 14+ digits). */
+JW_INLINE char *jc_u64(char *o, uint64_t v)
+{
+	size_t n = 1;
+	char *e;
+
+	while (n < JC_U64_MAX && v >= jc_pow10[n - 1])
+		n++;
+	e = o + n;
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 
 		v /= 100;
-		tmp[--i] = jw_digits2[d + 1];
-		tmp[--i] = jw_digits2[d];
+		*--e = jw_digits2[d + 1];
+		*--e = jw_digits2[d];
 	}
 	if (v >= 10) {
-		tmp[--i] = jw_digits2[v * 2 + 1];
-		tmp[--i] = jw_digits2[v * 2];
+		*--e = jw_digits2[v * 2 + 1];
+		*--e = jw_digits2[v * 2];
 	} else {
-		tmp[--i] = (char)('0' + v);
+		*--e = (char)('0' + v);
 	}
-	n = sizeof(tmp) - i;
-	o = jw_room(w, n);
-	if (!o)
-		return;
-	memcpy(o, tmp + i, n);
-	w->b->len += n;
+	return o + n;
 }
 
-static void jw_i64(struct jw *w, int64_t v)
+JW_INLINE char *jc_i64(char *o, int64_t v)
 {
-	if (v < 0) {
-		jw_raw(w, "-", 1);
-		/* Negate in unsigned arithmetic: INT64_MIN has no positive counterpart. */
-		jw_u64(w, (uint64_t)0 - (uint64_t)v);
-	} else {
-		jw_u64(w, (uint64_t)v);
-	}
+	if (v >= 0)
+		return jc_u64(o, (uint64_t)v);
+	*o++ = '-';
+	/* Negate in unsigned arithmetic: INT64_MIN has no positive counterpart. */
+	return jc_u64(o, (uint64_t)0 - (uint64_t)v);
 }
 
 static const char hexdigits[] = "0123456789abcdef";
 
-/* "0x..." lowercase, no leading zeros. */
-static void jw_hex(struct jw *w, uint64_t v)
+/* "0x..." lowercase, no leading zeros, quoted: at most 20 bytes. */
+JW_INLINE char *jc_hex(char *o, uint64_t v)
 {
-	char tmp[16];
-	size_t n = 0;
-	char *o;
+	size_t n = 1;
+	char *e;
 
-	do {
-		tmp[n++] = hexdigits[v & 0xf];
-		v >>= 4;
-	} while (v);
-	o = jw_room(w, n + 4);
-	if (!o)
-		return;
+	while (n < 16 && (v >> (4 * n)))
+		n++;
 	*o++ = '"';
 	*o++ = '0';
 	*o++ = 'x';
-	for (size_t i = 0; i < n; i++)
-		*o++ = tmp[n - 1 - i];
-	*o = '"';
-	w->b->len += n + 4;
+	e = o + n;
+	do {
+		*--e = hexdigits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	o += n;
+	*o++ = '"';
+	return o;
+}
+
+JW_INLINE char *jc_mem(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* A string literal: its length is known, the copy is a few moves. */
+#define JC_LIT(o, lit) jc_mem((o), "" lit, sizeof(lit) - 1)
+
+JW_INLINE char *jc_bool(char *o, bool v)
+{
+	return v ? JC_LIT(o, "true") : JC_LIT(o, "false");
+}
+
+/* Reserve n bytes for cursor writing (NULL once anything failed) / account for them. */
+JW_INLINE char *jc_begin(struct jw *w, size_t n)
+{
+	return jw_room(w, n);
+}
+
+JW_INLINE void jc_end(struct jw *w, const char *o0, const char *o)
+{
+	w->b->len += (size_t)(o - o0);
+	w->first = false;
+}
+
+static void jw_u64(struct jw *w, uint64_t v)
+{
+	char *o = jw_room(w, JC_U64_MAX);
+
+	if (!o)
+		return;
+	w->b->len += (size_t)(jc_u64(o, v) - o);
+}
+
+static void jw_i64(struct jw *w, int64_t v)
+{
+	char *o = jw_room(w, JC_U64_MAX + 1);
+
+	if (!o)
+		return;
+	w->b->len += (size_t)(jc_i64(o, v) - o);
+}
+
+static void jw_hex(struct jw *w, uint64_t v)
+{
+	char *o = jw_room(w, 20);
+
+	if (!o)
+		return;
+	w->b->len += (size_t)(jc_hex(o, v) - o);
 }
 
 static void jw_bool(struct jw *w, bool v)
@@ -729,20 +805,16 @@ static void put_digits(char *o, uint64_t v, size_t width)
  * "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (RFC 3339, UTC).  With a cache, the date and the time of
  * day are worked out once per second: in a storm every record falls in the same one.
  */
-static void jw_time(struct jw *w, int64_t time_ns, struct zj_json_cache *c)
+static char *jc_time(char *o, int64_t time_ns, struct zj_json_cache *c)
 {
 	/* Floor division: times before 1970 still get a non-negative fraction. */
 	int64_t secs = time_ns / 1000000000, nsec = time_ns % 1000000000;
 	char head[21];
-	char *o;
 
 	if (nsec < 0) {
 		nsec += 1000000000;
 		secs--;
 	}
-	o = jw_room(w, 32);
-	if (!o)
-		return;
 	if (c && c->time_valid && c->time_sec == secs) {
 		memcpy(o, c->time_head, sizeof(c->time_head));
 	} else {
@@ -786,7 +858,7 @@ static void jw_time(struct jw *w, int64_t time_ns, struct zj_json_cache *c)
 	o[21] = (char)('0' + nsec);
 	o[30] = 'Z';
 	o[31] = '"';
-	w->b->len += 32;
+	return o + 32;
 }
 
 /*
@@ -928,37 +1000,50 @@ static void jw_ptrace(struct jw *w, const struct zj_event *ev)
 	jw_close(w, '}');
 }
 
+/* "mem":{...}, in one reservation (the object of every /proc/<pid>/mem write). */
 static void jw_mem(struct jw *w, const struct zj_event *ev)
 {
-	jw_key(w, "mem");
-	jw_open(w, '{');
-	jw_key(w, "via");
-	jw_raw(w, "\"", 1);
-	jw_lit(w, zj_mem_via_name(ev->mem.via));
-	jw_raw(w, "\"", 1);
+	const char *via = zj_mem_via_name(ev->mem.via);
+	size_t vl = strlen(via); /* a table's: at most "process_vm_writev" */
+	char *o0 = jc_begin(w, 256), *o = o0;
+
+	if (!o)
+		return;
+	if (!w->first)
+		*o++ = ',';
+	o = JC_LIT(o, "\"mem\":{\"via\":\"");
+	o = jc_mem(o, via, vl < 32 ? vl : 32);
+	*o++ = '"';
 	if (ev->type != ZJ_EV_VM_WRITE) {
-		jw_key(w, "fd");
-		jw_i64(w, ev->mem.fd);
+		o = JC_LIT(o, ",\"fd\":");
+		o = jc_i64(o, ev->mem.fd);
 	}
 	if (ev->type == ZJ_EV_MEM_OPEN) {
-		jw_key(w, "flags");
-		jw_hex(w, ev->mem.open_flags);
+		o = JC_LIT(o, ",\"flags\":");
+		o = jc_hex(o, ev->mem.open_flags);
 	} else {
-		jw_key(w, "addr");
-		jw_hex(w, ev->mem.addr);
-		jw_key(w, "len");
-		jw_u64(w, ev->mem.len);
-		jw_key(w, "iovcnt");
-		jw_u64(w, ev->mem.iovcnt);
+		o = JC_LIT(o, ",\"addr\":");
+		o = jc_hex(o, ev->mem.addr);
+		o = JC_LIT(o, ",\"len\":");
+		o = jc_u64(o, ev->mem.len);
+		o = JC_LIT(o, ",\"iovcnt\":");
+		o = jc_u64(o, ev->mem.iovcnt);
 	}
-	jw_key(w, "self");
-	jw_bool(w, ev->flags & ZJ_EVF_SELF);
+	o = JC_LIT(o, ",\"self\":");
+	o = jc_bool(o, ev->flags & ZJ_EVF_SELF);
 	if (ev->type != ZJ_EV_MEM_OPEN) {
-		jw_key(w, "vdso");
-		jw_bool(w, ev->flags & ZJ_EVF_VDSO);
-		jw_region(w, ev->region);
+		o = JC_LIT(o, ",\"vdso\":");
+		o = jc_bool(o, ev->flags & ZJ_EVF_VDSO);
+		o = JC_LIT(o, ",\"region\":");
+		if (ev->region == ZJ_REGION_VDSO)
+			o = JC_LIT(o, "\"vdso\"");
+		else if (ev->region == ZJ_REGION_VVAR)
+			o = JC_LIT(o, "\"vvar\"");
+		else
+			o = JC_LIT(o, "null");
 	}
-	jw_close(w, '}');
+	*o++ = '}';
+	jc_end(w, o0, o);
 }
 
 static void jw_vdso_map(struct jw *w, const struct zj_event *ev)
@@ -1423,19 +1508,26 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 	size_t start = out->len;
 	char *o;
 
-	jw_open(&w, '{');
-	jw_key(&w, "v");
-	jw_u64(&w, ZJ_EVENT_SCHEMA);
-	jw_key(&w, "seq");
-	jw_u64(&w, ev->seq);
-	jw_key(&w, "time");
-	jw_time(&w, ev->time_ns, cache);
-	jw_key(&w, "ktime_ns");
-	jw_u64(&w, ev->ktime_ns);
-	jw_key(&w, "type");
-	jw_raw(&w, "\"", 1);
-	jw_lit(&w, zj_event_type_name(ev->type));
-	jw_raw(&w, "\"", 1);
+	/* {"v":2,"seq":N,"time":"...","ktime_ns":N,"type":"..." in one reservation */
+	o = jc_begin(&w, 192); /* worst case 166 */
+	if (o) {
+		const char *name = zj_event_type_name(ev->type);
+		size_t nl = strlen(name); /* a table's: at most "win_process_access" */
+		char *o0 = o;
+
+		o = JC_LIT(o, "{\"v\":");
+		o = jc_u64(o, ZJ_EVENT_SCHEMA);
+		o = JC_LIT(o, ",\"seq\":");
+		o = jc_u64(o, ev->seq);
+		o = JC_LIT(o, ",\"time\":");
+		o = jc_time(o, ev->time_ns, cache);
+		o = JC_LIT(o, ",\"ktime_ns\":");
+		o = jc_u64(o, ev->ktime_ns);
+		o = JC_LIT(o, ",\"type\":\"");
+		o = jc_mem(o, name, nl < 32 ? nl : 32);
+		*o++ = '"';
+		jc_end(&w, o0, o);
+	}
 	jw_proc_cached(&w, "actor", &ev->actor, false, cache ? &cache->proc[0] : NULL);
 	if (ev->flags & ZJ_EVF_HAS_TARGET)
 		jw_proc_cached(&w, "target", &ev->target, true, cache ? &cache->proc[1] : NULL);
