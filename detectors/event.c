@@ -416,15 +416,29 @@ static const uint64_t jc_pow10[19] = {
 	10000000000000000000ULL,
 };
 
-/* Decimal, two digits a step (a division by 100 is a multiply; ktime_ns has 14+ digits). */
-JW_INLINE char *jc_u64(char *o, uint64_t v)
+/* Decimal digits of v. */
+JW_INLINE size_t jc_digits(uint64_t v)
 {
+#if defined(__GNUC__)
+	/* log10 from log2: bits * 1233 / 4096 is floor(log10(2^bits)), off by at most one */
+	unsigned t = ((unsigned)(64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+
+	return (size_t)t + 1 - (t > 0 && v < jc_pow10[t - 1]);
+#else
 	size_t n = 1;
-	char *e;
 
 	while (n < JC_U64_MAX && v >= jc_pow10[n - 1])
 		n++;
-	e = o + n;
+	return n;
+#endif
+}
+
+/* Decimal, two digits a step (a division by 100 is a multiply; ktime_ns has 14+ digits). */
+JW_INLINE char *jc_u64(char *o, uint64_t v)
+{
+	size_t n = jc_digits(v);
+	char *e = o + n;
+
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 
@@ -455,11 +469,17 @@ static const char hexdigits[] = "0123456789abcdef";
 /* "0x..." lowercase, no leading zeros, quoted: at most 20 bytes. */
 JW_INLINE char *jc_hex(char *o, uint64_t v)
 {
+#if defined(__GNUC__)
+	size_t n = ((size_t)(63 - __builtin_clzll(v | 1)) >> 2) + 1;
+#else
 	size_t n = 1;
+#endif
 	char *e;
 
+#if !defined(__GNUC__)
 	while (n < 16 && (v >> (4 * n)))
 		n++;
+#endif
 	*o++ = '"';
 	*o++ = '0';
 	*o++ = 'x';

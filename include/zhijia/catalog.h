@@ -115,6 +115,10 @@ struct zj_catalog_tables {
 	size_t n_tactics;
 	const struct zj_technique *techniques;
 	size_t n_techniques;
+	/* by_number[n - first_number]: index of technique Tn (its subs follow), -1: none */
+	const int16_t *by_number;
+	uint32_t first_number;
+	uint32_t n_numbers;
 };
 const struct zj_catalog_tables *zj_catalog_tables(void);
 
