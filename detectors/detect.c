@@ -14,10 +14,19 @@
 
 /* ---- findings ---------------------------------------------------------------------------- */
 
+/* strnlen() is POSIX, not C11. */
+static size_t bounded_len(const char *s, size_t max)
+{
+	const char *nul = memchr(s, '\0', max);
+
+	return nul ? (size_t)(nul - s) : max;
+}
+
 struct zj_finding *zj_dt_add(struct zj_dt_out *out, const char *technique, uint32_t severity,
 			     uint32_t target)
 {
 	struct zj_finding *f;
+	size_t n;
 
 	if (out->n >= out->max) {
 		out->err = -ZJ_ENOSPC;
@@ -26,7 +35,8 @@ struct zj_finding *zj_dt_add(struct zj_dt_out *out, const char *technique, uint3
 	f = &out->v[out->n++];
 	memset(f, 0, sizeof(*f));
 	/* memset above: the copy stays terminated */
-	strncpy(f->technique, technique, sizeof(f->technique) - 1);
+	n = strlen(technique);
+	memcpy(f->technique, technique, n < sizeof(f->technique) ? n : sizeof(f->technique) - 1);
 	f->severity = severity;
 	f->target = target;
 	return f;
@@ -202,13 +212,27 @@ out:
 
 void zj_dt_text_uint(struct zj_dt_text *t, uint64_t v)
 {
+	static const char digits2[201] = "00010203040506070809101112131415161718192021222324"
+					 "25262728293031323334353637383940414243444546474849"
+					 "50515253545556575859606162636465666768697071727374"
+					 "75767778798081828384858687888990919293949596979899";
 	char tmp[20];
 	size_t i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	/* two digits a step: a pid is five or more */
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = digits2[d + 1];
+		tmp[--i] = digits2[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = digits2[v * 2 + 1];
+		tmp[--i] = digits2[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
 	zj_dt_text_mem(t, tmp + i, sizeof(tmp) - i);
 }
 
@@ -243,6 +267,18 @@ void zj_dt_text_bytes(struct zj_dt_text *t, const char *p, size_t n, size_t max)
 		return;
 	if (elided)
 		n = max;
+	/* The common case: short, nothing to escape, room for all of it. */
+	if (n >= 8 && !t->truncated && n < t->cap - t->len) {
+		size_t k = 0;
+
+		while (n - k >= 8 && text_plain8(p + k))
+			k += 8;
+		if (k == n || (k + 8 > n && text_plain8(p + n - 8))) {
+			memcpy(t->buf + t->len, p, n);
+			t->len += n;
+			i = n;
+		}
+	}
 	while (i < n && !t->truncated) {
 		unsigned char c = (unsigned char)p[i];
 		size_t k = i;
@@ -295,13 +331,6 @@ void zj_dt_reason_end(struct zj_dt_text *t, struct zj_finding *f)
 		f->flags |= ZJ_FIND_TRUNCATED;
 }
 
-/* strnlen() is POSIX, not C11. */
-static size_t bounded_len(const char *s, size_t max)
-{
-	const char *nul = memchr(s, '\0', max);
-
-	return nul ? (size_t)(nul - s) : max;
-}
 
 void zj_dt_text_actor(struct zj_dt_text *t, const struct zj_proc *p)
 {
