@@ -797,7 +797,7 @@ static void jw_hexbytes(struct jw *w, const char *p, size_t n)
 }
 
 /* `"key":"text"`, plus `"key_hex":"..."` with the same bytes when they were not UTF-8. */
-static void jw_str_field(struct jw *w, const char *key, const char *p, size_t n, unsigned mode)
+JW_INLINE void jw_str_field(struct jw *w, const char *key, const char *p, size_t n, unsigned mode)
 {
 	jw_key(w, key);
 	if (jw_text(w, p, n, mode)) {
@@ -1534,7 +1534,7 @@ static void proc_remember(struct zj_json_proc_cache *c, const struct zj_proc *p,
 	c->valid = 1;
 }
 
-static void jw_proc_cached(struct jw *w, const char *key, const struct zj_proc *p, bool is_target,
+JW_INLINE void jw_proc_cached(struct jw *w, const char *key, const struct zj_proc *p, bool is_target,
 			   struct zj_json_proc_cache *c)
 {
 	size_t from;
