@@ -199,6 +199,14 @@ void zj_finding_counts_add(struct zj_finding_counts *c, const char *technique, u
 
 	if (!c->n || action >= ZJ_FINDING_ACTIONS || zj_catalog_find(technique, &t) < 0)
 		return;
+	zj_finding_counts_add_entry(c, t, action);
+}
+
+void zj_finding_counts_add_entry(struct zj_finding_counts *c, const struct zj_technique *t,
+				 uint32_t action)
+{
+	if (!c->n || !t || action >= ZJ_FINDING_ACTIONS)
+		return;
 	c->n[zj_catalog_index(t) * ZJ_FINDING_ACTIONS + action]++;
 }
 

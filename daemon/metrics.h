@@ -25,6 +25,7 @@
 
 #include <json-c/json.h>
 
+#include "zhijia/catalog.h"
 #include "zhijia/event.h"
 
 /* Findings counted by catalog entry and action (ZJ_ACTION_OFF..BLOCK), for the status. */
@@ -37,6 +38,9 @@ int zj_finding_counts_init(struct zj_finding_counts *c);
 void zj_finding_counts_free(struct zj_finding_counts *c);
 /* One finding of technique decided as action (unknown ids are not counted). */
 void zj_finding_counts_add(struct zj_finding_counts *c, const char *technique, uint32_t action);
+/* The same for a catalog entry already looked up (t from the catalog; NULL: nothing). */
+void zj_finding_counts_add_entry(struct zj_finding_counts *c, const struct zj_technique *t,
+				 uint32_t action);
 /* {"T1055.008":{"alert":2,"block":1},...}: only what was counted.  NULL on -ENOMEM. */
 json_object *zj_finding_counts_json(const struct zj_finding_counts *c);
 

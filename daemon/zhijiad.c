@@ -356,10 +356,11 @@ static void policy_hash_update(struct daemon *d)
 static void tell_finding(struct daemon *d, const struct zj_event *ev, const struct zj_finding *f,
 			 const struct zj_decision *dec, struct zj_log_finding *l)
 {
-	const struct zj_technique *t = NULL;
+	const struct zj_technique *t = dec->technique;
 	int ti, r;
 
-	(void)zj_catalog_find(f->technique, &t);
+	if (!t)
+		(void)zj_catalog_find(f->technique, &t);
 	memset(l, 0, sizeof(*l));
 	l->technique = f->technique;
 	l->name = t ? t->name : NULL;
@@ -373,7 +374,7 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	l->reason = f->reason;
 	l->benign = f->benign[0] ? f->benign : NULL;
 	l->policy_hash = d->policy_hash;
-	zj_finding_counts_add(&d->by_technique, f->technique, dec->action);
+	zj_finding_counts_add_entry(&d->by_technique, t, dec->action);
 	l->enforced = dec->action != ZJ_ACTION_BLOCK	    ? -1
 		      : (dec->flags & ZJ_DECISION_ENFORCED) ? 1
 							    : 0;
@@ -502,7 +503,8 @@ static int classify(struct daemon *d, const struct zj_event *ev, struct findings
 	     !(ev->exec.filename.len > 8 && memcmp(ev->exec.filename.ptr, "/dev/fd/", 8) == 0)))
 		return 0;
 	memset(&ctx, 0, sizeof(ctx));
-	if (zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)
+	if ((zj_detect_uses_ancestors(ev) || zj_policy_uses_ancestors(d->policy)) &&
+	    zj_proctab_ancestors(d->pt, ev->actor.pid, ctx.ancestors, ZJ_ANCESTORS_MAX, &na) == 0)
 		ctx.n_ancestors = (uint32_t)na;
 	if ((ev->flags & ZJ_EVF_HAS_TARGET) && (ev->target.flags & ZJ_PROC_KNOWN) &&
 	    ev->target.ppid == ev->actor.pid)

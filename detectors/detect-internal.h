@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "zhijia/detect.h"
 
@@ -47,9 +48,30 @@ __attribute__((format(printf, 2, 3)))
 #endif
 void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...);
 #define ZJ_DT_PRINTF(t, ...) zj_dt_text_printf((t), __VA_ARGS__)
-/* Append a string / a number, as ZJ_DT_PRINTF with "%s" / "%u" would, without snprintf(). */
-void zj_dt_text_str(struct zj_dt_text *t, const char *s);
+/*
+ * Append bytes / a string / a string literal / a number (decimal, hex without "0x"), as
+ * ZJ_DT_PRINTF with "%s", "%u", "%x" would, without snprintf() and, for a literal, without
+ * strlen().
+ */
+void zj_dt_text_mem_slow(struct zj_dt_text *t, const char *s, size_t n);
+static inline void zj_dt_text_mem(struct zj_dt_text *t, const char *s, size_t n)
+{
+	/* All of it fits with the NUL (cap 0 never does): inline, a literal's copy is a move. */
+	if (!t->truncated && n < t->cap - t->len) {
+		memcpy(t->buf + t->len, s, n);
+		t->len += n;
+		t->buf[t->len] = '\0';
+		return;
+	}
+	zj_dt_text_mem_slow(t, s, n);
+}
+static inline void zj_dt_text_str(struct zj_dt_text *t, const char *s)
+{
+	zj_dt_text_mem(t, s, strlen(s));
+}
+#define ZJ_DT_LIT(t, lit) zj_dt_text_mem((t), "" lit, sizeof(lit) - 1)
 void zj_dt_text_uint(struct zj_dt_text *t, uint64_t v);
+void zj_dt_text_hex(struct zj_dt_text *t, uint64_t v);
 /* Append bytes, control bytes and DEL escaped as \xNN; at most `max` input bytes, then "...". */
 void zj_dt_text_bytes(struct zj_dt_text *t, const char *p, size_t n, size_t max);
 static inline void zj_dt_text_zstr(struct zj_dt_text *t, struct zj_str s, size_t max)

@@ -14,10 +14,19 @@
 
 /* ---- findings ---------------------------------------------------------------------------- */
 
+/* strnlen() is POSIX, not C11. */
+static size_t bounded_len(const char *s, size_t max)
+{
+	const char *nul = memchr(s, '\0', max);
+
+	return nul ? (size_t)(nul - s) : max;
+}
+
 struct zj_finding *zj_dt_add(struct zj_dt_out *out, const char *technique, uint32_t severity,
 			     uint32_t target)
 {
 	struct zj_finding *f;
+	size_t n;
 
 	if (out->n >= out->max) {
 		out->err = -ZJ_ENOSPC;
@@ -26,7 +35,8 @@ struct zj_finding *zj_dt_add(struct zj_dt_out *out, const char *technique, uint3
 	f = &out->v[out->n++];
 	memset(f, 0, sizeof(*f));
 	/* memset above: the copy stays terminated */
-	strncpy(f->technique, technique, sizeof(f->technique) - 1);
+	n = strlen(technique);
+	memcpy(f->technique, technique, n < sizeof(f->technique) ? n : sizeof(f->technique) - 1);
 	f->severity = severity;
 	f->target = target;
 	return f;
@@ -42,7 +52,7 @@ void zj_dt_benign(struct zj_finding *f, const char *what, struct zj_str detail)
 	zj_dt_text_init(&t, f->benign, sizeof(f->benign));
 	zj_dt_text_str(&t, what);
 	if (detail.ptr && detail.len) {
-		zj_dt_text_str(&t, " ");
+		ZJ_DT_LIT(&t, " ");
 		zj_dt_text_zstr(&t, detail, sizeof(f->benign));
 	}
 	zj_dt_text_end(&t);
@@ -76,11 +86,15 @@ void zj_dt_text_advance(struct zj_dt_text *t, int n)
 }
 
 /*
- * What ZJ_DT_PRINTF(t, "%s", s) and ZJ_DT_PRINTF(t, "%u", v) do, without snprintf(): the
- * actor's and the object's text are in every finding, and vsnprintf() was a fifth of the cost
- * of classifying an injection (callgrind).  Same cut: as much as fits, then truncated.
+ * The one append: as much of s[0..n) as fits, then truncated.  The typed appends below
+ * (zj_dt_text_str(), ZJ_DT_LIT(), _uint(), _hex(), _bytes()) all end here, with lengths
+ * known: a reason is built for every finding, and strlen()/strchr() per piece and
+ * vsnprintf() were most of the cost of classifying an injection (callgrind).
  */
-static void text_mem(struct zj_dt_text *t, const char *s, size_t n)
+#if defined(__GNUC__)
+__attribute__((noinline)) /* the cold path of the inline zj_dt_text_mem() */
+#endif
+void zj_dt_text_mem_slow(struct zj_dt_text *t, const char *s, size_t n)
 {
 	size_t room;
 
@@ -99,87 +113,49 @@ static void text_mem(struct zj_dt_text *t, const char *s, size_t n)
 	t->buf[t->len] = '\0';
 }
 
-void zj_dt_text_str(struct zj_dt_text *t, const char *s)
-{
-	size_t n = strlen(s), room;
-
-	if (!t->cap || t->truncated)
-		return;
-	room = t->cap - 1 - t->len;
-	if (n > room) {
-		memcpy(t->buf + t->len, s, room);
-		t->len += room;
-		t->buf[t->len] = '\0';
-		t->truncated = true;
-		return;
-	}
-	memcpy(t->buf + t->len, s, n + 1);
-	t->len += n;
-}
-
-/* The conversions the detectors' reasons use, done here; 0 when fmt has any other. */
-static bool simple_format(const char *fmt)
-{
-	for (const char *p = strchr(fmt, '%'); p; p = strchr(p, '%')) {
-		p++;
-		if (*p == 'l')
-			p += p[1] == 'l' ? 2 : 1;
-		if (*p != 's' && *p != 'u' && *p != 'd' && *p != 'x' && *p != '%')
-			return false;
-		if (*p == '%' && p[-1] != '%')
-			return false; /* "%l%" */
-		p++;
-	}
-	return true;
-}
-
-static void text_hex(struct zj_dt_text *t, uint64_t v)
+void zj_dt_text_hex(struct zj_dt_text *t, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
-	char tmp[17];
-	size_t i = sizeof(tmp) - 1;
+	char tmp[16];
+	size_t i = sizeof(tmp);
 
-	tmp[i] = '\0';
 	do {
 		tmp[--i] = hex[v & 0xf];
 		v >>= 4;
 	} while (v);
-	zj_dt_text_str(t, tmp + i);
+	zj_dt_text_mem(t, tmp + i, sizeof(tmp) - i);
 }
 
 /*
  * printf into the tail.  The formats of the reasons (%s, %u, %d, %x with l/ll, %%) are
- * written here, without vsnprintf(), which was a fifth of the cost of classifying an
- * injection (callgrind); any other format goes to vsnprintf() as before.
+ * written here, without vsnprintf(); at any other conversion the text goes back to where it
+ * was and vsnprintf() writes the whole format.
  */
 void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...)
 {
-	va_list ap;
+	size_t len0 = t->len;
+	bool trunc0 = t->truncated;
+	va_list ap, ap0;
 	const char *p = fmt, *q;
 	int n;
 
 	if (!t->cap)
 		return;
 	va_start(ap, fmt);
-	if (!simple_format(fmt)) {
-		n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		zj_dt_text_advance(t, n);
-		return;
-	}
+	va_copy(ap0, ap);
 	while (*p && !t->truncated) {
 		int lng = 0;
-		size_t k;
 
 		q = strchr(p, '%');
-		k = q ? (size_t)(q - p) : strlen(p);
-		text_mem(t, p, k);
-		if (!q)
+		if (!q) {
+			zj_dt_text_str(t, p);
 			break;
+		}
+		zj_dt_text_mem(t, p, (size_t)(q - p));
 		p = q + 1;
-		while (*p == 'l') {
-			lng++;
-			p++;
+		if (*p == 'l') {
+			lng = p[1] == 'l' ? 2 : 1;
+			p += lng;
 		}
 		switch (*p) {
 		case 's':
@@ -195,7 +171,7 @@ void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...)
 			if (*p == 'u')
 				zj_dt_text_uint(t, v);
 			else
-				text_hex(t, v);
+				zj_dt_text_hex(t, v);
 			break;
 		}
 		case 'd': {
@@ -204,65 +180,132 @@ void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...)
 					       : (int64_t)va_arg(ap, int);
 
 			if (v < 0) {
-				zj_dt_text_str(t, "-");
+				ZJ_DT_LIT(t, "-");
 				zj_dt_text_uint(t, (uint64_t)0 - (uint64_t)v);
 			} else {
 				zj_dt_text_uint(t, (uint64_t)v);
 			}
 			break;
 		}
-		default: /* '%' */
-			zj_dt_text_str(t, "%");
-			break;
+		case '%':
+			if (!lng) {
+				ZJ_DT_LIT(t, "%");
+				break;
+			}
+			goto not_ours; /* "%l%" */
+		default:
+not_ours:
+			/* Not ours: undo, and let vsnprintf() write the whole format. */
+			t->len = len0;
+			t->truncated = trunc0;
+			t->buf[t->len] = '\0';
+			n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap0);
+			zj_dt_text_advance(t, n);
+			goto out;
 		}
 		p++;
 	}
+out:
+	va_end(ap0);
 	va_end(ap);
 }
 
 void zj_dt_text_uint(struct zj_dt_text *t, uint64_t v)
 {
-	char tmp[21];
-	size_t i = sizeof(tmp) - 1;
+	static const char digits2[201] = "00010203040506070809101112131415161718192021222324"
+					 "25262728293031323334353637383940414243444546474849"
+					 "50515253545556575859606162636465666768697071727374"
+					 "75767778798081828384858687888990919293949596979899";
+	char tmp[20];
+	size_t i = sizeof(tmp);
 
-	tmp[i] = '\0';
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	zj_dt_text_str(t, tmp + i);
+	/* two digits a step: a pid is five or more */
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = digits2[d + 1];
+		tmp[--i] = digits2[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = digits2[v * 2 + 1];
+		tmp[--i] = digits2[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	zj_dt_text_mem(t, tmp + i, sizeof(tmp) - i);
+}
+
+/*
+ * Do all of s[0..8) go out as they are (none below 0x20, none DEL)?  Eight bytes a step: paths
+ * and names are mostly plain.  "Has a byte less than n": (x - 0x01..01 * n) & ~x & 0x80..80,
+ * exact as a yes/no for n <= 128; DEL is a zero byte of x ^ 0x7f..7f.  Loaded with memcpy():
+ * no unaligned access.
+ */
+static inline bool text_plain8(const char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t x, y;
+
+	memcpy(&x, s, 8);
+	y = x ^ (ones * 0x7f);
+	return !((((x - ones * 0x20) & ~x) | ((y - ones) & ~y)) & high);
+}
+
+static inline bool text_plain(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f;
 }
 
 void zj_dt_text_bytes(struct zj_dt_text *t, const char *p, size_t n, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	bool elided = n > max;
+	size_t i = 0;
 
+	if (!t->cap)
+		return;
 	if (elided)
 		n = max;
-	for (size_t i = 0; i < n && !t->truncated; i++) {
-		unsigned char c = (unsigned char)p[i];
+	/* The common case: short, nothing to escape, room for all of it. */
+	if (n >= 8 && !t->truncated && n < t->cap - t->len) {
+		size_t k = 0;
 
-		if (c < 0x20 || c == 0x7f) {
-			if (t->cap - t->len <= 4) {
-				t->truncated = true;
-				break;
-			}
-			t->buf[t->len++] = '\\';
-			t->buf[t->len++] = 'x';
-			t->buf[t->len++] = hex[c >> 4];
-			t->buf[t->len++] = hex[c & 0xf];
-		} else {
-			if (t->cap - t->len <= 1) {
-				t->truncated = true;
-				break;
-			}
-			t->buf[t->len++] = (char)c;
+		while (n - k >= 8 && text_plain8(p + k))
+			k += 8;
+		if (k == n || (k + 8 > n && text_plain8(p + n - 8))) {
+			memcpy(t->buf + t->len, p, n);
+			t->len += n;
+			i = n;
 		}
+	}
+	while (i < n && !t->truncated) {
+		unsigned char c = (unsigned char)p[i];
+		size_t k = i;
+
+		/* a run of bytes that go out as they are: one copy, cut where the room ends */
+		while (n - k >= 8 && text_plain8(p + k))
+			k += 8;
+		while (k < n && text_plain((unsigned char)p[k]))
+			k++;
+		if (k > i) {
+			zj_dt_text_mem(t, p + i, k - i);
+			i = k;
+			continue;
+		}
+		if (t->cap - t->len <= 4) {
+			t->truncated = true;
+			break;
+		}
+		t->buf[t->len++] = '\\';
+		t->buf[t->len++] = 'x';
+		t->buf[t->len++] = hex[c >> 4];
+		t->buf[t->len++] = hex[c & 0xf];
+		i++;
 	}
 	t->buf[t->len] = '\0';
 	if (elided)
-		zj_dt_text_str(t, "...");
+		ZJ_DT_LIT(t, "...");
 }
 
 bool zj_dt_text_end(struct zj_dt_text *t)
@@ -288,27 +331,20 @@ void zj_dt_reason_end(struct zj_dt_text *t, struct zj_finding *f)
 		f->flags |= ZJ_FIND_TRUNCATED;
 }
 
-/* strnlen() is POSIX, not C11. */
-static size_t bounded_len(const char *s, size_t max)
-{
-	const char *nul = memchr(s, '\0', max);
-
-	return nul ? (size_t)(nul - s) : max;
-}
 
 void zj_dt_text_actor(struct zj_dt_text *t, const struct zj_proc *p)
 {
-	zj_dt_text_str(t, "pid ");
+	ZJ_DT_LIT(t, "pid ");
 	zj_dt_text_uint(t, p->pid);
 	if (p->comm[0]) {
-		zj_dt_text_str(t, " ");
+		ZJ_DT_LIT(t, " ");
 		zj_dt_text_bytes(t, p->comm, bounded_len(p->comm, sizeof(p->comm)),
 				 sizeof(p->comm));
 	}
 	if (p->exe.ptr && p->exe.len) {
-		zj_dt_text_str(t, " (");
+		ZJ_DT_LIT(t, " (");
 		zj_dt_text_zstr(t, p->exe, ZJ_DT_PATH_SHOWN);
-		zj_dt_text_str(t, ")");
+		ZJ_DT_LIT(t, ")");
 	}
 }
 
@@ -317,11 +353,11 @@ void zj_dt_text_object(struct zj_dt_text *t, const struct zj_proc *p)
 	if (p->comm[0]) {
 		zj_dt_text_bytes(t, p->comm, bounded_len(p->comm, sizeof(p->comm)),
 				 sizeof(p->comm));
-		zj_dt_text_str(t, " (pid ");
+		ZJ_DT_LIT(t, " (pid ");
 		zj_dt_text_uint(t, p->pid);
-		zj_dt_text_str(t, ")");
+		ZJ_DT_LIT(t, ")");
 	} else {
-		zj_dt_text_str(t, "pid ");
+		ZJ_DT_LIT(t, "pid ");
 		zj_dt_text_uint(t, p->pid);
 	}
 }
@@ -329,9 +365,9 @@ void zj_dt_text_object(struct zj_dt_text *t, const struct zj_proc *p)
 void zj_dt_text_outcome(struct zj_dt_text *t, const struct zj_event *ev)
 {
 	if (ev->flags & ZJ_EVF_BLOCKED)
-		ZJ_DT_PRINTF(t, "; blocked in the kernel");
+		ZJ_DT_LIT(t, "; blocked in the kernel");
 	else if (ev->flags & ZJ_EVF_KILLED)
-		ZJ_DT_PRINTF(t, "; the actor was killed at syscall entry");
+		ZJ_DT_LIT(t, "; the actor was killed at syscall entry");
 }
 
 /* ---- strings and paths ------------------------------------------------------------------- */
@@ -487,6 +523,24 @@ const char *zj_severity_name(uint32_t severity)
 	static const char *const names[] = {"info", "low", "medium", "high", "critical"};
 
 	return severity < sizeof(names) / sizeof(names[0]) ? names[severity] : "unknown";
+}
+
+bool zj_detect_uses_ancestors(const struct zj_event *ev)
+{
+	switch (ev->type) {
+	case ZJ_EV_MEM_OPEN:
+	case ZJ_EV_MEM_WRITE:
+	case ZJ_EV_VM_WRITE: /* zj_dt_mem(), zj_dt_reflect_mem() */
+	case ZJ_EV_VDSO_MAP:
+	case ZJ_EV_FORK:
+	case ZJ_EV_EXIT:
+	case ZJ_EV_DENY:
+		return false;
+	case ZJ_EV_PTRACE: /* zj_dt_ptrace() names the parent of a PTRACE_TRACEME only */
+		return ev->ptrace.request == 0;
+	default:
+		return true;
+	}
 }
 
 int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, size_t max,

@@ -386,68 +386,164 @@ static const char jw_digits2[201] = "0001020304050607080910111213141516171819202
 				    "50515253545556575859606162636465666768697071727374"
 				    "75767778798081828384858687888990919293949596979899";
 
-/* Decimal, two digits a step (a division by 100 is a multiply; ktime_ns has 14+ digits). */
-static void jw_u64(struct jw *w, uint64_t v)
+/*
+ * Cursor writers: o points into room already reserved; each returns the end of what it wrote.
+ * The hot objects (the line's head, "mem") reserve their worst case once and write through a
+ * local pointer, which the compiler keeps in a register (stores through w->b->data may alias
+ * w itself, so every jw_*() call reloads it).
+ */
+#define JC_U64_MAX 20 /* digits of UINT64_MAX */
+
+static const uint64_t jc_pow10[19] = {
+	10ULL,
+	100ULL,
+	1000ULL,
+	10000ULL,
+	100000ULL,
+	1000000ULL,
+	10000000ULL,
+	100000000ULL,
+	1000000000ULL,
+	10000000000ULL,
+	100000000000ULL,
+	1000000000000ULL,
+	10000000000000ULL,
+	100000000000000ULL,
+	1000000000000000ULL,
+	10000000000000000ULL,
+	100000000000000000ULL,
+	1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/* Decimal digits of v. */
+JW_INLINE size_t jc_digits(uint64_t v)
 {
-	char tmp[20];
-	size_t i = sizeof(tmp), n;
-	char *o;
+#if defined(__GNUC__)
+	/* log10 from log2: bits * 1233 / 4096 is floor(log10(2^bits)), off by at most one */
+	unsigned t = ((unsigned)(64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+
+	return (size_t)t + 1 - (t > 0 && v < jc_pow10[t - 1]);
+#else
+	size_t n = 1;
+
+	while (n < JC_U64_MAX && v >= jc_pow10[n - 1])
+		n++;
+	return n;
+#endif
+}
+
+/* Decimal, two digits a step (a division by 100 is a multiply; ktime_ns has 14+ digits). */
+JW_INLINE char *jc_u64(char *o, uint64_t v)
+{
+	size_t n = jc_digits(v);
+	char *e = o + n;
 
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 
 		v /= 100;
-		tmp[--i] = jw_digits2[d + 1];
-		tmp[--i] = jw_digits2[d];
+		*--e = jw_digits2[d + 1];
+		*--e = jw_digits2[d];
 	}
 	if (v >= 10) {
-		tmp[--i] = jw_digits2[v * 2 + 1];
-		tmp[--i] = jw_digits2[v * 2];
+		*--e = jw_digits2[v * 2 + 1];
+		*--e = jw_digits2[v * 2];
 	} else {
-		tmp[--i] = (char)('0' + v);
+		*--e = (char)('0' + v);
 	}
-	n = sizeof(tmp) - i;
-	o = jw_room(w, n);
-	if (!o)
-		return;
-	memcpy(o, tmp + i, n);
-	w->b->len += n;
+	return o + n;
 }
 
-static void jw_i64(struct jw *w, int64_t v)
+JW_INLINE char *jc_i64(char *o, int64_t v)
 {
-	if (v < 0) {
-		jw_raw(w, "-", 1);
-		/* Negate in unsigned arithmetic: INT64_MIN has no positive counterpart. */
-		jw_u64(w, (uint64_t)0 - (uint64_t)v);
-	} else {
-		jw_u64(w, (uint64_t)v);
-	}
+	if (v >= 0)
+		return jc_u64(o, (uint64_t)v);
+	*o++ = '-';
+	/* Negate in unsigned arithmetic: INT64_MIN has no positive counterpart. */
+	return jc_u64(o, (uint64_t)0 - (uint64_t)v);
 }
 
 static const char hexdigits[] = "0123456789abcdef";
 
-/* "0x..." lowercase, no leading zeros. */
-static void jw_hex(struct jw *w, uint64_t v)
+/* "0x..." lowercase, no leading zeros, quoted: at most 20 bytes. */
+JW_INLINE char *jc_hex(char *o, uint64_t v)
 {
-	char tmp[16];
-	size_t n = 0;
-	char *o;
+#if defined(__GNUC__)
+	size_t n = ((size_t)(63 - __builtin_clzll(v | 1)) >> 2) + 1;
+#else
+	size_t n = 1;
+#endif
+	char *e;
 
-	do {
-		tmp[n++] = hexdigits[v & 0xf];
-		v >>= 4;
-	} while (v);
-	o = jw_room(w, n + 4);
-	if (!o)
-		return;
+#if !defined(__GNUC__)
+	while (n < 16 && (v >> (4 * n)))
+		n++;
+#endif
 	*o++ = '"';
 	*o++ = '0';
 	*o++ = 'x';
-	for (size_t i = 0; i < n; i++)
-		*o++ = tmp[n - 1 - i];
-	*o = '"';
-	w->b->len += n + 4;
+	e = o + n;
+	do {
+		*--e = hexdigits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	o += n;
+	*o++ = '"';
+	return o;
+}
+
+JW_INLINE char *jc_mem(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* A string literal: its length is known, the copy is a few moves. */
+#define JC_LIT(o, lit) jc_mem((o), "" lit, sizeof(lit) - 1)
+
+JW_INLINE char *jc_bool(char *o, bool v)
+{
+	return v ? JC_LIT(o, "true") : JC_LIT(o, "false");
+}
+
+/* Reserve n bytes for cursor writing (NULL once anything failed) / account for them. */
+JW_INLINE char *jc_begin(struct jw *w, size_t n)
+{
+	return jw_room(w, n);
+}
+
+JW_INLINE void jc_end(struct jw *w, const char *o0, const char *o)
+{
+	w->b->len += (size_t)(o - o0);
+	w->first = false;
+}
+
+static void jw_u64(struct jw *w, uint64_t v)
+{
+	char *o = jw_room(w, JC_U64_MAX);
+
+	if (!o)
+		return;
+	w->b->len += (size_t)(jc_u64(o, v) - o);
+}
+
+static void jw_i64(struct jw *w, int64_t v)
+{
+	char *o = jw_room(w, JC_U64_MAX + 1);
+
+	if (!o)
+		return;
+	w->b->len += (size_t)(jc_i64(o, v) - o);
+}
+
+static void jw_hex(struct jw *w, uint64_t v)
+{
+	char *o = jw_room(w, 20);
+
+	if (!o)
+		return;
+	w->b->len += (size_t)(jc_hex(o, v) - o);
 }
 
 static void jw_bool(struct jw *w, bool v)
@@ -514,20 +610,40 @@ static const unsigned char jt_plain[256] = {
 };
 
 /*
- * Are all of s[0..8) in jt_plain?  Eight bytes a step (paths and command lines are mostly
- * plain): no byte >= 0x80, none < 0x20, none equal to '"' or '\\'.  The "has a byte less
- * than" test (x - 0x01..01 * n) & ~x & 0x80..80 is exact as a yes/no for n <= 128.
+ * The bytes of x (8 bytes of input, loaded with memcpy()) that are not in jt_plain: the high
+ * bit of each such byte is set in the result, and on a little-endian machine the lowest set
+ * bit is exactly the first such byte (a false positive needs a borrow, which only a real one
+ * below it makes).  Nothing is ever missed: a byte below 0x20, '"', '\\' or >= 0x80 always
+ * sets its own bit.  Terms: x itself (>= 0x80), x - 0x20 (below 0x20), and a zero byte of
+ * x ^ '"' and of x ^ '\\' (q - 1 sets the high bit of a zero byte; a byte >= 0x81 it also
+ * sets is >= 0x80 in x, flagged anyway).
  */
-JW_INLINE bool jt_plain8(const unsigned char *s)
+JW_INLINE uint64_t jt_special8(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	uint64_t x, q, b;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
 
-	memcpy(&x, s, 8);
-	q = x ^ (ones * '"');
-	b = x ^ (ones * '\\');
-	return !((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high);
+	return (x | (x - ones * 0x20) | (q - ones) | (b - ones)) & high;
 }
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JT_LE 1
+/* Index of the first special byte of a word whose jt_special8() is m (not 0). */
+JW_INLINE size_t jt_first(uint64_t m)
+{
+	return (size_t)__builtin_ctzll(m) >> 3;
+}
+#else
+#define JT_LE 0
+#endif
+
+/* x86_64 has SSE2 always; elsewhere (arm64, big-endian) the word-at-a-time path does it all. */
+#if JT_LE && defined(__SSE2__)
+#include <emmintrin.h>
+#define JT_SSE2 1
+#else
+#define JT_SSE2 0
+#endif
 
 /* Modes of jw_text(). */
 #define JT_NUL_AS_SPACE (1u << 0) /* cmdline: the argv separators become spaces */
@@ -536,6 +652,11 @@ JW_INLINE bool jt_plain8(const unsigned char *s)
  * Write p[0..n) as a JSON string: '"' and '\\' escaped, bytes below 0x20 as \u00XX (DEL and
  * everything valid above it as is).  Returns true when some bytes were not well-formed UTF-8;
  * each maximal ill-formed subpart became one U+FFFD (Unicode's recommended practice).
+ *
+ * Eight bytes a step: a word with nothing special is copied as it is; otherwise its clean
+ * prefix is, and the special byte goes through the byte-wise path.  The last bytes of a
+ * string of 8 or more are tested as the word that ends the string.  The output has room for
+ * 6 bytes per input byte, so an 8-byte store never passes it.
  */
 static bool jw_text(struct jw *w, const char *p, size_t n, unsigned mode)
 {
@@ -554,22 +675,72 @@ static bool jw_text(struct jw *w, const char *p, size_t n, unsigned mode)
 		return false;
 	*o++ = '"';
 	while (i < n) {
-		unsigned char c = s[i];
+		unsigned char c;
 		size_t k;
 		bool ok;
 
-		if (jt_plain[c]) {
-			/* a run of bytes that go out as they are: one copy */
-			k = i + 1;
-			while (n - k >= 8 && jt_plain8(s + k))
-				k += 8;
-			while (k < n && jt_plain[s[k]])
-				k++;
-			memcpy(o, s + i, k - i);
-			o += k - i;
-			i = k;
-			continue;
+#if JT_SSE2
+		if (n - i >= 16) {
+			/* Sixteen at a time: signed "less than ' '" also catches every byte >= 0x80. */
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i sp = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+						  _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+							       _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			unsigned m = (unsigned)_mm_movemask_epi8(sp);
+
+			if (!m) {
+				_mm_storeu_si128((__m128i *)(void *)o, v);
+				o += 16;
+				i += 16;
+				continue;
+			}
+			k = (size_t)__builtin_ctz(m);
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+		} else
+#endif
+		if (n - i >= 8) {
+			uint64_t x, m;
+
+			memcpy(&x, s + i, 8);
+			m = jt_special8(x);
+			if (!m) {
+				memcpy(o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+#if JT_LE
+			k = jt_first(m);
+#else
+			for (k = 0; jt_plain[s[i + k]]; k++)
+				;
+#endif
+			memcpy(o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+#if JT_LE
+			if (n >= 8) {
+				/* the word that ends the string; its first 8 - r bytes are done */
+				size_t r = n - i;
+				uint64_t x;
+
+				memcpy(&x, s + n - 8, 8);
+				if (!(jt_special8(x) >> (8 * (8 - r)))) {
+					memcpy(o, s + i, r);
+					o += r;
+					break;
+				}
+			}
+#endif
+			if (jt_plain[s[i]]) {
+				*o++ = (char)s[i++];
+				continue;
+			}
 		}
+		c = s[i];
 		if (c >= 0x80) {
 			k = utf8_seq(s + i, n - i, &ok);
 			if (ok) {
@@ -626,7 +797,7 @@ static void jw_hexbytes(struct jw *w, const char *p, size_t n)
 }
 
 /* `"key":"text"`, plus `"key_hex":"..."` with the same bytes when they were not UTF-8. */
-static void jw_str_field(struct jw *w, const char *key, const char *p, size_t n, unsigned mode)
+JW_INLINE void jw_str_field(struct jw *w, const char *key, const char *p, size_t n, unsigned mode)
 {
 	jw_key(w, key);
 	if (jw_text(w, p, n, mode)) {
@@ -679,47 +850,64 @@ static void put_digits(char *o, uint64_t v, size_t width)
 	}
 }
 
-/* "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (RFC 3339, UTC). */
-static void jw_time(struct jw *w, int64_t time_ns)
+/*
+ * "YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ" (RFC 3339, UTC).  With a cache, the date and the time of
+ * day are worked out once per second: in a storm every record falls in the same one.
+ */
+static char *jc_time(char *o, int64_t time_ns, struct zj_json_cache *c)
 {
 	/* Floor division: times before 1970 still get a non-negative fraction. */
 	int64_t secs = time_ns / 1000000000, nsec = time_ns % 1000000000;
-	int64_t days, sod, y;
-	unsigned m, d;
-	char *o;
+	char head[21];
 
 	if (nsec < 0) {
 		nsec += 1000000000;
 		secs--;
 	}
-	days = secs / 86400;
-	sod = secs % 86400;
-	if (sod < 0) {
-		sod += 86400;
-		days--;
+	if (c && c->time_valid && c->time_sec == secs) {
+		memcpy(o, c->time_head, sizeof(c->time_head));
+	} else {
+		int64_t days = secs / 86400, sod = secs % 86400, y;
+		unsigned m, d;
+
+		if (sod < 0) {
+			sod += 86400;
+			days--;
+		}
+		/* int64 nanoseconds span 1677..2262: the year always has four digits. */
+		days_to_civil(days, &y, &m, &d);
+		head[0] = '"';
+		put_digits(head + 1, (uint64_t)y, 4);
+		head[5] = '-';
+		put_digits(head + 6, m, 2);
+		head[8] = '-';
+		put_digits(head + 9, d, 2);
+		head[11] = 'T';
+		put_digits(head + 12, (uint64_t)(sod / 3600), 2);
+		head[14] = ':';
+		put_digits(head + 15, (uint64_t)(sod / 60 % 60), 2);
+		head[17] = ':';
+		put_digits(head + 18, (uint64_t)(sod % 60), 2);
+		head[20] = '.';
+		memcpy(o, head, sizeof(head));
+		if (c) {
+			memcpy(c->time_head, head, sizeof(head));
+			c->time_sec = secs;
+			c->time_valid = 1;
+		}
 	}
-	/* int64 nanoseconds span 1677..2262: the year always has four digits. */
-	days_to_civil(days, &y, &m, &d);
-	o = jw_room(w, 32);
-	if (!o)
-		return;
-	o[0] = '"';
-	put_digits(o + 1, (uint64_t)y, 4);
-	o[5] = '-';
-	put_digits(o + 6, m, 2);
-	o[8] = '-';
-	put_digits(o + 9, d, 2);
-	o[11] = 'T';
-	put_digits(o + 12, (uint64_t)(sod / 3600), 2);
-	o[14] = ':';
-	put_digits(o + 15, (uint64_t)(sod / 60 % 60), 2);
-	o[17] = ':';
-	put_digits(o + 18, (uint64_t)(sod % 60), 2);
-	o[20] = '.';
-	put_digits(o + 21, (uint64_t)nsec, 9);
+	/* nine digits of nanoseconds, two a step */
+	for (int i = 28; i > 20; i -= 2) {
+		unsigned r = (unsigned)(nsec % 100) * 2;
+
+		nsec /= 100;
+		o[i] = jw_digits2[r];
+		o[i + 1] = jw_digits2[r + 1];
+	}
+	o[21] = (char)('0' + nsec);
 	o[30] = 'Z';
 	o[31] = '"';
-	w->b->len += 32;
+	return o + 32;
 }
 
 /*
@@ -861,37 +1049,50 @@ static void jw_ptrace(struct jw *w, const struct zj_event *ev)
 	jw_close(w, '}');
 }
 
+/* "mem":{...}, in one reservation (the object of every /proc/<pid>/mem write). */
 static void jw_mem(struct jw *w, const struct zj_event *ev)
 {
-	jw_key(w, "mem");
-	jw_open(w, '{');
-	jw_key(w, "via");
-	jw_raw(w, "\"", 1);
-	jw_lit(w, zj_mem_via_name(ev->mem.via));
-	jw_raw(w, "\"", 1);
+	const char *via = zj_mem_via_name(ev->mem.via);
+	size_t vl = strlen(via); /* a table's: at most "process_vm_writev" */
+	char *o0 = jc_begin(w, 256), *o = o0;
+
+	if (!o)
+		return;
+	if (!w->first)
+		*o++ = ',';
+	o = JC_LIT(o, "\"mem\":{\"via\":\"");
+	o = jc_mem(o, via, vl < 32 ? vl : 32);
+	*o++ = '"';
 	if (ev->type != ZJ_EV_VM_WRITE) {
-		jw_key(w, "fd");
-		jw_i64(w, ev->mem.fd);
+		o = JC_LIT(o, ",\"fd\":");
+		o = jc_i64(o, ev->mem.fd);
 	}
 	if (ev->type == ZJ_EV_MEM_OPEN) {
-		jw_key(w, "flags");
-		jw_hex(w, ev->mem.open_flags);
+		o = JC_LIT(o, ",\"flags\":");
+		o = jc_hex(o, ev->mem.open_flags);
 	} else {
-		jw_key(w, "addr");
-		jw_hex(w, ev->mem.addr);
-		jw_key(w, "len");
-		jw_u64(w, ev->mem.len);
-		jw_key(w, "iovcnt");
-		jw_u64(w, ev->mem.iovcnt);
+		o = JC_LIT(o, ",\"addr\":");
+		o = jc_hex(o, ev->mem.addr);
+		o = JC_LIT(o, ",\"len\":");
+		o = jc_u64(o, ev->mem.len);
+		o = JC_LIT(o, ",\"iovcnt\":");
+		o = jc_u64(o, ev->mem.iovcnt);
 	}
-	jw_key(w, "self");
-	jw_bool(w, ev->flags & ZJ_EVF_SELF);
+	o = JC_LIT(o, ",\"self\":");
+	o = jc_bool(o, ev->flags & ZJ_EVF_SELF);
 	if (ev->type != ZJ_EV_MEM_OPEN) {
-		jw_key(w, "vdso");
-		jw_bool(w, ev->flags & ZJ_EVF_VDSO);
-		jw_region(w, ev->region);
+		o = JC_LIT(o, ",\"vdso\":");
+		o = jc_bool(o, ev->flags & ZJ_EVF_VDSO);
+		o = JC_LIT(o, ",\"region\":");
+		if (ev->region == ZJ_REGION_VDSO)
+			o = JC_LIT(o, "\"vdso\"");
+		else if (ev->region == ZJ_REGION_VVAR)
+			o = JC_LIT(o, "\"vvar\"");
+		else
+			o = JC_LIT(o, "null");
 	}
-	jw_close(w, '}');
+	*o++ = '}';
+	jc_end(w, o0, o);
 }
 
 static void jw_vdso_map(struct jw *w, const struct zj_event *ev)
@@ -1070,7 +1271,12 @@ static void jw_flags(struct jw *w, uint32_t flags)
 		{ZJ_EVF_SETID_HAD, "setid_had"}, {ZJ_EVF_NOT_REG, "not_regular"},
 	};
 	bool any = false;
+	uint32_t named = 0;
 
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		named |= names[i].bit;
+	if (!(flags & named))
+		return; /* most events: no flag to name (the loop above folds to a constant) */
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!(flags & names[i].bit))
 			continue;
@@ -1129,31 +1335,130 @@ static void jw_opt_field(struct jw *w, const char *key, const char *s)
 		jw_str_field(w, key, s, strlen(s), 0);
 }
 
-static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n)
+/* The members of a finding before "reason" (the head) and after it (the tail). */
+#define JF_HEAD 8
+#define JF_TAIL 3
+
+static const char *const jf_head_keys[JF_HEAD] = {
+	"technique", "name", "name_zh", "tactic", "severity", "action", "configured", "why",
+};
+
+static void jf_head(struct jw *w, const char *const *s, int enforced)
+{
+	(void)enforced;
+	for (size_t i = 0; i < JF_HEAD; i++)
+		jw_opt_field(w, jf_head_keys[i], s[i]);
+}
+
+/* s: benign, response, policy_hash */
+static void jf_tail(struct jw *w, const char *const *s, int enforced)
+{
+	jw_opt_field(w, "benign", s[0]);
+	if (enforced >= 0) {
+		jw_key(w, "enforced");
+		jw_bool(w, enforced > 0);
+	}
+	jw_opt_field(w, "response", s[1]);
+	jw_opt_field(w, "policy_hash", s[2]);
+}
+
+static bool jf_memo_hit(const struct zj_json_find_memo *m, const char *const *s, size_t ns,
+			int enforced, bool first)
+{
+	if (!m->valid || m->enforced != enforced || m->first != (int)first)
+		return false;
+	for (size_t i = 0; i < ns; i++) {
+		bool was = (m->present >> i) & 1u;
+
+		if (!s[i]) {
+			if (was)
+				return false;
+			continue;
+		}
+		/* Each stored string ends in its NUL inside keys: strcmp() stops there. */
+		if (!was || strcmp(m->keys.data + m->off[i], s[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Remember the strings and what they made (b from `from` on).  Best effort. */
+static void jf_memo_remember(struct zj_json_find_memo *m, const char *const *s, size_t ns,
+			     int enforced, bool first, const struct zj_buf *b, size_t from)
+{
+	size_t len[JF_HEAD], total = 0, nj = b->len - from, at = 0;
+
+	m->valid = 0;
+	m->present = 0;
+	m->keys.len = 0;
+	m->json.len = 0;
+	for (size_t i = 0; i < ns; i++) {
+		len[i] = s[i] ? strlen(s[i]) + 1 : 0;
+		total += len[i];
+	}
+	if (zj_buf_reserve(&m->keys, total) < 0 || zj_buf_reserve(&m->json, nj) < 0)
+		return;
+	for (size_t i = 0; i < ns; i++) {
+		m->off[i] = at;
+		if (!s[i])
+			continue;
+		m->present |= 1u << i;
+		memcpy(m->keys.data + at, s[i], len[i]);
+		at += len[i];
+	}
+	m->keys.len = at;
+	if (nj)
+		memcpy(m->json.data, b->data + from, nj);
+	m->json.len = nj;
+	m->enforced = enforced;
+	m->first = first;
+	m->valid = 1;
+}
+
+/* Write the members of s (through m when there is one: same bytes either way). */
+static void jf_part(struct jw *w, struct zj_json_find_memo *m, const char *const *s, size_t ns,
+		    int enforced, void (*write)(struct jw *, const char *const *, int))
+{
+	bool first = w->first;
+	size_t from;
+
+	if (!m) {
+		write(w, s, enforced);
+		return;
+	}
+	if (jf_memo_hit(m, s, ns, enforced, first)) {
+		if (m->json.len) {
+			jw_raw(w, m->json.data, m->json.len);
+			w->first = false;
+		}
+		return;
+	}
+	from = w->b->len;
+	write(w, s, enforced);
+	if (!w->err)
+		jf_memo_remember(m, s, ns, enforced, first, w->b, from);
+}
+
+static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n,
+			struct zj_json_cache *cache)
 {
 	if (!n)
 		return;
 	jw_key(w, "findings");
 	jw_open(w, '[');
 	for (size_t i = 0; i < n; i++) {
+		const char *head[JF_HEAD] = {
+			f[i].technique, f[i].name,	 f[i].name_zh,	  f[i].tactic,
+			f[i].severity,	f[i].action, f[i].configured, f[i].why,
+		};
+		const char *tail[JF_TAIL] = {f[i].benign, f[i].response, f[i].policy_hash};
+		bool memo = cache && i < ZJ_JSON_FIND_MEMO;
+
 		jw_elem(w);
 		jw_open(w, '{');
-		jw_opt_field(w, "technique", f[i].technique);
-		jw_opt_field(w, "name", f[i].name);
-		jw_opt_field(w, "name_zh", f[i].name_zh);
-		jw_opt_field(w, "tactic", f[i].tactic);
-		jw_opt_field(w, "severity", f[i].severity);
-		jw_opt_field(w, "action", f[i].action);
-		jw_opt_field(w, "configured", f[i].configured);
-		jw_opt_field(w, "why", f[i].why);
+		jf_part(w, memo ? &cache->find[i][0] : NULL, head, JF_HEAD, -1, jf_head);
 		jw_opt_field(w, "reason", f[i].reason);
-		jw_opt_field(w, "benign", f[i].benign);
-		if (f[i].enforced >= 0) {
-			jw_key(w, "enforced");
-			jw_bool(w, f[i].enforced > 0);
-		}
-		jw_opt_field(w, "response", f[i].response);
-		jw_opt_field(w, "policy_hash", f[i].policy_hash);
+		jf_part(w, memo ? &cache->find[i][1] : NULL, tail, JF_TAIL, f[i].enforced, jf_tail);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -1173,6 +1478,14 @@ void zj_json_cache_free(struct zj_json_cache *c)
 		zj_buf_free(&c->proc[i].json);
 		c->proc[i].valid = 0;
 	}
+	c->time_valid = 0;
+	for (size_t i = 0; i < ZJ_JSON_FIND_MEMO; i++) {
+		for (size_t j = 0; j < 2; j++) {
+			zj_buf_free(&c->find[i][j].keys);
+			zj_buf_free(&c->find[i][j].json);
+			c->find[i][j].valid = 0;
+		}
+	}
 }
 
 static bool str_same(const struct zj_str *a, const struct zj_str *b)
@@ -1185,10 +1498,16 @@ static bool proc_cached(const struct zj_json_proc_cache *c, const struct zj_proc
 {
 	const struct zj_proc *k = &c->key;
 
-	return c->valid && k->pid == p->pid && k->tid == p->tid && k->ppid == p->ppid &&
-	       k->uid == p->uid && k->gid == p->gid && k->euid == p->euid &&
-	       k->flags == p->flags && k->start_ns == p->start_ns &&
-	       memcmp(k->comm, p->comm, sizeof(k->comm)) == 0 && str_same(&k->exe, &p->exe) &&
+	uint64_t a[2], b[2];
+
+	_Static_assert(sizeof(k->comm) == sizeof(a), "comm is two words");
+	if (!c->valid || k->pid != p->pid || k->tid != p->tid || k->ppid != p->ppid ||
+	    k->uid != p->uid || k->gid != p->gid || k->euid != p->euid || k->flags != p->flags ||
+	    k->start_ns != p->start_ns)
+		return false;
+	memcpy(a, k->comm, sizeof(a));
+	memcpy(b, p->comm, sizeof(b));
+	return a[0] == b[0] && a[1] == b[1] && str_same(&k->exe, &p->exe) &&
 	       str_same(&k->cmdline, &p->cmdline);
 }
 
@@ -1215,7 +1534,7 @@ static void proc_remember(struct zj_json_proc_cache *c, const struct zj_proc *p,
 	c->valid = 1;
 }
 
-static void jw_proc_cached(struct jw *w, const char *key, const struct zj_proc *p, bool is_target,
+JW_INLINE void jw_proc_cached(struct jw *w, const char *key, const struct zj_proc *p, bool is_target,
 			   struct zj_json_proc_cache *c)
 {
 	size_t from;
@@ -1250,19 +1569,26 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 	size_t start = out->len;
 	char *o;
 
-	jw_open(&w, '{');
-	jw_key(&w, "v");
-	jw_u64(&w, ZJ_EVENT_SCHEMA);
-	jw_key(&w, "seq");
-	jw_u64(&w, ev->seq);
-	jw_key(&w, "time");
-	jw_time(&w, ev->time_ns);
-	jw_key(&w, "ktime_ns");
-	jw_u64(&w, ev->ktime_ns);
-	jw_key(&w, "type");
-	jw_raw(&w, "\"", 1);
-	jw_lit(&w, zj_event_type_name(ev->type));
-	jw_raw(&w, "\"", 1);
+	/* {"v":2,"seq":N,"time":"...","ktime_ns":N,"type":"..." in one reservation */
+	o = jc_begin(&w, 192); /* worst case 166 */
+	if (o) {
+		const char *name = zj_event_type_name(ev->type);
+		size_t nl = strlen(name); /* a table's: at most "win_process_access" */
+		char *o0 = o;
+
+		o = JC_LIT(o, "{\"v\":");
+		o = jc_u64(o, ZJ_EVENT_SCHEMA);
+		o = JC_LIT(o, ",\"seq\":");
+		o = jc_u64(o, ev->seq);
+		o = JC_LIT(o, ",\"time\":");
+		o = jc_time(o, ev->time_ns, cache);
+		o = JC_LIT(o, ",\"ktime_ns\":");
+		o = jc_u64(o, ev->ktime_ns);
+		o = JC_LIT(o, ",\"type\":\"");
+		o = jc_mem(o, name, nl < 32 ? nl : 32);
+		*o++ = '"';
+		jc_end(&w, o0, o);
+	}
 	jw_proc_cached(&w, "actor", &ev->actor, false, cache ? &cache->proc[0] : NULL);
 	if (ev->flags & ZJ_EVF_HAS_TARGET)
 		jw_proc_cached(&w, "target", &ev->target, true, cache ? &cache->proc[1] : NULL);
@@ -1329,7 +1655,7 @@ int zj_event_to_json_cached(const struct zj_event *ev, const struct zj_log_findi
 
 	jw_flags(&w, ev->flags);
 	jw_truncated(&w, ev);
-	jw_findings(&w, f, n);
+	jw_findings(&w, f, n, cache);
 	jw_close(&w, '}');
 	jw_raw(&w, "\n", 1);
 	/* Keep a NUL after the line (not counted in len) so callers may treat data as a C string.

@@ -115,7 +115,7 @@ static void text_target(struct zj_dt_text *t, const struct zj_event *ev)
 	if (event_has_target(ev))
 		zj_dt_text_object(t, &ev->target);
 	else
-		ZJ_DT_PRINTF(t, "an unknown process");
+		ZJ_DT_LIT(t, "an unknown process");
 }
 
 static bool write_in_vdso(const struct zj_event *ev)
@@ -144,10 +144,13 @@ static void text_proc_mem_path(struct zj_dt_text *t, const struct zj_event *ev)
 {
 	const struct zj_proc *p = event_has_target(ev) ? &ev->target : &ev->actor;
 
-	if (ev->flags & ZJ_EVF_THREAD_TARGET)
-		ZJ_DT_PRINTF(t, "/proc/%u/task/%u/mem", (unsigned)p->pid, (unsigned)p->tid);
-	else
-		ZJ_DT_PRINTF(t, "/proc/%u/mem", (unsigned)p->pid);
+	ZJ_DT_LIT(t, "/proc/");
+	zj_dt_text_uint(t, p->pid);
+	if (ev->flags & ZJ_EVF_THREAD_TARGET) {
+		ZJ_DT_LIT(t, "/task/");
+		zj_dt_text_uint(t, p->tid);
+	}
+	ZJ_DT_LIT(t, "/mem");
 }
 
 /*
@@ -167,18 +170,25 @@ static void add_vdso_write(const struct zj_event *ev, const struct zj_detect_ctx
 		return;
 	zj_dt_reason_begin(&t, f);
 	zj_dt_text_actor(&t, &ev->actor);
-	if (len)
-		ZJ_DT_PRINTF(&t, " wrote %" PRIu64 " bytes into", len);
-	else
-		ZJ_DT_PRINTF(&t, " wrote into");
+	ZJ_DT_LIT(&t, " wrote ");
+	if (len) {
+		zj_dt_text_uint(&t, len);
+		ZJ_DT_LIT(&t, " bytes ");
+	}
+	ZJ_DT_LIT(&t, "into");
 	if (self) {
 		f->flags |= ZJ_FIND_SELF;
-		ZJ_DT_PRINTF(&t, " its own %s", region_name(ev));
+		ZJ_DT_LIT(&t, " its own ");
+		zj_dt_text_str(&t, region_name(ev));
 	} else {
-		ZJ_DT_PRINTF(&t, " the %s of ", region_name(ev));
+		ZJ_DT_LIT(&t, " the ");
+		zj_dt_text_str(&t, region_name(ev));
+		ZJ_DT_LIT(&t, " of ");
 		text_target(&t, ev);
 	}
-	ZJ_DT_PRINTF(&t, " at 0x%" PRIx64 "%s", addr, how);
+	ZJ_DT_LIT(&t, " at 0x");
+	zj_dt_text_hex(&t, addr);
+	zj_dt_text_str(&t, how);
 	zj_dt_text_outcome(&t, ev);
 	zj_dt_reason_end(&t, f);
 	if (target_is_child(ev, ctx))
@@ -289,36 +299,47 @@ int zj_dt_mem(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct
 		return 0;
 	zj_dt_reason_begin(&t, f);
 	zj_dt_text_actor(&t, &ev->actor);
+	/* Typed appends, not ZJ_DT_PRINTF: this is the finding of every /proc/<pid>/mem write. */
 	if (open) {
-		ZJ_DT_PRINTF(&t, " opened ");
+		ZJ_DT_LIT(&t, " opened ");
 	} else {
-		ZJ_DT_PRINTF(&t, " wrote %s%" PRIu64 " bytes",
-			     ev->flags & ZJ_EVF_TRUNC_IOV ? "at least " : "", ev->mem.len);
-		if (ev->mem.iovcnt > 1)
-			ZJ_DT_PRINTF(&t, " in %u vectors", (unsigned)ev->mem.iovcnt);
-		ZJ_DT_PRINTF(&t, " to ");
+		ZJ_DT_LIT(&t, " wrote ");
+		if (ev->flags & ZJ_EVF_TRUNC_IOV)
+			ZJ_DT_LIT(&t, "at least ");
+		zj_dt_text_uint(&t, ev->mem.len);
+		ZJ_DT_LIT(&t, " bytes");
+		if (ev->mem.iovcnt > 1) {
+			ZJ_DT_LIT(&t, " in ");
+			zj_dt_text_uint(&t, (unsigned)ev->mem.iovcnt);
+			ZJ_DT_LIT(&t, " vectors");
+		}
+		ZJ_DT_LIT(&t, " to ");
 	}
 	if (self) {
-		ZJ_DT_PRINTF(&t, "its own memory");
+		ZJ_DT_LIT(&t, "its own memory");
 	} else {
-		ZJ_DT_PRINTF(&t, "the memory of ");
+		ZJ_DT_LIT(&t, "the memory of ");
 		text_target(&t, ev);
 		if (child)
-			ZJ_DT_PRINTF(&t, ", its own child,");
+			ZJ_DT_LIT(&t, ", its own child,");
 	}
 	if (open) {
-		ZJ_DT_PRINTF(&t, " for writing (");
+		ZJ_DT_LIT(&t, " for writing (");
 		text_proc_mem_path(&t, ev);
-		ZJ_DT_PRINTF(&t, ")");
+		ZJ_DT_LIT(&t, ")");
 	} else if (vm) {
-		ZJ_DT_PRINTF(&t,
-			     " at 0x%" PRIx64 " with process_vm_writev (ptrace access, not /proc: "
-			     "Ptrace System Calls)",
-			     ev->mem.addr);
+		ZJ_DT_LIT(&t, " at 0x");
+		zj_dt_text_hex(&t, ev->mem.addr);
+		ZJ_DT_LIT(&t, " with process_vm_writev (ptrace access, not /proc: "
+			      "Ptrace System Calls)");
 	} else {
-		ZJ_DT_PRINTF(&t, " at 0x%" PRIx64 " through ", ev->mem.addr);
+		ZJ_DT_LIT(&t, " at 0x");
+		zj_dt_text_hex(&t, ev->mem.addr);
+		ZJ_DT_LIT(&t, " through ");
 		text_proc_mem_path(&t, ev);
-		ZJ_DT_PRINTF(&t, " (%s)", mem_via_name(ev->mem.via));
+		ZJ_DT_LIT(&t, " (");
+		zj_dt_text_str(&t, mem_via_name(ev->mem.via));
+		ZJ_DT_LIT(&t, ")");
 	}
 	zj_dt_text_outcome(&t, ev);
 	zj_dt_reason_end(&t, f);
@@ -340,9 +361,9 @@ int zj_dt_mem(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct
 
 		zj_dt_text_init(&h, how, sizeof(how));
 		if (vm) {
-			ZJ_DT_PRINTF(&h, " with process_vm_writev");
+			ZJ_DT_LIT(&h, " with process_vm_writev");
 		} else {
-			ZJ_DT_PRINTF(&h, " through ");
+			ZJ_DT_LIT(&h, " through ");
 			text_proc_mem_path(&h, ev);
 		}
 		zj_dt_text_end(&h);

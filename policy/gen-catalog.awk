@@ -242,6 +242,7 @@ END {
 	print " * Do not edit: change the TSVs and rebuild."
 	print " */"
 	print "#include <stddef.h>"
+	print "#include <stdint.h>"
 	print ""
 	print "#include \"zhijia/catalog.h\""
 	print ""
@@ -262,11 +263,38 @@ END {
 		printf("\t{ .id = %s, .name = %s, .name_zh = %s,\n", cstr(id), cstr(row_name[i]),
 		       cstr(zh[id]))
 		printf("\t  .data_sources = %s,\n", cstr(row_ds[i]))
-		printf("\t  .parent = %d, .n_subs = %d, .tactics = 0x%x, .capability = %s },\n",
+		printf("\t  .parent = %d, .n_subs = %d, .tactics = 0x%x, .capability = %s,\n",
 		       row_parent[i], row_subs[i], row_tactics[i], c)
+		# T1055.008 -> 1055008, T1055 -> 1055000: ids are well-formed (checked above), so
+		# this orders the entries as their ids do and zj_catalog_find() searches numbers.
+		printf("\t  .key = %d },\n", substr(id, 2, 4) * 1000 + \
+		       (length(id) == 9 ? substr(id, 7, 3) : 0))
 	}
 	print "};"
 	print ""
+	# by_number[n - first_number]: the index of technique Tn, -1 where there is none; its
+	# sub-techniques follow it (zj_catalog_find() goes straight there).
+	lo = -1
+	hi = -1
+	for (i = 0; i < n_row; i++) {
+		if (row_parent[i] >= 0)
+			continue
+		num = substr(row_id[i], 2, 4) + 0
+		by_num[num] = i
+		if (lo < 0 || num < lo)
+			lo = num
+		if (num > hi)
+			hi = num
+	}
+	if (n_row > 32767)
+		fail("more than 32767 entries do not fit by_number[]")
+	if (lo >= 0) {
+		print "static const int16_t by_number[] = {"
+		for (num = lo; num <= hi; num++)
+			printf("\t%d, /* T%04d */\n", (num in by_num) ? by_num[num] : -1, num)
+		print "};"
+		print ""
+	}
 	print "static const struct zj_catalog_tables tables = {"
 	printf("\t.attack_version = %s,\n", cstr(version))
 	printf("\t.platform = %s,\n", cstr(platform))
@@ -274,6 +302,11 @@ END {
 	printf("\t.n_tactics = %d,\n", n_tac)
 	print "\t.techniques = techniques,"
 	printf("\t.n_techniques = %d,\n", n_row)
+	if (lo >= 0) {
+		print "\t.by_number = by_number,"
+		printf("\t.first_number = %d,\n", lo)
+		printf("\t.n_numbers = %d,\n", hi - lo + 1)
+	}
 	print "};"
 	print ""
 	print "const struct zj_catalog_tables *zj_catalog_tables(void)"

@@ -50,6 +50,7 @@ struct zj_technique {
 	uint32_t n_subs;	  /* sub-techniques, which follow at index + 1 .. + n_subs */
 	uint32_t tactics;	  /* bit i: tactic i of zj_catalog_tactic() */
 	uint32_t capability;	  /* ZJ_CAP_* on this platform */
+	uint32_t key;		  /* the id as a number: T1055.008 -> 1055008, T1055 -> 1055000 */
 };
 
 /* Tactics in Enterprise matrix order (reconnaissance first). */
@@ -114,6 +115,10 @@ struct zj_catalog_tables {
 	size_t n_tactics;
 	const struct zj_technique *techniques;
 	size_t n_techniques;
+	/* by_number[n - first_number]: index of technique Tn (its subs follow), -1: none */
+	const int16_t *by_number;
+	uint32_t first_number;
+	uint32_t n_numbers;
 };
 const struct zj_catalog_tables *zj_catalog_tables(void);
 

@@ -132,6 +132,13 @@ struct zj_detect_ctx {
 int zj_detect_event(const struct zj_event *ev, const struct zj_detect_ctx *ctx, size_t max,
 		    struct zj_finding *ret_findings);
 
+/*
+ * Do the detectors look at ctx->ancestors for ev?  The daemon walks its process table for them
+ * only then (or when the policy needs them, zj_policy_uses_ancestors()): the walk was a tenth
+ * of a record's cost, and injections other than PTRACE_TRACEME never read them.
+ */
+bool zj_detect_uses_ancestors(const struct zj_event *ev);
+
 /* "info", "low", "medium", "high", "critical"; "unknown" out of range. */
 const char *zj_severity_name(uint32_t severity);
 

@@ -375,8 +375,30 @@ struct zj_json_proc_cache {
 	int valid;
 };
 
+/*
+ * The first and the last members of a finding's object (technique .. why; benign .. policy_hash)
+ * and the strings they were made from, compared by content: they are the same for every record
+ * of a storm, and escaping them was a fifth of the cost of a line.  One pair per position in
+ * the "findings" array.
+ */
+#define ZJ_JSON_FIND_MEMO 4
+struct zj_json_find_memo {
+	struct zj_buf keys; /* the strings, each with its NUL, at off[] */
+	struct zj_buf json;
+	size_t off[8];
+	uint32_t present; /* bit i: string i was not NULL */
+	int enforced;	  /* tail: zj_log_finding.enforced */
+	int first;	  /* the writer had no member yet in this object when it was made */
+	int valid;
+};
+
 struct zj_json_cache {
 	struct zj_json_proc_cache proc[2]; /* actor, target */
+	struct zj_json_find_memo find[ZJ_JSON_FIND_MEMO][2]; /* [i][0]: head, [i][1]: tail */
+	/* "time": the second whose `"YYYY-MM-DDThh:mm:ss.` time_head holds */
+	int64_t time_sec;
+	char time_head[21];
+	int time_valid;
 };
 
 void zj_json_cache_free(struct zj_json_cache *c);

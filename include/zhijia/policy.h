@@ -99,6 +99,8 @@ struct zj_decision {
 	uint32_t exception;   /* number (1-based) of the exception that applied; 0: none */
 	uint32_t flags;	      /* ZJ_DECISION_* */
 	char why[ZJ_WHY_MAX]; /* "default: target is a system process", "exception #2: ..." */
+	/* The finding's catalog entry, looked up once by zj_policy_decide() (NULL: not set). */
+	const struct zj_technique *technique;
 };
 
 /* "default", "off", "record", "alert", "block"; "unknown" out of range. */
@@ -191,6 +193,8 @@ const char *zj_policy_protect_get(const struct zj_policy *p, size_t index);
 /* The whole list, e.g. for zj_proctab_set_protected(); valid until the policy changes. */
 const char *const *zj_policy_protect_list(const struct zj_policy *p, size_t *ret_n);
 bool zj_policy_protects(const struct zj_policy *p, struct zj_str exe);
+/* Does zj_policy_decide() read ctx->ancestors (an exception names a parent)? */
+bool zj_policy_uses_ancestors(const struct zj_policy *p);
 
 /*
  * Exceptions, numbered from 1 in the order added.  add copies e and returns its number;

@@ -98,7 +98,39 @@ START_TEST(test_lookup_misses)
 	ck_assert_int_eq(zj_catalog_find("", &t), -ZJ_ENOENT);
 	ck_assert_int_eq(zj_catalog_find(longid, &t), -ZJ_ENOENT);
 	ck_assert_int_eq(zj_catalog_find(NULL, &t), -ZJ_EINVAL);
+	/* Near misses of a real id: the numeric search must not round them onto T1055.008. */
+	ck_assert_int_eq(zj_catalog_find("T1055.0080", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T1055.00", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T1055-008", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T1055.00x", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T105", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T10550", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find(" T1055", &t), -ZJ_ENOENT);
+	ck_assert_int_eq(zj_catalog_find("T0000", &t), -ZJ_ENOENT);
 	ck_assert_ptr_null(t);
+}
+END_TEST
+
+/* Every entry is found by its id, upper or lower case, and its key is its id as a number. */
+START_TEST(test_lookup_every_entry)
+{
+	for (size_t i = 0; i < zj_catalog_count(); i++) {
+		const struct zj_technique *e = zj_catalog_at(i), *t = NULL;
+		char id[ZJ_TECHNIQUE_ID_MAX];
+		unsigned num = 0, sub = 0;
+
+		ck_assert_int_eq(zj_catalog_find(e->id, &t), 0);
+		ck_assert_ptr_eq(t, e);
+		snprintf(id, sizeof(id), "%s", e->id);
+		id[0] = 't';
+		t = NULL;
+		ck_assert_int_eq(zj_catalog_find(id, &t), 0);
+		ck_assert_ptr_eq(t, e);
+		ck_assert_int_ge(sscanf(e->id, "T%4u.%3u", &num, &sub), 1);
+		ck_assert_uint_eq(e->key, num * 1000 + sub);
+		if (i > 0)
+			ck_assert_uint_gt(e->key, zj_catalog_at(i - 1)->key);
+	}
 }
 END_TEST
 
@@ -315,6 +347,7 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_lookup_misses);
+	tcase_add_test(tc, test_lookup_every_entry);
 	tcase_add_test(tc, test_tactics);
 	tcase_add_test(tc, test_technique_tactics);
 	tcase_add_test(tc, test_iterate_by_tactic);

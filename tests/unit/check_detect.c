@@ -157,6 +157,59 @@ static void assert_one(const struct zj_event *ev, const char *technique, uint32_
 	ck_assert_uint_eq(f[0].target, target);
 }
 
+/*
+ * zj_detect_uses_ancestors(): where it says no, the findings are the same with and without
+ * the actor's ancestors (zhijiad skips the process-table walk then); where a detector does
+ * read them (PTRACE_TRACEME, file, exec) it says yes.
+ */
+START_TEST(test_uses_ancestors)
+{
+	struct zj_event evs[] = {
+		mem_ev(ZJ_EV_MEM_WRITE, 3, 0x7f0000001000ull, 8),
+		mem_ev(ZJ_EV_MEM_OPEN, 1, 0, 0),
+		mem_ev(ZJ_EV_VM_WRITE, 7, 0x7f0000001000ull, 64),
+		self_mem_ev(ZJ_EV_MEM_WRITE, 2, 0x7f0000001000ull, 8),
+		debugger_on_child(ZJ_EV_MEM_WRITE),
+		ptrace_ev(16, 0),
+		ptrace_ev(5, 0x7f0000002000ull),
+		attacker_on_sshd(ZJ_EV_VDSO_MAP),
+	};
+	struct zj_finding without[ZJ_FINDINGS_MAX];
+	struct zj_event ev;
+	int n;
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		evs[i].region = i % 2 ? ZJ_REGION_VDSO : ZJ_REGION_NONE;
+		ck_assert(!zj_detect_uses_ancestors(&evs[i]));
+		memset(&ctx, 0, sizeof(ctx));
+		n = detect(&evs[i]);
+		memcpy(without, f, sizeof(f));
+		ctx.n_ancestors = 2;
+		proc(&ctx.ancestors[0], 4200, 4100, 0, "dpkg", S("/usr/bin/dpkg"));
+		proc(&ctx.ancestors[1], 4100, 1, 0, "systemd-udevd", S("/usr/lib/systemd/systemd-udevd"));
+		ck_assert_int_eq(detect(&evs[i]), n);
+		for (int j = 0; j < n; j++) {
+			ck_assert_str_eq(f[j].technique, without[j].technique);
+			ck_assert_str_eq(f[j].reason, without[j].reason);
+			ck_assert_str_eq(f[j].benign, without[j].benign);
+			ck_assert_uint_eq(f[j].flags, without[j].flags);
+			ck_assert_uint_eq(f[j].severity, without[j].severity);
+		}
+	}
+	ev = ptrace_ev(0, 0); /* PTRACE_TRACEME names the parent */
+	ck_assert(zj_detect_uses_ancestors(&ev));
+	ev = file_ev(ZJ_FOP_CREATE, S("/etc/cron.d/x"), S(""));
+	ck_assert(zj_detect_uses_ancestors(&ev));
+	ev = exec_ev();
+	ck_assert(zj_detect_uses_ancestors(&ev));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = ZJ_EV_KMOD;
+	ck_assert(zj_detect_uses_ancestors(&ev));
+	ev.type = ZJ_EV_SETID;
+	ck_assert(zj_detect_uses_ancestors(&ev));
+}
+END_TEST
+
 /* ---- T1055.008 Ptrace System Calls ------------------------------------------------------- */
 
 START_TEST(test_ptrace_attach)
@@ -1291,6 +1344,7 @@ static Suite *detect_suite(void)
 	TCase *misc = tcase_create("context");
 
 	tcase_add_checked_fixture(inject, setup, NULL);
+	tcase_add_test(inject, test_uses_ancestors);
 	tcase_add_test(inject, test_ptrace_attach);
 	tcase_add_test(inject, test_ptrace_modify);
 	tcase_add_test(inject, test_ptrace_ignored);

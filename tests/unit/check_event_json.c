@@ -1366,6 +1366,220 @@ START_TEST(test_proc_cache)
 }
 END_TEST
 
+/* Serialise ev and fs with and without the cache: the same bytes. */
+static void assert_cached_findings_same(const struct zj_event *ev, const struct zj_log_finding *fs,
+					size_t n, struct zj_json_cache *c)
+{
+	struct zj_buf a = {0}, b = {0};
+
+	ck_assert_int_eq(zj_event_to_json_findings(ev, fs, n, &a), 0);
+	ck_assert_int_eq(zj_event_to_json_cached(ev, fs, n, c, &b), 0);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert_int_eq(memcmp(a.data, b.data, a.len), 0);
+	zj_buf_free(&a);
+	zj_buf_free(&b);
+}
+
+/* The memo of a finding's fixed members never changes a line: hit, and a miss on every field. */
+START_TEST(test_findings_memo)
+{
+	struct zj_json_cache c;
+	struct zj_event ev;
+	struct zj_log_finding fs[6];
+	char why[64] = "default: benign (debugger on its own child)";
+	char technique[16] = "T1055.009", hash[17] = "d6b6b33b463da172";
+
+	memset(&c, 0, sizeof(c));
+	base(&ev, ZJ_EV_MEM_WRITE);
+	set_target(&ev);
+	for (size_t i = 0; i < 6; i++)
+		fs[i] = (struct zj_log_finding){
+			.technique = technique,
+			.name = "Proc Memory",
+			.name_zh = "利用Proc内存注入",
+			.tactic = "TA0004",
+			.severity = "low",
+			.action = "record",
+			.configured = "default",
+			.why = why,
+			.reason = "pid 4242 sshd wrote 8 bytes",
+			.benign = "debugger on its own child",
+			.enforced = -1,
+			.policy_hash = hash,
+		};
+	assert_cached_findings_same(&ev, fs, 1, &c); /* fills it */
+	ck_assert(c.find[0][0].valid && c.find[0][1].valid);
+	assert_cached_findings_same(&ev, fs, 1, &c); /* hits */
+	/* the same buffers, other bytes: the memo compares content, not pointers */
+	why[9] = 'B';
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	technique[8] = '8';
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	hash[0] = 'e';
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	why[0] = '\0'; /* "" is not NULL */
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].why = NULL;
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].name_zh = NULL;
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].name_zh = "利用Proc内存注入";
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].benign = NULL; /* the tail then starts after "reason" with a comma all the same */
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].enforced = 1;
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].enforced = 0;
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].response = "quarantined /tmp/x";
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	/* every member absent: empty head and tail, "reason" first */
+	fs[1] = (struct zj_log_finding){.reason = "r", .enforced = -1};
+	assert_cached_findings_same(&ev, fs, 2, &c);
+	fs[1].reason = NULL;
+	assert_cached_findings_same(&ev, fs, 2, &c);
+	assert_cached_findings_same(&ev, fs, 2, &c);
+	/* more findings than memo slots, and the order swapped */
+	assert_cached_findings_same(&ev, fs, 6, &c);
+	assert_cached_findings_same(&ev, fs + 1, 5, &c);
+	assert_cached_findings_same(&ev, fs, 6, &c);
+	assert_cached_findings_same(&ev, fs, 0, &c);
+	/* hostile text in a memo'd member */
+	fs[2].severity = "\"\\\x01\xff";
+	assert_cached_findings_same(&ev, fs, 3, &c);
+	assert_cached_findings_same(&ev, fs, 3, &c);
+	zj_json_cache_free(&c);
+	zj_json_cache_free(&c);
+}
+END_TEST
+
+/* The time of day kept per second never changes a line: same second, next, earlier, pre-1970. */
+START_TEST(test_time_cache)
+{
+	static const int64_t times[] = {
+		1795846800123456789ll, 1795846800999999999ll, 1795846801000000000ll,
+		1795846800000000000ll, 1795846799999999999ll, 0,
+		-1,		       -1000000000ll,	      -999999999ll,
+		INT64_MIN,	       INT64_MAX,	      1795846800123456789ll,
+	};
+	struct zj_json_cache c;
+	struct zj_event ev;
+
+	memset(&c, 0, sizeof(c));
+	base(&ev, ZJ_EV_FORK);
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		ev.time_ns = times[i];
+		assert_cached_findings_same(&ev, NULL, 0, &c);
+		assert_cached_findings_same(&ev, NULL, 0, &c);
+	}
+	zj_json_cache_free(&c);
+}
+END_TEST
+
+/* The straightforward escaper: what jw_text() does, one byte at a time. */
+static size_t ref_utf8(const unsigned char *s, size_t n, bool *ok)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	*ok = false;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 1;
+	for (i = 1; i < need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*ok = true;
+	return need;
+}
+
+static size_t ref_escape(const unsigned char *s, size_t n, char *out)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		bool ok;
+
+		if (c >= 0x80) {
+			size_t k = ref_utf8(s + i, n - i, &ok);
+
+			if (ok)
+				memcpy(out + o, s + i, k), o += k;
+			else
+				memcpy(out + o, "\xef\xbf\xbd", 3), o += 3;
+			i += k;
+			continue;
+		}
+		if (c < 0x20)
+			o += (size_t)sprintf(out + o, "\\u%04x", c);
+		else if (c == '"' || c == '\\')
+			out[o++] = '\\', out[o++] = (char)c;
+		else
+			out[o++] = (char)c;
+		i++;
+	}
+	out[o++] = '"';
+	return o;
+}
+
+/*
+ * The word-at-a-time string writer against the reference: every length to 70, one special
+ * byte or sequence at every position, over plain text, so each crosses the 8- and 16-byte
+ * steps and the tail word.
+ */
+START_TEST(test_string_words)
+{
+	static const char *const specials[] = {
+		"\"", "\\", "\x01", "\x1f", "\x7f", "\xff", "\x80", "\xc3\xa9", "\xe5\x88\xa9",
+		"\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xe0\x80", "\xf4\x90", "\xc3", " ",
+	};
+	unsigned char s[80];
+	char want[80 * 6 + 8];
+	struct zj_buf b = {0};
+	struct zj_event ev;
+
+	base(&ev, ZJ_EV_FILE);
+	ev.file.op = ZJ_FOP_OPEN_WRITE;
+	for (size_t sp = 0; sp < sizeof(specials) / sizeof(specials[0]); sp++) {
+		size_t sl = strlen(specials[sp]);
+
+		for (size_t n = 0; n <= 70; n++) {
+			for (size_t at = 0; at <= n; at++) {
+				size_t len = n, wl;
+				const char *got;
+
+				for (size_t i = 0; i < n; i++)
+					s[i] = (unsigned char)('a' + i % 26);
+				if (at < n) {
+					len = at + sl <= n ? n : at + sl;
+					memcpy(s + at, specials[sp], sl);
+				}
+				ev.file.path = (struct zj_str){.ptr = (const char *)s, .len = len};
+				b.len = 0;
+				ck_assert_int_eq(zj_event_to_json(&ev, &b), 0);
+				wl = ref_escape(s, len, want);
+				got = strstr(b.data, "\"path\":");
+				ck_assert_ptr_nonnull(got);
+				got += strlen("\"path\":");
+				ck_assert_msg(memcmp(got, want, wl) == 0 && got[wl] == ',',
+					      "special %zu length %zu at %zu", sp, len, at);
+			}
+		}
+	}
+	zj_buf_free(&b);
+}
+END_TEST
+
 static Suite *event_json_suite(void)
 {
 	Suite *s = suite_create("event_json");
@@ -1398,6 +1612,9 @@ static Suite *event_json_suite(void)
 	tcase_add_test(tc, test_comm_and_cmdline);
 	tcase_add_test(tc, test_long_path);
 	tcase_add_test(tc, test_proc_cache);
+	tcase_add_test(tc, test_findings_memo);
+	tcase_add_test(tc, test_time_cache);
+	tcase_add_test(tc, test_string_words);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -378,6 +378,23 @@ static void fill(struct zj_policy *p)
 	ck_assert_int_eq(zj_policy_allow_add(p, &apt, err, sizeof(err)), 2);
 }
 
+/* Only an exception that names a parent makes the daemon walk the actor's ancestors. */
+START_TEST(test_uses_ancestors)
+{
+	struct zj_exception uid = {.technique = "*", .uid = 1000};
+	struct zj_exception par = {.technique = "*", .uid = -1, .parent = "/usr/bin/apt"};
+
+	ck_assert(!zj_policy_uses_ancestors(NULL));
+	ck_assert(!zj_policy_uses_ancestors(pol));
+	ck_assert_int_eq(zj_policy_allow_add(pol, &uid, err, sizeof(err)), 1);
+	ck_assert(!zj_policy_uses_ancestors(pol));
+	ck_assert_int_eq(zj_policy_allow_add(pol, &par, err, sizeof(err)), 2);
+	ck_assert(zj_policy_uses_ancestors(pol));
+	ck_assert_int_eq(zj_policy_allow_del(pol, 2, err, sizeof(err)), 0);
+	ck_assert(!zj_policy_uses_ancestors(pol));
+}
+END_TEST
+
 START_TEST(test_json_out)
 {
 	char *text;
@@ -1004,6 +1021,7 @@ static Suite *policy_suite(void)
 	suite_add_tcase(s, lists);
 
 	tcase_add_checked_fixture(json, setup, teardown);
+	tcase_add_test(json, test_uses_ancestors);
 	tcase_add_test(json, test_json_out);
 	tcase_add_test(json, test_json_round_trip);
 	tcase_add_test(json, test_json_syntax_errors);
