@@ -67,7 +67,7 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 
 	if (!zj_bit_test(&zj_memfd_bits, bpf_get_current_pid_tgid() >> 32))
 		return;
-	f = zj_fd_file(fd);
+	f = zj_fd_file_direct(fd);
 	if (!f || !(BPF_CORE_READ(f, f_mode) & ZJ_FMODE_WRITE) ||
 	    !zj_file_is_proc_mem(f, &target, &flags))
 		return;
@@ -79,7 +79,7 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
-	zj_fill_hdr(&r->hdr, ZJ_REC_MEM_WRITE, sizeof(*r));
+	zj_fill_hdr_direct(&r->hdr, ZJ_REC_MEM_WRITE, sizeof(*r));
 	t = (struct task_struct *)bpf_get_current_task();
 	mm = BPF_CORE_READ(f, private_data);
 	if (mm && mm == BPF_CORE_READ(t, mm))
@@ -177,7 +177,7 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	len = zj_iov_sum((const void *)ctx->args[3], ctx->args[4], &first, &flags);
 	r = (struct zj_rec_mem *)s->rec;
 	__builtin_memset(r, 0, sizeof(*r));
-	zj_fill_hdr(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
+	zj_fill_hdr_direct(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
 	if (pid == r->hdr.tgid) {
 		flags |= ZJ_F_SELF;
 	} else {
