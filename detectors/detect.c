@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "detect-internal.h"
+#include "digits.h"
 #include "zhijia/errors.h"
 
 /* ---- findings ---------------------------------------------------------------------------- */
@@ -212,28 +213,10 @@ out:
 
 void zj_dt_text_uint(struct zj_dt_text *t, uint64_t v)
 {
-	static const char digits2[201] = "00010203040506070809101112131415161718192021222324"
-					 "25262728293031323334353637383940414243444546474849"
-					 "50515253545556575859606162636465666768697071727374"
-					 "75767778798081828384858687888990919293949596979899";
 	char tmp[20];
-	size_t i = sizeof(tmp);
+	const char *p = zj_dec_rev(tmp + sizeof(tmp), v);
 
-	/* two digits a step: a pid is five or more */
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		tmp[--i] = digits2[d + 1];
-		tmp[--i] = digits2[d];
-	}
-	if (v >= 10) {
-		tmp[--i] = digits2[v * 2 + 1];
-		tmp[--i] = digits2[v * 2];
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	zj_dt_text_mem(t, tmp + i, sizeof(tmp) - i);
+	zj_dt_text_mem(t, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /*

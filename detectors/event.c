@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digits.h"
 #include "zhijia/bpf_abi.h"
 #include "zhijia/event.h"
 
@@ -381,10 +382,10 @@ JW_INLINE void jw_close(struct jw *w, char c)
 	w->first = false;
 }
 
-static const char jw_digits2[201] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
+const char zj_digits2[201] = "00010203040506070809101112131415161718192021222324"
+			      "25262728293031323334353637383940414243444546474849"
+			      "50515253545556575859606162636465666768697071727374"
+			      "75767778798081828384858687888990919293949596979899";
 
 /*
  * Cursor writers: o points into room already reserved; each returns the end of what it wrote.
@@ -437,21 +438,8 @@ JW_INLINE size_t jc_digits(uint64_t v)
 JW_INLINE char *jc_u64(char *o, uint64_t v)
 {
 	size_t n = jc_digits(v);
-	char *e = o + n;
 
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-
-		v /= 100;
-		*--e = jw_digits2[d + 1];
-		*--e = jw_digits2[d];
-	}
-	if (v >= 10) {
-		*--e = jw_digits2[v * 2 + 1];
-		*--e = jw_digits2[v * 2];
-	} else {
-		*--e = (char)('0' + v);
-	}
+	zj_dec_rev(o + n, v);
 	return o + n;
 }
 
@@ -901,8 +889,8 @@ static char *jc_time(char *o, int64_t time_ns, struct zj_json_cache *c)
 		unsigned r = (unsigned)(nsec % 100) * 2;
 
 		nsec /= 100;
-		o[i] = jw_digits2[r];
-		o[i + 1] = jw_digits2[r + 1];
+		o[i] = zj_digits2[r];
+		o[i + 1] = zj_digits2[r + 1];
 	}
 	o[21] = (char)('0' + nsec);
 	o[30] = 'Z';
