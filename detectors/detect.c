@@ -250,18 +250,6 @@ void zj_dt_text_bytes(struct zj_dt_text *t, const char *p, size_t n, size_t max)
 		return;
 	if (elided)
 		n = max;
-	/* The common case: short, nothing to escape, room for all of it. */
-	if (n >= 8 && !t->truncated && n < t->cap - t->len) {
-		size_t k = 0;
-
-		while (n - k >= 8 && text_plain8(p + k))
-			k += 8;
-		if (k == n || (k + 8 > n && text_plain8(p + n - 8))) {
-			memcpy(t->buf + t->len, p, n);
-			t->len += n;
-			i = n;
-		}
-	}
 	while (i < n && !t->truncated) {
 		unsigned char c = (unsigned char)p[i];
 		size_t k = i;
@@ -269,6 +257,9 @@ void zj_dt_text_bytes(struct zj_dt_text *t, const char *p, size_t n, size_t max)
 		/* a run of bytes that go out as they are: one copy, cut where the room ends */
 		while (n - k >= 8 && text_plain8(p + k))
 			k += 8;
+		/* fewer than 8 left: the word that ends the input, when it is all plain */
+		if (k < n && n >= 8 && n - k < 8 && text_plain8(p + n - 8))
+			k = n;
 		while (k < n && text_plain((unsigned char)p[k]))
 			k++;
 		if (k > i) {
