@@ -66,10 +66,11 @@ const volatile __u32 zj_can_loop __weak = 1;
 
 /*
  * 1 where the kernel has BTF of its own and bpf_get_current_task_btf() (5.11), set before
- * load: the current task's fields are then read with plain loads the verifier turns into
- * fault-safe ones, instead of one bpf_probe_read_kernel() call each (~15 ns on this VM, and a
- * record read half a dozen of them for its header).  0: BPF_CORE_READ, which needs only CO-RE
- * (a BTF file will do), and the branch that would not load is dropped as dead code.
+ * load: where a program asks for it (zj_fill_hdr_direct(), zj_fd_file_direct(), the vDSO
+ * check) the current task's fields are read with plain loads the verifier turns into
+ * fault-safe ones, instead of one bpf_probe_read_kernel() call each (~15 ns on this VM; a
+ * header takes half a dozen).  0: BPF_CORE_READ, which needs only CO-RE (a BTF file will do),
+ * and the branch that would not load is dropped as dead code.
  */
 const volatile __u32 zj_task_btf __weak = 0;
 

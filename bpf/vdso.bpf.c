@@ -30,7 +30,7 @@ static __always_inline void zj_vdso_op(void *ctx, __u32 op, __u64 addr, __u64 le
 	struct zj_scratch *s;
 	__u64 vs = 0, ve = 0;
 
-	/* every mprotect/munmap/mremap of the system comes here: no helper call when it can be helped */
+	/* every mprotect/munmap/mremap of the system comes here: plain loads where possible */
 	if (zj_task_btf) {
 		struct mm_struct *mm = bpf_get_current_task_btf()->mm;
 

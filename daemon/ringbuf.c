@@ -26,7 +26,7 @@ struct zj_ring {
 	const uint8_t *data;	     /* 2 x (mask + 1), read-only */
 	unsigned long mask;
 	size_t page_size;
-	size_t data_map_size;	     /* page 1 and the data */
+	size_t data_map_size; /* page 1 and the data */
 	zj_ring_fn fn;
 	void *ctx;
 	int epoll_fd;
@@ -110,14 +110,6 @@ void zj_ring_free(struct zj_ring *r)
 int zj_ring_epoll_fd(const struct zj_ring *r)
 {
 	return r->epoll_fd;
-}
-
-size_t zj_ring_avail(const struct zj_ring *r)
-{
-	unsigned long prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
-	unsigned long cons = __atomic_load_n(r->consumer_pos, __ATOMIC_ACQUIRE);
-
-	return (size_t)(prod - cons);
 }
 
 static void publish(struct zj_ring *r, unsigned long pos)

@@ -30,7 +30,5 @@ int zj_ring_epoll_fd(const struct zj_ring *r);
  * answer (the position is published first).
  */
 int zj_ring_consume(struct zj_ring *r);
-/* Bytes written and not yet consumed. */
-size_t zj_ring_avail(const struct zj_ring *r);
 
 #endif
