@@ -54,22 +54,12 @@ int zj_severity_priority(uint32_t severity)
  * (no target, no path, no Chinese name) are left out rather than sent empty.  journald takes
  * any bytes but NUL in a value; newlines are fine (the native protocol sends them sized).
  */
-#define JBUF 24576
-#define JMAX 40
-
-struct jfields {
-	struct iovec iov[JMAX];
-	size_t n;
-	char buf[JBUF];
-	size_t used;
-};
-
-static void jadd(struct jfields *j, const char *name, const char *val, size_t len)
+static void jadd(struct zj_jfields *j, const char *name, const char *val, size_t len)
 {
 	size_t nl = strlen(name), need = nl + 1 + len;
 	char *o;
 
-	if (j->n >= JMAX || j->used + need > JBUF)
+	if (j->n >= ZJ_JFIELDS_MAX || j->used + need > ZJ_JFIELDS_BYTES)
 		return;
 	o = j->buf + j->used;
 	memcpy(o, name, nl);
@@ -83,13 +73,13 @@ static void jadd(struct jfields *j, const char *name, const char *val, size_t le
 	j->used += need;
 }
 
-static void jstr(struct jfields *j, const char *name, const char *val)
+static void jstr(struct zj_jfields *j, const char *name, const char *val)
 {
 	if (val && *val)
 		jadd(j, name, val, strlen(val));
 }
 
-static void jzj(struct jfields *j, const char *name, const struct zj_str *s)
+static void jzj(struct zj_jfields *j, const char *name, const struct zj_str *s)
 {
 	size_t len = s->len;
 
@@ -100,10 +90,10 @@ static void jzj(struct jfields *j, const char *name, const struct zj_str *s)
 		jadd(j, name, s->ptr, len);
 }
 
-static void jfmt(struct jfields *j, const char *name, const char *fmt, ...)
+static void jfmt(struct zj_jfields *j, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void jfmt(struct jfields *j, const char *name, const char *fmt, ...)
+static void jfmt(struct zj_jfields *j, const char *name, const char *fmt, ...)
 {
 	char v[1024];
 	va_list ap;
@@ -128,17 +118,16 @@ int zj_journal_message(int priority, const char *fmt, ...)
 			       "SYSLOG_IDENTIFIER=zhijiad", NULL);
 }
 
-int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
-		     const struct zj_decision *d, const char *policy_note,
-		     const char *policy_hash)
+void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
+			     const struct zj_finding *f, const struct zj_decision *d,
+			     const char *policy_note, const char *policy_hash)
 {
 	const struct zj_technique *t = NULL;
 	const struct zj_tactic *tac = NULL;
 	char mid[ZJ_MESSAGE_ID_LEN + 1];
 	const char *action = zj_action_name(d->action), *outcome = action;
-	struct jfields *j;
 	bool target = ev->flags & ZJ_EVF_HAS_TARGET;
-	int ti, r;
+	int ti;
 
 	if (zj_catalog_find(f->technique, &t) == 0) {
 		ti = zj_technique_primary_tactic(t);
@@ -149,9 +138,8 @@ int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 		outcome = (d->flags & ZJ_DECISION_ENFORCED)
 				  ? "blocked"
 				  : "block requested, NOT enforced: it went ahead";
-	j = calloc(1, sizeof(*j));
-	if (!j)
-		return -ENOMEM;
+	j->n = 0;
+	j->used = 0;
 	zj_message_id(f->technique, mid);
 	jfmt(j, "MESSAGE", "%s %s%s%s%s: %s [%s]", f->technique, t ? t->name : "",
 	     t && t->name_zh ? " (" : "", t && t->name_zh ? t->name_zh : "",
@@ -205,7 +193,56 @@ int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
 		jzj(j, "ZHIJIA_LD_PRELOAD", &ev->exec.ld_preload);
 	jstr(j, "ZHIJIA_POLICY", policy_note);
 	jstr(j, "ZHIJIA_POLICY_HASH", policy_hash);
-	r = sd_journal_sendv(j->iov, (int)j->n);
-	free(j);
-	return r;
+}
+
+void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced *c)
+{
+	const struct zj_technique *t = NULL;
+	char mid[ZJ_MESSAGE_ID_LEN + 1];
+
+	j->n = 0;
+	j->used = 0;
+	if (!c->technique[0]) {
+		/* more techniques than zj_alertq keeps apart: one count for the rest */
+		jfmt(j, "MESSAGE",
+		     "%llu more alerts of further techniques (events %llu to %llu, last by %s pid "
+		     "%u) not sent one by one: journald did not keep up; each is in the event log",
+		     (unsigned long long)c->count, (unsigned long long)c->first_seq,
+		     (unsigned long long)c->last_seq, c->last_comm, c->last_pid);
+		jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
+		jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
+		jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);
+		jfmt(j, "ZHIJIA_FIRST_EVENT_SEQ", "%llu", (unsigned long long)c->first_seq);
+		jfmt(j, "ZHIJIA_LAST_EVENT_SEQ", "%llu", (unsigned long long)c->last_seq);
+		return;
+	}
+	(void)zj_catalog_find(c->technique, &t);
+	zj_message_id(c->technique, mid);
+	jfmt(j, "MESSAGE",
+	     "%s %s%s%s%s: %llu more %s alerts (events %llu to %llu, last by %s pid %u) not sent "
+	     "one by one: journald did not keep up; each is in the event log",
+	     c->technique, t ? t->name : "", t && t->name_zh ? " (" : "",
+	     t && t->name_zh ? t->name_zh : "", t && t->name_zh ? ")" : "",
+	     (unsigned long long)c->count, zj_action_name(c->action),
+	     (unsigned long long)c->first_seq, (unsigned long long)c->last_seq, c->last_comm,
+	     c->last_pid);
+	jstr(j, "MESSAGE_ID", mid);
+	jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
+	jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
+	jstr(j, "ZHIJIA_TECHNIQUE", c->technique);
+	jstr(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
+	jstr(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
+	jstr(j, "ZHIJIA_ACTION", zj_action_name(c->action));
+	jstr(j, "ZHIJIA_SEVERITY", zj_severity_name(c->severity));
+	jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);
+	jfmt(j, "ZHIJIA_FIRST_EVENT_SEQ", "%llu", (unsigned long long)c->first_seq);
+	jfmt(j, "ZHIJIA_LAST_EVENT_SEQ", "%llu", (unsigned long long)c->last_seq);
+	jfmt(j, "ZHIJIA_ACTOR_PID", "%u", c->last_pid);
+	jadd(j, "ZHIJIA_ACTOR_COMM", c->last_comm, strnlen(c->last_comm, sizeof(c->last_comm)));
+	jstr(j, "ZHIJIA_POLICY_HASH", c->policy_hash[0] ? c->policy_hash : NULL);
+}
+
+int zj_journal_send_fields(const struct zj_jfields *j)
+{
+	return sd_journal_sendv(j->iov, (int)j->n);
 }

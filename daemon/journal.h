@@ -8,6 +8,10 @@
 #ifndef ZHIJIA_JOURNAL_H
 #define ZHIJIA_JOURNAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
 #include "zhijia/detect.h"
 #include "zhijia/event.h"
 #include "zhijia/policy.h"
@@ -27,9 +31,45 @@ int zj_severity_priority(uint32_t severity);
  */
 int zj_journal_message(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Send one alert.  0, or the negative errno of sd_journal_send(). */
-int zj_journal_alert(const struct zj_event *ev, const struct zj_finding *f,
-		     const struct zj_decision *d, const char *policy_note,
-		     const char *policy_hash);
+/*
+ * One journald entry's fields, "NAME=value" each, as iovecs into buf (so a copy of the struct
+ * does not carry them: zj_alertq copies the bytes and the lengths).  A field that does not fit
+ * is left out.
+ */
+#define ZJ_JFIELDS_MAX 40
+#define ZJ_JFIELDS_BYTES 24576
+struct zj_jfields {
+	struct iovec iov[ZJ_JFIELDS_MAX];
+	size_t n;
+	char buf[ZJ_JFIELDS_BYTES];
+	size_t used;
+};
+
+/* The fields of finding f of event ev decided as d, into j (emptied first). */
+void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
+			     const struct zj_finding *f, const struct zj_decision *d,
+			     const char *policy_note, const char *policy_hash);
+
+/*
+ * Alerts of one technique and action that were counted instead of sent, because journald did
+ * not take them as fast as they came (zj_alertq): sent later as one entry with
+ * ZHIJIA_COALESCED=count and the first and last event's seq, under the technique's MESSAGE_ID.
+ */
+struct zj_coalesced {
+	char technique[16];
+	uint32_t action;
+	uint32_t severity; /* the highest of them */
+	uint64_t count;
+	uint64_t first_seq, last_seq;
+	uint32_t last_pid;
+	char last_comm[16];
+	char policy_hash[72];
+};
+
+/* The summary entry of c into j (emptied first). */
+void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced *c);
+
+/* Send j.  0, or the negative errno of sd_journal_sendv(). */
+int zj_journal_send_fields(const struct zj_jfields *j);
 
 #endif /* ZHIJIA_JOURNAL_H */

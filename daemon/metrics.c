@@ -94,7 +94,8 @@ static void scalar(struct out *o, const char *name, const char *type, const char
 int zj_metrics_format(json_object *st, struct zj_buf *b)
 {
 	struct out o = {.b = b};
-	json_object *k = get(st, "kernel_counters"), *v, *scan = get(st, "scan");
+	json_object *k = get(st, "kernel_counters"), *v, *scan = get(st, "scan"),
+		    *ja = get(st, "journald_alerts");
 	char e1[512], e2[512], e3[512];
 	int64_t q;
 
@@ -154,6 +155,11 @@ int zj_metrics_format(json_object *st, struct zj_buf *b)
 	       "Records zhijiad could not decode.", num(st, "records_malformed"));
 	scalar(&o, "zhijia_journald_failures_total", "counter",
 	       "Alerts journald did not take.", num(st, "journald_failures"));
+	scalar(&o, "zhijia_journald_alerts_coalesced_total", "counter",
+	       "Alerts counted into a per-technique summary: journald did not keep up.",
+	       num(ja, "coalesced"));
+	scalar(&o, "zhijia_journald_alert_queue", "gauge",
+	       "Alerts and summaries queued for journald, not yet sent.", num(ja, "pending"));
 	scalar(&o, "zhijia_fallback_kills_total", "counter",
 	       "Actors stopped by the SIGKILL fallback.", num(st, "fallback_kills"));
 	q = num(scan, "submitted") - num(scan, "shed") - num(scan, "scanned");

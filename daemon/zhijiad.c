@@ -45,6 +45,7 @@
 #include "metrics.h"
 #include "policy-apply.h"
 #include "siem.h"
+#include "alertq.h"
 #include "journal.h"
 #include "log.h"
 #include "policyfile.h"
@@ -61,6 +62,8 @@
 #define ZJ_VERSION "0.1.0"
 #define DEFAULT_EVENT_LOG "/var/log/zhijia/events.jsonl"
 #define DEFAULT_WATCH_CONF "/etc/zhijia/watch.conf"
+/* at stop, how long the alerts still queued may take to reach journald */
+#define ZJ_ALERTQ_STOP_MS 3000
 
 /*
  * ptrace requests reported by default: the ones that attach to or modify another process
@@ -92,7 +95,9 @@ struct daemon {
 	uint64_t events;
 	uint64_t last_lost;
 	uint64_t findings[ZJ_ACTION_BLOCK + 1]; /* by action taken */
-	uint64_t journal_failed;
+	struct zj_alertq *alerts;  /* alerts to journald, sent by a thread of their own */
+	uint64_t alerts_failed;	   /* what zj_alertq_stats() said at the last look */
+	uint64_t alerts_coalesced; /* likewise */
 	uint64_t watchdog_usec;	 /* systemd's WatchdogSec=, 0 without: pinged every half of it */
 	uint64_t last_ping_usec; /* CLOCK_MONOTONIC */
 	pid_t delivery_pid;	 /* the delivery canary's child while it is awaited, else 0 */
@@ -357,7 +362,7 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 			 const struct zj_decision *dec, struct zj_log_finding *l)
 {
 	const struct zj_technique *t = dec->technique;
-	int ti, r;
+	int ti;
 
 	if (!t)
 		(void)zj_catalog_find(f->technique, &t);
@@ -378,12 +383,9 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	l->enforced = dec->action != ZJ_ACTION_BLOCK	    ? -1
 		      : (dec->flags & ZJ_DECISION_ENFORCED) ? 1
 							    : 0;
-	if (dec->action >= ZJ_ACTION_ALERT) {
-		r = zj_journal_alert(ev, f, dec, NULL, d->policy_hash);
-		if (r < 0 && d->journal_failed++ == 0)
-			log_warning_errno(r, "Failed to send an alert to journald: %m; alerts "
-					     "are in the event log");
-	}
+	/* never waits for journald: alerts it cannot take yet are queued or counted */
+	if (dec->action >= ZJ_ACTION_ALERT)
+		(void)zj_alertq_push(d->alerts, ev, f, dec, d->policy_hash);
 }
 
 /* An ARR path of zhijiad's, under --arr-root when given. */
@@ -661,8 +663,32 @@ static void check_lost(struct daemon *d)
 	}
 }
 
-static void print_stop_line(struct daemon *d)
+/*
+ * Every second: the summaries of coalesced alerts, once journald has caught up; a warning
+ * when journald refused alerts (the first time) or alerts were coalesced (each second).
+ */
+static void check_alerts(struct daemon *d)
 {
+	struct zj_alertq_stats st;
+
+	(void)zj_alertq_flush_coalesced(d->alerts);
+	zj_alertq_stats(d->alerts, &st);
+	if (st.failed > d->alerts_failed && d->alerts_failed == 0)
+		log_warning_errno(st.last_error, "Failed to send an alert to journald: %m; alerts "
+						 "are in the event log");
+	if (st.coalesced > d->alerts_coalesced)
+		log_warning("journald did not keep up with alerts: %llu more counted into "
+			    "per-technique summaries (%llu in all); each is in the event log",
+			    (unsigned long long)(st.coalesced - d->alerts_coalesced),
+			    (unsigned long long)st.coalesced);
+	d->alerts_failed = st.failed;
+	d->alerts_coalesced = st.coalesced;
+}
+
+/* The counters at stop; as: the alert queue's, after its last entries went out. */
+static void print_stop_line(struct daemon *d, const struct zj_alertq_stats *as)
+{
+
 	uint64_t st[ZJ_STAT_NR];
 
 	if (zj_sensor_stats(d->sensor, st) < 0) {
@@ -685,14 +711,18 @@ static void print_stop_line(struct daemon *d)
 		 (unsigned long long)st[ZJ_STAT_LOST], (unsigned long long)st[ZJ_STAT_READ_FAIL],
 		 (unsigned long long)st[ZJ_STAT_DENIED], (unsigned long long)st[ZJ_STAT_CANARY]);
 	log_info("events logged=%llu filtered=%llu malformed=%llu; findings block=%llu alert=%llu "
-		 "record=%llu off=%llu; journald failures=%llu",
+		 "record=%llu off=%llu; journald alerts queued=%llu sent=%llu failures=%llu "
+		 "coalesced=%llu (%llu summaries, %llu owed), pending=%llu",
 		 (unsigned long long)d->events, (unsigned long long)d->filtered,
 		 (unsigned long long)d->bad_records,
 		 (unsigned long long)d->findings[ZJ_ACTION_BLOCK],
 		 (unsigned long long)d->findings[ZJ_ACTION_ALERT],
 		 (unsigned long long)d->findings[ZJ_ACTION_RECORD],
 		 (unsigned long long)d->findings[ZJ_ACTION_OFF],
-		 (unsigned long long)d->journal_failed);
+		 (unsigned long long)as->queued, (unsigned long long)as->sent,
+		 (unsigned long long)as->failed, (unsigned long long)as->coalesced,
+		 (unsigned long long)as->summaries, (unsigned long long)as->owed,
+		 (unsigned long long)as->pending);
 }
 
 static int reload_watch(struct daemon *d, const char *path, bool explicit_path)
@@ -972,8 +1002,24 @@ static int daemon_status(struct daemon *d, json_object **ret)
 				       json_object_new_int64((int64_t)d->findings[i]));
 	json_object_object_add(o, "findings", f);
 	json_object_object_add(o, "findings_by_technique", zj_finding_counts_json(&d->by_technique));
-	json_object_object_add(o, "journald_failures",
-			       json_object_new_int64((int64_t)d->journal_failed));
+	{
+		struct zj_alertq_stats as;
+		json_object *ja = json_object_new_object();
+
+		zj_alertq_stats(d->alerts, &as);
+		json_object_object_add(o, "journald_failures",
+				       json_object_new_int64((int64_t)as.failed));
+		json_object_object_add(ja, "queued", json_object_new_int64((int64_t)as.queued));
+		json_object_object_add(ja, "sent", json_object_new_int64((int64_t)as.sent));
+		json_object_object_add(ja, "failed", json_object_new_int64((int64_t)as.failed));
+		json_object_object_add(ja, "coalesced",
+				       json_object_new_int64((int64_t)as.coalesced));
+		json_object_object_add(ja, "summaries",
+				       json_object_new_int64((int64_t)as.summaries));
+		json_object_object_add(ja, "owed", json_object_new_int64((int64_t)as.owed));
+		json_object_object_add(ja, "pending", json_object_new_int64((int64_t)as.pending));
+		json_object_object_add(o, "journald_alerts", ja);
+	}
 	{
 		/* zhijiad's BPF objects, by id: with self-protection no one else can open them */
 		static const char *const keys[3][2] = {{"bpf_maps", "map_ids"},
@@ -1270,6 +1316,7 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 				if (ticks % 10 == 0) {
 					zj_arr_disposer_reap(&d->disposer);
 					check_lost(d);
+					check_alerts(d);
 					(void)zj_control_expire(d->ctl, now_usec());
 				}
 				if (ticks % 100 == 0)
@@ -1329,8 +1376,15 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
  */
 static int finish(struct daemon *d, int code)
 {
+	uint64_t left;
+
 	zj_control_free(d->ctl);
 	zj_sensor_free(d->sensor);
+	/* an early stop: what start-up alerted goes out from here */
+	left = zj_alertq_free(d->alerts, ZJ_ALERTQ_STOP_MS, NULL);
+	if (left)
+		log_warning("%llu alerts not sent to journald at stop; they are in the event log",
+			    (unsigned long long)left);
 	/* verdicts still coming are logged; the workers finish the scans they are in */
 	if (d->scand)
 		(void)zj_scand_drain(d->scand);
@@ -1592,6 +1646,11 @@ int main(int argc, char **argv)
 		return finish(&d, 1);
 	}
 	zj_eventlog_set_format(d.log, d.output_format, &d.host);
+	r = zj_alertq_new(ZJ_ALERTQ_BYTES, NULL, NULL, &d.alerts);
+	if (r < 0) {
+		log_error_errno(r, "Failed to set up the alert queue: %m");
+		return finish(&d, 1);
+	}
 	load_bindings(&d);
 	inbox = arr_path(&d, ZJ_ARR_INBOX_DIR, ibuf, sizeof(ibuf));
 	r = zj_arr_inbox_init(inbox);
@@ -1692,7 +1751,15 @@ int main(int argc, char **argv)
 		nskipped ? skipped : "", nskipped ? ")" : "", d.watch->n, d.watch->source,
 		zj_proctab_count(d.pt), event_log, ebuf);
 	warn_unenforced(&d);
-	if (drop_capabilities() < 0 || run_delivery_canary(&d) < 0)
+	if (drop_capabilities() < 0)
+		return finish(&d, 1);
+	/* after the drop: a thread keeps the capabilities it was created with */
+	r = zj_alertq_start(d.alerts);
+	if (r < 0) {
+		log_error_errno(r, "Failed to start the alert sender: %m");
+		return finish(&d, 1);
+	}
+	if (run_delivery_canary(&d) < 0)
 		return finish(&d, 1);
 	if (sd_watchdog_enabled(0, &d.watchdog_usec) <= 0)
 		d.watchdog_usec = 0;
@@ -1706,6 +1773,16 @@ int main(int argc, char **argv)
 
 	r = run(&d, watch_path, watch_explicit);
 	(void)sd_notify(0, "STOPPING=1");
-	print_stop_line(&d);
+	{
+		struct zj_alertq_stats as;
+		uint64_t left = zj_alertq_free(d.alerts, ZJ_ALERTQ_STOP_MS, &as);
+
+		d.alerts = NULL;
+		if (left)
+			log_warning("%llu alerts not sent to journald in %u ms at stop; they are "
+				    "in the event log",
+				    (unsigned long long)left, ZJ_ALERTQ_STOP_MS);
+		print_stop_line(&d, &as);
+	}
 	return finish(&d, r < 0 ? 1 : 0);
 }

@@ -420,6 +420,7 @@ START_TEST(prometheus_format)
 		"\"findings\":{\"off\":0,\"record\":1,\"alert\":2,\"block\":3},"
 		"\"findings_by_technique\":{\"T1055.008\":{\"alert\":2,\"block\":3}},"
 		"\"journald_failures\":0,\"fallback_kills\":4,"
+		"\"journald_alerts\":{\"queued\":5,\"coalesced\":40,\"pending\":2},"
 		"\"scan\":{\"submitted\":10,\"shed\":1,\"scanned\":6,\"matches\":1},"
 		"\"enforcement\":{\"mode\":\"lsm+kill\"}}";
 	json_object *st = json_tokener_parse(status);
@@ -432,6 +433,8 @@ START_TEST(prometheus_format)
 	ck_assert_ptr_nonnull(strstr(b.data, "\nzhijia_events_total 99\n"));
 	ck_assert_ptr_nonnull(strstr(b.data, "\nzhijia_lost_records_total 7\n"));
 	ck_assert_ptr_nonnull(strstr(b.data, "\nzhijia_scan_queue 3\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nzhijia_journald_alerts_coalesced_total 40\n"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nzhijia_journald_alert_queue 2\n"));
 	ck_assert_ptr_nonnull(
 		strstr(b.data, "\nzhijia_findings_total{technique=\"T1055.008\",action=\"block\"} 3\n"));
 	ck_assert_ptr_nonnull(strstr(b.data, "\nzhijia_enforcement_mode{mode=\"lsm+kill\"} 1\n"));
