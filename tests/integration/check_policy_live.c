@@ -15,9 +15,14 @@
  * the trigger that writes into one is its sibling, not its parent, so the benign "debugger on
  * its own child" pattern does not apply.
  *
- * Absence in journald: zhijiad sends an alert before it writes the event's line, and
- * `journalctl --sync` returns once journald has stored everything sent before it -- so after
- * the line arrived and a sync, an entry that is not there was never sent.
+ * Absence in journald: zhijiad queues an alert before it writes the event's line, its status
+ * says when the queue is empty ("journald_alerts": "pending" and "owed" 0), and `journalctl
+ * --sync` returns once journald has stored everything sent before it -- so after the line
+ * arrived, an empty queue and a sync, an entry that is not there was never sent.
+ *
+ * A journald that stops reading (SIGSTOP) must not stop zhijiad: the events of a storm of cron
+ * files are all logged meanwhile, and what did not fit the alert queue reaches journald later
+ * as per-technique summaries that account for every alert.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -29,7 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -388,9 +395,52 @@ static json_object *jrn_for(int64_t seq, const char *technique)
 	return arr;
 }
 
+/* `zhijiactl --json status`, parsed (the caller puts it). */
+static json_object *ctl_status(void)
+{
+	struct zj_cmd c;
+	json_object *o;
+	CTL(&c, (uid_t)-1, "--json", "status");
+	ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
+		      "zhijiactl --json status: wait status 0x%x\n  stderr: %s", c.status, c.err);
+	o = json_tokener_parse(c.out);
+	ck_assert_msg(o, "zhijiactl --json status: not JSON: %s", c.out);
+	zj_cmd_free(&c);
+	return o;
+}
+
+static int64_t status_int(json_object *st, const char *path)
+{
+	json_object *v;
+	ck_assert_msg(zj_json_get(st, path, &v) && v && json_object_is_type(v, json_type_int),
+		      "zhijiactl --json status has no integer %s: %s", path,
+		      json_object_to_json_string(st));
+	return json_object_get_int64(v);
+}
+
+/* Until zhijiad's alert queue is empty and owes no summary: all it alerted is with journald. */
+static void alerts_drained(void)
+{
+	uint64_t deadline = now_ms() + 4 * JOURNAL_TIMEOUT_MS;
+	for (;;) {
+		json_object *st = ctl_status();
+		int64_t pending = status_int(st, "journald_alerts.pending");
+		int64_t owed = status_int(st, "journald_alerts.owed");
+		json_object_put(st);
+		if (!pending && !owed)
+			return;
+		ck_assert_msg(now_ms() < deadline,
+			      "zhijiad's alert queue did not empty in %d ms: %" PRId64
+			      " entries pending, %" PRId64 " alerts owed a summary",
+			      4 * JOURNAL_TIMEOUT_MS, pending, owed);
+		sleep_ms(20);
+	}
+}
+
 static void jrn_sync(void)
 {
 	static bool warned;
+	alerts_drained();
 	if (zj_journal_sync() == 0)
 		return;
 	/* no synchronisation point: give journald time instead (weaker, so say it) */
@@ -1386,6 +1436,166 @@ START_TEST(test_sighup_corrupted_keeps_last_good)
 }
 END_TEST
 
+/* ---- journald stops reading ---------------------------------------------------------------- */
+
+/* journald's pid: the listener of its varlink socket (0 when that is not journald). */
+static pid_t journald_pid(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char comm_path[64], *comm = NULL;
+	size_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_msg(fd >= 0, "socket: %s", strerror(errno));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ZJ_JOURNAL_VARLINK);
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %s: %s",
+		      ZJ_JOURNAL_VARLINK, strerror(errno));
+	ck_assert_msg(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0,
+		      "SO_PEERCRED on %s: %s", ZJ_JOURNAL_VARLINK, strerror(errno));
+	close(fd);
+	snprintf(comm_path, sizeof(comm_path), "/proc/%d/comm", (int)cr.pid);
+	if (slurp(comm_path, &comm, &n) < 0)
+		return 0;
+	bool is = !strncmp(comm, "systemd-journal", 15);
+	free(comm);
+	return is ? cr.pid : 0;
+}
+
+/*
+ * A child in a session of its own that sends SIGCONT to pid once *ret_fd is closed -- by us,
+ * or by the kernel when this test process dies however it dies (the harness SIGKILLs the
+ * test's process group on a timeout): journald is never left stopped.
+ */
+static pid_t cont_guard(pid_t pid, int *ret_fd)
+{
+	int p[2];
+	ck_assert_msg(pipe2(p, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
+	pid_t g = fork();
+	ck_assert_msg(g >= 0, "fork: %s", strerror(errno));
+	if (g == 0) {
+		char c;
+		close(p[1]);
+		(void)setsid();
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		(void)kill(pid, SIGCONT);
+		_exit(0);
+	}
+	close(p[0]);
+	*ret_fd = p[1];
+	return g;
+}
+
+START_TEST(test_journald_stalled)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	int64_t lost0, coalesced0, summaries0, first = INT64_MAX, last = 0;
+	size_t alerts = 0, creates = 0, alone = 0, counted = 0, n_summaries = 0;
+	struct zj_run r;
+	json_object *st, *arr;
+	int gfd;
+
+	pid_t jp = journald_pid();
+	if (!jp) {
+		printf("check_policy_live: test_journald_stalled: SKIP: the listener of %s is not "
+		       "systemd-journald\n",
+		       ZJ_JOURNAL_VARLINK);
+		return;
+	}
+	zj_test_path(path, sizeof(path), CROND, "storm");
+	snprintf(name, sizeof(name), "%s", strrchr(path, '/') + 1);
+	alerts_drained();
+	st = ctl_status();
+	lost0 = status_int(st, "kernel_counters.lost");
+	coalesced0 = status_int(st, "journald_alerts.coalesced");
+	summaries0 = status_int(st, "journald_alerts.summaries");
+	json_object_put(st);
+
+	pid_t g = cont_guard(jp, &gfd);
+	ck_assert_msg(kill(jp, SIGSTOP) == 0, "SIGSTOP journald (pid %d): %s", (int)jp,
+		      strerror(errno));
+	/* 3000 x (create, rename, unlink) in /etc/cron.d: 6000 T1053.003 alerts, journald asleep */
+	ZJ_TRIGGER(&r, "file-storm", CROND, "3000", name);
+	/* its exit is logged while journald sleeps: zhijiad did not wait for journald */
+	ZJ_SETTLE(&tail, r.pid);
+	st = ctl_status();
+	int64_t coalesced1 = status_int(st, "journald_alerts.coalesced");
+	ck_assert_msg(status_int(st, "kernel_counters.lost") == lost0,
+		      "records were lost while journald slept: %s", json_object_to_json_string(st));
+	ck_assert_msg(coalesced1 > coalesced0,
+		      "6000 alerts with journald stopped, yet none coalesced: %s",
+		      json_object_to_json_string(st));
+	json_object_put(st);
+	for (size_t i = 0; i < tail.n; i++) {
+		const struct zj_line *l = &tail.lines[i];
+		json_object *fs;
+		if (!zj_line_matches(l, "file", r.pid, ZJ_KVS()))
+			continue;
+		if (zj_line_matches(l, "file", r.pid, ZJ_KVS(ZJ_S("file.op", "create"))))
+			creates++;
+		if (!zj_json_get(l->obj, "findings", &fs) || !fs)
+			continue;
+		for (size_t k = 0; k < json_object_array_length(fs); k++) {
+			json_object *a;
+			if (zj_json_get(json_object_array_get_idx(fs, k), "action", &a) && a &&
+			    !strcmp(json_object_get_string(a), "alert")) {
+				alerts++;
+				first = line_seq(l) < first ? line_seq(l) : first;
+				last = line_seq(l) > last ? line_seq(l) : last;
+			}
+		}
+	}
+	ck_assert_msg(creates == 3000, "%zu of 3000 creations of %s logged", creates, path);
+	ck_assert_msg(alerts >= 3000, "only %zu alert findings for 3000 cron files", alerts);
+
+	close(gfd);
+	ck_assert(waitpid(g, NULL, 0) == g);
+	alerts_drained();
+	(void)zj_journal_sync();
+	st = ctl_status();
+	ck_assert_msg(status_int(st, "journald_alerts.summaries") > summaries0,
+		      "no summary of the coalesced alerts: %s", json_object_to_json_string(st));
+	json_object_put(st);
+
+	/* every alert of the storm is in journald: alone, or counted by exactly one summary */
+	char m_pid[32];
+	snprintf(m_pid, sizeof(m_pid), "_PID=%d", (int)zd.pid);
+	ck_assert(zj_journal_query((const char *const[]){m_pid, NULL}, &arr) == 0);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		const char *c = jfield(e, "ZHIJIA_COALESCED"), *seq = jfield(e, "ZHIJIA_EVENT_SEQ");
+		if (c) {
+			int64_t f = strtoll(jfield(e, "ZHIJIA_FIRST_EVENT_SEQ"), NULL, 10);
+			int64_t l = strtoll(jfield(e, "ZHIJIA_LAST_EVENT_SEQ"), NULL, 10);
+			if (l < first || f > last)
+				continue;
+			ck_assert_msg(f >= first && l <= last,
+				      "a summary spans events %" PRId64 "-%" PRId64
+				      " beyond the storm's %" PRId64 "-%" PRId64 ": %s",
+				      f, l, first, last, json_object_to_json_string(e));
+			ck_assert_str_eq(jfield(e, "ZHIJIA_TECHNIQUE"), "T1053.003");
+			ck_assert_int_eq(atoi(jfield(e, "ZHIJIA_ACTOR_PID")), r.pid);
+			ck_assert_ptr_nonnull(strstr(jfield(e, "MESSAGE"), "not sent one by one"));
+			counted += (size_t)strtoull(c, NULL, 10);
+			n_summaries++;
+		} else if (seq && strtoll(seq, NULL, 10) >= first && strtoll(seq, NULL, 10) <= last)
+			alone++;
+	}
+	json_object_put(arr);
+	ck_assert_msg(n_summaries >= 1, "no summary entry in journald for events %" PRId64 "-%" PRId64,
+		      first, last);
+	ck_assert_msg(alone + counted == alerts,
+		      "journald accounts for %zu alerts (%zu alone, %zu in %zu summaries); the "
+		      "event log has %zu",
+		      alone + counted, alone, counted, n_summaries, alerts);
+	printf("check_policy_live: journald stopped for a storm of %zu alerts: %zu sent alone, "
+	       "%zu in %zu summaries, 0 records lost\n",
+	       alerts, alone, counted, n_summaries);
+	zj_run_done(&r);
+}
+END_TEST
+
 /* ---- main ---------------------------------------------------------------------------------- */
 
 static Suite *policy_suite(void)
@@ -1406,6 +1616,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_set_error_json);
 	tcase_add_test(tc, test_protect_add);
 	tcase_add_test(tc, test_nonroot_refused);
+	tcase_add_test(tc, test_journald_stalled);
 	tcase_add_test(tc, test_sighup_corrupted_keeps_last_good); /* last: it corrupts the file */
 	suite_add_tcase(s, tc);
 	return s;

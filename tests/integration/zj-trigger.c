@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -1540,17 +1541,26 @@ static int cmd_write_storm(int argc, char **argv)
 	return 0;
 }
 
-/* N rounds of create + write + rename + unlink in DIR (an unwatched directory). */
+/*
+ * N rounds of create + write + rename + unlink in DIR, of NAME-a renamed to NAME-b (NAME
+ * defaults to "storm"; a test in a watched directory gives one its sweep removes).
+ */
 static int cmd_file_storm(int argc, char **argv)
 {
+	char a[NAME_MAX + 1], b[NAME_MAX + 1];
 	uint64_t n;
-	if (argc != 3 || parse_u64(argv[2], &n) < 0)
-		return usage("file-storm DIR N");
+	if ((argc != 3 && argc != 4) || parse_u64(argv[2], &n) < 0)
+		return usage("file-storm DIR N [NAME]");
+	const char *name = argc == 4 ? argv[3] : "storm";
+	if (strchr(name, '/') || strlen(name) + 2 > NAME_MAX)
+		return usage("file-storm DIR N [NAME]: NAME is a file name");
+	snprintf(a, sizeof(a), "%s-a", name);
+	snprintf(b, sizeof(b), "%s-b", name);
 	int dfd = open_dir(argv[1]);
 	if (dfd < 0)
 		return fail(argv[1], -dfd);
 	for (uint64_t i = 0; i < n; i++) {
-		int fd = (int)syscall(SYS_openat, dfd, "storm-a",
+		int fd = (int)syscall(SYS_openat, dfd, a,
 				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			goto err;
@@ -1559,9 +1569,9 @@ static int cmd_file_storm(int argc, char **argv)
 			goto err;
 		}
 		close(fd);
-		if (syscall(SYS_renameat2, dfd, "storm-a", dfd, "storm-b", 0) < 0)
+		if (syscall(SYS_renameat2, dfd, a, dfd, b, 0) < 0)
 			goto err;
-		if (syscall(SYS_unlinkat, dfd, "storm-b", 0) < 0)
+		if (syscall(SYS_unlinkat, dfd, b, 0) < 0)
 			goto err;
 	}
 	close(dfd);
