@@ -23,6 +23,15 @@ struct ent {
 	uint32_t n;
 };
 
+/* A technique+action: its alerts this second, and what is owed a summary. */
+struct slot {
+	struct zj_coalesced c; /* c.count 0: nothing owed */
+	bool used;	       /* c.technique and c.action are set */
+	uint64_t window_s;     /* the second window_n counts in */
+	uint32_t window_n;     /* alerts queued one by one in it */
+	uint64_t last_s;       /* when the last alert was counted into c */
+};
+
 struct zj_alertq {
 	pthread_mutex_t lock;
 	pthread_cond_t more;
@@ -37,9 +46,8 @@ struct zj_alertq {
 	uint64_t pushed, done; /* entries */
 	struct zj_alertq_stats st;
 	/* the producer's own */
-	struct zj_coalesced co[ZJ_ALERTQ_TECHNIQUES + 1]; /* the last: every other technique */
-	size_t n_co;
-	bool other;
+	struct slot slots[ZJ_ALERTQ_TECHNIQUES + 1]; /* the last: every other technique */
+	bool owing;				     /* some slot has a count to send */
 	struct zj_jfields scratch;
 };
 
@@ -194,93 +202,101 @@ int zj_alertq_start(struct zj_alertq *q)
 	return 0;
 }
 
-static size_t flush(struct zj_alertq *q, bool force)
+/*
+ * Queue the summaries that are due: with half of the ring free (or force), each owed count
+ * whose second is over (at most one summary a second per technique and action).
+ */
+static size_t flush(struct zj_alertq *q, uint64_t now_s, bool force)
 {
-	size_t i, sent = 0, n = q->n_co + (q->other ? 1 : 0);
+	size_t sent = 0;
 	bool room;
 
-	if (!n)
+	if (!q->owing)
 		return 0;
 	pthread_mutex_lock(&q->lock);
 	room = q->size - (size_t)(q->tail - q->head) >= q->size / 2;
 	pthread_mutex_unlock(&q->lock);
 	if (!room && !force)
 		return 0;
-	for (i = 0; i < ZJ_ALERTQ_TECHNIQUES + 1; i++) {
-		struct zj_coalesced *c = &q->co[i];
-		uint64_t count = c->count;
+	q->owing = false;
+	for (size_t i = 0; i < ZJ_ALERTQ_TECHNIQUES + 1; i++) {
+		struct slot *s = &q->slots[i];
+		uint64_t count = s->c.count;
 
 		if (!count)
 			continue;
-		zj_journal_coalesced_fields(&q->scratch, c);
-		if (enqueue(q, &q->scratch) < 0)
-			break;
-		memset(c, 0, sizeof(*c));
+		if ((!force && s->last_s == now_s) ||
+		    (zj_journal_coalesced_fields(&q->scratch, &s->c), enqueue(q, &q->scratch) < 0)) {
+			q->owing = true;
+			continue;
+		}
+		s->c.count = 0;
 		sent++;
 		pthread_mutex_lock(&q->lock);
 		q->st.summaries++;
 		q->st.owed -= count;
 		pthread_mutex_unlock(&q->lock);
 	}
-	/* what is left keeps its slot; the table is compacted when it is empty */
-	q->n_co = 0;
-	q->other = q->co[ZJ_ALERTQ_TECHNIQUES].count != 0;
-	for (i = 0; i < ZJ_ALERTQ_TECHNIQUES; i++)
-		if (q->co[i].count)
-			q->n_co = i + 1;
 	return sent;
 }
 
-size_t zj_alertq_flush_coalesced(struct zj_alertq *q)
+size_t zj_alertq_flush_coalesced(struct zj_alertq *q, uint64_t now_s)
 {
-	return flush(q, false);
+	return flush(q, now_s, false);
 }
 
-/* Count the alert into its technique+action's summary. */
-static void coalesce(struct zj_alertq *q, const struct zj_event *ev, const struct zj_finding *f,
-		     const struct zj_decision *d, const char *policy_hash)
+/*
+ * The slot of technique+action: its own, a free one, one idle since before this second, or
+ * at worst the last, shared by every technique that found none.
+ */
+static struct slot *slot_for(struct zj_alertq *q, const char *technique, uint32_t action,
+			     uint64_t now_s)
 {
-	struct zj_coalesced *c = NULL, *free_slot = NULL;
-	size_t i;
+	struct slot *spare = NULL;
 
-	for (i = 0; i < ZJ_ALERTQ_TECHNIQUES; i++) {
-		struct zj_coalesced *s = &q->co[i];
+	for (size_t i = 0; i < ZJ_ALERTQ_TECHNIQUES; i++) {
+		struct slot *s = &q->slots[i];
 
-		if (!s->count) {
-			if (!free_slot)
-				free_slot = s;
-			continue;
-		}
-		if (s->action == d->action && !strcmp(s->technique, f->technique)) {
-			c = s;
-			break;
-		}
+		if (s->used && s->c.action == action && !strcmp(s->c.technique, technique))
+			return s;
+		if (!spare && (!s->used || (!s->c.count && s->window_s < now_s)))
+			spare = s;
 	}
-	if (!c && free_slot) {
-		c = free_slot;
-		snprintf(c->technique, sizeof(c->technique), "%s", f->technique);
-		c->action = d->action;
-		if ((size_t)(c - q->co) + 1 > q->n_co)
-			q->n_co = (size_t)(c - q->co) + 1;
-	}
-	if (!c) {
-		c = &q->co[ZJ_ALERTQ_TECHNIQUES]; /* technique "": every other */
-		q->other = true;
-		if (!c->count || d->action > c->action)
-			c->action = d->action;
-	}
+	if (!spare)
+		return &q->slots[ZJ_ALERTQ_TECHNIQUES]; /* technique "": every other */
+	memset(spare, 0, sizeof(*spare));
+	spare->used = true;
+	snprintf(spare->c.technique, sizeof(spare->c.technique), "%s", technique);
+	spare->c.action = action;
+	spare->window_s = now_s;
+	return spare;
+}
+
+/* Count the alert into slot s's summary. */
+static void coalesce(struct zj_alertq *q, struct slot *s, const struct zj_event *ev,
+		     const struct zj_finding *f, const struct zj_decision *d,
+		     const char *policy_hash, uint64_t now_s)
+{
+	struct zj_coalesced *c = &s->c;
+
 	if (!c->count) {
 		c->first_seq = ev->seq;
 		c->severity = f->severity;
+		if (s == &q->slots[ZJ_ALERTQ_TECHNIQUES])
+			c->action = d->action;
 	}
 	if (f->severity > c->severity)
 		c->severity = f->severity;
+	if (d->action > c->action)
+		c->action = d->action; /* the shared slot: the strongest */
 	c->count++;
 	c->last_seq = ev->seq;
 	c->last_pid = ev->actor.pid;
 	memcpy(c->last_comm, ev->actor.comm, sizeof(c->last_comm));
 	c->last_comm[sizeof(c->last_comm) - 1] = '\0';
 	snprintf(c->policy_hash, sizeof(c->policy_hash), "%s", policy_hash ? policy_hash : "");
+	s->last_s = now_s;
+	q->owing = true;
 	pthread_mutex_lock(&q->lock);
 	q->st.coalesced++;
 	q->st.owed++;
@@ -288,21 +304,35 @@ static void coalesce(struct zj_alertq *q, const struct zj_event *ev, const struc
 }
 
 int zj_alertq_push(struct zj_alertq *q, const struct zj_event *ev, const struct zj_finding *f,
-		   const struct zj_decision *d, const char *policy_hash)
+		   const struct zj_decision *d, const char *policy_hash, uint64_t now_s)
 {
-	/* once alerts are being counted, they are until their summary is out: in order */
-	if (q->n_co || q->other) {
-		(void)flush(q, false);
-		if (q->n_co || q->other) {
-			coalesce(q, ev, f, d, policy_hash);
+	struct slot *s = slot_for(q, f->technique, d->action, now_s);
+	bool shared = s == &q->slots[ZJ_ALERTQ_TECHNIQUES];
+
+	/* once its alerts are being counted, they are until their summary is out: in order */
+	if (s->c.count) {
+		(void)flush(q, now_s, false);
+		if (s->c.count) {
+			coalesce(q, s, ev, f, d, policy_hash, now_s);
+			return 1;
+		}
+	}
+	if (!shared) {
+		if (s->window_s != now_s) {
+			s->window_s = now_s;
+			s->window_n = 0;
+		}
+		if (s->window_n >= ZJ_ALERTQ_BURST) {
+			coalesce(q, s, ev, f, d, policy_hash, now_s);
 			return 1;
 		}
 	}
 	zj_journal_alert_fields(&q->scratch, ev, f, d, NULL, policy_hash);
 	if (enqueue(q, &q->scratch) < 0) {
-		coalesce(q, ev, f, d, policy_hash);
+		coalesce(q, s, ev, f, d, policy_hash, now_s);
 		return 1;
 	}
+	s->window_n++;
 	pthread_mutex_lock(&q->lock);
 	q->st.queued++;
 	pthread_mutex_unlock(&q->lock);
@@ -329,7 +359,7 @@ uint64_t zj_alertq_free(struct zj_alertq *q, unsigned timeout_ms,
 	memset(ret_stats, 0, sizeof(*ret_stats));
 	if (!q)
 		return 0;
-	(void)flush(q, true);
+	(void)flush(q, 0, true);
 	pthread_mutex_lock(&q->lock);
 	q->stop = true;
 	pthread_cond_signal(&q->more);
@@ -351,7 +381,7 @@ uint64_t zj_alertq_free(struct zj_alertq *q, unsigned timeout_ms,
 		}
 	}
 	/* summaries the full ring had no room for: the ring is empty now */
-	if ((q->n_co || q->other) && flush(q, true)) {
+	if (flush(q, 0, true)) {
 		pthread_mutex_lock(&q->lock);
 		drain_locked(q);
 		pthread_mutex_unlock(&q->lock);
@@ -359,7 +389,7 @@ uint64_t zj_alertq_free(struct zj_alertq *q, unsigned timeout_ms,
 	zj_alertq_stats(q, ret_stats);
 	left = ret_stats->pending;
 	for (size_t i = 0; i < ZJ_ALERTQ_TECHNIQUES + 1; i++)
-		left += q->co[i].count ? 1 : 0;
+		left += q->slots[i].c.count ? 1 : 0;
 	pthread_cond_destroy(&q->more);
 	pthread_mutex_destroy(&q->lock);
 	free(q->ring);

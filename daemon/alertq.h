@@ -7,9 +7,12 @@
  * cron files, an attacker hiding one operation among 100k) made zhijiad block in sendmsg()
  * to journald's socket while the kernel dropped records -- the events themselves, not only
  * their alerts.  Now zhijiad puts each alert into a bounded byte ring (ZJ_ALERTQ_BYTES) and
- * goes on; the sender thread sends them in order.  When the ring is full, an alert is counted
- * per technique and action instead (zj_coalesced) and, once the ring is half empty again, one
- * summary entry per technique says how many, which events, and the last actor.  Nothing is
+ * goes on; the sender thread sends them in order.  Past ZJ_ALERTQ_BURST alerts of one
+ * technique and action in a second, or when the ring is full, an alert is counted instead
+ * (zj_coalesced) and, in a later second with half of the ring free, one summary entry per
+ * technique and action says how many, which events, and the last actor: journald's own load
+ * stays bounded in a storm (its per-service rate limit, which drops silently, is off for
+ * zhijia.service), and one flood does not bury the alerts of other techniques.  Nothing is
  * silent: every event and finding is in the event log either way, and the counters (queued,
  * sent, failed, coalesced, pending) are in `zhijiactl status`, the metrics and the stop line.
  *
@@ -29,6 +32,7 @@
 
 #define ZJ_ALERTQ_BYTES (2u << 20)
 #define ZJ_ALERTQ_TECHNIQUES 32 /* coalesced per technique+action; past that, in one "other" */
+#define ZJ_ALERTQ_BURST 1000	/* alerts a second sent one by one, per technique+action */
 
 struct zj_alertq;
 
@@ -57,17 +61,17 @@ int zj_alertq_new(size_t bytes, zj_alertq_send_fn send, void *userdata,
 int zj_alertq_start(struct zj_alertq *q);
 
 /*
- * Queue the alert of finding f of event ev decided as d; never waits for the sender.  0 when
- * queued, 1 when the ring was full and it was counted into its technique's summary.
+ * Queue the alert of finding f of event ev decided as d at now_s (a monotonic second); never
+ * waits for the sender.  0 when queued, 1 when it was counted into its technique's summary.
  */
 int zj_alertq_push(struct zj_alertq *q, const struct zj_event *ev, const struct zj_finding *f,
-		   const struct zj_decision *d, const char *policy_hash);
+		   const struct zj_decision *d, const char *policy_hash, uint64_t now_s);
 
 /*
- * Queue the summaries of what was coalesced, when the ring has room for them (half of it
- * free); called by push and by zhijiad's timer.  The number of summaries queued.
+ * Queue the summaries that are due at now_s: counts from earlier seconds, when half of the
+ * ring is free.  Called by push and each second by zhijiad.  The number queued.
  */
-size_t zj_alertq_flush_coalesced(struct zj_alertq *q);
+size_t zj_alertq_flush_coalesced(struct zj_alertq *q, uint64_t now_s);
 
 void zj_alertq_stats(struct zj_alertq *q, struct zj_alertq_stats *ret);
 

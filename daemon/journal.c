@@ -206,7 +206,7 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 		/* more techniques than zj_alertq keeps apart: one count for the rest */
 		jfmt(j, "MESSAGE",
 		     "%llu more alerts of further techniques (events %llu to %llu, last by %s pid "
-		     "%u) not sent one by one: journald did not keep up; each is in the event log",
+		     "%u) not sent one by one (a storm); each is in the event log",
 		     (unsigned long long)c->count, (unsigned long long)c->first_seq,
 		     (unsigned long long)c->last_seq, c->last_comm, c->last_pid);
 		jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
@@ -220,7 +220,7 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 	zj_message_id(c->technique, mid);
 	jfmt(j, "MESSAGE",
 	     "%s %s%s%s%s: %llu more %s alerts (events %llu to %llu, last by %s pid %u) not sent "
-	     "one by one: journald did not keep up; each is in the event log",
+	     "one by one (a storm); each is in the event log",
 	     c->technique, t ? t->name : "", t && t->name_zh ? " (" : "",
 	     t && t->name_zh ? t->name_zh : "", t && t->name_zh ? ")" : "",
 	     (unsigned long long)c->count, zj_action_name(c->action),

@@ -123,6 +123,8 @@ struct daemon {
 	unsigned metrics_ticks;	  /* --metrics-interval in 100 ms ticks */
 };
 
+static uint64_t now_usec(void);
+
 /* libbpf's messages: only with --verbose (its print callback carries no context). */
 static bool arg_verbose;
 
@@ -385,7 +387,8 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 							    : 0;
 	/* never waits for journald: alerts it cannot take yet are queued or counted */
 	if (dec->action >= ZJ_ACTION_ALERT)
-		(void)zj_alertq_push(d->alerts, ev, f, dec, d->policy_hash);
+		(void)zj_alertq_push(d->alerts, ev, f, dec, d->policy_hash,
+				     now_usec() / 1000000);
 }
 
 /* An ARR path of zhijiad's, under --arr-root when given. */
@@ -671,14 +674,14 @@ static void check_alerts(struct daemon *d)
 {
 	struct zj_alertq_stats st;
 
-	(void)zj_alertq_flush_coalesced(d->alerts);
+	(void)zj_alertq_flush_coalesced(d->alerts, now_usec() / 1000000);
 	zj_alertq_stats(d->alerts, &st);
 	if (st.failed > d->alerts_failed && d->alerts_failed == 0)
 		log_warning_errno(st.last_error, "Failed to send an alert to journald: %m; alerts "
 						 "are in the event log");
 	if (st.coalesced > d->alerts_coalesced)
-		log_warning("journald did not keep up with alerts: %llu more counted into "
-			    "per-technique summaries (%llu in all); each is in the event log",
+		log_warning("alerts came faster than journald should take them: %llu more counted "
+			    "into per-technique summaries (%llu in all); each is in the event log",
 			    (unsigned long long)(st.coalesced - d->alerts_coalesced),
 			    (unsigned long long)st.coalesced);
 	d->alerts_failed = st.failed;

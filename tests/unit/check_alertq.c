@@ -164,7 +164,7 @@ START_TEST(test_in_order)
 	ck_assert_int_eq(zj_alertq_start(q), -EALREADY);
 	for (uint64_t i = 1; i <= 1000; i++) {
 		alert(&a, "T1053.003", i, 100);
-		ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "hash1"), 0);
+		ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "hash1", 1), 0);
 	}
 	wait_pending(q, 0);
 	ck_assert_uint_eq(zj_alertq_free(q, 3000, &st), 0);
@@ -208,7 +208,7 @@ START_TEST(test_stall_coalesces)
 	for (uint64_t i = 1; i <= n; i++) {
 		alert(&a, tech[i % 2], i, 500);
 		/* the sender is stuck: this returns at once either way */
-		r = zj_alertq_push(q, &a.ev, &a.f, &a.d, "hash2");
+		r = zj_alertq_push(q, &a.ev, &a.f, &a.d, "hash2", 1);
 		ck_assert_int_ge(r, 0);
 		if (r == 1 && !coalesced_from)
 			coalesced_from = (int)i;
@@ -223,17 +223,19 @@ START_TEST(test_stall_coalesces)
 	ck_assert_uint_eq(st.summaries, 0);
 	ck_assert_uint_eq(st.owed, st.coalesced);
 	/* the ring is full: no summary fits yet */
-	ck_assert_uint_eq(zj_alertq_flush_coalesced(q), 0);
+	ck_assert_uint_eq(zj_alertq_flush_coalesced(q, 2), 0);
 
 	sink_open(&s);
 	wait_pending(q, 0);
-	ck_assert_uint_eq(zj_alertq_flush_coalesced(q), 2);
+	/* room now, but the second they were counted in is not over */
+	ck_assert_uint_eq(zj_alertq_flush_coalesced(q, 1), 0);
+	ck_assert_uint_eq(zj_alertq_flush_coalesced(q, 2), 2);
 	zj_alertq_stats(q, &st);
 	ck_assert_uint_eq(st.owed, 0);
 	wait_pending(q, 0);
 	/* after the summaries, alerts go one by one again */
 	alert(&a, tech[0], n + 1, 10);
-	ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "hash2"), 0);
+	ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "hash2", 2), 0);
 	ck_assert_uint_eq(zj_alertq_free(q, 3000, &st), 0);
 	ck_assert_uint_eq(st.summaries, 2);
 	ck_assert_uint_eq(st.sent, st.queued + st.summaries);
@@ -299,25 +301,25 @@ START_TEST(test_other_techniques)
 	sink_init(&s, false);
 	ck_assert_int_eq(zj_alertq_new(65536, sink_send, &s, &q), 0);
 	ck_assert_int_eq(zj_alertq_start(q), 0);
-	/* fill the ring */
+	/* fill the ring with alerts of the size of those that follow (no catalog names) */
 	do {
-		alert(&a, "T1055.008", ++seq, 2000);
-	} while (zj_alertq_push(q, &a.ev, &a.f, &a.d, "h") == 0);
+		alert(&a, "T9999.999", ++seq, 10);
+	} while (zj_alertq_push(q, &a.ev, &a.f, &a.d, "h", 1) == 0);
 	for (int i = 0; i < ZJ_ALERTQ_TECHNIQUES + 5; i++) {
-		snprintf(t, sizeof(t), "T9%03d", i);
+		snprintf(t, sizeof(t), "T9%03d.001", i % 1000);
 		alert(&a, t, ++seq, 10);
-		ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "h"), 1);
+		ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "h", 1), 1);
 	}
 	sink_open(&s);
 	wait_pending(q, 0);
-	ck_assert_uint_eq(zj_alertq_flush_coalesced(q), ZJ_ALERTQ_TECHNIQUES + 1);
+	ck_assert_uint_eq(zj_alertq_flush_coalesced(q, 2), ZJ_ALERTQ_TECHNIQUES + 1);
 	ck_assert_uint_eq(zj_alertq_free(q, 3000, &st), 0);
 	for (size_t i = 0; i < s.n; i++) {
 		uint64_t c = field_u(s.entries[i], "ZHIJIA_COALESCED");
 
 		total += c ? c : 1;
 		if (c && !field(s.entries[i], "ZHIJIA_TECHNIQUE", b, sizeof(b))[0]) {
-			/* T1055.008 (the one that filled it) and 31 T9xxx had slots; 6 did not */
+			/* T9999.999 (the one that filled it) and 31 T9xxx had slots; 6 did not */
 			ck_assert_uint_eq(c, 6);
 			ck_assert_ptr_nonnull(
 				strstr(field(s.entries[i], "MESSAGE", b, sizeof(b)), "further techniques"));
@@ -326,6 +328,67 @@ START_TEST(test_other_techniques)
 	}
 	ck_assert(other);
 	ck_assert_uint_eq(total, seq);
+	sink_free(&s);
+}
+END_TEST
+
+/*
+ * A storm of one technique with journald keeping up: ZJ_ALERTQ_BURST a second go one by one,
+ * the rest of the second in one summary the next second; another technique is not touched.
+ */
+START_TEST(test_burst)
+{
+	struct zj_alertq *q;
+	struct zj_alertq_stats st;
+	struct sink s;
+	struct alert a;
+	uint64_t seq = 0, first = 0, last = 0;
+	size_t summaries = 0, alone_other = 0;
+	char b[512];
+
+	sink_init(&s, true);
+	ck_assert_int_eq(zj_alertq_new(ZJ_ALERTQ_BYTES, sink_send, &s, &q), 0);
+	ck_assert_int_eq(zj_alertq_start(q), 0);
+	for (int i = 0; i < ZJ_ALERTQ_BURST + 1500; i++) {
+		alert(&a, "T1055.009", ++seq, 10);
+		/* the sender keeps up: the ring never fills, only the burst counts */
+		wait_pending(q, 0);
+		int r = zj_alertq_push(q, &a.ev, &a.f, &a.d, "h", 10);
+		ck_assert_int_eq(r, i < ZJ_ALERTQ_BURST ? 0 : 1);
+		if (r == 1) {
+			first = first ? first : seq;
+			last = seq;
+		}
+		if (i % 250 == 0) {
+			alert(&a, "T1053.003", ++seq, 10);
+			ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "h", 10), 0);
+		}
+	}
+	/* due once its second is over */
+	ck_assert_uint_eq(zj_alertq_flush_coalesced(q, 10), 0);
+	ck_assert_uint_eq(zj_alertq_flush_coalesced(q, 11), 1);
+	alert(&a, "T1055.009", ++seq, 10);
+	ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, "h", 11), 0);
+	wait_pending(q, 0);
+	ck_assert_uint_eq(zj_alertq_free(q, 3000, &st), 0);
+	ck_assert_uint_eq(st.queued, ZJ_ALERTQ_BURST + 1 + 10);
+	ck_assert_uint_eq(st.coalesced, 1500);
+	ck_assert_uint_eq(st.summaries, 1);
+	ck_assert_uint_eq(st.owed, 0);
+	for (size_t i = 0; i < s.n; i++) {
+		const char *e = s.entries[i];
+
+		if (field_u(e, "ZHIJIA_COALESCED")) {
+			summaries++;
+			ck_assert_uint_eq(field_u(e, "ZHIJIA_COALESCED"), 1500);
+			ck_assert_uint_eq(field_u(e, "ZHIJIA_FIRST_EVENT_SEQ"), first);
+			ck_assert_uint_eq(field_u(e, "ZHIJIA_LAST_EVENT_SEQ"), last);
+			ck_assert_str_eq(field(e, "ZHIJIA_TECHNIQUE", b, sizeof(b)), "T1055.009");
+		} else if (!strcmp(field(e, "ZHIJIA_TECHNIQUE", b, sizeof(b)), "T1053.003"))
+			alone_other++;
+	}
+	ck_assert_uint_eq(summaries, 1);
+	ck_assert_uint_eq(alone_other, 10);
 	sink_free(&s);
 }
 END_TEST
@@ -343,7 +406,7 @@ START_TEST(test_unstarted_free_sends)
 	ck_assert_int_eq(zj_alertq_new(65536, sink_send, &s, &q), 0);
 	for (uint64_t i = 1; i <= 3; i++) {
 		alert(&a, "T1543.002", i, 10);
-		ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, NULL), 0);
+		ck_assert_int_eq(zj_alertq_push(q, &a.ev, &a.f, &a.d, NULL, 1), 0);
 	}
 	zj_alertq_stats(q, &st);
 	ck_assert_uint_eq(st.pending, 3);
@@ -381,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, test_in_order);
 	tcase_add_test(tc, test_stall_coalesces);
 	tcase_add_test(tc, test_other_techniques);
+	tcase_add_test(tc, test_burst);
 	tcase_add_test(tc, test_unstarted_free_sends);
 	tcase_add_test(tc, test_bad_size);
 	suite_add_tcase(s, tc);

@@ -96,6 +96,10 @@ ok "zhijia.service enabled and running after install"
 verify=$(systemd-analyze verify zhijia.service 2>&1) || die "systemd-analyze verify: $verify"
 [ -z "$verify" ] || die "systemd-analyze verify zhijia.service says: $verify"
 ok "systemd-analyze verify zhijia.service: clean"
+# journald's rate limit would drop alerts of a storm silently; zhijiad bounds its own
+rl=$(prop zhijia LogRateLimitIntervalUSec)
+[ "$rl" = 0 ] || die "LogRateLimitIntervalUSec is '$rl', want 0 (journald's rate limit off)"
+ok "journald's rate limit is off for zhijia.service (LogRateLimitIntervalUSec=0)"
 echo "ZJ-SYS: $(systemd-analyze security zhijia.service 2>/dev/null | tail -n 1)"
 
 # ---- start: READY after attach and canary -----------------------------------------------------
