@@ -163,12 +163,13 @@ zj_cpu_ticks() { # utime + stime of zhijiad, clock ticks
 	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$zj_pid/stat"
 }
 
-start_zhijiad() {
+start_zhijiad() { # [EVENT_LOG] (default: a fresh file in $tmp)
+	local log=${1:-$tmp/zj-events.jsonl}
 	rm -f "$tmp/zj-events.jsonl"
 	# emptied here, not only by the redirection below: the loop must not find the last
 	# run's "ready" before the new zhijiad has truncated the file
 	: >"$tmp/zhijiad.err"
-	"$B/zhijiad" --event-log "$tmp/zj-events.jsonl" --policy "$tmp/absent-policy.json" \
+	"$B/zhijiad" --event-log "$log" --policy "$tmp/absent-policy.json" \
 		--socket "$tmp/zj.sock" >/dev/null 2>"$tmp/zhijiad.err" &
 	zj_pid=$!
 	local i=0
@@ -425,6 +426,30 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 	rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$zj_pid/status")
 	anon=$(awk '$1 == "RssAnon:" { print $2 }' "/proc/$zj_pid/status")
 	stop_zhijiad
+
+	# The same unpaced storm with the event log on /dev/null: zhijiad's own work per record
+	# (decode, classify, JSON line, write(2)) without the page cache the log's bytes fill.  On
+	# a VM whose balloon reports free pages to the host (virtio_balloon with free page
+	# reporting), every fresh page-cache page faults on the host: there a ~1.1 KB line costs
+	# more to store than to make.
+	start_zhijiad /dev/null || fail "zhijiad (event log /dev/null) did not become ready"
+	before=$(zj_status) || fail "zhijiad does not answer"
+	t0=$(zj_cpu_ticks)
+	line=$("$B/bench/zj-storm" mem 1 "$SECS" 0) || fail "zj-storm mem 1 unpaced"
+	after=$(zj_status) || fail "zhijiad does not answer"
+	i=0
+	while [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		now=$(zj_status) || fail "zhijiad does not answer"
+		[ "$now" = "$after" ] && break
+		after=$now
+	done
+	t1=$(zj_cpu_ticks)
+	# shellcheck disable=SC2086 # two lists of numbers
+	set -- $before $after
+	tp_null="$(num wall_s "$line") $(($4 - $1)) $(($5 - $2)) $((t1 - t0)) $hz"
+	stop_zhijiad
 fi
 
 # ---- zhijiad's memory with many processes, and its start-up time -----------------------------
@@ -510,7 +535,7 @@ awk -v configs="$configs" -v workloads="$WORKLOADS" -v secs="$SECS" -v rounds="$
 	-v stamp="$stamp" -v nprobes="${nprobes:-0}" -v procs="${PROCS:-0}" \
 	-v p_count="${p_count:-0}" -v p_anon0="${p_anon0:-0}" -v p_anon="${p_anon:-0}" \
 	-v p_hwm="${p_hwm:-0}" -v p_rb="${p_rb:-0}" -v start_ms="${start_ms:-0}" \
-	-v start_all="${start_all# }" '
+	-v start_all="${start_all# }" -v tp_null="${tp_null:-}" '
 function median(key, n,   i, j, t, a) {
 	for (i = 1; i <= n; i++) a[i] = v[key, i]
 	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
@@ -584,6 +609,10 @@ END {
 	}
 	if (ntp)
 		printf "highest rate with 0 lost: %.0f records/s; zhijiad peak RSS (VmHWM) %.1f MiB; at the end RSS %.1f MiB, of it private (RssAnon) %.1f MiB\n", best, hwm / 1024, rss / 1024, anon / 1024
+	# WALL RECORDS LOST TICKS HZ
+	nn = split(tp_null, tn, " ")
+	if (nn == 5 && tn[1] > 0 && tn[2] > 0)
+		printf "unpaced x1 with the event log on /dev/null (no page cache): %.0f records/s, %d lost, zhijiad CPU %.3f s/100k records\n", tn[2] / tn[1], tn[3], (tn[4] / tn[5]) / tn[2] * 1e5
 
 	if (p_count > 0)
 		printf "with %d sleeping processes started (%d in its table): zhijiad private RSS (RssAnon) %.1f MiB (%.1f MiB before them); peak RSS %.1f MiB; ring buffer resident %.1f MiB (not in RssAnon)\n", procs, p_count, p_anon / 1024, p_anon0 / 1024, p_hwm / 1024, p_rb / 1024
@@ -605,7 +634,10 @@ END {
 	printf "],\"procs\":{\"started\":%d,\"in_table\":%d,\"rss_anon_before_kib\":%d,\"rss_anon_kib\":%d,\"peak_rss_kib\":%d,\"ringbuf_resident_kib\":%d},\"start_to_ready_ms\":{\"median\":%d,\"runs\":\"%s\"}", procs, p_count, p_anon0, p_anon, p_hwm, p_rb, start_ms, start_all > json
 	printf ",\"zhijiad\":{\"peak_rss_kib\":%d,\"rss_end_kib\":%d,\"rss_anon_end_kib\":%d,\"max_lossless_records_per_s\":%.0f,\"steps\":[", hwm, rss, anon, best > json
 	for (i = 1; i <= ntp; i++) printf "%s%s", (i > 1 ? "," : ""), tps[i] > json
-	printf "]}}\n" > json
+	printf "]" > json
+	if (nn == 5 && tn[1] > 0 && tn[2] > 0)
+		printf ",\"event_log_devnull\":{\"wall_s\":%s,\"records\":%d,\"lost\":%d,\"records_per_s\":%.0f,\"cpu_s_per_100k_records\":%.4f}", tn[1], tn[2], tn[3], tn[2] / tn[1], (tn[4] / tn[5]) / tn[2] * 1e5 > json
+	printf "}}\n" > json
 }' "$RAW" || fail "report"
 cp "$json" "$OUT/latest.json"
 if [ -s "$tmp/zhijiad-stops.txt" ]; then
