@@ -226,7 +226,8 @@ static size_t flush(struct zj_alertq *q, uint64_t now_s, bool force)
 		if (!count)
 			continue;
 		if ((!force && s->last_s == now_s) ||
-		    (zj_journal_coalesced_fields(&q->scratch, &s->c), enqueue(q, &q->scratch) < 0)) {
+		    (zj_journal_coalesced_fields(&q->scratch, &s->c),
+		     enqueue(q, &q->scratch) < 0)) {
 			q->owing = true;
 			continue;
 		}
@@ -347,8 +348,7 @@ void zj_alertq_stats(struct zj_alertq *q, struct zj_alertq_stats *ret)
 	pthread_mutex_unlock(&q->lock);
 }
 
-uint64_t zj_alertq_free(struct zj_alertq *q, unsigned timeout_ms,
-			struct zj_alertq_stats *ret_stats)
+uint64_t zj_alertq_free(struct zj_alertq *q, unsigned timeout_ms, struct zj_alertq_stats *ret_stats)
 {
 	struct zj_alertq_stats dummy;
 	struct timespec deadline;

@@ -41,11 +41,11 @@ typedef int (*zj_alertq_send_fn)(const struct iovec *iov, int n, void *userdata)
 
 struct zj_alertq_stats {
 	uint64_t queued;    /* alerts put into the ring */
-	uint64_t sent;      /* entries journald took (alerts and summaries) */
+	uint64_t sent;	    /* entries journald took (alerts and summaries) */
 	uint64_t failed;    /* entries journald refused (the last errno in last_error) */
 	uint64_t coalesced; /* alerts counted into a summary instead of queued */
 	uint64_t summaries; /* summary entries queued */
-	uint64_t owed;      /* coalesced alerts whose summary is not queued yet */
+	uint64_t owed;	    /* coalesced alerts whose summary is not queued yet */
 	uint64_t pending;   /* entries queued and not yet sent, the one being sent included */
 	int last_error;
 };
@@ -54,8 +54,7 @@ struct zj_alertq_stats {
  * A queue of `bytes` (a multiple of 8, at least 64 KiB) sending with send(iov, n, userdata);
  * send NULL: sd_journal_sendv().  The sender does not run before zj_alertq_start().
  */
-int zj_alertq_new(size_t bytes, zj_alertq_send_fn send, void *userdata,
-		  struct zj_alertq **ret);
+int zj_alertq_new(size_t bytes, zj_alertq_send_fn send, void *userdata, struct zj_alertq **ret);
 
 /* Start the sender thread (all signals blocked in it).  0 or a negative errno. */
 int zj_alertq_start(struct zj_alertq *q);

@@ -106,6 +106,26 @@ static void jfmt(struct zj_jfields *j, const char *name, const char *fmt, ...)
 		jadd(j, name, v, (size_t)n < sizeof(v) ? (size_t)n : sizeof(v) - 1);
 }
 
+/*
+ * The head every entry of a technique starts with: MESSAGE_ID, SYSLOG_IDENTIFIER,
+ * ZHIJIA_TECHNIQUE and its names; and its title "T1055.008 Ptrace System Calls (...)" in title.
+ */
+static void jtechnique(struct zj_jfields *j, const char *technique, const struct zj_technique *t,
+		       char *title, size_t title_len)
+{
+	char mid[ZJ_MESSAGE_ID_LEN + 1];
+
+	zj_message_id(technique, mid);
+	snprintf(title, title_len, "%s %s%s%s%s", technique, t ? t->name : "",
+		 t && t->name_zh ? " (" : "", t && t->name_zh ? t->name_zh : "",
+		 t && t->name_zh ? ")" : "");
+	jstr(j, "MESSAGE_ID", mid);
+	jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
+	jstr(j, "ZHIJIA_TECHNIQUE", technique);
+	jstr(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
+	jstr(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
+}
+
 int zj_journal_message(int priority, const char *fmt, ...)
 {
 	char msg[2048];
@@ -124,7 +144,7 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 {
 	const struct zj_technique *t = NULL;
 	const struct zj_tactic *tac = NULL;
-	char mid[ZJ_MESSAGE_ID_LEN + 1];
+	char title[256];
 	const char *action = zj_action_name(d->action), *outcome = action;
 	bool target = ev->flags & ZJ_EVF_HAS_TARGET;
 	int ti;
@@ -140,16 +160,9 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 				  : "block requested, NOT enforced: it went ahead";
 	j->n = 0;
 	j->used = 0;
-	zj_message_id(f->technique, mid);
-	jfmt(j, "MESSAGE", "%s %s%s%s%s: %s [%s]", f->technique, t ? t->name : "",
-	     t && t->name_zh ? " (" : "", t && t->name_zh ? t->name_zh : "",
-	     t && t->name_zh ? ")" : "", f->reason, outcome);
-	jstr(j, "MESSAGE_ID", mid);
+	jtechnique(j, f->technique, t, title, sizeof(title));
+	jfmt(j, "MESSAGE", "%s: %s [%s]", title, f->reason, outcome);
 	jfmt(j, "PRIORITY", "%d", zj_severity_priority(f->severity));
-	jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
-	jstr(j, "ZHIJIA_TECHNIQUE", f->technique);
-	jstr(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
-	jstr(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
 	jstr(j, "ZHIJIA_TACTIC", tac ? tac->id : NULL);
 	jstr(j, "ZHIJIA_TACTIC_NAME", tac ? tac->name : NULL);
 	jstr(j, "ZHIJIA_ACTION", action);
@@ -164,7 +177,8 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 	jfmt(j, "ZHIJIA_EVENT_SEQ", "%llu", (unsigned long long)ev->seq);
 	jfmt(j, "ZHIJIA_ACTOR_PID", "%u", ev->actor.pid);
 	jfmt(j, "ZHIJIA_ACTOR_UID", "%u", ev->actor.uid);
-	jadd(j, "ZHIJIA_ACTOR_COMM", ev->actor.comm, strnlen(ev->actor.comm, sizeof(ev->actor.comm)));
+	jadd(j, "ZHIJIA_ACTOR_COMM", ev->actor.comm,
+	     strnlen(ev->actor.comm, sizeof(ev->actor.comm)));
 	jzj(j, "ZHIJIA_ACTOR_EXE", &ev->actor.exe);
 	jzj(j, "ZHIJIA_ACTOR_CMDLINE", &ev->actor.cmdline);
 	if (target) {
@@ -181,7 +195,9 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 	if (ev->type == ZJ_EV_FILE || ev->type == ZJ_EV_SETID) {
 		jzj(j, "ZHIJIA_PATH", &ev->file.path);
 		if (ev->file.path2.len)
-			jzj(j, ev->file.op == ZJ_FOP_SYMLINK ? "ZHIJIA_LINK_TARGET" : "ZHIJIA_OLD_PATH",
+			jzj(j,
+			    ev->file.op == ZJ_FOP_SYMLINK ? "ZHIJIA_LINK_TARGET"
+							  : "ZHIJIA_OLD_PATH",
 			    &ev->file.path2);
 	}
 	if (ev->type == ZJ_EV_DENY) {
@@ -198,7 +214,7 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced *c)
 {
 	const struct zj_technique *t = NULL;
-	char mid[ZJ_MESSAGE_ID_LEN + 1];
+	char title[256];
 
 	j->n = 0;
 	j->used = 0;
@@ -217,21 +233,14 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 		return;
 	}
 	(void)zj_catalog_find(c->technique, &t);
-	zj_message_id(c->technique, mid);
+	jtechnique(j, c->technique, t, title, sizeof(title));
 	jfmt(j, "MESSAGE",
-	     "%s %s%s%s%s: %llu more %s alerts (events %llu to %llu, last by %s pid %u) not sent "
-	     "one by one (a storm); each is in the event log",
-	     c->technique, t ? t->name : "", t && t->name_zh ? " (" : "",
-	     t && t->name_zh ? t->name_zh : "", t && t->name_zh ? ")" : "",
-	     (unsigned long long)c->count, zj_action_name(c->action),
+	     "%s: %llu more %s alerts (events %llu to %llu, last by %s pid %u) not sent one by one "
+	     "(a storm); each is in the event log",
+	     title, (unsigned long long)c->count, zj_action_name(c->action),
 	     (unsigned long long)c->first_seq, (unsigned long long)c->last_seq, c->last_comm,
 	     c->last_pid);
-	jstr(j, "MESSAGE_ID", mid);
 	jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
-	jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
-	jstr(j, "ZHIJIA_TECHNIQUE", c->technique);
-	jstr(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
-	jstr(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
 	jstr(j, "ZHIJIA_ACTION", zj_action_name(c->action));
 	jstr(j, "ZHIJIA_SEVERITY", zj_severity_name(c->severity));
 	jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);

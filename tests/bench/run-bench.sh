@@ -149,6 +149,19 @@ zj_status() { # prints "RECORDS LOST LOGGED" from the kernel counters (retried: 
 	return 1
 }
 
+zj_settled() { # zj_status once it no longer changes: zhijiad has taken what was queued (10 s at most)
+	local after now i=0
+	after=$(zj_status) || return 1
+	while [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+		now=$(zj_status) || return 1
+		[ "$now" = "$after" ] && break
+		after=$now
+	done
+	echo "$after"
+}
+
 zj_status_once() {
 	"$B/zhijiactl" --socket "$tmp/zj.sock" status --json 2>/dev/null | awk '
 		/"records": *\{/ { inrec = 1; next }
@@ -400,15 +413,7 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 		t0=$(zj_cpu_ticks)
 		line=$("$B/bench/zj-storm" mem "$width" "$SECS" "$rate") ||
 			fail "zj-storm mem $width at $rate/s"
-		after=$(zj_status) || fail "zhijiad does not answer"
-		i=0
-		while [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-			now=$(zj_status) || fail "zhijiad does not answer"
-			[ "$now" = "$after" ] && break
-			after=$now
-		done
+		after=$(zj_settled) || fail "zhijiad does not answer"
 		t1=$(zj_cpu_ticks)
 		kill "$lat_pid" 2>/dev/null
 		wait "$lat_pid"
@@ -436,15 +441,7 @@ if [ -n "$TP_RATES" ] && [ "${configs#* zhijiad}" != "$configs" ]; then
 	before=$(zj_status) || fail "zhijiad does not answer"
 	t0=$(zj_cpu_ticks)
 	line=$("$B/bench/zj-storm" mem 1 "$SECS" 0) || fail "zj-storm mem 1 unpaced"
-	after=$(zj_status) || fail "zhijiad does not answer"
-	i=0
-	while [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-		now=$(zj_status) || fail "zhijiad does not answer"
-		[ "$now" = "$after" ] && break
-		after=$now
-	done
+	after=$(zj_settled) || fail "zhijiad does not answer"
 	t1=$(zj_cpu_ticks)
 	# shellcheck disable=SC2086 # two lists of numbers
 	set -- $before $after

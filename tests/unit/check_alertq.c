@@ -175,9 +175,11 @@ START_TEST(test_in_order)
 	ck_assert_uint_eq(s.n, 1000);
 	for (size_t i = 0; i < s.n; i++) {
 		ck_assert_uint_eq(field_u(s.entries[i], "ZHIJIA_EVENT_SEQ"), i + 1);
-		ck_assert_str_eq(field(s.entries[i], "ZHIJIA_TECHNIQUE", b, sizeof(b)), "T1053.003");
+		ck_assert_str_eq(field(s.entries[i], "ZHIJIA_TECHNIQUE", b, sizeof(b)),
+				 "T1053.003");
 		ck_assert_str_eq(field(s.entries[i], "ZHIJIA_POLICY_HASH", b, sizeof(b)), "hash1");
-		ck_assert_str_eq(field(s.entries[i], "ZHIJIA_ACTOR_COMM", b, sizeof(b)), "attacker");
+		ck_assert_str_eq(field(s.entries[i], "ZHIJIA_ACTOR_COMM", b, sizeof(b)),
+				 "attacker");
 		ck_assert_uint_eq(strlen(field(s.entries[i], "ZHIJIA_ACTOR_CMDLINE", b, sizeof(b))),
 				  100);
 	}
@@ -276,7 +278,8 @@ START_TEST(test_stall_coalesces)
 		ck_assert_str_eq(field(e, "ZHIJIA_POLICY_HASH", b, sizeof(b)), "hash2");
 		ck_assert_str_eq(field(e, "PRIORITY", b, sizeof(b)), "3");
 		ck_assert_uint_eq(strlen(field(e, "MESSAGE_ID", b, sizeof(b))), 32);
-		ck_assert_ptr_nonnull(strstr(field(e, "MESSAGE", b, sizeof(b)), "not sent one by one"));
+		ck_assert_ptr_nonnull(
+			strstr(field(e, "MESSAGE", b, sizeof(b)), "not sent one by one"));
 	}
 	ck_assert_uint_eq(summaries, 2);
 	ck_assert_uint_eq(alone + in_summaries, n + 1);
@@ -321,8 +324,8 @@ START_TEST(test_other_techniques)
 		if (c && !field(s.entries[i], "ZHIJIA_TECHNIQUE", b, sizeof(b))[0]) {
 			/* T9999.999 (the one that filled it) and 31 T9xxx had slots; 6 did not */
 			ck_assert_uint_eq(c, 6);
-			ck_assert_ptr_nonnull(
-				strstr(field(s.entries[i], "MESSAGE", b, sizeof(b)), "further techniques"));
+			ck_assert_ptr_nonnull(strstr(field(s.entries[i], "MESSAGE", b, sizeof(b)),
+						     "further techniques"));
 			other = true;
 		}
 	}
