@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -424,8 +426,13 @@ struct job {
 struct zj_scanpool {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
+	pthread_cond_t ready; /* a worker has dropped its capabilities (or failed to) */
 	pthread_t *threads;
-	unsigned n_threads;
+	unsigned n_workers; /* asked for */
+	unsigned n_threads; /* running */
+	unsigned n_ready;   /* workers that have reported on their capability drop */
+	int drop_error;	    /* the first failed drop */
+	bool started;
 	bool stop;
 	int efd;
 	int timeout_s;
@@ -452,6 +459,37 @@ static size_t slot_hash(const char *hex)
 	return h % CACHE_SLOTS;
 }
 
+/*
+ * The calling thread keeps only what a scan needs, and only if it has it: CAP_DAC_READ_SEARCH,
+ * because the files named by events (any user's executables, a root-only cron.d) are opened by
+ * path and read.  A worker needs nothing else: it reopens its O_PATH fd through /proc/self/fd,
+ * which is its own process (no CAP_SYS_PTRACE: the kernel's ptrace check passes for the same
+ * thread group); it never opens /proc/<pid>/exe (kill_same() runs in the draining thread),
+ * signals nobody, and raises its own nice value only.  A path from an event or a cron line
+ * that names another process's /proc/<pid>/exe then gets an error verdict instead of being
+ * read with CAP_SYS_PTRACE.  capset(2) acts on the calling thread only (libcap without libpsx,
+ * Debian's), hence here and not in the pool's creator.  The inheritable set is emptied, and
+ * with it the ambient set; the bounding set stays (it only limits an execve, and no worker
+ * execs).  0 or a negative errno.
+ */
+static int worker_drop_capabilities(void)
+{
+	const cap_value_t keep = CAP_DAC_READ_SEARCH;
+	cap_flag_value_t has = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+	int e = 0;
+
+	if (!caps)
+		return negative_errno();
+	if (cap_get_flag(caps, keep, CAP_PERMITTED, &has) < 0 || cap_clear(caps) < 0 ||
+	    (has == CAP_SET && (cap_set_flag(caps, CAP_PERMITTED, 1, &keep, CAP_SET) < 0 ||
+				cap_set_flag(caps, CAP_EFFECTIVE, 1, &keep, CAP_SET) < 0)) ||
+	    cap_set_proc(caps) < 0)
+		e = negative_errno();
+	cap_free(caps);
+	return e;
+}
+
 static void *worker(void *arg)
 {
 	struct zj_scanpool *p = arg;
@@ -459,6 +497,19 @@ static void *worker(void *arg)
 	struct zj_rules *mine = NULL;
 	char *buf = NULL;
 	size_t cap = 0;
+	int dropped;
+
+	/* named for ps and /proc/<pid>/task/<tid>/comm; a failure only costs the name */
+	(void)prctl(PR_SET_NAME, "zj-scan", 0, 0, 0);
+	dropped = worker_drop_capabilities();
+	pthread_mutex_lock(&p->lock);
+	if (dropped < 0 && !p->drop_error)
+		p->drop_error = dropped;
+	p->n_ready++;
+	pthread_cond_broadcast(&p->ready);
+	pthread_mutex_unlock(&p->lock);
+	if (dropped < 0)
+		return NULL; /* zj_scanpool_start() fails: no scan with capabilities not dropped */
 
 	/*
 	 * Scans yield to the event loop: nice 10 for this thread only (Linux applies
@@ -602,9 +653,7 @@ static void *worker(void *arg)
 
 int zj_scanpool_new(unsigned workers, size_t queue_max, int timeout_s, struct zj_scanpool **ret)
 {
-	sigset_t all, old;
 	struct zj_scanpool *p;
-	unsigned i;
 	int e;
 
 	if (!workers || !queue_max || timeout_s <= 0)
@@ -628,30 +677,65 @@ int zj_scanpool_new(unsigned workers, size_t queue_max, int timeout_s, struct zj
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->ready, NULL);
+	p->n_workers = workers;
 	p->queue_max = queue_max;
 	p->timeout_s = timeout_s;
+	*ret = p;
+	return 0;
+}
+
+/* Stop the running workers (the scans in progress finish) and wait for them. */
+static void stop_workers(struct zj_scanpool *p)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->n_threads; i++)
+		pthread_join(p->threads[i], NULL);
+	p->n_threads = 0;
+}
+
+int zj_scanpool_start(struct zj_scanpool *p)
+{
+	sigset_t all, old;
+	unsigned i;
+	int e = 0;
+
+	if (p->started || p->stop)
+		return -EALREADY;
 	/*
 	 * Workers take no signals: the daemon blocks SIGHUP/SIGTERM only later, for its
 	 * signalfd, and a thread that had them unblocked would die of a SIGHUP's default action.
 	 */
 	sigfillset(&all);
 	e = -pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (e < 0) {
-		zj_scanpool_free(p);
+	if (e < 0)
 		return e;
-	}
-	for (i = 0; i < workers; i++) {
+	for (i = 0; i < p->n_workers; i++) {
 		e = -pthread_create(&p->threads[i], NULL, worker, p);
 		if (e < 0)
 			break;
 		p->n_threads++;
 	}
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!p->n_threads) {
-		zj_scanpool_free(p);
+	if (!p->n_threads)
+		return e;
+	/* every worker has dropped its capabilities before the pool counts as started */
+	pthread_mutex_lock(&p->lock);
+	while (p->n_ready < p->n_threads)
+		pthread_cond_wait(&p->ready, &p->lock);
+	e = p->drop_error;
+	pthread_mutex_unlock(&p->lock);
+	if (e < 0) {
+		stop_workers(p);
 		return e;
 	}
-	*ret = p;
+	/* jobs queued before now are in p->head: the workers found them there */
+	p->started = true;
 	return 0;
 }
 
@@ -668,20 +752,14 @@ static void free_jobs(struct job *j)
 
 void zj_scanpool_free(struct zj_scanpool *p)
 {
-	unsigned i;
-
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stop = true;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->lock);
-	for (i = 0; i < p->n_threads; i++)
-		pthread_join(p->threads[i], NULL);
+	stop_workers(p);
 	free_jobs(p->head);
 	free_jobs(p->done);
 	zj_rules_unref(p->rules);
 	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->ready);
 	pthread_mutex_destroy(&p->lock);
 	close(p->efd);
 	free(p->by_inode);

@@ -2,7 +2,8 @@
 /*
  * File verdicts with libyara (the brief's AVL engine role): rules compiled from a directory
  * of *.yar files, and a pool of worker threads, one YARA scanner each with a timeout, fed
- * by a bounded queue so that the event path never waits.  Verdicts are cached by (device,
+ * by a bounded queue so that the event path never waits.  The workers hold no capability but
+ * CAP_DAC_READ_SEARCH: they parse hostile files.  Verdicts are cached by (device,
  * inode, size, mtime, ctime) and by SHA-256; the workers run at nice ZJ_SCAN_NICE.
  *
  * libyara the documented way: zj_scan_library_init() (yr_initialize) before any thread,
@@ -109,8 +110,20 @@ struct zj_scanpool_stats {
 typedef void (*zj_scan_done_fn)(void *userdata, uint64_t cookie, const char *path,
 				const struct zj_verdict *v);
 
+/*
+ * A pool of `workers` threads, not started yet: files may be queued at once and wait for
+ * zj_scanpool_start().  The threads are separate from the creation so that a daemon can start
+ * them after it has dropped its capabilities (capset(2) changes the calling thread only).
+ */
 int zj_scanpool_new(unsigned workers, size_t queue_max, int timeout_s, struct zj_scanpool **ret);
-/* Stops the workers (the scans in progress finish) and frees what is queued. */
+/*
+ * Start the workers, with every signal blocked, at nice ZJ_SCAN_NICE; each keeps only
+ * CAP_DAC_READ_SEARCH of its permitted set (when it has it; nothing else).  Returns once every
+ * worker has dropped: 0, or a negative errno (the workers are stopped again; -EALREADY when
+ * called twice).  What was queued before runs now.
+ */
+int zj_scanpool_start(struct zj_scanpool *p);
+/* Stops the workers if started (the scans in progress finish) and frees what is queued. */
 void zj_scanpool_free(struct zj_scanpool *p);
 /* Use these rules for scans that start from now on (the pool takes a reference). */
 void zj_scanpool_set_rules(struct zj_scanpool *p, struct zj_rules *r);

@@ -148,7 +148,7 @@ int zj_scand_new(const struct zj_scand_opts *o, struct zj_scand **ret, char *err
 	if (e == 0) {
 		e = zj_scanpool_new(o->workers, o->queue_max, o->timeout_s, &s->pool);
 		if (e < 0)
-			snprintf(err, errlen, "cannot start the scan workers: %s", strerror(-e));
+			snprintf(err, errlen, "cannot make the scan pool: %s", strerror(-e));
 	}
 	if (e < 0) {
 		zj_scand_free(s);
@@ -157,6 +157,11 @@ int zj_scand_new(const struct zj_scand_opts *o, struct zj_scand **ret, char *err
 	zj_scanpool_set_rules(s->pool, s->rules);
 	*ret = s;
 	return 0;
+}
+
+int zj_scand_start(struct zj_scand *s)
+{
+	return zj_scanpool_start(s->pool);
 }
 
 static void ctx_clear(struct job_ctx *c)

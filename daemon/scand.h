@@ -65,8 +65,17 @@ struct zj_scand_opts {
 	void *userdata;
 };
 
-/* Compile the rules and start the workers.  A rule error: -EINVAL, "FILE:LINE: ..." in err. */
+/*
+ * Compile the rules and make the pool, its workers not started: events may be queued at once
+ * and wait for zj_scand_start().  A rule error: -EINVAL, "FILE:LINE: ..." in err.
+ */
 int zj_scand_new(const struct zj_scand_opts *o, struct zj_scand **ret, char *err, size_t errlen);
+/*
+ * Start the scan workers (zj_scanpool_start()): in zhijiad after the capability drop, so that
+ * no thread keeps what the main thread dropped.  0 or a negative errno.
+ */
+int zj_scand_start(struct zj_scand *s);
+/* Started or not. */
 void zj_scand_free(struct zj_scand *s);
 
 /*

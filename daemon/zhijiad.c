@@ -794,6 +794,9 @@ static uint64_t now_usec(void)
  * disabled (Debian's default) check it on every bpf(2) command, map lookups included -- or,
  * on kernels before 5.8, which have no CAP_BPF, CAP_SYS_ADMIN.  CAP_PERFMON and CAP_SYS_ADMIN
  * served loading and attaching only.  Inheritable and ambient sets end up empty.
+ * capset(2) is per thread: call this while main() is the only thread; every thread (the alert
+ * sender, zj_alertq_start(); the scan workers, zj_scand_start()) is started after it and
+ * inherits the reduced sets.
  */
 static int drop_capabilities(void)
 {
@@ -1678,7 +1681,7 @@ int main(int argc, char **argv)
 		log_warning("ARR network rules are kept but nft is not installed, ignoring");
 	else if (r > 0)
 		log_info("ARR network rules loaded again (/var/lib/zhijia/nft/zhijia.nft)");
-	/* libyara before any thread (the scan workers are the first) */
+	/* libyara before any thread (the scan workers, started after the capability drop) */
 	r = zj_scan_library_init();
 	if (r < 0) {
 		log_error_errno(r, "Failed to initialise libyara: %m");
@@ -1760,6 +1763,13 @@ int main(int argc, char **argv)
 	r = zj_alertq_start(d.alerts);
 	if (r < 0) {
 		log_error_errno(r, "Failed to start the alert sender: %m");
+		return finish(&d, 1);
+	}
+	/* the scan workers too (capset is per thread); before the canary, so that ready means
+	 * the scans run: what start-up queued is scanned from here on */
+	r = zj_scand_start(d.scand);
+	if (r < 0) {
+		log_error_errno(r, "Failed to start the scan workers: %m");
 		return finish(&d, 1);
 	}
 	if (run_delivery_canary(&d) < 0)

@@ -24,7 +24,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,12 +358,19 @@ static void test_teardown(void)
 
 /* ---- tests --------------------------------------------------------------------------------- */
 
-/* exec a black binary, expect it killed; returns the verdict line. */
-static const struct zj_line *exec_killed(const char *salt)
+/*
+ * exec a black binary, expect it killed; returns the verdict line.  owner other than -1: the
+ * sample is chown'ed to it and made mode 0700 first.
+ */
+static const struct zj_line *exec_killed_owned(const char *salt, uid_t owner)
 {
 	char sample[PATH_MAX];
 
 	make_sample(sample, sizeof(sample), salt);
+	if (owner != (uid_t)-1) {
+		ck_assert_int_eq(chown(sample, owner, (gid_t)owner), 0);
+		ck_assert_int_eq(chmod(sample, 0700), 0);
+	}
 	pid_t pid = spawn(sample, "30");
 	int status = wait_for(pid, VERDICT_TIMEOUT_MS);
 	ck_assert_msg(status != -1, "%s (pid %d) still ran after %d ms", sample, (int)pid,
@@ -381,6 +390,114 @@ static const struct zj_line *exec_killed(const char *salt)
 	ZJ_EXPECT(v, jint(v, "seq") > jint(ex, "seq"), "the verdict comes after its event");
 	return v;
 }
+
+static const struct zj_line *exec_killed(const char *salt)
+{
+	return exec_killed_owned(salt, (uid_t)-1);
+}
+
+/*
+ * Every task of zhijiad holds no capability the main thread dropped (capset(2) is per thread:
+ * the scan workers are started after the drop, and each keeps CAP_DAC_READ_SEARCH only), and
+ * a worker still scans: a black binary exec'd now is killed on its verdict.
+ */
+struct task_caps {
+	uint64_t eff, prm, inh, amb;
+	char comm[32];
+};
+
+/* /proc/<pid>/task/<tid>/{status,comm}; false when the task is gone. */
+static bool read_task_caps(pid_t pid, const char *tid, struct task_caps *ret)
+{
+	char path[PATH_MAX], buf[256], *line;
+	int seen = 0;
+	FILE *f;
+
+	/* through stdio: read_file() sizes by fstat, and /proc files say 0 bytes */
+	memset(ret, 0, sizeof(*ret));
+	zj_pathf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(ret->comm, sizeof(ret->comm), f))
+		ret->comm[strcspn(ret->comm, "\n")] = '\0';
+	fclose(f);
+	zj_pathf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while ((line = fgets(buf, sizeof(buf), f))) {
+		unsigned long long v;
+		if (sscanf(line, "CapEff: %llx", &v) == 1)
+			ret->eff = v, seen |= 1;
+		else if (sscanf(line, "CapPrm: %llx", &v) == 1)
+			ret->prm = v, seen |= 2;
+		else if (sscanf(line, "CapInh: %llx", &v) == 1)
+			ret->inh = v, seen |= 4;
+		else if (sscanf(line, "CapAmb: %llx", &v) == 1)
+			ret->amb = v, seen |= 8;
+	}
+	fclose(f);
+	ck_assert_msg(seen == 15, "%s lacks a Cap line (%x)", path, seen);
+	return true;
+}
+
+START_TEST(test_threads_keep_no_more)
+{
+	/* what drop_capabilities() keeps: CAP_BPF where the kernel has it, else CAP_SYS_ADMIN */
+	const uint64_t dac = 1ull << CAP_DAC_READ_SEARCH;
+	char main_tid[32], path[PATH_MAX];
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last_cap = -1;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &last_cap), 1);
+	fclose(f);
+	const uint64_t kept = dac | 1ull << CAP_KILL | 1ull << CAP_SYS_PTRACE |
+			      1ull << (last_cap >= CAP_BPF ? CAP_BPF : CAP_SYS_ADMIN);
+	struct task_caps m, t;
+	int tasks = 0, workers = 0;
+
+	snprintf(main_tid, sizeof(main_tid), "%d", (int)zd.pid);
+	ck_assert(read_task_caps(zd.pid, main_tid, &m));
+	ck_assert_msg(m.eff == kept && m.prm == kept,
+		      "zhijiad's main thread: CapEff %016llx CapPrm %016llx, want %016llx",
+		      (unsigned long long)m.eff, (unsigned long long)m.prm,
+		      (unsigned long long)kept);
+
+	zj_pathf(path, sizeof(path), "/proc/%d/task", (int)zd.pid);
+	DIR *d = opendir(path);
+	ck_assert_msg(d, "%s: %s", path, strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || !read_task_caps(zd.pid, de->d_name, &t))
+			continue;
+		tasks++;
+		ck_assert_msg(!(t.eff & ~m.prm) && !(t.prm & ~m.prm) && !t.inh && !t.amb,
+			      "zhijiad task %s (%s): CapEff %016llx CapPrm %016llx CapInh %016llx "
+			      "CapAmb %016llx; the main thread keeps %016llx",
+			      de->d_name, t.comm, (unsigned long long)t.eff,
+			      (unsigned long long)t.prm, (unsigned long long)t.inh,
+			      (unsigned long long)t.amb, (unsigned long long)m.prm);
+		if (strcmp(t.comm, "zj-scan") != 0)
+			continue;
+		workers++;
+		ck_assert_msg(t.eff == dac && t.prm == dac,
+			      "scan worker %s: CapEff %016llx CapPrm %016llx, want %016llx "
+			      "(cap_dac_read_search)",
+			      de->d_name, (unsigned long long)t.eff, (unsigned long long)t.prm,
+			      (unsigned long long)dac);
+	}
+	closedir(d);
+	ck_assert_msg(tasks > 1 && workers >= 1, "zhijiad has %d tasks, %d scan workers", tasks,
+		      workers);
+	/*
+	 * and they still scan, with what they kept: the sample is another user's, mode 0700 --
+	 * root runs it (CAP_DAC_OVERRIDE), a worker reads it only through CAP_DAC_READ_SEARCH
+	 */
+	const struct zj_line *v = exec_killed_owned("threads", 65534);
+	ZJ_EXPECT_BOOL(v, "verdict.cached", false);
+}
+END_TEST
 
 START_TEST(test_exec_black_killed)
 {
@@ -647,6 +764,7 @@ static Suite *scan_suite(void)
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_add_checked_fixture(tc, test_setup, test_teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_threads_keep_no_more);
 	tcase_add_test(tc, test_exec_black_killed);
 	tcase_add_test(tc, test_exec_black_script_killed);
 	tcase_add_test(tc, test_unit_black_alerted);

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* YARA verdicts (daemon/scan.c): rules from a directory, one scan, the worker pool. */
+#define _GNU_SOURCE /* gettid */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +165,7 @@ START_TEST(test_pool)
 	put(path, miner_rule);
 	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
 	ck_assert_int_eq(zj_scanpool_new(2, 64, 10, &p), 0);
+	ck_assert_int_eq(zj_scanpool_start(p), 0);
 	zj_scanpool_set_rules(p, r);
 	for (i = 0; i < 20; i++) {
 		char text[64];
@@ -226,6 +232,7 @@ START_TEST(test_pool_sheds)
 
 	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
 	ck_assert_int_eq(zj_scanpool_new(1, 4, 10, &p), 0);
+	ck_assert_int_eq(zj_scanpool_start(p), 0);
 	zj_scanpool_set_rules(p, r);
 	snprintf(path, sizeof(path), "%s/big", dir);
 	{
@@ -247,6 +254,153 @@ START_TEST(test_pool_sheds)
 }
 END_TEST
 
+/* Jobs queued before zj_scanpool_start() wait, then run; a pool never started frees clean. */
+START_TEST(test_pool_queued_before_start)
+{
+	char path[192], err[512];
+	struct zj_rules *r = NULL;
+	struct zj_scanpool *p = NULL;
+	struct got g = {0};
+	struct pollfd pfd;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/miner.yar", rules);
+	put(path, miner_rule);
+	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(zj_scanpool_new(2, 16, 10, &p), 0);
+	zj_scanpool_set_rules(p, r);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/early%d", dir, i);
+		put(path, i % 2 ? "stratum+tcp://early" : "harmless early");
+		ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	}
+	/* no worker yet: nothing is answered */
+	pfd = (struct pollfd){.fd = zj_scanpool_fd(p), .events = POLLIN};
+	ck_assert_int_eq(poll(&pfd, 1, 200), 0);
+	ck_assert_int_eq(zj_scanpool_drain(p, on_done, &g), 0);
+	ck_assert_int_eq(zj_scanpool_start(p), 0);
+	ck_assert_int_eq(zj_scanpool_start(p), -EALREADY);
+	wait_for(p, &g, 4);
+	ck_assert_int_eq(g.match, 2);
+	ck_assert_int_eq(g.clean, 2);
+	zj_scanpool_free(p);
+
+	/* never started, jobs queued: freed without a leak (ASan) */
+	p = NULL;
+	ck_assert_int_eq(zj_scanpool_new(1, 4, 10, &p), 0);
+	ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	zj_scanpool_free(p);
+	zj_rules_unref(r);
+}
+END_TEST
+
+/* "CapEff:\t0000..." of /proc/self/task/<tid>/status; false when the file has no such line. */
+static bool task_caps(const char *tid, uint64_t *ret_eff, uint64_t *ret_prm, uint64_t *ret_inh,
+		      uint64_t *ret_amb, char *comm, size_t commlen)
+{
+	char path[128], line[256];
+	int seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(comm, (int)commlen, f))
+		comm[0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/self/task/%s/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (sscanf(line, "CapEff: %llx", &v) == 1)
+			*ret_eff = v, seen |= 1;
+		else if (sscanf(line, "CapPrm: %llx", &v) == 1)
+			*ret_prm = v, seen |= 2;
+		else if (sscanf(line, "CapInh: %llx", &v) == 1)
+			*ret_inh = v, seen |= 4;
+		else if (sscanf(line, "CapAmb: %llx", &v) == 1)
+			*ret_amb = v, seen |= 8;
+	}
+	fclose(f);
+	return seen == 15;
+}
+
+/*
+ * The workers keep CAP_DAC_READ_SEARCH at most, whatever the thread that started them holds
+ * (as root: everything; as another user: nothing), and a scan still reads a file of another
+ * owner's mode 0600 when they keep it.
+ */
+START_TEST(test_pool_workers_drop_caps)
+{
+	const uint64_t dac = 1ull << CAP_DAC_READ_SEARCH;
+	uint64_t me_eff = 0, me_prm = 0, inh = 0, amb = 0;
+	char path[192], err[512], comm[32], self[32];
+	struct zj_rules *r = NULL;
+	struct zj_scanpool *p = NULL;
+	struct got g = {0};
+	struct dirent *de;
+	int workers = 0;
+	DIR *d;
+
+	snprintf(self, sizeof(self), "%d", (int)gettid());
+	ck_assert(task_caps(self, &me_eff, &me_prm, &inh, &amb, comm, sizeof(comm)));
+	snprintf(path, sizeof(path), "%s/miner.yar", rules);
+	put(path, miner_rule);
+	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(zj_scanpool_new(2, 16, 10, &p), 0);
+	zj_scanpool_set_rules(p, r);
+	ck_assert_int_eq(zj_scanpool_start(p), 0);
+	d = opendir("/proc/self/task");
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		uint64_t eff = ~0ull, prm = ~0ull;
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+			continue;
+		inh = amb = ~0ull;
+		if (!task_caps(de->d_name, &eff, &prm, &inh, &amb, comm, sizeof(comm)) ||
+		    strcmp(comm, "zj-scan") != 0)
+			continue; /* gone, or not a worker (a sanitizer's thread) */
+		workers++;
+		ck_assert_msg(prm == (me_prm & dac) && eff == (me_prm & dac),
+			      "worker %s: CapPrm %016llx CapEff %016llx, want %016llx (the "
+			      "starter's permitted %016llx & CAP_DAC_READ_SEARCH)",
+			      de->d_name, (unsigned long long)prm, (unsigned long long)eff,
+			      (unsigned long long)(me_prm & dac), (unsigned long long)me_prm);
+		ck_assert_msg(inh == 0 && amb == 0, "worker %s: CapInh %016llx CapAmb %016llx",
+			      de->d_name, (unsigned long long)inh, (unsigned long long)amb);
+	}
+	closedir(d);
+	ck_assert_int_eq(workers, 2);
+	/* the starting thread kept what it had */
+	{
+		uint64_t eff = 0, prm = 0;
+
+		ck_assert(task_caps(self, &eff, &prm, &inh, &amb, comm, sizeof(comm)));
+		ck_assert_uint_eq(eff, me_eff);
+		ck_assert_uint_eq(prm, me_prm);
+	}
+
+	/* a scan still works: a file only its owner may read, owned by someone else */
+	snprintf(path, sizeof(path), "%s/locked", dir);
+	put(path, "stratum+tcp://locked");
+	if (me_prm & dac) {
+		ck_assert_int_eq(chown(path, 65534, 65534), 0);
+		ck_assert_int_eq(chmod(path, 0400), 0);
+	}
+	ck_assert_int_eq(zj_scanpool_submit(p, path, strlen(path)), 0);
+	wait_for(p, &g, 1);
+	ck_assert_int_eq(g.match, 1);
+	zj_scanpool_free(p);
+	zj_rules_unref(r);
+}
+END_TEST
+
 START_TEST(test_cache_rewrite_same_mtime)
 {
 	char path[192], err[512];
@@ -260,6 +414,7 @@ START_TEST(test_cache_rewrite_same_mtime)
 	put(path, miner_rule);
 	ck_assert_int_eq(zj_rules_compile_dir(rules, &r, err, sizeof(err)), 0);
 	ck_assert_int_eq(zj_scanpool_new(1, 8, 10, &p), 0);
+	ck_assert_int_eq(zj_scanpool_start(p), 0);
 	zj_scanpool_set_rules(p, r);
 	snprintf(path, sizeof(path), "%s/sly", dir);
 	put(path, "harmless harmless");
@@ -327,6 +482,8 @@ int main(void)
 	tcase_add_test(tc, test_compile_errors);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_pool_sheds);
+	tcase_add_test(tc, test_pool_queued_before_start);
+	tcase_add_test(tc, test_pool_workers_drop_caps);
 	tcase_add_test(tc, test_cache_rewrite_same_mtime);
 	tcase_add_test(tc, test_open_regular_only);
 	suite_add_tcase(s, tc);

@@ -185,6 +185,7 @@ START_TEST(test_full_queue_defers)
 		.watch = &watch,
 	};
 	ck_assert_int_eq(zj_scand_new(&o, &sd, err, sizeof(err)), 0);
+	ck_assert_int_eq(zj_scand_start(sd), 0);
 
 	/* 8 execs of 8 files (the process is gone: nothing is killed, every verdict is logged) */
 	for (int i = 0; i < 8; i++) {

@@ -139,6 +139,35 @@ if [ "$capeff" != 0000008000080024 ] || [ "$capprm" != 0000008000080024 ]; then
 	die "after attach CapEff=$capeff CapPrm=$capprm, want 0000008000080024" \
 		"(cap_dac_read_search, cap_kill, cap_sys_ptrace, cap_bpf)"
 fi
+# capset(2) is per thread: every task, not only the main one.  The scan workers (comm zj-scan)
+# keep cap_dac_read_search only; any other thread nothing beyond the main thread's set.
+ntasks=0
+nworkers=0
+for task in /proc/"$pid"/task/*; do
+	tid=${task##*/}
+	tcomm=$(cat "$task/comm" 2>/dev/null) || continue # gone meanwhile
+	teff=$(sed -n 's/^CapEff:[[:space:]]*//p' "$task/status" 2>/dev/null)
+	tprm=$(sed -n 's/^CapPrm:[[:space:]]*//p' "$task/status" 2>/dev/null)
+	if [ -z "$teff" ] || [ -z "$tprm" ]; then continue; fi
+	ntasks=$((ntasks + 1))
+	if [ $((0x$teff & ~0x0000008000080024)) -ne 0 ] ||
+		[ $((0x$tprm & ~0x0000008000080024)) -ne 0 ]; then
+		die "zhijiad task $tid ($tcomm): CapEff=$teff CapPrm=$tprm, more than the main" \
+			"thread's 0000008000080024"
+	fi
+	if [ "$tcomm" = zj-scan ]; then
+		nworkers=$((nworkers + 1))
+		if [ "$teff" != 0000000000000004 ] || [ "$tprm" != 0000000000000004 ]; then
+			die "scan worker $tid: CapEff=$teff CapPrm=$tprm, want 0000000000000004" \
+				"(cap_dac_read_search)"
+		fi
+	fi
+done
+if [ "$ntasks" -le 1 ] || [ "$nworkers" -lt 1 ]; then
+	die "zhijiad has $ntasks tasks, $nworkers scan workers (zj-scan): want the workers"
+fi
+ok "every one of zhijiad's $ntasks tasks holds no more than the main thread;" \
+	"its $nworkers scan workers cap_dac_read_search only"
 kept=$(grep 'capabilities' "$out/start.log" | head -n 1)
 case $kept in
 *kept*cap_dac_read_search*cap_kill*cap_sys_ptrace*cap_bpf*) ;;
