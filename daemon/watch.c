@@ -54,6 +54,8 @@ void zj_watch_free(struct zj_watch *w)
 		free(w->deps[i].path);
 	free(w->texts);
 	free(w->sources);
+	free(w->keys);
+	free(w->slots);
 	free(w->entries);
 	free(w->passwd);
 	free(w);
@@ -130,7 +132,7 @@ static const struct {
 	{"python_startup", ZJ_ENF_PYSTART},
 };
 #define CLASS_WORDS                                                                                \
-	"at, cron, systemd, preload, ssh_keys, shell_rc, rc_scripts, kmod, account, groups, "     \
+	"at, cron, systemd, preload, ssh_keys, shell_rc, rc_scripts, kmod, account, groups, "      \
 	"sudo, pam, udev, xdg_autostart, python_startup, or a technique id"
 
 const char *zj_watch_class_word(uint32_t klass)
@@ -243,8 +245,8 @@ const struct zj_watch_entry *zj_watch_entry(const struct zj_watch *w, uint32_t i
 	return &w->entries[id - 1];
 }
 
-static int watch_add(struct zj_watch *w, uint32_t kind, const char *path,
-		     const struct line_opts *o, uint32_t uid)
+static int watch_add(struct zj_watch *w, uint32_t kind, const char *path, const struct line_opts *o,
+		     uint32_t uid)
 {
 	struct zj_watch_entry *e;
 	char norm[PATH_MAX], real[PATH_MAX];
@@ -286,7 +288,9 @@ static int watch_add(struct zj_watch *w, uint32_t kind, const char *path,
 		e->real = strdup(real);
 		if (!e->real)
 			goto nomem;
+		e->real_len = strlen(e->real);
 	}
+	e->path_len = strlen(e->path);
 	e->id = (uint32_t)w->n + 1;
 	w->n++;
 	if (kind == ZJ_WATCH_DIR && e->depth > w->max_depth)
@@ -333,8 +337,8 @@ static void dep_stamp(struct zj_watch_dep *d)
 	if (stat(d->path, &st) == 0) {
 		d->ino = st.st_ino;
 		d->size = (uint64_t)st.st_size;
-		d->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
-			      (uint64_t)st.st_mtim.tv_nsec;
+		d->mtime_ns =
+			(uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
 	}
 }
 
@@ -603,7 +607,7 @@ static int watch_add_sshd(struct zj_watch *w, const char *config, const char *pa
 }
 
 #define LINE_SYNTAX                                                                                \
-	"expected 'KIND PATH [DEPTH] [CLASS] [ops=LIST] [names=PATTERNS]' (KIND: dir, file, "     \
+	"expected 'KIND PATH [DEPTH] [CLASS] [ops=LIST] [names=PATTERNS]' (KIND: dir, file, "      \
 	"home, homefile, sshkeys)"
 
 /* Parse one configuration text into w. */
@@ -674,7 +678,8 @@ static int parse_into(struct zj_watch *w, const char *text, const char *source, 
 			} else if (strncmp(t, "ops=", 4) == 0) {
 				if (ops_parse(t + 4, &o.ops) < 0) {
 					snprintf(err, errlen,
-						 "%s:%u: ops '%s': a comma-separated list of create, "
+						 "%s:%u: ops '%s': a comma-separated list of "
+						 "create, "
 						 "write, truncate, rename, link, symlink, unlink, "
 						 "chmod, all",
 						 source, line, t + 4);
@@ -713,8 +718,8 @@ static int parse_into(struct zj_watch *w, const char *text, const char *source, 
 		if (strcmp(kind, "dir") == 0 || strcmp(kind, "file") == 0 ||
 		    strcmp(kind, "sshkeys") == 0) {
 			if (path[0] != '/') {
-				snprintf(err, errlen, "%s:%u: path '%s' is not absolute", source, line,
-					 path);
+				snprintf(err, errlen, "%s:%u: path '%s' is not absolute", source,
+					 line, path);
 				return -EINVAL;
 			}
 			if (kind[0] != 'd' && have_depth) {
@@ -744,8 +749,9 @@ static int parse_into(struct zj_watch *w, const char *text, const char *source, 
 			}
 			h.kind = kind[4] ? ZJ_WATCH_FILE : ZJ_WATCH_DIR;
 			if (h.kind == ZJ_WATCH_FILE && (have_depth || o.names)) {
-				snprintf(err, errlen, "%s:%u: a homefile entry takes no depth or names=",
-					 source, line);
+				snprintf(err, errlen,
+					 "%s:%u: a homefile entry takes no depth or names=", source,
+					 line);
 				return -EINVAL;
 			}
 			r = for_each_user(w, passwd, add_home, &h);
@@ -808,8 +814,75 @@ static int watch_add_text(struct zj_watch *w, const char *text, const char *sour
 			  errlen);
 }
 
+/* An entry's path and real together have fewer '/' than this. */
+#define ZJ_WATCH_KEY_DEPTH 64
+
+/* FNV-1a, the same fold for a whole path and for each prefix of it (zj_watch_match). */
+#define KEY_HASH0 0xcbf29ce484222325ULL
+static uint64_t key_hash_step(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 0x100000001b3ULL;
+}
+
+static uint64_t key_hash(const char *s, size_t len)
+{
+	uint64_t h = KEY_HASH0;
+
+	for (size_t i = 0; i < len; i++)
+		h = key_hash_step(h, (unsigned char)s[i]);
+	return h;
+}
+
+static void key_insert(struct zj_watch *w, const char *str, size_t len, uint32_t entry)
+{
+	struct zj_watch_pathkey *k = &w->keys[w->n_keys];
+	size_t i;
+
+	k->s = str;
+	k->len = len;
+	k->hash = key_hash(str, len);
+	k->entry = entry;
+	for (i = (size_t)k->hash & (w->n_slots - 1); w->slots[i]; i = (i + 1) & (w->n_slots - 1))
+		;
+	w->slots[i] = (uint32_t)++w->n_keys;
+}
+
+/* The index zj_watch_match() looks paths up in: every path and real, at most half full. */
+static int index_build(struct zj_watch *w)
+{
+	size_t n_slots = 16;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct zj_watch_entry *e = &w->entries[i];
+		size_t depth = 0;
+
+		for (const char *c = e->real ? e->real : e->path; *c; c++)
+			depth += *c == '/';
+		for (const char *c = e->path; *c; c++)
+			depth += *c == '/';
+		if (depth >= ZJ_WATCH_KEY_DEPTH)
+			return -ENAMETOOLONG;
+	}
+
+	while (n_slots < 4 * w->n + 4)
+		n_slots *= 2;
+	w->keys = calloc(2 * w->n + 1, sizeof(*w->keys));
+	w->slots = calloc(n_slots, sizeof(*w->slots));
+	if (!w->keys || !w->slots)
+		return -ENOMEM;
+	w->n_slots = n_slots;
+	for (size_t i = 0; i < w->n; i++) {
+		key_insert(w, w->entries[i].path, w->entries[i].path_len, (uint32_t)i);
+		if (w->entries[i].real)
+			key_insert(w, w->entries[i].real, w->entries[i].real_len, (uint32_t)i);
+	}
+	return 0;
+}
+
 static int watch_done(struct zj_watch *w, int r, struct zj_watch **ret)
 {
+	if (r == 0)
+		r = index_build(w);
 	if (r < 0) {
 		zj_watch_free(w);
 		return r;
@@ -917,8 +990,8 @@ int zj_watch_load(const char *path, bool explicit_path, const char *passwd, stru
 		char fp[PATH_MAX];
 		_cleanup_free_ char *t = NULL;
 
-		if (r == 0 && (size_t)snprintf(fp, sizeof(fp), "%s/%s", dir, list[i]->d_name) <
-				      sizeof(fp)) {
+		if (r == 0 &&
+		    (size_t)snprintf(fp, sizeof(fp), "%s/%s", dir, list[i]->d_name) < sizeof(fp)) {
 			r = read_text(fp, &t);
 			if (r < 0)
 				snprintf(err, errlen, "%s: %s", fp, strerror(-r));
@@ -931,42 +1004,73 @@ int zj_watch_load(const char *path, bool explicit_path, const char *passwd, stru
 	return watch_done(w, r, ret);
 }
 
-static bool path_in_dir(const char *path, const char *dir, uint32_t depth)
+/* path (len bytes) is in dir (n bytes), at most depth levels below it. */
+static bool path_in_dir(const char *path, size_t len, const char *dir, size_t n, uint32_t depth)
 {
-	size_t n = strlen(dir);
-	const char *rest;
 	uint32_t levels = 1;
 
-	if (strncmp(path, dir, n) != 0 || path[n] != '/' || path[n + 1] == '\0')
+	if (len < n + 2 || path[n] != '/' || memcmp(path, dir, n) != 0)
 		return false;
-	for (rest = path + n + 1; *rest; rest++)
-		if (*rest == '/')
-			levels++;
-	return levels <= depth;
+	for (const char *rest = path + n + 1, *end = path + len;
+	     (rest = memchr(rest, '/', (size_t)(end - rest))) != NULL; rest++)
+		if (++levels > depth)
+			return false;
+	return true;
 }
 
+static bool same(const char *path, size_t len, const char *s, size_t n)
+{
+	return len == n && memcmp(path, s, n) == 0;
+}
+
+/*
+ * The rule: the first file entry whose path or real is path; else, of the directory entries
+ * path is in (by path or real, within their depth), the one with the longest path, the first
+ * of those.  Every file event asks (289 entries with the built-in list on this machine), so
+ * instead of trying each entry, path and each of its parent directories are looked up in the
+ * index: one pass over path hashes all of them.
+ */
 uint32_t zj_watch_match(const struct zj_watch *w, const char *path)
 {
-	size_t i, best_len = 0;
-	uint32_t best = 0;
+	size_t len = strlen(path), n_pre = 0, pre[ZJ_WATCH_KEY_DEPTH];
+	uint64_t h = KEY_HASH0, pre_hash[ZJ_WATCH_KEY_DEPTH];
+	uint32_t file = UINT32_MAX, dir = UINT32_MAX;
 
-	for (i = 0; i < w->n; i++) {
-		const struct zj_watch_entry *e = &w->entries[i];
+	if (!w->n_slots || len >= PATH_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		/* a directory path is in: a prefix ending before a '/' with something after (no
+		 * key has ZJ_WATCH_KEY_DEPTH components: deeper prefixes match none) */
+		if (path[i] == '/' && i > 0 && i + 1 < len && n_pre < ELEMENTSOF(pre)) {
+			pre[n_pre] = i;
+			pre_hash[n_pre++] = h;
+		}
+		h = key_hash_step(h, (unsigned char)path[i]);
+	}
+	for (size_t q = 0; q <= n_pre; q++) {
+		size_t plen = q < n_pre ? pre[q] : len;
+		uint64_t ph = q < n_pre ? pre_hash[q] : h;
 
-		if (e->kind == ZJ_WATCH_FILE) {
-			if (strcmp(path, e->path) == 0 || (e->real && strcmp(path, e->real) == 0))
-				return e->id;
-		} else if (path_in_dir(path, e->path, e->depth) ||
-			   (e->real && path_in_dir(path, e->real, e->depth))) {
-			size_t n = strlen(e->path);
+		for (size_t i = (size_t)ph & (w->n_slots - 1); w->slots[i];
+		     i = (i + 1) & (w->n_slots - 1)) {
+			const struct zj_watch_pathkey *k = &w->keys[w->slots[i] - 1];
+			const struct zj_watch_entry *e = &w->entries[k->entry];
 
-			if (!best || n > best_len) {
-				best = e->id;
-				best_len = n;
-			}
+			if (k->hash != ph || !same(path, plen, k->s, k->len))
+				continue;
+			if (q == n_pre) {
+				if (e->kind == ZJ_WATCH_FILE && k->entry < file)
+					file = k->entry;
+			} else if (e->kind == ZJ_WATCH_DIR &&
+				   path_in_dir(path, len, k->s, k->len, e->depth) &&
+				   (dir == UINT32_MAX || e->path_len > w->entries[dir].path_len ||
+				    (e->path_len == w->entries[dir].path_len && k->entry < dir)))
+				dir = k->entry;
 		}
 	}
-	return best;
+	if (file != UINT32_MAX)
+		return w->entries[file].id;
+	return dir != UINT32_MAX ? w->entries[dir].id : 0;
 }
 
 bool zj_watch_counts(const struct zj_watch_entry *e, const char *path, size_t len, uint32_t op)

@@ -22,21 +22,22 @@
 #define ZJ_WATCH_NO_UID UINT32_MAX
 
 struct zj_watch_entry {
-	uint32_t kind;  /* ZJ_WATCH_DIR or ZJ_WATCH_FILE after expansion */
+	uint32_t kind;	/* ZJ_WATCH_DIR or ZJ_WATCH_FILE after expansion */
 	uint32_t depth; /* levels below a directory that count (>= 1) */
-	uint32_t id;    /* 1-based, stable for one configuration */
-	uint32_t line;  /* line in its source; home entries share their line */
+	uint32_t id;	/* 1-based, stable for one configuration */
+	uint32_t line;	/* line in its source; home entries share their line */
 	uint32_t klass; /* ZJ_ENF_FILE_FIRST.._FILE_LAST, or ZJ_ENF_NONE */
-	uint32_t ops;   /* ZJ_WATCH_OP() bits that count; ZJ_WATCH_OPS_ALL by default */
-	uint32_t uid;   /* home entries: the uid whose home it is; else ZJ_WATCH_NO_UID */
+	uint32_t ops;	/* ZJ_WATCH_OP() bits that count; ZJ_WATCH_OPS_ALL by default */
+	uint32_t uid;	/* home entries: the uid whose home it is; else ZJ_WATCH_NO_UID */
 	uint32_t _pad;
-	char *path;      /* absolute, no trailing slash, as configured */
-	char *real;      /* realpath() of path when it differs (symlinked dirs), else NULL */
-	char *technique; /* what the table says the path means ("T1556.003"); NULL: decided by
-			  * the built-in classifier (detectors/persist.c) alone */
-	char *names;     /* directories: comma-separated fnmatch(3) patterns a name there must
-			  * match to count (names=*.pth,sitecustomize.py); NULL: every name */
+	char *path;	    /* absolute, no trailing slash, as configured */
+	char *real;	    /* realpath() of path when it differs (symlinked dirs), else NULL */
+	char *technique;    /* what the table says the path means ("T1556.003"); NULL: decided by
+			     * the built-in classifier (detectors/persist.c) alone */
+	char *names;	    /* directories: comma-separated fnmatch(3) patterns a name there must
+			     * match to count (names=*.pth,sitecustomize.py); NULL: every name */
 	const char *source; /* the file it came from (points into zj_watch.sources) */
+	size_t path_len, real_len; /* strlen() of path and real (0 without): matched per event */
 };
 
 #define ZJ_WATCH_DEPS_MAX 16
@@ -47,18 +48,32 @@ struct zj_watch_dep {
 	uint64_t ino, size, mtime_ns; /* all 0: it did not exist */
 };
 
+/* A path or realpath of entry `entry` (an index into zj_watch.entries). */
+struct zj_watch_pathkey {
+	const char *s;
+	size_t len;
+	uint64_t hash;
+	uint32_t entry;
+	uint32_t _pad;
+};
+
 struct zj_watch {
 	struct zj_watch_entry *entries;
 	size_t n;
 	size_t cap;
 	uint32_t max_depth;
-	char *text;   /* the first configuration, for re-expansion of home entries */
-	char *source; /* its file name, or "built-in" */
+	char *text;		 /* the first configuration, for re-expansion of home entries */
+	char *source;		 /* its file name, or "built-in" */
 	char **texts, **sources; /* every configuration read, in order (main, then drop-ins) */
 	size_t n_texts;
 	char *passwd; /* passwd(5) file the home entries were expanded with */
 	struct zj_watch_dep deps[ZJ_WATCH_DEPS_MAX];
 	size_t n_deps;
+	/* zj_watch_match()'s index of every entry's path and real, by hash (built once loaded) */
+	struct zj_watch_pathkey *keys;
+	size_t n_keys;
+	uint32_t *slots; /* key number + 1, 0: empty; n_slots a power of two */
+	size_t n_slots;
 };
 
 /*
@@ -127,8 +142,6 @@ uint64_t zj_kdev(uint64_t st_dev);
  * entries whose directory exists now, or a negative errno.
  */
 int zj_watch_apply(const struct zj_watch *w, int inodes_fd, int names_fd, int prefix_fd);
-
-
 
 /*
  * Normalise an absolute path lexically into out: collapse "//", drop ".", resolve "..".

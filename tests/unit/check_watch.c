@@ -282,6 +282,110 @@ START_TEST(test_match_specific)
 }
 END_TEST
 
+/* The rule zj_watch_match() keeps, tried entry by entry (how it was done before its index). */
+static bool ref_in_dir(const char *path, const char *dir, uint32_t depth)
+{
+	size_t n = strlen(dir);
+	uint32_t levels = 1;
+
+	if (strncmp(path, dir, n) != 0 || path[n] != '/' || path[n + 1] == '\0')
+		return false;
+	for (const char *rest = path + n + 1; *rest; rest++)
+		if (*rest == '/')
+			levels++;
+	return levels <= depth;
+}
+
+static uint32_t ref_match(const struct zj_watch *w, const char *path)
+{
+	size_t best_len = 0;
+	uint32_t best = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct zj_watch_entry *e = &w->entries[i];
+
+		if (e->kind == ZJ_WATCH_FILE) {
+			if (!strcmp(path, e->path) || (e->real && !strcmp(path, e->real)))
+				return e->id;
+		} else if (ref_in_dir(path, e->path, e->depth) ||
+			   (e->real && ref_in_dir(path, e->real, e->depth))) {
+			if (!best || strlen(e->path) > best_len) {
+				best = e->id;
+				best_len = strlen(e->path);
+			}
+		}
+	}
+	return best;
+}
+
+/* Every entry's path and real, with children, grandchildren, parents and odd spellings. */
+static size_t match_like_ref(const struct zj_watch *w)
+{
+	static const char *const tails[] = {"",	  "/x",	    "/x/y",	 "/x/y/z", "/.x",
+					    "//x", "/x/",    "/x//y",	 "x",	   "/a/b/c/d/e",
+					    "/",   "/x.conf", "/sshd_config"};
+	char path[PATH_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const char *bases[2] = {w->entries[i].path, w->entries[i].real};
+
+		for (size_t b = 0; b < 2 && bases[b]; b++) {
+			for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+				snprintf(path, sizeof(path), "%s%s", bases[b], tails[t]);
+				ck_assert_msg(zj_watch_match(w, path) == ref_match(w, path),
+					      "%s: %u, entry by entry %u", path,
+					      zj_watch_match(w, path), ref_match(w, path));
+				n++;
+				/* the parent */
+				char *slash = strrchr(path, '/');
+				if (slash && slash != path) {
+					*slash = '\0';
+					ck_assert_uint_eq(zj_watch_match(w, path), ref_match(w, path));
+					n++;
+				}
+			}
+		}
+	}
+	return n;
+}
+
+/* The index answers as trying every entry did: the built-in list, and nested, linked, deep ones. */
+START_TEST(test_match_index)
+{
+	char dir[PATH_MAX], link[PATH_MAX + 8], text[4 * PATH_MAX];
+	struct zj_watch *w = parse_ok(zj_watch_default_text());
+	size_t n = match_like_ref(w);
+
+	ck_assert_uint_gt(w->n, 50);
+	ck_assert_uint_gt(n, 1000);
+	zj_watch_free(w);
+
+	/* a real directory and a symlink to it: matched through either (real) */
+	snprintf(dir, sizeof(dir), "%s/zj-watch-idx-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s-l", dir);
+	ck_assert_int_eq(symlink(dir, link), 0);
+	snprintf(text, sizeof(text),
+		 "dir /a 3\ndir /a/b 1\ndir /a/b/c 2\nfile /a/b/c/d\nfile /a/b/c/d\n"
+		 "dir /a/b/c/d 1\ndir %s 2\nfile %s/f\ndir /p/q/r/s/t/u/v/w 4\ndir / 4\n",
+		 link, link);
+	w = parse_ok(text);
+	ck_assert_ptr_nonnull(w->entries[5].real);
+	match_like_ref(w);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/c/d"), 4);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/c/d/e"), 5);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/x/y"), 1);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/c/x/y"), 3);
+	ck_assert_uint_eq(zj_watch_match(w, "/a/b/c/x/y/z"), 0);
+	ck_assert_uint_eq(zj_watch_match(w, "/x"), 0);
+	zj_watch_free(w);
+	unlink(link);
+	rmdir(dir);
+}
+END_TEST
+
 /* homefile entries: one file per user, with the user's uid. */
 START_TEST(test_homefile)
 {
@@ -430,6 +534,7 @@ static Suite *watch_suite(void)
 	tcase_add_test(tc, test_entry_lookup);
 	tcase_add_test(tc, test_technique_ops_names);
 	tcase_add_test(tc, test_match_specific);
+	tcase_add_test(tc, test_match_index);
 	tcase_add_test(tc, test_homefile);
 	tcase_add_test(tc, test_sshkeys);
 	tcase_add_test(tc, test_reexpand);
