@@ -165,7 +165,7 @@ void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...)
 			break;
 		case 'u':
 		case 'x': {
-			uint64_t v = lng >= 2   ? (uint64_t)va_arg(ap, unsigned long long)
+			uint64_t v = lng >= 2	? (uint64_t)va_arg(ap, unsigned long long)
 				     : lng == 1 ? (uint64_t)va_arg(ap, unsigned long)
 						: (uint64_t)va_arg(ap, unsigned int);
 
@@ -195,7 +195,7 @@ void zj_dt_text_printf(struct zj_dt_text *t, const char *fmt, ...)
 			}
 			goto not_ours; /* "%l%" */
 		default:
-not_ours:
+		not_ours:
 			/* Not ours: undo, and let vsnprintf() write the whole format. */
 			t->len = len0;
 			t->truncated = trunc0;
@@ -305,7 +305,6 @@ void zj_dt_reason_end(struct zj_dt_text *t, struct zj_finding *f)
 		f->flags |= ZJ_FIND_TRUNCATED;
 }
 
-
 void zj_dt_text_actor(struct zj_dt_text *t, const struct zj_proc *p)
 {
 	ZJ_DT_LIT(t, "pid ");
@@ -384,10 +383,25 @@ struct zj_str zj_dt_basename(struct zj_str path)
 }
 
 /* Directories whose programs and libraries only the system (root, packages) installs. */
-static const char *const system_dirs[] = {
-	"/usr/bin/",   "/usr/sbin/",	"/bin/", "/sbin/",  "/usr/lib/",
-	"/usr/lib64/", "/usr/libexec/", "/lib/", "/lib64/",
+/* A literal with its length: the tables below are compared per event, for every ancestor. */
+struct lit {
+	const char *s;
+	size_t n;
 };
+#define LIT(s)                                                                                     \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+
+static const struct lit system_dirs[] = {
+	LIT("/usr/bin/"),   LIT("/usr/sbin/"),	  LIT("/bin/"), LIT("/sbin/"),	LIT("/usr/lib/"),
+	LIT("/usr/lib64/"), LIT("/usr/libexec/"), LIT("/lib/"), LIT("/lib64/"),
+};
+
+static bool lit_eq(struct zj_str s, const struct lit *l)
+{
+	return s.len == l->n && memcmp(s.ptr, l->s, l->n) == 0;
+}
 
 static bool has_dot_segment(const char *p, size_t n)
 {
@@ -404,13 +418,12 @@ static bool has_dot_segment(const char *p, size_t n)
 
 bool zj_dt_in_system_dir(const char *p, size_t n)
 {
-	struct zj_str s = {p, n};
-
-	if (!p || has_dot_segment(p, n) || memchr(p, '\0', n))
+	if (!p)
 		return false;
+	/* the directory first: most paths asked about are in none, and that is cheap to see */
 	for (size_t i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++)
-		if (zj_dt_str_prefix(s, system_dirs[i]) && s.len > strlen(system_dirs[i]))
-			return true;
+		if (n > system_dirs[i].n && memcmp(p, system_dirs[i].s, system_dirs[i].n) == 0)
+			return !has_dot_segment(p, n) && !memchr(p, '\0', n);
 	return false;
 }
 
@@ -429,15 +442,27 @@ bool zj_proc_is_system(const struct zj_proc *p)
 	return p->ppid == 1 && p->uid < 1000 && zj_dt_in_system_dir(p->exe.ptr, p->exe.len);
 }
 
-static const char *const package_managers[] = {
-	"dpkg",	    "apt", "apt-get", "aptitude",	    "rpm",	   "dnf", "dnf5",
-	"microdnf", "yum", "zypper",  "unattended-upgrade", "packagekitd",
+static const struct lit package_managers[] = {
+	LIT("dpkg"),
+	LIT("apt"),
+	LIT("apt-get"),
+	LIT("aptitude"),
+	LIT("rpm"),
+	LIT("dnf"),
+	LIT("dnf5"),
+	LIT("microdnf"),
+	LIT("yum"),
+	LIT("zypper"),
+	LIT("unattended-upgrade"),
+	LIT("packagekitd"),
 };
 
 static bool is_package_manager_name(struct zj_str name)
 {
+	if (!name.ptr)
+		return false;
 	for (size_t i = 0; i < sizeof(package_managers) / sizeof(package_managers[0]); i++)
-		if (zj_dt_str_eq(name, package_managers[i]))
+		if (lit_eq(name, &package_managers[i]))
 			return true;
 	return false;
 }
