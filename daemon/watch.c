@@ -814,7 +814,7 @@ static int watch_add_text(struct zj_watch *w, const char *text, const char *sour
 			  errlen);
 }
 
-/* An entry's path and real together have fewer '/' than this. */
+/* An entry's path, and its real, each have fewer '/' than this. */
 #define ZJ_WATCH_KEY_DEPTH 64
 
 /* FNV-1a, the same fold for a whole path and for each prefix of it (zj_watch_match). */
@@ -853,15 +853,16 @@ static int index_build(struct zj_watch *w)
 	size_t n_slots = 16;
 
 	for (size_t i = 0; i < w->n; i++) {
-		const struct zj_watch_entry *e = &w->entries[i];
-		size_t depth = 0;
+		const char *keys[2] = {w->entries[i].path, w->entries[i].real};
 
-		for (const char *c = e->real ? e->real : e->path; *c; c++)
-			depth += *c == '/';
-		for (const char *c = e->path; *c; c++)
-			depth += *c == '/';
-		if (depth >= ZJ_WATCH_KEY_DEPTH)
-			return -ENAMETOOLONG;
+		for (size_t k = 0; k < 2 && keys[k]; k++) {
+			size_t depth = 0;
+
+			for (const char *c = keys[k]; *c; c++)
+				depth += *c == '/';
+			if (depth >= ZJ_WATCH_KEY_DEPTH)
+				return -ENAMETOOLONG;
+		}
 	}
 
 	while (n_slots < 4 * w->n + 4)
