@@ -35,6 +35,7 @@
 extern char **environ;
 
 #define ZJ_MAX_DAEMONS 4
+#define ZJ_MAX_STARTS 64 /* the last this many daemon starts, for zj_journal_query() */
 
 static struct {
 	pid_t main_pid;
@@ -55,6 +56,16 @@ static struct {
 		pid_t drain_pid;
 		pid_t owner;
 	} daemons[ZJ_MAX_DAEMONS];
+	/*
+	 * Each daemon's pid and the wall-clock time just before its fork, kept after it stops:
+	 * zj_journal_query() reads a "_PID=" match as that process's entries only (a pid is
+	 * reused, and the journal keeps what an earlier process of that pid sent).
+	 */
+	struct {
+		pid_t pid;
+		int64_t since_us;
+	} starts[ZJ_MAX_STARTS];
+	size_t n_starts;
 	/* shared with forked test processes: which one is running (0: none) */
 	volatile pid_t *current_test;
 } zj;
@@ -764,6 +775,8 @@ int zj_daemon_start(struct zj_daemon *d, const char *const *extra)
 	}
 
 	pid_t parent = getpid();
+	struct timespec t_start;
+	clock_gettime(CLOCK_REALTIME, &t_start);
 	pid_t pid = fork();
 	if (pid < 0) {
 		r = -errno;
@@ -781,6 +794,10 @@ int zj_daemon_start(struct zj_daemon *d, const char *const *extra)
 	}
 	d->pid = pid;
 	daemon_register(pid);
+	zj.starts[zj.n_starts % ZJ_MAX_STARTS].pid = pid;
+	zj.starts[zj.n_starts % ZJ_MAX_STARTS].since_us =
+		(int64_t)t_start.tv_sec * 1000000 + t_start.tv_nsec / 1000;
+	zj.n_starts++;
 	close(errp[1]);
 	errp[1] = -1;
 	close(out_fd);
@@ -2100,6 +2117,28 @@ int zj_journal_query(const char *const *matches, json_object **ret_entries)
 	argv[n++] = "--all";
 	argv[n++] = "--no-pager";
 	argv[n++] = "-q";
+	/* "_PID=N" of a daemon started here: only entries since its start */
+	char since[64] = "";
+	for (const char *const *m = matches; m && *m && !since[0]; m++) {
+		long pid;
+		char *end;
+		if (strncmp(*m, "_PID=", 5) != 0)
+			continue;
+		pid = strtol(*m + 5, &end, 10);
+		if (*end)
+			continue;
+		for (size_t i = zj.n_starts; i > 0 && zj.n_starts - i < ZJ_MAX_STARTS; i--) {
+			const size_t k = (i - 1) % ZJ_MAX_STARTS;
+			if (zj.starts[k].pid != (pid_t)pid)
+				continue;
+			snprintf(since, sizeof(since), "--since=@%lld.%06lld",
+				 (long long)(zj.starts[k].since_us / 1000000),
+				 (long long)(zj.starts[k].since_us % 1000000));
+			break;
+		}
+	}
+	if (since[0])
+		argv[n++] = since;
 	for (; matches && *matches && n < sizeof(argv) / sizeof(argv[0]) - 1; matches++)
 		argv[n++] = *matches;
 	argv[n] = NULL;

@@ -387,7 +387,9 @@ int zj_journal_sync(void);
 
 /*
  * Entries matching every "FIELD=VALUE" of matches (NULL-terminated), oldest first, as a JSON
- * array of `journalctl -o json --all` objects (the caller puts it).  0 or -errno.
+ * array of `journalctl -o json --all` objects (the caller puts it).  A "_PID=N" of a daemon
+ * this process started (zj_daemon_start) matches only entries since that start: the journal
+ * keeps what earlier processes of a reused pid sent.  0 or -errno.
  */
 int zj_journal_query(const char *const *matches, json_object **ret_entries);
 
