@@ -225,9 +225,12 @@ static size_t flush(struct zj_alertq *q, uint64_t now_s, bool force)
 
 		if (!count)
 			continue;
-		if ((!force && s->last_s == now_s) ||
-		    (zj_journal_coalesced_fields(&q->scratch, &s->c),
-		     enqueue(q, &q->scratch) < 0)) {
+		if (!force && s->last_s == now_s) {
+			q->owing = true; /* its second is not over */
+			continue;
+		}
+		zj_journal_coalesced_fields(&q->scratch, &s->c);
+		if (enqueue(q, &q->scratch) < 0) {
 			q->owing = true;
 			continue;
 		}

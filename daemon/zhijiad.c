@@ -691,7 +691,6 @@ static void check_alerts(struct daemon *d)
 /* The counters at stop; as: the alert queue's, after its last entries went out. */
 static void print_stop_line(struct daemon *d, const struct zj_alertq_stats *as)
 {
-
 	uint64_t st[ZJ_STAT_NR];
 
 	if (zj_sensor_stats(d->sensor, st) < 0) {
@@ -1376,21 +1375,31 @@ static int run(struct daemon *d, const char *watch_path, bool watch_explicit)
 }
 
 /*
+ * Let the alerts still queued reach journald (ZJ_ALERTQ_STOP_MS at most) and free the queue;
+ * its last counters into *ret (may be NULL).
+ */
+static void stop_alerts(struct daemon *d, struct zj_alertq_stats *ret)
+{
+	uint64_t left = zj_alertq_free(d->alerts, ZJ_ALERTQ_STOP_MS, ret);
+
+	d->alerts = NULL;
+	if (left)
+		log_warning("%llu alerts not sent to journald in %u ms at stop; they are in the "
+			    "event log",
+			    (unsigned long long)left, ZJ_ALERTQ_STOP_MS);
+}
+
+/*
  * Free what main() set up, in the reverse order, whether it got to run or stopped on the way
  * (d zeroed first: every free takes NULL).  Returns code, or 1 when the event log could not
  * be flushed.
  */
 static int finish(struct daemon *d, int code)
 {
-	uint64_t left;
-
 	zj_control_free(d->ctl);
 	zj_sensor_free(d->sensor);
 	/* an early stop: what start-up alerted goes out from here */
-	left = zj_alertq_free(d->alerts, ZJ_ALERTQ_STOP_MS, NULL);
-	if (left)
-		log_warning("%llu alerts not sent to journald at stop; they are in the event log",
-			    (unsigned long long)left);
+	stop_alerts(d, NULL);
 	/* verdicts still coming are logged; the workers finish the scans they are in */
 	if (d->scand)
 		(void)zj_scand_drain(d->scand);
@@ -1788,13 +1797,8 @@ int main(int argc, char **argv)
 	(void)sd_notify(0, "STOPPING=1");
 	{
 		struct zj_alertq_stats as;
-		uint64_t left = zj_alertq_free(d.alerts, ZJ_ALERTQ_STOP_MS, &as);
 
-		d.alerts = NULL;
-		if (left)
-			log_warning("%llu alerts not sent to journald in %u ms at stop; they are "
-				    "in the event log",
-				    (unsigned long long)left, ZJ_ALERTQ_STOP_MS);
+		stop_alerts(&d, &as);
 		print_stop_line(&d, &as);
 	}
 	return finish(&d, r < 0 ? 1 : 0);
