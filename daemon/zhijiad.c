@@ -377,6 +377,10 @@ static void tell_finding(struct daemon *d, const struct zj_event *ev, const stru
 	l->severity = zj_severity_name(f->severity);
 	l->action = zj_action_name(dec->action);
 	l->configured = zj_action_name(dec->configured);
+	/* the catalog's strings and the name tables' literals never change */
+	l->stable = ZJ_LF_STABLE(ZJ_LF_NAME) | ZJ_LF_STABLE(ZJ_LF_NAME_ZH) |
+		    ZJ_LF_STABLE(ZJ_LF_TACTIC) | ZJ_LF_STABLE(ZJ_LF_SEVERITY) |
+		    ZJ_LF_STABLE(ZJ_LF_ACTION) | ZJ_LF_STABLE(ZJ_LF_CONFIGURED);
 	l->why = dec->why;
 	l->reason = f->reason;
 	l->benign = f->benign[0] ? f->benign : NULL;

@@ -1351,7 +1351,7 @@ static void jf_tail(struct jw *w, const char *const *s, int enforced)
 }
 
 static bool jf_memo_hit(const struct zj_json_find_memo *m, const char *const *s, size_t ns,
-			int enforced, bool first)
+			int enforced, bool first, uint32_t stable)
 {
 	if (!m->valid || m->enforced != enforced || m->first != (int)first)
 		return false;
@@ -1363,6 +1363,9 @@ static bool jf_memo_hit(const struct zj_json_find_memo *m, const char *const *s,
 				return false;
 			continue;
 		}
+		/* the same never-changing string as last time: the same bytes */
+		if (((stable >> i) & 1u) && m->stable[i] == s[i])
+			continue;
 		/* Each stored string ends in its NUL inside keys: strcmp() stops there. */
 		if (!was || strcmp(m->keys.data + m->off[i], s[i]) != 0)
 			return false;
@@ -1372,7 +1375,8 @@ static bool jf_memo_hit(const struct zj_json_find_memo *m, const char *const *s,
 
 /* Remember the strings and what they made (b from `from` on).  Best effort. */
 static void jf_memo_remember(struct zj_json_find_memo *m, const char *const *s, size_t ns,
-			     int enforced, bool first, const struct zj_buf *b, size_t from)
+			     int enforced, bool first, uint32_t stable, const struct zj_buf *b,
+			     size_t from)
 {
 	size_t len[JF_HEAD], total = 0, nj = b->len - from, at = 0;
 
@@ -1388,6 +1392,7 @@ static void jf_memo_remember(struct zj_json_find_memo *m, const char *const *s, 
 		return;
 	for (size_t i = 0; i < ns; i++) {
 		m->off[i] = at;
+		m->stable[i] = (stable >> i) & 1u ? s[i] : NULL;
 		if (!s[i])
 			continue;
 		m->present |= 1u << i;
@@ -1405,7 +1410,8 @@ static void jf_memo_remember(struct zj_json_find_memo *m, const char *const *s, 
 
 /* Write the members of s (through m when there is one: same bytes either way). */
 static void jf_part(struct jw *w, struct zj_json_find_memo *m, const char *const *s, size_t ns,
-		    int enforced, void (*write)(struct jw *, const char *const *, int))
+		    int enforced, uint32_t stable,
+		    void (*write)(struct jw *, const char *const *, int))
 {
 	bool first = w->first;
 	size_t from;
@@ -1414,7 +1420,7 @@ static void jf_part(struct jw *w, struct zj_json_find_memo *m, const char *const
 		write(w, s, enforced);
 		return;
 	}
-	if (jf_memo_hit(m, s, ns, enforced, first)) {
+	if (jf_memo_hit(m, s, ns, enforced, first, stable)) {
 		if (m->json.len) {
 			jw_raw(w, m->json.data, m->json.len);
 			w->first = false;
@@ -1424,7 +1430,7 @@ static void jf_part(struct jw *w, struct zj_json_find_memo *m, const char *const
 	from = w->b->len;
 	write(w, s, enforced);
 	if (!w->err)
-		jf_memo_remember(m, s, ns, enforced, first, w->b, from);
+		jf_memo_remember(m, s, ns, enforced, first, stable, w->b, from);
 }
 
 static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n,
@@ -1444,9 +1450,10 @@ static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n,
 
 		jw_elem(w);
 		jw_open(w, '{');
-		jf_part(w, memo ? &cache->find[i][0] : NULL, head, JF_HEAD, -1, jf_head);
+		jf_part(w, memo ? &cache->find[i][0] : NULL, head, JF_HEAD, -1, f[i].stable, jf_head);
 		jw_opt_field(w, "reason", f[i].reason);
-		jf_part(w, memo ? &cache->find[i][1] : NULL, tail, JF_TAIL, f[i].enforced, jf_tail);
+		jf_part(w, memo ? &cache->find[i][1] : NULL, tail, JF_TAIL, f[i].enforced, 0,
+			jf_tail);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

@@ -355,7 +355,23 @@ struct zj_log_finding {
 	int enforced; /* -1: not a block; 0: block requested, not enforced; 1: enforced */
 	const char *response;
 	const char *policy_hash;
+	/*
+	 * Bit ZJ_LF_STABLE(i) for member i of name ... configured (1 ... 6): that string is
+	 * never changed or freed while the process runs (the catalog's and the name tables'
+	 * literals), so a zj_json_cache may compare its address instead of its bytes.  0 (as
+	 * after a memset) is always right.
+	 */
+	uint32_t stable;
 };
+
+/* The members before "why", in order: technique 0, name 1, ... configured 6. */
+#define ZJ_LF_NAME 1
+#define ZJ_LF_NAME_ZH 2
+#define ZJ_LF_TACTIC 3
+#define ZJ_LF_SEVERITY 4
+#define ZJ_LF_ACTION 5
+#define ZJ_LF_CONFIGURED 6
+#define ZJ_LF_STABLE(i) (1u << (i))
 
 /* zj_event_to_json() with a "findings" array (n may be 0: then the same as without). */
 int zj_event_to_json_findings(const struct zj_event *ev, const struct zj_log_finding *f, size_t n,
@@ -386,6 +402,7 @@ struct zj_json_find_memo {
 	struct zj_buf keys; /* the strings, each with its NUL, at off[] */
 	struct zj_buf json;
 	size_t off[8];
+	const char *stable[8]; /* string i when the caller said it never changes, else NULL */
 	uint32_t present; /* bit i: string i was not NULL */
 	int enforced;	  /* tail: zj_log_finding.enforced */
 	int first;	  /* the writer had no member yet in this object when it was made */

@@ -1441,6 +1441,31 @@ START_TEST(test_findings_memo)
 	fs[2].severity = "\"\\\x01\xff";
 	assert_cached_findings_same(&ev, fs, 3, &c);
 	assert_cached_findings_same(&ev, fs, 3, &c);
+	/*
+	 * Members said to never change are compared by address: the same literal hits, another
+	 * address (same or other bytes) is compared by content, and a member without its bit
+	 * is compared by content although its address is the same.
+	 */
+	fs[0].stable = ZJ_LF_STABLE(ZJ_LF_NAME) | ZJ_LF_STABLE(ZJ_LF_SEVERITY) |
+		       ZJ_LF_STABLE(ZJ_LF_ACTION);
+	assert_cached_findings_same(&ev, fs, 1, &c); /* fills it, with the addresses */
+	assert_cached_findings_same(&ev, fs, 1, &c); /* hits */
+	fs[0].severity = "high";
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].action = "alert";
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	{
+		static const char name_copy[] = "Proc Memory";
+
+		fs[0].name = name_copy; /* other address, same bytes */
+		assert_cached_findings_same(&ev, fs, 1, &c);
+	}
+	fs[0].name = NULL;
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	fs[0].name = "Ptrace System Calls";
+	assert_cached_findings_same(&ev, fs, 1, &c);
+	technique[8] = '4'; /* technique has no bit: its bytes are compared */
+	assert_cached_findings_same(&ev, fs, 1, &c);
 	zj_json_cache_free(&c);
 	zj_json_cache_free(&c);
 }
