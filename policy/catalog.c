@@ -87,14 +87,16 @@ static uint32_t technique_key(const char *id)
 }
 
 /*
- * Straight to the technique by its number (by_number[]), then along its sub-techniques: the
- * policy and the event log look a finding's technique up, and a binary search with strcmp()
- * per step was a tenth of the cost of a record (callgrind).
+ * Straight to the technique by its number (by_number[]), then back from where its
+ * sub-technique can be at the furthest: the policy and the event log look a finding's
+ * technique up, and a binary search with strcmp() per step was a tenth of the cost of a
+ * record (callgrind).
  */
 int zj_catalog_find(const char *id, const struct zj_technique **ret)
 {
 	const struct zj_catalog_tables *t = zj_catalog_tables();
 	uint32_t key, num;
+	size_t first, last, j;
 	int32_t i;
 
 	if (!id || !ret)
@@ -106,14 +108,23 @@ int zj_catalog_find(const char *id, const struct zj_technique **ret)
 	i = t->by_number[num - t->first_number];
 	if (i < 0 || (size_t)i >= t->n_techniques)
 		return -ZJ_ENOENT;
-	for (size_t j = (size_t)i; j <= (size_t)i + t->techniques[i].n_subs && j < t->n_techniques;
-	     j++) {
+	/*
+	 * Its sub-techniques follow it, sorted and unique (gen-catalog.awk fails otherwise), so
+	 * .NNN is at most NNN places on: start there (or at the last one) and walk back.
+	 */
+	first = (size_t)i;
+	last = first + t->techniques[first].n_subs;
+	if (last >= t->n_techniques)
+		last = t->n_techniques - 1;
+	j = first + key % 1000 < last ? first + key % 1000 : last;
+	for (;; j--) {
 		if (t->techniques[j].key == key) {
 			*ret = &t->techniques[j];
 			return 0;
 		}
+		if (t->techniques[j].key < key || j == first)
+			return -ZJ_ENOENT;
 	}
-	return -ZJ_ENOENT;
 }
 
 const struct zj_technique *zj_catalog_parent(const struct zj_technique *t)

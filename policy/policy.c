@@ -89,9 +89,9 @@ static void sb_printf(struct sbuf *sb, const char *fmt, ...)
  * Append s as sb_printf(sb, "%s", s) would, without vsnprintf(): the decision's "why" is
  * built for every finding, and vsnprintf() was a twentieth of a record's cost (callgrind).
  */
-static void sb_puts(struct sbuf *sb, const char *s)
+static void sb_mem(struct sbuf *sb, const char *s, size_t n)
 {
-	size_t n = strlen(s), room;
+	size_t room;
 
 	if (!sb->cap || sb->len + 1 >= sb->cap)
 		return;
@@ -102,6 +102,9 @@ static void sb_puts(struct sbuf *sb, const char *s)
 	sb->len += n;
 	sb->b[sb->len] = '\0';
 }
+
+/* A macro: the length of a literal is a constant, not a strlen() per decision. */
+#define sb_puts(sb, s) sb_mem((sb), (s), strlen(s))
 
 /* Quote what a user typed: at most max bytes, anything unprintable as '?'. */
 static void sb_quote(struct sbuf *sb, const char *s, size_t n, size_t max)

@@ -134,6 +134,32 @@ START_TEST(test_lookup_every_entry)
 }
 END_TEST
 
+/* Every sub-technique number of every technique: found exactly when the catalog has it. */
+START_TEST(test_lookup_every_number)
+{
+	for (size_t i = 0; i < zj_catalog_count(); i++) {
+		const struct zj_technique *e = zj_catalog_at(i), *t;
+		size_t next = i + 1;
+		char id[ZJ_TECHNIQUE_ID_MAX];
+
+		if (zj_technique_is_sub(e))
+			continue;
+		for (unsigned sub = 1; sub <= 999; sub++) {
+			const struct zj_technique *n = zj_catalog_at(next);
+			bool have = n && n->key == e->key + sub;
+
+			snprintf(id, sizeof(id), "%s.%03u", e->id, sub);
+			t = NULL;
+			ck_assert_int_eq(zj_catalog_find(id, &t), have ? 0 : -ZJ_ENOENT);
+			ck_assert_ptr_eq(t, have ? n : NULL);
+			if (have)
+				next++;
+		}
+		ck_assert_uint_eq(next, i + 1 + e->n_subs);
+	}
+}
+END_TEST
+
 START_TEST(test_tactics)
 {
 	const struct zj_tactic *pe = zj_catalog_tactic(tactic("TA0004"));
@@ -348,6 +374,7 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_lookup_misses);
 	tcase_add_test(tc, test_lookup_every_entry);
+	tcase_add_test(tc, test_lookup_every_number);
 	tcase_add_test(tc, test_tactics);
 	tcase_add_test(tc, test_technique_tactics);
 	tcase_add_test(tc, test_iterate_by_tactic);
