@@ -220,8 +220,9 @@ START_TEST(test_status_choice)
 	if (!cfg->no_kernel_btf) {
 		ck_assert_msg(json_object_array_length(drop) == 0, "[%s] programs dropped: %s",
 			      cfg->name, json_object_to_json_string(drop));
-		ck_assert_msg(strstr(jstr(o, "features"), "tp_btf=yes"), "[%s] features: %s",
-			      cfg->name, jstr(o, "features"));
+		ck_assert_msg(strstr(jstr(o, "features"), "tp_btf=yes") &&
+				      strstr(jstr(o, "features"), "task_btf=yes"),
+			      "[%s] features: %s", cfg->name, jstr(o, "features"));
 	} else {
 		/* the three BTF tracepoints, and nothing else: exit has its classic stand-in */
 		static const char *const names[] = {"zj_exec", "zj_fork", "zj_exit"};
@@ -234,6 +235,7 @@ START_TEST(test_status_choice)
 		}
 		ck_assert_msg(strstr(jstr(o, "features"), "btf=no") &&
 				      strstr(jstr(o, "features"), "tp_btf=no") &&
+				      strstr(jstr(o, "features"), "task_btf=no") &&
 				      strstr(jstr(o, "features"), "ringbuf=no") &&
 				      strstr(jstr(o, "features"), "send_signal=no") &&
 				      strstr(jstr(o, "features"), "bpf_loop=no"),
