@@ -1450,7 +1450,8 @@ static void jw_findings(struct jw *w, const struct zj_log_finding *f, size_t n,
 
 		jw_elem(w);
 		jw_open(w, '{');
-		jf_part(w, memo ? &cache->find[i][0] : NULL, head, JF_HEAD, -1, f[i].stable, jf_head);
+		jf_part(w, memo ? &cache->find[i][0] : NULL, head, JF_HEAD, -1, f[i].stable,
+			jf_head);
 		jw_opt_field(w, "reason", f[i].reason);
 		jf_part(w, memo ? &cache->find[i][1] : NULL, tail, JF_TAIL, f[i].enforced, 0,
 			jf_tail);

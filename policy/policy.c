@@ -103,8 +103,11 @@ static void sb_mem(struct sbuf *sb, const char *s, size_t n)
 	sb->b[sb->len] = '\0';
 }
 
-/* A macro: the length of a literal is a constant, not a strlen() per decision. */
-#define sb_puts(sb, s) sb_mem((sb), (s), strlen(s))
+/* Inlined: the length of a literal is a constant, not a strlen() per decision. */
+static inline void sb_puts(struct sbuf *sb, const char *s)
+{
+	sb_mem(sb, s, strlen(s));
+}
 
 /* Quote what a user typed: at most max bytes, anything unprintable as '?'. */
 static void sb_quote(struct sbuf *sb, const char *s, size_t n, size_t max)
