@@ -13,6 +13,7 @@
 #include "zhijia/bpf_abi.h"
 #include "journal.h"
 
+/* FNV-1a of the NUL-terminated string s, from state h (64 bits). */
 static uint64_t fnv1a(const char *s, uint64_t h)
 {
 	for (; *s; s++) {
@@ -22,15 +23,33 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 	return h;
 }
 
+/* v as 16 lowercase hex digits, zero-padded (printf's "%016llx"), into o. */
+static void hex16(char *o, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		o[i] = digits[v & 0xf];
+}
+
 void zj_message_id(const char *technique, char ret[ZJ_MESSAGE_ID_LEN + 1])
 {
-	char key[64];
+	/*
+	 * Two FNV-1a passes with different offset bases over the key "zhijia/<technique>" (at
+	 * most 63 bytes of it, as it always was): 128 stable bits per technique.  Every alert
+	 * asks, so the key is hashed in place and the digits written here, not with snprintf().
+	 */
+	static const char prefix[] = "zhijia/";
+	uint64_t a = fnv1a(prefix, 0xcbf29ce484222325ULL), b = fnv1a(prefix, 0x6c62272e07bb0142ULL);
+	size_t n = strnlen(technique, 63 - (sizeof(prefix) - 1));
 
-	/* two FNV-1a passes with different offset bases: 128 stable bits per technique */
-	snprintf(key, sizeof(key), "zhijia/%s", technique);
-	snprintf(ret, ZJ_MESSAGE_ID_LEN + 1, "%016llx%016llx",
-		 (unsigned long long)fnv1a(key, 0xcbf29ce484222325ULL),
-		 (unsigned long long)fnv1a(key, 0x6c62272e07bb0142ULL));
+	for (size_t i = 0; i < n; i++) {
+		a = (a ^ (unsigned char)technique[i]) * 0x100000001b3ULL;
+		b = (b ^ (unsigned char)technique[i]) * 0x100000001b3ULL;
+	}
+	hex16(ret, a);
+	hex16(ret + 16, b);
+	ret[ZJ_MESSAGE_ID_LEN] = '\0';
 }
 
 int zj_severity_priority(uint32_t severity)
@@ -53,33 +72,51 @@ int zj_severity_priority(uint32_t severity)
  * Fields are assembled into one buffer and sent with sd_journal_sendv(), so that absent ones
  * (no target, no path, no Chinese name) are left out rather than sent empty.  journald takes
  * any bytes but NUL in a value; newlines are fine (the native protocol sends them sized).
+ *
+ * jput: the field name=val (nl and len bytes) into j, or nothing when it does not fit.  A value
+ * that may hold NULs (the event's views: cmdline, paths) is put with nuls, and its NULs become
+ * spaces; a C string's or a number's has none to look for.
  */
-static void jadd(struct zj_jfields *j, const char *name, const char *val, size_t len)
+static void jput(struct zj_jfields *j, const char *name, size_t nl, const char *val, size_t len,
+		 bool nuls)
 {
-	size_t nl = strlen(name), need = nl + 1 + len;
-	char *o;
+	size_t need = nl + 1 + len;
+	char *o, *v, *end;
 
 	if (j->n >= ZJ_JFIELDS_MAX || j->used + need > ZJ_JFIELDS_BYTES)
 		return;
 	o = j->buf + j->used;
 	memcpy(o, name, nl);
 	o[nl] = '=';
+	v = o + nl + 1;
+	end = v + len;
+	if (len)
+		memcpy(v, val, len);
 	/* a value never carries NUL: cmdline separators become spaces */
-	for (size_t i = 0; i < len; i++)
-		o[nl + 1 + i] = val[i] ? val[i] : ' ';
+	while (nuls && (v = memchr(v, '\0', (size_t)(end - v))) != NULL)
+		*v++ = ' ';
 	j->iov[j->n].iov_base = o;
 	j->iov[j->n].iov_len = need;
 	j->n++;
 	j->used += need;
 }
 
-static void jstr(struct zj_jfields *j, const char *name, const char *val)
+static void jadd_n(struct zj_jfields *j, const char *name, size_t nl, const char *val, size_t len)
 {
-	if (val && *val)
-		jadd(j, name, val, strlen(val));
+	jput(j, name, nl, val, len, true);
 }
 
-static void jzj(struct zj_jfields *j, const char *name, const struct zj_str *s)
+/* Field names are literals: their lengths are known at compile time. */
+#define JADD(j, lit, val, len) jadd_n((j), "" lit, sizeof(lit) - 1, (val), (len))
+
+static void jstr_n(struct zj_jfields *j, const char *name, size_t nl, const char *val)
+{
+	if (val && *val)
+		jput(j, name, nl, val, strlen(val), false); /* up to its NUL: none in it */
+}
+#define JSTR(j, lit, val) jstr_n((j), "" lit, sizeof(lit) - 1, (val))
+
+static void jzj_n(struct zj_jfields *j, const char *name, size_t nl, const struct zj_str *s)
 {
 	size_t len = s->len;
 
@@ -87,8 +124,22 @@ static void jzj(struct zj_jfields *j, const char *name, const struct zj_str *s)
 	while (len && s->ptr[len - 1] == '\0')
 		len--;
 	if (len)
-		jadd(j, name, s->ptr, len);
+		jadd_n(j, name, nl, s->ptr, len);
 }
+#define JZJ(j, lit, s) jzj_n((j), "" lit, sizeof(lit) - 1, (s))
+
+/* A decimal number, as printf's "%u", "%llu" (and "%d" of one not negative) wrote it. */
+static void jnum_n(struct zj_jfields *j, const char *name, size_t nl, uint64_t v)
+{
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jput(j, name, nl, p, (size_t)(tmp + sizeof(tmp) - p), false);
+}
+#define JNUM(j, lit, v) jnum_n((j), "" lit, sizeof(lit) - 1, (v))
 
 static void jfmt(struct zj_jfields *j, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -103,27 +154,66 @@ static void jfmt(struct zj_jfields *j, const char *name, const char *fmt, ...)
 	n = vsnprintf(v, sizeof(v), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		jadd(j, name, v, (size_t)n < sizeof(v) ? (size_t)n : sizeof(v) - 1);
+		jadd_n(j, name, strlen(name), v, (size_t)n < sizeof(v) ? (size_t)n : sizeof(v) - 1);
+}
+
+/*
+ * Text into a buffer of cap bytes (cap >= 1) as snprintf() would leave it: the first cap - 1
+ * bytes of the whole, and a NUL.  An alert's MESSAGE and title are put together with it,
+ * without vsnprintf(): every alert has them (callgrind: a third of an alerted record's cost).
+ */
+struct jtext {
+	char *buf;
+	size_t cap, len;
+};
+
+static void jt_mem(struct jtext *t, const char *s, size_t n)
+{
+	size_t room = t->cap - 1 - t->len;
+
+	if (n > room)
+		n = room;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+/* "%s": the string up to its NUL; printf's "(null)" for NULL */
+static void jt_str(struct jtext *t, const char *s)
+{
+	if (!s)
+		s = "(null)";
+	jt_mem(t, s, strlen(s));
 }
 
 /*
  * The head every entry of a technique starts with: MESSAGE_ID, SYSLOG_IDENTIFIER,
- * ZHIJIA_TECHNIQUE and its names; and its title "T1055.008 Ptrace System Calls (...)" in title.
+ * ZHIJIA_TECHNIQUE and its names; and its title "T1055.008 Ptrace System Calls (...)" in title
+ * (title_len bytes at most, with the NUL: the length of the title is returned).
  */
-static void jtechnique(struct zj_jfields *j, const char *technique, const struct zj_technique *t,
-		       char *title, size_t title_len)
+static size_t jtechnique(struct zj_jfields *j, const char *technique, const struct zj_technique *t,
+			 char *title, size_t title_len)
 {
 	char mid[ZJ_MESSAGE_ID_LEN + 1];
+	struct jtext tt = {title, title_len, 0};
 
 	zj_message_id(technique, mid);
-	snprintf(title, title_len, "%s %s%s%s%s", technique, t ? t->name : "",
-		 t && t->name_zh ? " (" : "", t && t->name_zh ? t->name_zh : "",
-		 t && t->name_zh ? ")" : "");
-	jstr(j, "MESSAGE_ID", mid);
-	jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
-	jstr(j, "ZHIJIA_TECHNIQUE", technique);
-	jstr(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
-	jstr(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
+	/* "%s %s%s%s%s": technique, the name, and " (name_zh)" when there is one */
+	title[0] = '\0';
+	jt_str(&tt, technique);
+	jt_mem(&tt, " ", 1);
+	jt_str(&tt, t ? t->name : "");
+	if (t && t->name_zh) {
+		jt_mem(&tt, " (", 2);
+		jt_str(&tt, t->name_zh);
+		jt_mem(&tt, ")", 1);
+	}
+	JSTR(j, "MESSAGE_ID", mid);
+	JSTR(j, "SYSLOG_IDENTIFIER", "zhijiad");
+	JSTR(j, "ZHIJIA_TECHNIQUE", technique);
+	JSTR(j, "ZHIJIA_TECHNIQUE_NAME", t ? t->name : NULL);
+	JSTR(j, "ZHIJIA_TECHNIQUE_NAME_ZH", t ? t->name_zh : NULL);
+	return tt.len;
 }
 
 int zj_journal_message(int priority, const char *fmt, ...)
@@ -142,14 +232,16 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 			     const struct zj_finding *f, const struct zj_decision *d,
 			     const char *policy_note, const char *policy_hash)
 {
-	const struct zj_technique *t = NULL;
+	const struct zj_technique *t = d->technique; /* zj_policy_decide() looked it up */
 	const struct zj_tactic *tac = NULL;
-	char title[256];
+	char title[256], msg[1024];
+	struct jtext m = {msg, sizeof(msg), 0};
 	const char *action = zj_action_name(d->action), *outcome = action;
 	bool target = ev->flags & ZJ_EVF_HAS_TARGET;
+	size_t title_len;
 	int ti;
 
-	if (zj_catalog_find(f->technique, &t) == 0) {
+	if (t || zj_catalog_find(f->technique, &t) == 0) {
 		ti = zj_technique_primary_tactic(t);
 		if (ti >= 0)
 			tac = zj_catalog_tactic((size_t)ti);
@@ -160,55 +252,61 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 				  : "block requested, NOT enforced: it went ahead";
 	j->n = 0;
 	j->used = 0;
-	jtechnique(j, f->technique, t, title, sizeof(title));
-	jfmt(j, "MESSAGE", "%s: %s [%s]", title, f->reason, outcome);
-	jfmt(j, "PRIORITY", "%d", zj_severity_priority(f->severity));
-	jstr(j, "ZHIJIA_TACTIC", tac ? tac->id : NULL);
-	jstr(j, "ZHIJIA_TACTIC_NAME", tac ? tac->name : NULL);
-	jstr(j, "ZHIJIA_ACTION", action);
-	jstr(j, "ZHIJIA_CONFIGURED", zj_action_name(d->configured));
+	title_len = jtechnique(j, f->technique, t, title, sizeof(title));
+	/* "%s: %s [%s]" of title, reason and outcome, cut at 1023 bytes */
+	jt_mem(&m, title, title_len);
+	jt_mem(&m, ": ", 2);
+	jt_str(&m, f->reason);
+	jt_mem(&m, " [", 2);
+	jt_str(&m, outcome);
+	jt_mem(&m, "]", 1);
+	JSTR(j, "MESSAGE", msg); /* msg[m.len] is its NUL, and it has none before */
+	JNUM(j, "PRIORITY", (uint64_t)zj_severity_priority(f->severity)); /* 2..6 */
+	JSTR(j, "ZHIJIA_TACTIC", tac ? tac->id : NULL);
+	JSTR(j, "ZHIJIA_TACTIC_NAME", tac ? tac->name : NULL);
+	JSTR(j, "ZHIJIA_ACTION", action);
+	JSTR(j, "ZHIJIA_CONFIGURED", zj_action_name(d->configured));
 	if (d->action == ZJ_ACTION_BLOCK)
-		jstr(j, "ZHIJIA_ENFORCED", (d->flags & ZJ_DECISION_ENFORCED) ? "yes" : "no");
-	jstr(j, "ZHIJIA_WHY", d->why);
-	jstr(j, "ZHIJIA_SEVERITY", zj_severity_name(f->severity));
-	jstr(j, "ZHIJIA_REASON", f->reason);
-	jstr(j, "ZHIJIA_BENIGN", f->benign);
-	jstr(j, "ZHIJIA_EVENT", zj_event_type_name(ev->type));
-	jfmt(j, "ZHIJIA_EVENT_SEQ", "%llu", (unsigned long long)ev->seq);
-	jfmt(j, "ZHIJIA_ACTOR_PID", "%u", ev->actor.pid);
-	jfmt(j, "ZHIJIA_ACTOR_UID", "%u", ev->actor.uid);
-	jadd(j, "ZHIJIA_ACTOR_COMM", ev->actor.comm,
+		JSTR(j, "ZHIJIA_ENFORCED", (d->flags & ZJ_DECISION_ENFORCED) ? "yes" : "no");
+	JSTR(j, "ZHIJIA_WHY", d->why);
+	JSTR(j, "ZHIJIA_SEVERITY", zj_severity_name(f->severity));
+	JSTR(j, "ZHIJIA_REASON", f->reason);
+	JSTR(j, "ZHIJIA_BENIGN", f->benign);
+	JSTR(j, "ZHIJIA_EVENT", zj_event_type_name(ev->type));
+	JNUM(j, "ZHIJIA_EVENT_SEQ", ev->seq);
+	JNUM(j, "ZHIJIA_ACTOR_PID", ev->actor.pid);
+	JNUM(j, "ZHIJIA_ACTOR_UID", ev->actor.uid);
+	JADD(j, "ZHIJIA_ACTOR_COMM", ev->actor.comm,
 	     strnlen(ev->actor.comm, sizeof(ev->actor.comm)));
-	jzj(j, "ZHIJIA_ACTOR_EXE", &ev->actor.exe);
-	jzj(j, "ZHIJIA_ACTOR_CMDLINE", &ev->actor.cmdline);
+	JZJ(j, "ZHIJIA_ACTOR_EXE", &ev->actor.exe);
+	JZJ(j, "ZHIJIA_ACTOR_CMDLINE", &ev->actor.cmdline);
 	if (target) {
-		jfmt(j, "ZHIJIA_TARGET_PID", "%u", ev->target.pid);
-		jzj(j, "ZHIJIA_TARGET_EXE", &ev->target.exe);
-		jzj(j, "ZHIJIA_TARGET_CMDLINE", &ev->target.cmdline);
+		JNUM(j, "ZHIJIA_TARGET_PID", ev->target.pid);
+		JZJ(j, "ZHIJIA_TARGET_EXE", &ev->target.exe);
+		JZJ(j, "ZHIJIA_TARGET_CMDLINE", &ev->target.cmdline);
 	}
 	if (ev->type == ZJ_EV_SOMAP)
-		jzj(j, "ZHIJIA_PATH", &ev->somap.path);
+		JZJ(j, "ZHIJIA_PATH", &ev->somap.path);
 	if (ev->type == ZJ_EV_KMOD) {
-		jzj(j, "ZHIJIA_PATH", &ev->kmod.path);
-		jzj(j, "ZHIJIA_MODULE", &ev->kmod.name);
+		JZJ(j, "ZHIJIA_PATH", &ev->kmod.path);
+		JZJ(j, "ZHIJIA_MODULE", &ev->kmod.name);
 	}
 	if (ev->type == ZJ_EV_FILE || ev->type == ZJ_EV_SETID) {
-		jzj(j, "ZHIJIA_PATH", &ev->file.path);
-		if (ev->file.path2.len)
-			jzj(j,
-			    ev->file.op == ZJ_FOP_SYMLINK ? "ZHIJIA_LINK_TARGET"
-							  : "ZHIJIA_OLD_PATH",
-			    &ev->file.path2);
+		JZJ(j, "ZHIJIA_PATH", &ev->file.path);
+		if (ev->file.path2.len && ev->file.op == ZJ_FOP_SYMLINK)
+			JZJ(j, "ZHIJIA_LINK_TARGET", &ev->file.path2);
+		else if (ev->file.path2.len)
+			JZJ(j, "ZHIJIA_OLD_PATH", &ev->file.path2);
 	}
 	if (ev->type == ZJ_EV_DENY) {
-		jzj(j, "ZHIJIA_PATH", &ev->deny.path);
-		jstr(j, "ZHIJIA_LSM_HOOK", zj_deny_hook_name(ev->deny.hook));
-		jstr(j, "ZHIJIA_DENIED", zj_deny_op_name(ev->deny.op));
+		JZJ(j, "ZHIJIA_PATH", &ev->deny.path);
+		JSTR(j, "ZHIJIA_LSM_HOOK", zj_deny_hook_name(ev->deny.hook));
+		JSTR(j, "ZHIJIA_DENIED", zj_deny_op_name(ev->deny.op));
 	}
 	if (ev->type == ZJ_EV_EXEC && (ev->flags & ZJ_EVF_LD_PRELOAD))
-		jzj(j, "ZHIJIA_LD_PRELOAD", &ev->exec.ld_preload);
-	jstr(j, "ZHIJIA_POLICY", policy_note);
-	jstr(j, "ZHIJIA_POLICY_HASH", policy_hash);
+		JZJ(j, "ZHIJIA_LD_PRELOAD", &ev->exec.ld_preload);
+	JSTR(j, "ZHIJIA_POLICY", policy_note);
+	JSTR(j, "ZHIJIA_POLICY_HASH", policy_hash);
 }
 
 void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced *c)
@@ -226,14 +324,14 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 		     (unsigned long long)c->count, (unsigned long long)c->first_seq,
 		     (unsigned long long)c->last_seq, c->last_comm, c->last_pid);
 		jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
-		jstr(j, "SYSLOG_IDENTIFIER", "zhijiad");
+		JSTR(j, "SYSLOG_IDENTIFIER", "zhijiad");
 		jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);
 		jfmt(j, "ZHIJIA_FIRST_EVENT_SEQ", "%llu", (unsigned long long)c->first_seq);
 		jfmt(j, "ZHIJIA_LAST_EVENT_SEQ", "%llu", (unsigned long long)c->last_seq);
 		return;
 	}
 	(void)zj_catalog_find(c->technique, &t);
-	jtechnique(j, c->technique, t, title, sizeof(title));
+	(void)jtechnique(j, c->technique, t, title, sizeof(title));
 	jfmt(j, "MESSAGE",
 	     "%s: %llu more %s alerts (events %llu to %llu, last by %s pid %u) not sent one by one "
 	     "(a storm); each is in the event log",
@@ -241,14 +339,14 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 	     (unsigned long long)c->first_seq, (unsigned long long)c->last_seq, c->last_comm,
 	     c->last_pid);
 	jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
-	jstr(j, "ZHIJIA_ACTION", zj_action_name(c->action));
-	jstr(j, "ZHIJIA_SEVERITY", zj_severity_name(c->severity));
+	JSTR(j, "ZHIJIA_ACTION", zj_action_name(c->action));
+	JSTR(j, "ZHIJIA_SEVERITY", zj_severity_name(c->severity));
 	jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);
 	jfmt(j, "ZHIJIA_FIRST_EVENT_SEQ", "%llu", (unsigned long long)c->first_seq);
 	jfmt(j, "ZHIJIA_LAST_EVENT_SEQ", "%llu", (unsigned long long)c->last_seq);
 	jfmt(j, "ZHIJIA_ACTOR_PID", "%u", c->last_pid);
-	jadd(j, "ZHIJIA_ACTOR_COMM", c->last_comm, strnlen(c->last_comm, sizeof(c->last_comm)));
-	jstr(j, "ZHIJIA_POLICY_HASH", c->policy_hash[0] ? c->policy_hash : NULL);
+	JADD(j, "ZHIJIA_ACTOR_COMM", c->last_comm, strnlen(c->last_comm, sizeof(c->last_comm)));
+	JSTR(j, "ZHIJIA_POLICY_HASH", c->policy_hash[0] ? c->policy_hash : NULL);
 }
 
 int zj_journal_send_fields(const struct zj_jfields *j)

@@ -1031,9 +1031,9 @@ static bool same(const char *path, size_t len, const char *s, size_t n)
  * instead of trying each entry, path and each of its parent directories are looked up in the
  * index: one pass over path hashes all of them.
  */
-uint32_t zj_watch_match(const struct zj_watch *w, const char *path)
+static uint32_t match_n(const struct zj_watch *w, const char *path, size_t len)
 {
-	size_t len = strlen(path), n_pre = 0, pre[ZJ_WATCH_KEY_DEPTH];
+	size_t n_pre = 0, pre[ZJ_WATCH_KEY_DEPTH];
 	uint64_t h = KEY_HASH0, pre_hash[ZJ_WATCH_KEY_DEPTH];
 	uint32_t file = UINT32_MAX, dir = UINT32_MAX;
 
@@ -1074,6 +1074,11 @@ uint32_t zj_watch_match(const struct zj_watch *w, const char *path)
 	return dir != UINT32_MAX ? w->entries[dir].id : 0;
 }
 
+uint32_t zj_watch_match(const struct zj_watch *w, const char *path)
+{
+	return match_n(w, path, strlen(path));
+}
+
 bool zj_watch_counts(const struct zj_watch_entry *e, const char *path, size_t len, uint32_t op)
 {
 	const char *base;
@@ -1111,13 +1116,10 @@ bool zj_watch_counts(const struct zj_watch_entry *e, const char *path, size_t le
 /* The entry that matches a path view (normalised by the kernel or the daemon). */
 static const struct zj_watch_entry *match_view(const struct zj_watch *w, struct zj_str p)
 {
-	char buf[PATH_MAX];
-
-	if (!p.ptr || !p.len || p.len >= sizeof(buf) || memchr(p.ptr, '\0', p.len))
+	/* what zj_watch_match() of the view as a C string says, without the copy */
+	if (!p.ptr || !p.len || p.len >= PATH_MAX || memchr(p.ptr, '\0', p.len))
 		return NULL;
-	memcpy(buf, p.ptr, p.len);
-	buf[p.len] = '\0';
-	return zj_watch_entry(w, zj_watch_match(w, buf));
+	return zj_watch_entry(w, match_n(w, p.ptr, p.len));
 }
 
 void zj_watch_fill_ctx(const struct zj_watch *w, const struct zj_event *ev,
@@ -1125,6 +1127,7 @@ void zj_watch_fill_ctx(const struct zj_watch *w, const struct zj_event *ev,
 {
 	const struct zj_watch_entry *e;
 	struct zj_str p = ev->file.path;
+	size_t n;
 
 	if (!w || ev->type != ZJ_EV_FILE)
 		return;
@@ -1138,7 +1141,10 @@ void zj_watch_fill_ctx(const struct zj_watch *w, const struct zj_event *ev,
 	if (!e || !e->technique)
 		return;
 	ctx->flags |= ZJ_CTX_PATH;
-	snprintf(ctx->path_technique, sizeof(ctx->path_technique), "%s", e->technique);
+	/* as snprintf("%s") would, without it: every file event comes here */
+	n = strnlen(e->technique, sizeof(ctx->path_technique) - 1);
+	memcpy(ctx->path_technique, e->technique, n);
+	ctx->path_technique[n] = '\0';
 	if (zj_watch_counts(e, p.ptr, p.len, ev->file.op))
 		ctx->flags |= ZJ_CTX_PATH_COUNTS;
 	if (e->uid != ZJ_WATCH_NO_UID) {

@@ -1119,29 +1119,46 @@ static const char *path2_key(uint32_t op)
 	}
 }
 
+/*
+ * `"file":{...}`: what is not a path goes out through the cursor writers, one reservation
+ * before the paths and one after them (every persistence record has one).
+ */
 static void jw_file(struct jw *w, const struct zj_event *ev)
 {
-	const char *k2 = path2_key(ev->file.op);
+	const char *k2 = path2_key(ev->file.op), *op = zj_file_op_name(ev->file.op);
+	size_t ol = strlen(op); /* a table's: at most "open_write" */
+	uint32_t fop = ev->file.op;
+	char *o0 = jc_begin(w, 48), *o = o0; /* worst case 32 */
 
-	jw_key(w, "file");
-	jw_open(w, '{');
-	jw_key(w, "op");
-	jw_raw(w, "\"", 1);
-	jw_lit(w, zj_file_op_name(ev->file.op));
-	jw_raw(w, "\"", 1);
+	if (!o)
+		return;
+	if (!w->first)
+		*o++ = ',';
+	o = JC_LIT(o, "\"file\":{\"op\":\"");
+	o = jc_mem(o, op, ol < 16 ? ol : 16);
+	*o++ = '"';
+	jc_end(w, o0, o);
 	jw_zjstr_field(w, "path", &ev->file.path);
 	if (k2)
 		jw_zjstr_field(w, k2, &ev->file.path2);
-	if (ev->file.op == ZJ_FOP_CHMOD || ev->file.op == ZJ_FOP_CREATE)
-		jw_mode(w, ev->file.mode);
-	jw_key(w, "o_trunc");
-	jw_bool(w, ev->flags & ZJ_EVF_O_TRUNC);
-	if (ev->file.op == ZJ_FOP_RENAME || ev->file.op == ZJ_FOP_LINK ||
-	    ev->file.op == ZJ_FOP_SYMLINK) {
-		jw_key(w, "result");
-		jw_i64(w, ev->file.result);
+	o0 = o = jc_begin(w, 64); /* worst case 52 */
+	if (!o)
+		return;
+	if (fop == ZJ_FOP_CHMOD || fop == ZJ_FOP_CREATE) {
+		/* permission and special bits as 4 octal digits: "0644", "4755" */
+		o = JC_LIT(o, ",\"mode\":\"");
+		for (int i = 0; i < 4; i++)
+			*o++ = (char)('0' + ((ev->file.mode >> (9 - 3 * i)) & 7));
+		*o++ = '"';
 	}
-	jw_close(w, '}');
+	o = JC_LIT(o, ",\"o_trunc\":");
+	o = jc_bool(o, ev->flags & ZJ_EVF_O_TRUNC);
+	if (fop == ZJ_FOP_RENAME || fop == ZJ_FOP_LINK || fop == ZJ_FOP_SYMLINK) {
+		o = JC_LIT(o, ",\"result\":");
+		o = jc_i64(o, ev->file.result);
+	}
+	*o++ = '}';
+	jc_end(w, o0, o);
 }
 
 /* A name from a table as a JSON string. */

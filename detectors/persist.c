@@ -21,17 +21,44 @@
 
 /* ---- path classification ----------------------------------------------------------------- */
 
+/*
+ * The view equals / starts with a string of n bytes.  Every file event is classified: the
+ * lengths of the literals it is compared with are known at compile time (LIT_EQ, LIT_PREFIX)
+ * or kept in the tables, not taken with strlen() each time.
+ */
+static inline bool view_eq(struct zj_str s, const char *lit, size_t n)
+{
+	return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
+}
+
+static inline bool view_prefix(struct zj_str s, const char *lit, size_t n)
+{
+	return s.ptr && s.len >= n && memcmp(s.ptr, lit, n) == 0;
+}
+
+#define LIT_EQ(s, lit) view_eq((s), "" lit, sizeof(lit) - 1)
+#define LIT_PREFIX(s, lit) view_prefix((s), "" lit, sizeof(lit) - 1)
+
+/* A string and its length, for the tables of directories. */
+struct lit {
+	const char *s;
+	size_t n;
+};
+#define LIT(s)                                                                                     \
+	{                                                                                          \
+		"" s, sizeof(s) - 1                                                                \
+	}
+
 #define IN_NONE 0   /* not in dir */
 #define IN_SELF 1   /* the directory itself */
 #define IN_CHILD 2  /* directly in it: *ret_name */
 #define IN_DEEPER 3 /* further down */
 
-static int in_dir(struct zj_str p, const char *dir, struct zj_str *ret_name)
+static int in_dir_n(struct zj_str p, const char *dir, size_t n, struct zj_str *ret_name)
 {
-	size_t n = strlen(dir);
 	struct zj_str rest;
 
-	if (!zj_dt_str_prefix(p, dir))
+	if (!view_prefix(p, dir, n))
 		return IN_NONE;
 	if (p.len == n || (p.len == n + 1 && p.ptr[n] == '/'))
 		return IN_SELF;
@@ -45,10 +72,12 @@ static int in_dir(struct zj_str p, const char *dir, struct zj_str *ret_name)
 	return IN_CHILD;
 }
 
+#define IN_DIR(p, lit, ret_name) in_dir_n((p), "" lit, sizeof(lit) - 1, (ret_name))
+
 /* crontab(1)'s temporary files, which cron does not load (see detect.h). */
 static bool is_crontab_temp(struct zj_str name)
 {
-	return zj_dt_str_prefix(name, "tmp.") || zj_dt_str_prefix(name, "#tmp.");
+	return LIT_PREFIX(name, "tmp.") || LIT_PREFIX(name, "#tmp.");
 }
 
 static void set(struct zj_persist *ret, const char *technique, uint32_t kind, uint32_t target,
@@ -60,9 +89,9 @@ static void set(struct zj_persist *ret, const char *technique, uint32_t kind, ui
 	ret->unit = unit;
 }
 
-static const char *const cron_dirs[] = {
-	"/etc/cron.d",	    "/etc/cron.hourly",	 "/etc/cron.daily",
-	"/etc/cron.weekly", "/etc/cron.monthly",
+static const struct lit cron_dirs[] = {
+	LIT("/etc/cron.d"),	 LIT("/etc/cron.hourly"),  LIT("/etc/cron.daily"),
+	LIT("/etc/cron.weekly"), LIT("/etc/cron.monthly"),
 };
 
 static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
@@ -72,7 +101,7 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 	int where;
 
 	for (size_t i = 0; i < sizeof(cron_dirs) / sizeof(cron_dirs[0]); i++) {
-		where = in_dir(p, cron_dirs[i], &name);
+		where = in_dir_n(p, cron_dirs[i].s, cron_dirs[i].n, &name);
 		if (where == IN_SELF) {
 			set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 			return 1;
@@ -87,7 +116,7 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 	}
 
 	/* Debian's spool: crontabs/USER, atjobs/JOB; atspool/ holds job output. */
-	where = in_dir(p, "/var/spool/cron/crontabs", &name);
+	where = IN_DIR(p, "/var/spool/cron/crontabs", &name);
 	if (where == IN_SELF) {
 		set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
@@ -96,28 +125,28 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 		if (is_crontab_temp(name))
 			return 0;
 		set(ret, T_CRON, ZJ_PERSIST_USER_CRONTAB,
-		    zj_dt_str_eq(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
+		    LIT_EQ(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
 		return 1;
 	}
 	if (where == IN_DEEPER)
 		return 0;
 
-	where = in_dir(p, "/var/spool/cron/atjobs", &name);
+	where = IN_DIR(p, "/var/spool/cron/atjobs", &name);
 	if (where == IN_SELF) {
 		set(ret, T_AT, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
 	if (where == IN_CHILD) {
-		if (zj_dt_str_eq(name, ".SEQ"))
+		if (LIT_EQ(name, ".SEQ"))
 			return 0;
 		set(ret, T_AT, ZJ_PERSIST_AT_JOB, ZJ_TARGET_USER, none);
 		return 1;
 	}
-	if (where == IN_DEEPER || in_dir(p, "/var/spool/cron/atspool", &name) != IN_NONE)
+	if (where == IN_DEEPER || IN_DIR(p, "/var/spool/cron/atspool", &name) != IN_NONE)
 		return 0;
 
 	/* Red Hat's spool: /var/spool/cron/USER, and /var/spool/at/JOB with output in spool/. */
-	where = in_dir(p, "/var/spool/cron", &name);
+	where = IN_DIR(p, "/var/spool/cron", &name);
 	if (where == IN_SELF) {
 		set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
@@ -126,19 +155,19 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 		if (is_crontab_temp(name))
 			return 0;
 		set(ret, T_CRON, ZJ_PERSIST_USER_CRONTAB,
-		    zj_dt_str_eq(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
+		    LIT_EQ(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
 		return 1;
 	}
 	if (where == IN_DEEPER)
 		return 0;
 
-	where = in_dir(p, "/var/spool/at", &name);
+	where = IN_DIR(p, "/var/spool/at", &name);
 	if (where == IN_SELF) {
 		set(ret, T_AT, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
 	if (where == IN_CHILD) {
-		if (zj_dt_str_eq(name, ".SEQ") || zj_dt_str_eq(name, "spool"))
+		if (LIT_EQ(name, ".SEQ") || LIT_EQ(name, "spool"))
 			return 0;
 		set(ret, T_AT, ZJ_PERSIST_AT_JOB, ZJ_TARGET_USER, none);
 		return 1;
@@ -222,17 +251,17 @@ static int classify_unit_path(struct zj_str rel, uint32_t target, struct zj_pers
 }
 
 /* Unit directories of the system manager and, system-wide, of every user's manager. */
-static const char *const unit_dirs[] = {
-	"/etc/systemd/system/",
-	"/run/systemd/system/",
-	"/usr/lib/systemd/system/",
-	"/lib/systemd/system/",
-	"/usr/local/lib/systemd/system/",
-	"/etc/systemd/user/",
-	"/run/systemd/user/",
-	"/usr/lib/systemd/user/",
-	"/lib/systemd/user/",
-	"/usr/local/lib/systemd/user/",
+static const struct lit unit_dirs[] = {
+	LIT("/etc/systemd/system/"),
+	LIT("/run/systemd/system/"),
+	LIT("/usr/lib/systemd/system/"),
+	LIT("/lib/systemd/system/"),
+	LIT("/usr/local/lib/systemd/system/"),
+	LIT("/etc/systemd/user/"),
+	LIT("/run/systemd/user/"),
+	LIT("/usr/lib/systemd/user/"),
+	LIT("/lib/systemd/user/"),
+	LIT("/usr/local/lib/systemd/user/"),
 };
 
 /* One user's unit directories, below a home directory. */
@@ -263,21 +292,21 @@ int zj_persist_classify(const char *path, size_t len, struct zj_persist *ret)
 	if (!len || path[0] != '/' || memchr(path, '\0', len))
 		return 0;
 
-	if (zj_dt_str_eq(p, "/etc/ld.so.preload")) {
+	if (LIT_EQ(p, "/etc/ld.so.preload")) {
 		set(ret, T_PRELOAD, ZJ_PERSIST_PRELOAD, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
-	if (zj_dt_str_eq(p, "/etc/crontab") || zj_dt_str_eq(p, "/etc/anacrontab")) {
+	if (LIT_EQ(p, "/etc/crontab") || LIT_EQ(p, "/etc/anacrontab")) {
 		set(ret, T_CRON, ZJ_PERSIST_CRONTAB, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
-	if (zj_dt_str_prefix(p, "/etc/cron") || zj_dt_str_prefix(p, "/var/spool/"))
+	if (LIT_PREFIX(p, "/etc/cron") || LIT_PREFIX(p, "/var/spool/"))
 		return classify_cron_at(p, ret);
 
 	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
-		if (zj_dt_str_prefix(p, unit_dirs[i])) {
-			rel.ptr = p.ptr + strlen(unit_dirs[i]);
-			rel.len = p.len - strlen(unit_dirs[i]);
+		if (view_prefix(p, unit_dirs[i].s, unit_dirs[i].n)) {
+			rel.ptr = p.ptr + unit_dirs[i].n;
+			rel.len = p.len - unit_dirs[i].n;
 			return classify_unit_path(rel, ZJ_TARGET_SYSTEM, ret);
 		}
 	}
@@ -337,7 +366,7 @@ static void text_path(struct zj_dt_text *t, struct zj_str path)
 	if (path.ptr && path.len)
 		zj_dt_text_zstr(t, path, ZJ_DT_PATH_SHOWN);
 	else
-		ZJ_DT_PRINTF(t, "(unknown)");
+		ZJ_DT_LIT(t, "(unknown)");
 }
 
 /* "created /etc/cron.d/x", "renamed /tmp/a to /etc/cron.d/x", ... */
@@ -347,48 +376,55 @@ static void text_file_op(struct zj_dt_text *t, const struct zj_event *ev, bool m
 
 	switch (ev->file.op) {
 	case FOP_CREATE:
-		ZJ_DT_PRINTF(t, "created ");
+		ZJ_DT_LIT(t, "created ");
 		text_path(t, path);
 		break;
 	case FOP_OPEN_WRITE:
-		ZJ_DT_PRINTF(t, "opened ");
+		ZJ_DT_LIT(t, "opened ");
 		text_path(t, path);
-		ZJ_DT_PRINTF(t, " for writing%s",
-			     ev->flags & ZJ_EVF_O_TRUNC ? ", truncating it" : "");
+		ZJ_DT_LIT(t, " for writing");
+		if (ev->flags & ZJ_EVF_O_TRUNC)
+			ZJ_DT_LIT(t, ", truncating it");
 		break;
 	case FOP_TRUNCATE:
-		ZJ_DT_PRINTF(t, "truncated ");
+		ZJ_DT_LIT(t, "truncated ");
 		text_path(t, path);
 		break;
 	case FOP_RENAME:
-		ZJ_DT_PRINTF(t, moved_away ? "moved " : "renamed ");
+		if (moved_away)
+			ZJ_DT_LIT(t, "moved ");
+		else
+			ZJ_DT_LIT(t, "renamed ");
 		text_path(t, path2);
-		ZJ_DT_PRINTF(t, moved_away ? " away to " : " to ");
+		if (moved_away)
+			ZJ_DT_LIT(t, " away to ");
+		else
+			ZJ_DT_LIT(t, " to ");
 		text_path(t, path);
 		break;
 	case FOP_LINK:
-		ZJ_DT_PRINTF(t, "hard-linked ");
+		ZJ_DT_LIT(t, "hard-linked ");
 		text_path(t, path2);
-		ZJ_DT_PRINTF(t, " as ");
+		ZJ_DT_LIT(t, " as ");
 		text_path(t, path);
 		break;
 	case FOP_SYMLINK:
-		ZJ_DT_PRINTF(t, "created the symlink ");
+		ZJ_DT_LIT(t, "created the symlink ");
 		text_path(t, path);
-		ZJ_DT_PRINTF(t, " -> ");
+		ZJ_DT_LIT(t, " -> ");
 		text_path(t, path2);
 		break;
 	case FOP_UNLINK:
-		ZJ_DT_PRINTF(t, "removed ");
+		ZJ_DT_LIT(t, "removed ");
 		text_path(t, path);
 		break;
 	case FOP_CHMOD:
-		ZJ_DT_PRINTF(t, "changed the mode of ");
+		ZJ_DT_LIT(t, "changed the mode of ");
 		text_path(t, path);
 		ZJ_DT_PRINTF(t, " to %04o", (unsigned)ev->file.mode & 07777u);
 		break;
 	default:
-		ZJ_DT_PRINTF(t, "changed ");
+		ZJ_DT_LIT(t, "changed ");
 		text_path(t, path);
 		ZJ_DT_PRINTF(t, " (operation %u)", (unsigned)ev->file.op);
 		break;
@@ -399,36 +435,42 @@ static void text_file_op(struct zj_dt_text *t, const struct zj_event *ev, bool m
 static void text_persist_kind(struct zj_dt_text *t, const struct zj_persist *ps, struct zj_str path)
 {
 	const char *scope = ps->target == ZJ_TARGET_USER ? "user " : "";
-	struct zj_str base = zj_dt_basename(path);
+	struct zj_str base;
 
 	switch (ps->kind) {
 	case ZJ_PERSIST_PRELOAD:
-		ZJ_DT_PRINTF(t, ": the dynamic linker's preload list, loaded into every program");
+		ZJ_DT_LIT(t, ": the dynamic linker's preload list, loaded into every program");
 		break;
 	case ZJ_PERSIST_CRONTAB:
-		ZJ_DT_PRINTF(t, ": %s",
-			     zj_dt_str_eq(base, "anacrontab") ? "anacron's table"
-							      : "the system crontab");
+		base = zj_dt_basename(path);
+		if (LIT_EQ(base, "anacrontab"))
+			ZJ_DT_LIT(t, ": anacron's table");
+		else
+			ZJ_DT_LIT(t, ": the system crontab");
 		break;
 	case ZJ_PERSIST_CRON_D:
-		ZJ_DT_PRINTF(t, ": a cron table in /etc/cron.d");
+		ZJ_DT_LIT(t, ": a cron table in /etc/cron.d");
 		break;
 	case ZJ_PERSIST_CRON_PERIODIC: {
 		/* ".../cron.daily/NAME": the period is the directory's suffix. */
-		struct zj_str dir = {path.ptr, path.len - base.len - (base.len < path.len)};
-		struct zj_str period = zj_dt_basename(dir);
+		struct zj_str dir, period;
 
-		ZJ_DT_PRINTF(t, ": a script cron runs ");
+		base = zj_dt_basename(path);
+		dir.ptr = path.ptr;
+		dir.len = path.len - base.len - (base.len < path.len);
+		period = zj_dt_basename(dir);
+
+		ZJ_DT_LIT(t, ": a script cron runs ");
 		if (period.len > 5)
 			zj_dt_text_bytes(t, period.ptr + 5, period.len - 5, 16);
 		break;
 	}
 	case ZJ_PERSIST_USER_CRONTAB:
-		ZJ_DT_PRINTF(t, ": the crontab of user ");
+		ZJ_DT_LIT(t, ": the crontab of user ");
 		zj_dt_text_zstr(t, ps->unit, 64);
 		break;
 	case ZJ_PERSIST_AT_JOB:
-		ZJ_DT_PRINTF(t, ": an at job");
+		ZJ_DT_LIT(t, ": an at job");
 		break;
 	case ZJ_PERSIST_DIR:
 		ZJ_DT_PRINTF(t, ": a directory %s reads jobs from",
@@ -473,7 +515,7 @@ static void mark_package_manager(struct zj_finding *f, struct zj_dt_text *t,
 	struct zj_str name = package_manager_name(pm);
 
 	if (pm != &ev->actor) {
-		ZJ_DT_PRINTF(t, "; under package manager ");
+		ZJ_DT_LIT(t, "; under package manager ");
 		zj_dt_text_zstr(t, name, 32);
 		ZJ_DT_PRINTF(t, " (pid %u)", (unsigned)pm->pid);
 	}
@@ -587,7 +629,7 @@ static int table_finding(const struct zj_event *ev, const struct zj_detect_ctx *
 		return 0;
 	zj_dt_reason_begin(&t, f);
 	zj_dt_text_actor(&t, &ev->actor);
-	ZJ_DT_PRINTF(&t, " ");
+	ZJ_DT_LIT(&t, " ");
 	text_file_op(&t, ev, (ctx->flags & ZJ_CTX_PATH_OLD) != 0);
 	if (what)
 		ZJ_DT_PRINTF(&t, ": %s", what);
@@ -597,7 +639,7 @@ static int table_finding(const struct zj_event *ev, const struct zj_detect_ctx *
 		ZJ_DT_PRINTF(&t, ", of uid %u", (unsigned)ctx->path_uid);
 	if (removal) {
 		f->flags |= ZJ_FIND_REMOVAL;
-		ZJ_DT_PRINTF(&t, " (removed: a cleanup, or tracks being covered)");
+		ZJ_DT_LIT(&t, " (removed: a cleanup, or tracks being covered)");
 	}
 	pm = zj_dt_package_manager(ev, ctx);
 	if (pm) {
@@ -656,13 +698,13 @@ int zj_dt_file(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struc
 		return 0;
 	zj_dt_reason_begin(&t, f);
 	zj_dt_text_actor(&t, &ev->actor);
-	ZJ_DT_PRINTF(&t, " ");
+	ZJ_DT_LIT(&t, " ");
 	text_file_op(&t, ev, moved_away);
 	text_persist_kind(&t, &ps, which);
 	if (removal) {
 		/* Usually a cleanup, but removing the evidence looks the same: keep a record. */
 		f->flags |= ZJ_FIND_REMOVAL;
-		ZJ_DT_PRINTF(&t, " (removed: a cleanup, or tracks being covered)");
+		ZJ_DT_LIT(&t, " (removed: a cleanup, or tracks being covered)");
 	}
 	pm = zj_dt_package_manager(ev, ctx);
 	if (pm)
@@ -734,10 +776,10 @@ int zj_dt_exec(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struc
 		return 0;
 	zj_dt_reason_begin(&t, f);
 	zj_dt_text_actor(&t, &ev->actor);
-	ZJ_DT_PRINTF(&t, " was started with LD_PRELOAD=");
+	ZJ_DT_LIT(&t, " was started with LD_PRELOAD=");
 	zj_dt_text_zstr(&t, ctx->ld_preload, ZJ_DT_PATH_SHOWN);
 	if (ctx->n_ancestors > 0) {
-		ZJ_DT_PRINTF(&t, " by ");
+		ZJ_DT_LIT(&t, " by ");
 		zj_dt_text_object(&t, &ctx->ancestors[0]);
 	}
 	pm = zj_dt_package_manager(ev, ctx);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * zj-syscalls MODE SECONDS [DIR]: a syscall-heavy workload that passes the hooks zhijia's
+ * zj-syscalls MODE SECONDS [DIR [RATE]]: a syscall-heavy workload that passes the hooks zhijia's
  * programs sit on, for measuring what they cost (make bench-lsm).  One process, one loop:
  *   open_ro        openat(O_RDONLY) + close of a file in DIR       (file_open, sys_*_openat)
  *   open_wr        openat(O_WRONLY) + close of the same file       (file_open with FMODE_WRITE)
@@ -19,6 +19,8 @@
  * removed at the end, on SIGINT, SIGTERM and SIGHUP too.  Prints one JSON line:
  *   {"mode":"open_ro","seconds":S,"ops":N,"ns_per_op":X,"cpu_s":C}
  * cpu_s is the task's user + system time (task-clock), the BPF programs' run time included.
+ * RATE (default 0, as fast as it can) paces the loop to RATE operations a second, sleeping in
+ * between: tests/bench/cg-record.sh's persistence storm, slow enough for callgrind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +51,19 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep until t, 100 us at least (as zj-storm's paced workers do). */
+static void wait_until(double t)
+{
+	double d = t - now();
+	struct timespec ts;
+
+	if (d < 100e-6)
+		d = 100e-6;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
 }
 
 static _Noreturn void die(const char *what)
@@ -117,13 +132,15 @@ int main(int argc, char **argv)
 	char *a = path_a, *b = path_b;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rusage ru;
-	double secs, t0, until, cpu;
+	double secs, t0, until, cpu, rate = 0;
 	long ops = 0;
 	int flip = 0, fd;
 	char *page;
 
-	if (argc < 3 || argc > 4 || (secs = atof(argv[2])) <= 0) {
-		fprintf(stderr, "usage: zj-syscalls MODE SECONDS [DIR]\n");
+	if (argc > 4)
+		rate = atof(argv[4]);
+	if (argc < 3 || argc > 5 || (secs = atof(argv[2])) <= 0 || rate < 0) {
+		fprintf(stderr, "usage: zj-syscalls MODE SECONDS [DIR [RATE]]\n");
 		return 2;
 	}
 	if (snprintf(a, sizeof(path_a), "%s/zj-bench.%d.a", dir, (int)getpid()) >=
@@ -147,9 +164,21 @@ int main(int argc, char **argv)
 		die("mmap");
 	t0 = now();
 	until = t0 + secs;
-	while (now() < until)
-		for (int i = 0; i < 64; i++, ops++)
+	while (now() < until) {
+		int batch = 64;
+
+		if (rate > 0) { /* catch up in bursts when behind: the rate is an average */
+			double due = t0 + (double)ops / rate;
+
+			if (due > now()) {
+				wait_until(due);
+				continue;
+			}
+			batch = 1;
+		}
+		for (int i = 0; i < batch; i++, ops++)
 			one(argv[1], a, b, page, &flip);
+	}
 	secs = now() - t0;
 	(void)unlink(a);
 	(void)unlink(b);
