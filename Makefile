@@ -181,10 +181,12 @@ $(OUTPUT)/tests/zj-scanbench: tests/bench/zj-scanbench.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
-# Sanitizer build of the unit tests: its own object tree, same sources.
+# Sanitizer build of the unit tests: its own object tree, same sources (each test is built
+# from all of them in one command, so it depends on all of them and their headers).
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_HDRS := $(wildcard include/zhijia/*.h daemon/*.h detectors/*.h policy/*.h arr/*.h)
 $(OUTPUT)/asan/tests/check_%: tests/unit/check_%.c $(SKELS) $(OUTPUT)/include/watch_default.h \
-		$(CORE_GEN_SRCS) | $(OUTPUT)/asan/tests
+		$(CORE_GEN_SRCS) $(DAEMON_SRCS) $(CORE_SRCS) $(ASAN_HDRS) | $(OUTPUT)/asan/tests
 	$(call msg,ASAN,$@)
 	$(Q)$(CC) $(filter-out -D_FORTIFY_SOURCE=2,$(ALL_CFLAGS)) -O1 $(ASAN_FLAGS) \
 		-Wno-missing-field-initializers $< $(DAEMON_SRCS) $(CORE_SRCS) $(CORE_GEN_SRCS) \
@@ -205,7 +207,7 @@ $(ASAN_INTEG)/tests:
 ASAN_NOLSAN := tests/integration/asan-nolsan.c
 $(ASAN_INTEG)/zhijiad $(ASAN_INTEG)/zhijiactl: $(ASAN_INTEG)/%: daemon/%.c $(SKELS) \
 		$(OUTPUT)/include/watch_default.h $(CORE_GEN_SRCS) $(DAEMON_SRCS) $(CORE_SRCS) \
-		$(ASAN_NOLSAN) | $(ASAN_INTEG)/tests
+		$(ASAN_HDRS) $(ASAN_NOLSAN) | $(ASAN_INTEG)/tests
 	$(call msg,ASAN,$@)
 	$(Q)$(CC) $(ASAN_CFLAGS) $< $(if $(filter %/zhijiactl,$@),$(ASAN_NOLSAN)) \
 		$(DAEMON_SRCS) $(CORE_SRCS) $(CORE_GEN_SRCS) $(PKG_LIBS) -o $@
