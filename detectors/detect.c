@@ -487,15 +487,23 @@ struct zj_str zj_dt_cmdline_arg1(struct zj_str cmdline)
 bool zj_proc_is_package_manager(const struct zj_proc *p)
 {
 	struct zj_str base, script;
+	bool named;
 
-	if (!p || !p->exe.ptr || !zj_dt_in_system_dir(p->exe.ptr, p->exe.len))
+	if (!p || !p->exe.ptr)
 		return false;
+	/*
+	 * The name before the directory: it rules out nearly every process for less (the
+	 * persistence storm asks it of the actor and 7 ancestors per record).
+	 */
 	base = zj_dt_basename(p->exe);
-	if (is_package_manager_name(base))
-		return true;
+	named = is_package_manager_name(base);
 	/* dnf, yum and unattended-upgrade are scripts: the kernel runs "python3 /usr/bin/dnf". */
-	if (!zj_dt_str_prefix(base, "python") && !zj_dt_str_prefix(base, "perl"))
+	if (!named && !zj_dt_str_prefix(base, "python") && !zj_dt_str_prefix(base, "perl"))
 		return false;
+	if (!zj_dt_in_system_dir(p->exe.ptr, p->exe.len))
+		return false;
+	if (named)
+		return true;
 	script = zj_dt_cmdline_arg1(p->cmdline);
 	return script.len && zj_dt_in_system_dir(script.ptr, script.len) &&
 	       is_package_manager_name(zj_dt_basename(script));

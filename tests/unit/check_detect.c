@@ -924,6 +924,11 @@ START_TEST(test_package_manager_script)
 	ev.actor.cmdline = S("/usr/bin/python3");
 	ck_assert_int_eq(detect(&ev), 1);
 	ck_assert_uint_eq(f[0].flags, 0);
+	/* the system's script run by an interpreter from elsewhere is not the package manager */
+	proc(&ev.actor, 400, 1, 0, "python3", S("/home/u/python3"));
+	ev.actor.cmdline = S("/home/u/python3\0/usr/bin/dnf\0");
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
 
 	/* LD_PRELOAD under a package manager (eatmydata, fakeroot in package builds). */
 	ev = exec_ev();
