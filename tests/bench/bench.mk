@@ -10,7 +10,8 @@
 BENCH_BINS := $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(OUTPUT)/bench/zj-syscalls \
 	$(OUTPUT)/bench/zj-storm $(OUTPUT)/bench/zj-evlat $(OUTPUT)/bench/zj-hold
 
-$(OUTPUT)/bench/zj-storm $(OUTPUT)/bench/zj-evlat $(OUTPUT)/bench/zj-hold: $(OUTPUT)/bench/%: tests/bench/%.c
+$(OUTPUT)/bench/zj-storm $(OUTPUT)/bench/zj-evlat $(OUTPUT)/bench/zj-hold: $(OUTPUT)/bench/%: tests/bench/%.c \
+		tests/bench/zj-pace.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 $< $(LDFLAGS) -o $@

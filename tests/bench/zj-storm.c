@@ -30,15 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zj-pace.h"
+
 static volatile long target_word = 42;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * A child that only waits to be written into; the caller kills and reaps it, and should the
@@ -56,22 +50,6 @@ static pid_t spawn_target(void)
 			pause();
 	}
 	return c;
-}
-
-/*
- * Sleep until t, and 100 us at least: a paced worker sleeps rather than spins (the CPU is
- * zhijiad's to use), and catches up in a burst of operations after.
- */
-static void wait_until(double t)
-{
-	double d = t - now();
-	struct timespec ts;
-
-	if (d < 100e-6)
-		d = 100e-6;
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
 }
 
 static long run_worker(const char *mode, double until, double rate)

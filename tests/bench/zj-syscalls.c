@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zj-pace.h"
+
 /* The two names in DIR, for the signal handler: unlink(2) is async-signal-safe. */
 static char path_a[4096], path_b[4096];
 
@@ -43,27 +45,6 @@ static void on_signal(int sig)
 	(void)unlink(path_a);
 	(void)unlink(path_b);
 	_exit(128 + sig);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Sleep until t, 100 us at least (as zj-storm's paced workers do). */
-static void wait_until(double t)
-{
-	double d = t - now();
-	struct timespec ts;
-
-	if (d < 100e-6)
-		d = 100e-6;
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
 }
 
 static _Noreturn void die(const char *what)

@@ -109,7 +109,7 @@ ZJ_BENCH_SECONDS ?= 2
 ZJ_BENCH_ROUNDS ?= 2
 VM_BENCH_BINS := $(OUTPUT)/zhijiad $(OUTPUT)/zhijiactl $(OUTPUT)/bench/zj-syscalls
 
-$(OUTPUT)/bench/zj-syscalls: tests/bench/zj-syscalls.c
+$(OUTPUT)/bench/zj-syscalls: tests/bench/zj-syscalls.c tests/bench/zj-pace.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -O2 $< $(LDFLAGS) -o $@
