@@ -108,10 +108,44 @@ bool zj_dt_in_system_dir(const char *p, size_t n);
 struct zj_str zj_dt_cmdline_arg1(struct zj_str cmdline);
 /* Basename of a path view. */
 struct zj_str zj_dt_basename(struct zj_str path);
-/* Does the view equal / start with / end with the C string? */
-bool zj_dt_str_eq(struct zj_str s, const char *lit);
-bool zj_dt_str_prefix(struct zj_str s, const char *lit);
-bool zj_dt_str_suffix(struct zj_str s, const char *lit);
+/*
+ * Does the view equal / start with / end with the n bytes at p?  And with a C string: inline,
+ * so that a literal's strlen() is a constant (every file event is classified against dozens).
+ */
+static inline bool zj_dt_view_eq(struct zj_str s, const char *p, size_t n)
+{
+	return s.ptr && s.len == n && memcmp(s.ptr, p, n) == 0;
+}
+static inline bool zj_dt_view_prefix(struct zj_str s, const char *p, size_t n)
+{
+	return s.ptr && s.len >= n && memcmp(s.ptr, p, n) == 0;
+}
+static inline bool zj_dt_view_suffix(struct zj_str s, const char *p, size_t n)
+{
+	return s.ptr && s.len >= n && memcmp(s.ptr + s.len - n, p, n) == 0;
+}
+static inline bool zj_dt_str_eq(struct zj_str s, const char *lit)
+{
+	return zj_dt_view_eq(s, lit, strlen(lit));
+}
+static inline bool zj_dt_str_prefix(struct zj_str s, const char *lit)
+{
+	return zj_dt_view_prefix(s, lit, strlen(lit));
+}
+static inline bool zj_dt_str_suffix(struct zj_str s, const char *lit)
+{
+	return zj_dt_view_suffix(s, lit, strlen(lit));
+}
+
+/* A literal with its length, for the tables the detectors compare with per event. */
+struct zj_dt_lit {
+	const char *s;
+	size_t n;
+};
+#define ZJ_DT_LIT_ENTRY(lit)                                                                       \
+	{                                                                                          \
+		"" lit, sizeof(lit) - 1                                                            \
+	}
 
 /* The detectors, by event type. */
 int zj_dt_ptrace(const struct zj_event *ev, const struct zj_detect_ctx *ctx, struct zj_dt_out *out);

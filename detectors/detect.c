@@ -345,27 +345,6 @@ void zj_dt_text_outcome(struct zj_dt_text *t, const struct zj_event *ev)
 
 /* ---- strings and paths ------------------------------------------------------------------- */
 
-bool zj_dt_str_eq(struct zj_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
-}
-
-bool zj_dt_str_prefix(struct zj_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.ptr && s.len >= n && memcmp(s.ptr, lit, n) == 0;
-}
-
-bool zj_dt_str_suffix(struct zj_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.ptr && s.len >= n && memcmp(s.ptr + s.len - n, lit, n) == 0;
-}
-
 struct zj_str zj_dt_basename(struct zj_str path)
 {
 	struct zj_str b = path;
@@ -382,26 +361,17 @@ struct zj_str zj_dt_basename(struct zj_str path)
 	return b;
 }
 
-/* Directories whose programs and libraries only the system (root, packages) installs. */
-/* A literal with its length: the tables below are compared per event, for every ancestor. */
-struct lit {
-	const char *s;
-	size_t n;
+/*
+ * Directories whose programs and libraries only the system (root, packages) installs.  This
+ * table and the next are compared per event, for every ancestor: with their lengths.
+ */
+static const struct zj_dt_lit system_dirs[] = {
+	ZJ_DT_LIT_ENTRY("/usr/bin/"),	ZJ_DT_LIT_ENTRY("/usr/sbin/"),
+	ZJ_DT_LIT_ENTRY("/bin/"),	ZJ_DT_LIT_ENTRY("/sbin/"),
+	ZJ_DT_LIT_ENTRY("/usr/lib/"),	ZJ_DT_LIT_ENTRY("/usr/lib64/"),
+	ZJ_DT_LIT_ENTRY("/usr/libexec/"), ZJ_DT_LIT_ENTRY("/lib/"),
+	ZJ_DT_LIT_ENTRY("/lib64/"),
 };
-#define LIT(s)                                                                                     \
-	{                                                                                          \
-		s, sizeof(s) - 1                                                                   \
-	}
-
-static const struct lit system_dirs[] = {
-	LIT("/usr/bin/"),   LIT("/usr/sbin/"),	  LIT("/bin/"), LIT("/sbin/"),	LIT("/usr/lib/"),
-	LIT("/usr/lib64/"), LIT("/usr/libexec/"), LIT("/lib/"), LIT("/lib64/"),
-};
-
-static bool lit_eq(struct zj_str s, const struct lit *l)
-{
-	return s.len == l->n && memcmp(s.ptr, l->s, l->n) == 0;
-}
 
 static bool has_dot_segment(const char *p, size_t n)
 {
@@ -442,19 +412,19 @@ bool zj_proc_is_system(const struct zj_proc *p)
 	return p->ppid == 1 && p->uid < 1000 && zj_dt_in_system_dir(p->exe.ptr, p->exe.len);
 }
 
-static const struct lit package_managers[] = {
-	LIT("dpkg"),
-	LIT("apt"),
-	LIT("apt-get"),
-	LIT("aptitude"),
-	LIT("rpm"),
-	LIT("dnf"),
-	LIT("dnf5"),
-	LIT("microdnf"),
-	LIT("yum"),
-	LIT("zypper"),
-	LIT("unattended-upgrade"),
-	LIT("packagekitd"),
+static const struct zj_dt_lit package_managers[] = {
+	ZJ_DT_LIT_ENTRY("dpkg"),
+	ZJ_DT_LIT_ENTRY("apt"),
+	ZJ_DT_LIT_ENTRY("apt-get"),
+	ZJ_DT_LIT_ENTRY("aptitude"),
+	ZJ_DT_LIT_ENTRY("rpm"),
+	ZJ_DT_LIT_ENTRY("dnf"),
+	ZJ_DT_LIT_ENTRY("dnf5"),
+	ZJ_DT_LIT_ENTRY("microdnf"),
+	ZJ_DT_LIT_ENTRY("yum"),
+	ZJ_DT_LIT_ENTRY("zypper"),
+	ZJ_DT_LIT_ENTRY("unattended-upgrade"),
+	ZJ_DT_LIT_ENTRY("packagekitd"),
 };
 
 static bool is_package_manager_name(struct zj_str name)
@@ -462,7 +432,7 @@ static bool is_package_manager_name(struct zj_str name)
 	if (!name.ptr)
 		return false;
 	for (size_t i = 0; i < sizeof(package_managers) / sizeof(package_managers[0]); i++)
-		if (lit_eq(name, &package_managers[i]))
+		if (zj_dt_view_eq(name, package_managers[i].s, package_managers[i].n))
 			return true;
 	return false;
 }

@@ -21,34 +21,6 @@
 
 /* ---- path classification ----------------------------------------------------------------- */
 
-/*
- * The view equals / starts with a string of n bytes.  Every file event is classified: the
- * lengths of the literals it is compared with are known at compile time (LIT_EQ, LIT_PREFIX)
- * or kept in the tables, not taken with strlen() each time.
- */
-static inline bool view_eq(struct zj_str s, const char *lit, size_t n)
-{
-	return s.ptr && s.len == n && memcmp(s.ptr, lit, n) == 0;
-}
-
-static inline bool view_prefix(struct zj_str s, const char *lit, size_t n)
-{
-	return s.ptr && s.len >= n && memcmp(s.ptr, lit, n) == 0;
-}
-
-#define LIT_EQ(s, lit) view_eq((s), "" lit, sizeof(lit) - 1)
-#define LIT_PREFIX(s, lit) view_prefix((s), "" lit, sizeof(lit) - 1)
-
-/* A string and its length, for the tables of directories. */
-struct lit {
-	const char *s;
-	size_t n;
-};
-#define LIT(s)                                                                                     \
-	{                                                                                          \
-		"" s, sizeof(s) - 1                                                                \
-	}
-
 #define IN_NONE 0   /* not in dir */
 #define IN_SELF 1   /* the directory itself */
 #define IN_CHILD 2  /* directly in it: *ret_name */
@@ -58,7 +30,7 @@ static int in_dir_n(struct zj_str p, const char *dir, size_t n, struct zj_str *r
 {
 	struct zj_str rest;
 
-	if (!view_prefix(p, dir, n))
+	if (!zj_dt_view_prefix(p, dir, n))
 		return IN_NONE;
 	if (p.len == n || (p.len == n + 1 && p.ptr[n] == '/'))
 		return IN_SELF;
@@ -72,12 +44,16 @@ static int in_dir_n(struct zj_str p, const char *dir, size_t n, struct zj_str *r
 	return IN_CHILD;
 }
 
-#define IN_DIR(p, lit, ret_name) in_dir_n((p), "" lit, sizeof(lit) - 1, (ret_name))
+/* Inline: a literal dir's strlen() is a constant. */
+static inline int in_dir(struct zj_str p, const char *dir, struct zj_str *ret_name)
+{
+	return in_dir_n(p, dir, strlen(dir), ret_name);
+}
 
 /* crontab(1)'s temporary files, which cron does not load (see detect.h). */
 static bool is_crontab_temp(struct zj_str name)
 {
-	return LIT_PREFIX(name, "tmp.") || LIT_PREFIX(name, "#tmp.");
+	return zj_dt_str_prefix(name, "tmp.") || zj_dt_str_prefix(name, "#tmp.");
 }
 
 static void set(struct zj_persist *ret, const char *technique, uint32_t kind, uint32_t target,
@@ -89,9 +65,10 @@ static void set(struct zj_persist *ret, const char *technique, uint32_t kind, ui
 	ret->unit = unit;
 }
 
-static const struct lit cron_dirs[] = {
-	LIT("/etc/cron.d"),	 LIT("/etc/cron.hourly"),  LIT("/etc/cron.daily"),
-	LIT("/etc/cron.weekly"), LIT("/etc/cron.monthly"),
+static const struct zj_dt_lit cron_dirs[] = {
+	ZJ_DT_LIT_ENTRY("/etc/cron.d"),	     ZJ_DT_LIT_ENTRY("/etc/cron.hourly"),
+	ZJ_DT_LIT_ENTRY("/etc/cron.daily"),  ZJ_DT_LIT_ENTRY("/etc/cron.weekly"),
+	ZJ_DT_LIT_ENTRY("/etc/cron.monthly"),
 };
 
 static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
@@ -116,7 +93,7 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 	}
 
 	/* Debian's spool: crontabs/USER, atjobs/JOB; atspool/ holds job output. */
-	where = IN_DIR(p, "/var/spool/cron/crontabs", &name);
+	where = in_dir(p, "/var/spool/cron/crontabs", &name);
 	if (where == IN_SELF) {
 		set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
@@ -125,28 +102,28 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 		if (is_crontab_temp(name))
 			return 0;
 		set(ret, T_CRON, ZJ_PERSIST_USER_CRONTAB,
-		    LIT_EQ(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
+		    zj_dt_str_eq(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
 		return 1;
 	}
 	if (where == IN_DEEPER)
 		return 0;
 
-	where = IN_DIR(p, "/var/spool/cron/atjobs", &name);
+	where = in_dir(p, "/var/spool/cron/atjobs", &name);
 	if (where == IN_SELF) {
 		set(ret, T_AT, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
 	if (where == IN_CHILD) {
-		if (LIT_EQ(name, ".SEQ"))
+		if (zj_dt_str_eq(name, ".SEQ"))
 			return 0;
 		set(ret, T_AT, ZJ_PERSIST_AT_JOB, ZJ_TARGET_USER, none);
 		return 1;
 	}
-	if (where == IN_DEEPER || IN_DIR(p, "/var/spool/cron/atspool", &name) != IN_NONE)
+	if (where == IN_DEEPER || in_dir(p, "/var/spool/cron/atspool", &name) != IN_NONE)
 		return 0;
 
 	/* Red Hat's spool: /var/spool/cron/USER, and /var/spool/at/JOB with output in spool/. */
-	where = IN_DIR(p, "/var/spool/cron", &name);
+	where = in_dir(p, "/var/spool/cron", &name);
 	if (where == IN_SELF) {
 		set(ret, T_CRON, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
@@ -155,19 +132,19 @@ static int classify_cron_at(struct zj_str p, struct zj_persist *ret)
 		if (is_crontab_temp(name))
 			return 0;
 		set(ret, T_CRON, ZJ_PERSIST_USER_CRONTAB,
-		    LIT_EQ(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
+		    zj_dt_str_eq(name, "root") ? ZJ_TARGET_SYSTEM : ZJ_TARGET_USER, name);
 		return 1;
 	}
 	if (where == IN_DEEPER)
 		return 0;
 
-	where = IN_DIR(p, "/var/spool/at", &name);
+	where = in_dir(p, "/var/spool/at", &name);
 	if (where == IN_SELF) {
 		set(ret, T_AT, ZJ_PERSIST_DIR, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
 	if (where == IN_CHILD) {
-		if (LIT_EQ(name, ".SEQ") || LIT_EQ(name, "spool"))
+		if (zj_dt_str_eq(name, ".SEQ") || zj_dt_str_eq(name, "spool"))
 			return 0;
 		set(ret, T_AT, ZJ_PERSIST_AT_JOB, ZJ_TARGET_USER, none);
 		return 1;
@@ -251,17 +228,17 @@ static int classify_unit_path(struct zj_str rel, uint32_t target, struct zj_pers
 }
 
 /* Unit directories of the system manager and, system-wide, of every user's manager. */
-static const struct lit unit_dirs[] = {
-	LIT("/etc/systemd/system/"),
-	LIT("/run/systemd/system/"),
-	LIT("/usr/lib/systemd/system/"),
-	LIT("/lib/systemd/system/"),
-	LIT("/usr/local/lib/systemd/system/"),
-	LIT("/etc/systemd/user/"),
-	LIT("/run/systemd/user/"),
-	LIT("/usr/lib/systemd/user/"),
-	LIT("/lib/systemd/user/"),
-	LIT("/usr/local/lib/systemd/user/"),
+static const struct zj_dt_lit unit_dirs[] = {
+	ZJ_DT_LIT_ENTRY("/etc/systemd/system/"),
+	ZJ_DT_LIT_ENTRY("/run/systemd/system/"),
+	ZJ_DT_LIT_ENTRY("/usr/lib/systemd/system/"),
+	ZJ_DT_LIT_ENTRY("/lib/systemd/system/"),
+	ZJ_DT_LIT_ENTRY("/usr/local/lib/systemd/system/"),
+	ZJ_DT_LIT_ENTRY("/etc/systemd/user/"),
+	ZJ_DT_LIT_ENTRY("/run/systemd/user/"),
+	ZJ_DT_LIT_ENTRY("/usr/lib/systemd/user/"),
+	ZJ_DT_LIT_ENTRY("/lib/systemd/user/"),
+	ZJ_DT_LIT_ENTRY("/usr/local/lib/systemd/user/"),
 };
 
 /* One user's unit directories, below a home directory. */
@@ -292,19 +269,19 @@ int zj_persist_classify(const char *path, size_t len, struct zj_persist *ret)
 	if (!len || path[0] != '/' || memchr(path, '\0', len))
 		return 0;
 
-	if (LIT_EQ(p, "/etc/ld.so.preload")) {
+	if (zj_dt_str_eq(p, "/etc/ld.so.preload")) {
 		set(ret, T_PRELOAD, ZJ_PERSIST_PRELOAD, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
-	if (LIT_EQ(p, "/etc/crontab") || LIT_EQ(p, "/etc/anacrontab")) {
+	if (zj_dt_str_eq(p, "/etc/crontab") || zj_dt_str_eq(p, "/etc/anacrontab")) {
 		set(ret, T_CRON, ZJ_PERSIST_CRONTAB, ZJ_TARGET_SYSTEM, none);
 		return 1;
 	}
-	if (LIT_PREFIX(p, "/etc/cron") || LIT_PREFIX(p, "/var/spool/"))
+	if (zj_dt_str_prefix(p, "/etc/cron") || zj_dt_str_prefix(p, "/var/spool/"))
 		return classify_cron_at(p, ret);
 
 	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
-		if (view_prefix(p, unit_dirs[i].s, unit_dirs[i].n)) {
+		if (zj_dt_view_prefix(p, unit_dirs[i].s, unit_dirs[i].n)) {
 			rel.ptr = p.ptr + unit_dirs[i].n;
 			rel.len = p.len - unit_dirs[i].n;
 			return classify_unit_path(rel, ZJ_TARGET_SYSTEM, ret);
@@ -443,7 +420,7 @@ static void text_persist_kind(struct zj_dt_text *t, const struct zj_persist *ps,
 		break;
 	case ZJ_PERSIST_CRONTAB:
 		base = zj_dt_basename(path);
-		if (LIT_EQ(base, "anacrontab"))
+		if (zj_dt_str_eq(base, "anacrontab"))
 			ZJ_DT_LIT(t, ": anacron's table");
 		else
 			ZJ_DT_LIT(t, ": the system crontab");
