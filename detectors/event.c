@@ -490,6 +490,16 @@ JW_INLINE char *jc_mem(char *o, const char *s, size_t n)
 /* A string literal: its length is known, the copy is a few moves. */
 #define JC_LIT(o, lit) jc_mem((o), "" lit, sizeof(lit) - 1)
 
+/* Permission and special bits as 4 octal digits in quotes: "0644", "4755". */
+JW_INLINE char *jc_mode(char *o, uint32_t mode)
+{
+	*o++ = '"';
+	for (int i = 0; i < 4; i++)
+		*o++ = (char)('0' + ((mode >> (9 - 3 * i)) & 7));
+	*o++ = '"';
+	return o;
+}
+
 JW_INLINE char *jc_bool(char *o, bool v)
 {
 	return v ? JC_LIT(o, "true") : JC_LIT(o, "false");
@@ -987,12 +997,10 @@ static void jw_region(struct jw *w, uint32_t region)
 /* Permission and special bits as 4 octal digits: "0644", "4755". */
 static void jw_mode(struct jw *w, uint32_t mode)
 {
-	char s[6] = {'"', 0, 0, 0, 0, '"'};
+	char s[6];
 
-	for (int i = 0; i < 4; i++)
-		s[1 + i] = (char)('0' + ((mode >> (9 - 3 * i)) & 7));
 	jw_key(w, "mode");
-	jw_raw(w, s, sizeof(s));
+	jw_raw(w, s, (size_t)(jc_mode(s, mode) - s));
 }
 
 static void jw_exec(struct jw *w, const struct zj_event *ev)
@@ -1145,11 +1153,8 @@ static void jw_file(struct jw *w, const struct zj_event *ev)
 	if (!o)
 		return;
 	if (fop == ZJ_FOP_CHMOD || fop == ZJ_FOP_CREATE) {
-		/* permission and special bits as 4 octal digits: "0644", "4755" */
-		o = JC_LIT(o, ",\"mode\":\"");
-		for (int i = 0; i < 4; i++)
-			*o++ = (char)('0' + ((ev->file.mode >> (9 - 3 * i)) & 7));
-		*o++ = '"';
+		o = JC_LIT(o, ",\"mode\":");
+		o = jc_mode(o, ev->file.mode);
 	}
 	o = JC_LIT(o, ",\"o_trunc\":");
 	o = jc_bool(o, ev->flags & ZJ_EVF_O_TRUNC);
