@@ -13,11 +13,11 @@
 #include "zhijia/bpf_abi.h"
 #include "journal.h"
 
-/* FNV-1a of the NUL-terminated string s, from state h (64 bits). */
-static uint64_t fnv1a(const char *s, uint64_t h)
+/* FNV-1a of the n bytes at s, from state h (64 bits). */
+static uint64_t fnv1a(const char *s, size_t n, uint64_t h)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
@@ -40,15 +40,10 @@ void zj_message_id(const char *technique, char ret[ZJ_MESSAGE_ID_LEN + 1])
 	 * asks, so the key is hashed in place and the digits written here, not with snprintf().
 	 */
 	static const char prefix[] = "zhijia/";
-	uint64_t a = fnv1a(prefix, 0xcbf29ce484222325ULL), b = fnv1a(prefix, 0x6c62272e07bb0142ULL);
-	size_t n = strnlen(technique, 63 - (sizeof(prefix) - 1));
+	const size_t np = sizeof(prefix) - 1, n = strnlen(technique, 63 - np);
 
-	for (size_t i = 0; i < n; i++) {
-		a = (a ^ (unsigned char)technique[i]) * 0x100000001b3ULL;
-		b = (b ^ (unsigned char)technique[i]) * 0x100000001b3ULL;
-	}
-	hex16(ret, a);
-	hex16(ret + 16, b);
+	hex16(ret, fnv1a(technique, n, fnv1a(prefix, np, 0xcbf29ce484222325ULL)));
+	hex16(ret + 16, fnv1a(technique, n, fnv1a(prefix, np, 0x6c62272e07bb0142ULL)));
 	ret[ZJ_MESSAGE_ID_LEN] = '\0';
 }
 
@@ -309,6 +304,14 @@ void zj_journal_alert_fields(struct zj_jfields *j, const struct zj_event *ev,
 	JSTR(j, "ZHIJIA_POLICY_HASH", policy_hash);
 }
 
+/* How many a summary stands for, and the range of their events. */
+static void jcounts(struct zj_jfields *j, const struct zj_coalesced *c)
+{
+	JNUM(j, "ZHIJIA_COALESCED", c->count);
+	JNUM(j, "ZHIJIA_FIRST_EVENT_SEQ", c->first_seq);
+	JNUM(j, "ZHIJIA_LAST_EVENT_SEQ", c->last_seq);
+}
+
 void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced *c)
 {
 	const struct zj_technique *t = NULL;
@@ -323,11 +326,9 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 		     "%u) not sent one by one (a storm); each is in the event log",
 		     (unsigned long long)c->count, (unsigned long long)c->first_seq,
 		     (unsigned long long)c->last_seq, c->last_comm, c->last_pid);
-		jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
+		JNUM(j, "PRIORITY", (uint64_t)zj_severity_priority(c->severity)); /* 2..6 */
 		JSTR(j, "SYSLOG_IDENTIFIER", "zhijiad");
-		jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);
-		jfmt(j, "ZHIJIA_FIRST_EVENT_SEQ", "%llu", (unsigned long long)c->first_seq);
-		jfmt(j, "ZHIJIA_LAST_EVENT_SEQ", "%llu", (unsigned long long)c->last_seq);
+		jcounts(j, c);
 		return;
 	}
 	(void)zj_catalog_find(c->technique, &t);
@@ -338,13 +339,11 @@ void zj_journal_coalesced_fields(struct zj_jfields *j, const struct zj_coalesced
 	     title, (unsigned long long)c->count, zj_action_name(c->action),
 	     (unsigned long long)c->first_seq, (unsigned long long)c->last_seq, c->last_comm,
 	     c->last_pid);
-	jfmt(j, "PRIORITY", "%d", zj_severity_priority(c->severity));
+	JNUM(j, "PRIORITY", (uint64_t)zj_severity_priority(c->severity));
 	JSTR(j, "ZHIJIA_ACTION", zj_action_name(c->action));
 	JSTR(j, "ZHIJIA_SEVERITY", zj_severity_name(c->severity));
-	jfmt(j, "ZHIJIA_COALESCED", "%llu", (unsigned long long)c->count);
-	jfmt(j, "ZHIJIA_FIRST_EVENT_SEQ", "%llu", (unsigned long long)c->first_seq);
-	jfmt(j, "ZHIJIA_LAST_EVENT_SEQ", "%llu", (unsigned long long)c->last_seq);
-	jfmt(j, "ZHIJIA_ACTOR_PID", "%u", c->last_pid);
+	jcounts(j, c);
+	JNUM(j, "ZHIJIA_ACTOR_PID", c->last_pid);
 	JADD(j, "ZHIJIA_ACTOR_COMM", c->last_comm, strnlen(c->last_comm, sizeof(c->last_comm)));
 	JSTR(j, "ZHIJIA_POLICY_HASH", c->policy_hash[0] ? c->policy_hash : NULL);
 }
