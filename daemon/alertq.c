@@ -11,6 +11,7 @@
 #include <systemd/sd-journal.h>
 
 #include "alertq.h"
+#include "util.h"
 
 /*
  * The ring holds entries at byte positions head..tail (positions only grow; the offset is
@@ -282,7 +283,6 @@ static void coalesce(struct zj_alertq *q, struct slot *s, const struct zj_event 
 		     const char *policy_hash, uint64_t now_s)
 {
 	struct zj_coalesced *c = &s->c;
-	size_t n;
 
 	if (!c->count) {
 		c->first_seq = ev->seq;
@@ -299,11 +299,8 @@ static void coalesce(struct zj_alertq *q, struct slot *s, const struct zj_event 
 	c->last_pid = ev->actor.pid;
 	memcpy(c->last_comm, ev->actor.comm, sizeof(c->last_comm));
 	c->last_comm[sizeof(c->last_comm) - 1] = '\0';
-	/* what snprintf("%s") kept, without it: in a storm nearly every alert is counted here */
-	n = policy_hash ? strnlen(policy_hash, sizeof(c->policy_hash) - 1) : 0;
-	if (n)
-		memcpy(c->policy_hash, policy_hash, n);
-	c->policy_hash[n] = '\0';
+	/* in a storm nearly every alert is counted here: no snprintf() */
+	zj_strcpy_cut(c->policy_hash, sizeof(c->policy_hash), policy_hash);
 	s->last_s = now_s;
 	q->owing = true;
 	pthread_mutex_lock(&q->lock);

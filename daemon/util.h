@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -55,6 +56,18 @@ static inline void fclosep(FILE **f)
 static inline int negative_errno(void)
 {
 	return errno > 0 ? -errno : -EIO;
+}
+
+/*
+ * src (NULL: "") into dst of cap >= 1 bytes as snprintf(dst, cap, "%s", src) leaves it: its
+ * first cap - 1 bytes at most, NUL-terminated.  For the hot paths, without the printf.
+ */
+static inline void zj_strcpy_cut(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 /*

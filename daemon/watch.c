@@ -1127,7 +1127,6 @@ void zj_watch_fill_ctx(const struct zj_watch *w, const struct zj_event *ev,
 {
 	const struct zj_watch_entry *e;
 	struct zj_str p = ev->file.path;
-	size_t n;
 
 	if (!w || ev->type != ZJ_EV_FILE)
 		return;
@@ -1141,10 +1140,8 @@ void zj_watch_fill_ctx(const struct zj_watch *w, const struct zj_event *ev,
 	if (!e || !e->technique)
 		return;
 	ctx->flags |= ZJ_CTX_PATH;
-	/* as snprintf("%s") would, without it: every file event comes here */
-	n = strnlen(e->technique, sizeof(ctx->path_technique) - 1);
-	memcpy(ctx->path_technique, e->technique, n);
-	ctx->path_technique[n] = '\0';
+	/* every file event comes here: no snprintf() */
+	zj_strcpy_cut(ctx->path_technique, sizeof(ctx->path_technique), e->technique);
 	if (zj_watch_counts(e, p.ptr, p.len, ev->file.op))
 		ctx->flags |= ZJ_CTX_PATH_COUNTS;
 	if (e->uid != ZJ_WATCH_NO_UID) {
