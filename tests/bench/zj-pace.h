@@ -32,4 +32,23 @@ static inline void wait_until(double t)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * How many operations to run now so that ops done since t0 keep to rate a second on average
+ * (catching up in bursts when behind): 64 when rate is 0 (as fast as it goes), 1 when one is
+ * due, 0 after sleeping until the next is.
+ */
+static inline int pace_batch(double t0, long ops, double rate)
+{
+	double due;
+
+	if (rate <= 0)
+		return 64;
+	due = t0 + (double)ops / rate;
+	if (due > now()) {
+		wait_until(due);
+		return 0;
+	}
+	return 1;
+}
+
 #endif /* ZJ_BENCH_PACE_H */

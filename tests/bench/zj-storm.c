@@ -115,18 +115,7 @@ static long run_worker(const char *mode, double until, double rate)
 		double t0 = now();
 
 		while (ops >= 0 && now() < until) {
-			int batch = 64;
-
-			if (rate > 0) { /* catch up in bursts when behind: the rate is an average */
-				double due = t0 + (double)ops / rate;
-
-				if (due > now()) {
-					wait_until(due);
-					continue;
-				}
-				batch = 1;
-			}
-			for (int i = 0; i < batch; i++, ops++) {
+			for (int i = pace_batch(t0, ops, rate); i > 0; i--, ops++) {
 				ssize_t n = vm ? process_vm_writev(c, &local, 1, &remote, 1, 0) :
 						 pwrite(fd, &word, sizeof(word),
 							(off_t)(unsigned long)&target_word);

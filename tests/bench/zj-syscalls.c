@@ -145,21 +145,9 @@ int main(int argc, char **argv)
 		die("mmap");
 	t0 = now();
 	until = t0 + secs;
-	while (now() < until) {
-		int batch = 64;
-
-		if (rate > 0) { /* catch up in bursts when behind: the rate is an average */
-			double due = t0 + (double)ops / rate;
-
-			if (due > now()) {
-				wait_until(due);
-				continue;
-			}
-			batch = 1;
-		}
-		for (int i = 0; i < batch; i++, ops++)
+	while (now() < until)
+		for (int i = pace_batch(t0, ops, rate); i > 0; i--, ops++)
 			one(argv[1], a, b, page, &flip);
-	}
 	secs = now() - t0;
 	(void)unlink(a);
 	(void)unlink(b);
