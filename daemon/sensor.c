@@ -228,7 +228,8 @@ void zj_features_format(const struct zj_features *f, char *buf, size_t len)
 	snprintf(buf, len,
 		 "btf=%s ringbuf=%s tp_btf=%s task_btf=%s bpf_loop=%s send_signal=%s lsm=%s%s%s%s",
 		 f->btf ? "yes" : "no", f->ringbuf ? "yes" : "no", f->tp_btf ? "yes" : "no",
-		 f->task_btf ? "yes" : "no", f->bpf_loop ? "yes" : "no", f->send_signal ? "yes" : "no", lsm ? "yes" : "no",
+		 f->task_btf ? "yes" : "no", f->bpf_loop ? "yes" : "no",
+		 f->send_signal ? "yes" : "no", lsm ? "yes" : "no",
 		 lsm ? "" : " (", lsm ? "" : f->lsm_why, lsm ? "" : ")");
 }
 
