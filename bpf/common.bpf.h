@@ -74,6 +74,19 @@ const volatile __u32 zj_can_loop __weak = 1;
  */
 const volatile __u32 zj_task_btf __weak = 0;
 
+/*
+ * bpf_rdonly_cast() (6.2): a kernel address as a read-only pointer of a BTF type, read with
+ * plain loads the verifier turns into fault-safe ones (a fault reads as 0), where each field
+ * would otherwise take a bpf_probe_read_kernel() call.  The verifier replaces the call by a
+ * register move.  Weak: where the kernel lacks it the reference stays unresolved, and only the
+ * programs that make it -- their names end in _rc, each the twin of one without the suffix --
+ * are left out (daemon/sensor.c; the probe is probe.bpf.c's zj_probe_rdonly_cast).  Needs the
+ * kernel's own BTF (the type ids are the running kernel's).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define zj_rc(type, addr) \
+	((type *)bpf_rdonly_cast((const void *)(addr), bpf_core_type_id_kernel(type)))
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);
@@ -590,6 +603,39 @@ static __always_inline int zj_file_is_proc_mem(struct file *f, __u32 *ret_pid, _
 		nm = BPF_CORE_READ(d, d_parent, d_parent, d_name.name);
 		if (!bpf_probe_read_kernel(t, 4, nm) && t[0] == 't' && t[1] == 'a' && t[2] == 's' &&
 		    t[3] == 'k')
+			*ret_flags |= ZJ_F_THREAD_TARGET;
+	}
+	return 1;
+}
+
+/*
+ * The same with plain loads (zj_rc(); f from zj_rc() too): 2 bpf_probe_read_kernel() calls,
+ * the name bytes, where zj_file_is_proc_mem() makes 11 to 14.
+ */
+static __always_inline int zj_file_is_proc_mem_rc(struct file *f, __u32 *ret_pid,
+						  __u32 *ret_flags)
+{
+	struct inode *ino = f->f_inode;
+	struct dentry *d, *gp;
+	struct proc_inode *pi;
+	char name[4] = {};
+
+	if (!ino || ino->i_sb->s_magic != ZJ_PROC_SUPER_MAGIC)
+		return 0;
+	d = f->f_path.dentry;
+	if (d->d_name.len != 3 || bpf_probe_read_kernel(name, 3, d->d_name.name))
+		return 0;
+	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm')
+		return 0;
+	pi = zj_rc(struct proc_inode,
+		   (unsigned long)ino - bpf_core_field_offset(struct proc_inode, vfs_inode));
+	*ret_pid = pi->pid->numbers[0].nr;
+	gp = d->d_parent->d_parent;
+	if (gp->d_name.len == 4) {
+		char t[4] = {};
+
+		if (!bpf_probe_read_kernel(t, 4, gp->d_name.name) && t[0] == 't' && t[1] == 'a' &&
+		    t[2] == 's' && t[3] == 'k')
 			*ret_flags |= ZJ_F_THREAD_TARGET;
 	}
 	return 1;

@@ -55,8 +55,12 @@ static long zj_vma_text(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
-static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos, int has_pos, __u64 len,
-					 const void *uvec, __u64 iovcnt)
+/*
+ * rc: the program is the _rc twin (zj_rc(), common.bpf.h): the file and the target's mm are
+ * read with plain loads.  A constant in each program: the other branch is not compiled in.
+ */
+static __always_inline void zj_mem_write(void *ctx, int rc, int fd, __u32 via, __u64 pos,
+					 int has_pos, __u64 len, const void *uvec, __u64 iovcnt)
 {
 	struct task_struct *t;
 	struct zj_rec_mem *r;
@@ -68,24 +72,39 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 	if (!zj_bit_test(&zj_memfd_bits, bpf_get_current_pid_tgid() >> 32))
 		return;
 	f = zj_fd_file_direct(fd);
-	if (!f || !(BPF_CORE_READ(f, f_mode) & ZJ_FMODE_WRITE) ||
-	    !zj_file_is_proc_mem(f, &target, &flags))
+	if (!f)
 		return;
+	if (rc) {
+		f = zj_rc(struct file, f);
+		if (!(f->f_mode & ZJ_FMODE_WRITE) || !zj_file_is_proc_mem_rc(f, &target, &flags))
+			return;
+	} else if (!(BPF_CORE_READ(f, f_mode) & ZJ_FMODE_WRITE) ||
+		   !zj_file_is_proc_mem(f, &target, &flags)) {
+		return;
+	}
 	if (uvec)
 		len = zj_iov_sum(uvec, iovcnt, &first, &flags);
 	if (!has_pos)
-		pos = BPF_CORE_READ(f, f_pos);
+		pos = rc ? f->f_pos : BPF_CORE_READ(f, f_pos);
 	r = zj_reserve(ZJ_REC_MEM_WRITE, sizeof(*r));
 	if (!r)
 		return;
 	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr_direct(&r->hdr, ZJ_REC_MEM_WRITE, sizeof(*r));
-	t = (struct task_struct *)bpf_get_current_task();
-	mm = BPF_CORE_READ(f, private_data);
-	if (mm && mm == BPF_CORE_READ(t, mm))
-		flags |= ZJ_F_SELF;
-	if (mm)
-		zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
+	if (rc) {
+		mm = zj_rc(struct mm_struct, f->private_data);
+		if (mm && mm == bpf_get_current_task_btf()->mm)
+			flags |= ZJ_F_SELF;
+		if (mm)
+			zj_mm_vdso_btf(mm, &r->vdso_start, &r->vdso_end);
+	} else {
+		t = (struct task_struct *)bpf_get_current_task();
+		mm = BPF_CORE_READ(f, private_data);
+		if (mm && mm == BPF_CORE_READ(t, mm))
+			flags |= ZJ_F_SELF;
+		if (mm)
+			zj_mm_vdso(mm, &r->vdso_start, &r->vdso_end);
+	}
 	if (zj_in_vdso_area(pos, len, r->vdso_start, r->vdso_end))
 		flags |= ZJ_F_VDSO;
 	if (!(flags & ZJ_F_SELF)) {
@@ -109,47 +128,35 @@ static __always_inline void zj_mem_write(void *ctx, int fd, __u32 via, __u64 pos
 	zj_submit(ctx, r, ZJ_REC_MEM_WRITE, 0);
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int zj_enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_WRITE, 0, 0, ctx->args[2], NULL, 0);
-	return 0;
-}
+/*
+ * Each write syscall has two programs: zj_enter_X, and zj_enter_X_rc where the kernel has
+ * bpf_rdonly_cast() and its own BTF (daemon/sensor.c loads one of the two).
+ */
+#define ZJ_MEM_PROGS(sc, ...)                                                              \
+	SEC("tracepoint/syscalls/sys_enter_" #sc)                                          \
+	int zj_enter_##sc(struct trace_event_raw_sys_enter *ctx)                           \
+	{                                                                                  \
+		zj_mem_write(ctx, 0, __VA_ARGS__);                                         \
+		return 0;                                                                  \
+	}                                                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #sc)                                          \
+	int zj_enter_##sc##_rc(struct trace_event_raw_sys_enter *ctx)                      \
+	{                                                                                  \
+		zj_mem_write(ctx, 1, __VA_ARGS__);                                         \
+		return 0;                                                                  \
+	}
 
-SEC("tracepoint/syscalls/sys_enter_pwrite64")
-int zj_enter_pwrite64(struct trace_event_raw_sys_enter *ctx)
-{
-	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_PWRITE64, ctx->args[3], 1, ctx->args[2], NULL, 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_writev")
-int zj_enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_WRITEV, 0, 0, 0, (const void *)ctx->args[1],
-		     ctx->args[2]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_pwritev")
-int zj_enter_pwritev(struct trace_event_raw_sys_enter *ctx)
-{
-	/* 64-bit: pos_l carries the whole offset */
-	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_PWRITEV, ctx->args[3], 1, 0,
-		     (const void *)ctx->args[1], ctx->args[2]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_pwritev2")
-int zj_enter_pwritev2(struct trace_event_raw_sys_enter *ctx)
-{
-	/* offset -1 means "at the file position", as writev */
-	int has_pos = (long)ctx->args[3] != -1;
-
-	zj_mem_write(ctx, (int)ctx->args[0], ZJ_VIA_PWRITEV2, ctx->args[3], has_pos, 0,
-		     (const void *)ctx->args[1], ctx->args[2]);
-	return 0;
-}
+ZJ_MEM_PROGS(write, (int)ctx->args[0], ZJ_VIA_WRITE, 0, 0, ctx->args[2], NULL, 0)
+ZJ_MEM_PROGS(pwrite64, (int)ctx->args[0], ZJ_VIA_PWRITE64, ctx->args[3], 1, ctx->args[2], NULL,
+	     0)
+ZJ_MEM_PROGS(writev, (int)ctx->args[0], ZJ_VIA_WRITEV, 0, 0, 0, (const void *)ctx->args[1],
+	     ctx->args[2])
+/* 64-bit: pos_l carries the whole offset */
+ZJ_MEM_PROGS(pwritev, (int)ctx->args[0], ZJ_VIA_PWRITEV, ctx->args[3], 1, 0,
+	     (const void *)ctx->args[1], ctx->args[2])
+/* offset -1 means "at the file position", as writev */
+ZJ_MEM_PROGS(pwritev2, (int)ctx->args[0], ZJ_VIA_PWRITEV2, ctx->args[3],
+	     (long)ctx->args[3] != -1, 0, (const void *)ctx->args[1], ctx->args[2])
 
 /*
  * process_vm_writev: the record is built at entry (the arguments) and held until exit, so

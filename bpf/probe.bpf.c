@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(zj_probe_tp_btf, struct task_struct *parent, struct task_struct *child)
@@ -30,6 +31,18 @@ int zj_probe_loop(void *ctx)
 {
 	bpf_loop(1, zj_probe_cb, NULL, 0);
 	return 0;
+}
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* bpf_rdonly_cast() (6.2) and a plain load through its result: the _rc programs' way. */
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int zj_probe_rdonly_cast(void *ctx)
+{
+	struct task_struct *t = bpf_rdonly_cast((const void *)bpf_get_current_task(),
+						bpf_core_type_id_kernel(struct task_struct));
+
+	return t->pid == 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -71,6 +71,7 @@ struct zj_sensor {
 	bool can_signal;
 	bool can_loop;
 	bool task_btf;
+	bool rdonly_cast;	 /* load the _rc twins (common.bpf.h: zj_rc()) */
 	const char *btf_custom;	 /* BTF file for CO-RE, or NULL: the kernel's */
 	char btf_src[PATH_MAX + 8];
 	int ndropped;
@@ -181,6 +182,7 @@ void zj_sensor_probe(struct zj_features *f)
 		f->tp_btf = probe_one("zj_probe_tp_btf", false) == 0;
 		f->task_btf = libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
 						      BPF_FUNC_get_current_task_btf, NULL) == 1;
+		f->rdonly_cast = probe_one("zj_probe_rdonly_cast", false) == 0;
 	}
 	f->lsm_listed = lsm_listed(f->lsm_why, sizeof(f->lsm_why));
 	if (f->btf) {
@@ -204,6 +206,7 @@ int zj_sensor_forget(struct zj_features *f, const char *feature)
 		f->btf = false;
 		f->tp_btf = false;
 		f->task_btf = false;
+		f->rdonly_cast = false;
 		f->lsm_loads = false;
 		snprintf(f->lsm_why, sizeof(f->lsm_why), "no BTF in the kernel");
 	} else if (strcmp(feature, "ringbuf") == 0) {
@@ -226,9 +229,10 @@ void zj_features_format(const struct zj_features *f, char *buf, size_t len)
 	bool lsm = f->lsm_listed && f->lsm_loads;
 
 	snprintf(buf, len,
-		 "btf=%s ringbuf=%s tp_btf=%s task_btf=%s bpf_loop=%s send_signal=%s lsm=%s%s%s%s",
+		 "btf=%s ringbuf=%s tp_btf=%s task_btf=%s rdonly_cast=%s bpf_loop=%s send_signal=%s "
+		 "lsm=%s%s%s%s",
 		 f->btf ? "yes" : "no", f->ringbuf ? "yes" : "no", f->tp_btf ? "yes" : "no",
-		 f->task_btf ? "yes" : "no", f->bpf_loop ? "yes" : "no",
+		 f->task_btf ? "yes" : "no", f->rdonly_cast ? "yes" : "no", f->bpf_loop ? "yes" : "no",
 		 f->send_signal ? "yes" : "no", lsm ? "yes" : "no",
 		 lsm ? "" : " (", lsm ? "" : f->lsm_why, lsm ? "" : ")");
 }
@@ -514,11 +518,33 @@ static bool is_tp_alternative(const struct bpf_program *prog)
 	return l > 3 && strcmp(n + l - 3, "_tp") == 0;
 }
 
+/* The plain-load twins of the /proc/<pid>/mem write programs (mem.bpf.c): names end in _rc. */
+static bool is_rc_twin(const struct bpf_program *prog)
+{
+	const char *n = bpf_program__name(prog);
+	size_t l = strlen(n);
+
+	return l > 3 && strcmp(n + l - 3, "_rc") == 0;
+}
+
+/* Does prog have an _rc twin that may load (one the kernel did not refuse)? */
+static bool rc_twin_loads(const struct zj_sensor *s, const struct bpf_object *obj,
+			  const struct bpf_program *prog)
+{
+	char twin[64];
+	int l = snprintf(twin, sizeof(twin), "%s_rc", bpf_program__name(prog));
+
+	return l > 0 && (size_t)l < sizeof(twin) && !is_dropped(s, twin) &&
+	       bpf_object__find_program_by_name(obj, twin);
+}
+
 /*
  * Choose programs.  The LSM programs load only where BPF LSM is active: elsewhere they would
  * fail the whole load, and where bpf is not in lsm= they would attach and never run.  BTF
- * tracepoints where the kernel has them, else their classic stand-ins.  Not the programs whose
- * tracepoint this kernel lacks (fchmodat2 before 6.6, open on arm64), nor those it refused.
+ * tracepoints where the kernel has them, else their classic stand-ins; the _rc twins where
+ * bpf_rdonly_cast() is usable, else (or where the kernel refused a twin) the others.  Not the
+ * programs whose tracepoint this kernel lacks (fchmodat2 before 6.6, open on arm64), nor those
+ * it refused.
  * Counts and names only when count is set (the final object).
  */
 static void choose_programs(struct zj_sensor *s, struct zhijia *skel,
@@ -541,6 +567,11 @@ static void choose_programs(struct zj_sensor *s, struct zhijia *skel,
 		}
 		if (is_tp_alternative(prog) && feat->tp_btf) {
 			bpf_program__set_autoload(prog, false); /* its tp_btf twin runs */
+			continue;
+		}
+		if (is_rc_twin(prog) ? !s->rdonly_cast
+				     : s->rdonly_cast && rc_twin_loads(s, skel->obj, prog)) {
+			bpf_program__set_autoload(prog, false); /* its twin runs */
 			continue;
 		}
 		if (is_dropped(s, name)) {
@@ -737,6 +768,7 @@ int zj_sensor_start(const struct zj_sensor_opts *o, const struct zj_features *fe
 		goto fail;
 	/* a BTF file for CO-RE says nothing of what the verifier knows: the kernel's own only */
 	s->task_btf = feat->task_btf && !s->btf_custom;
+	s->rdonly_cast = feat->rdonly_cast && !s->btf_custom;
 	r = choose_transport(s, o, feat);
 	if (r < 0)
 		goto fail;

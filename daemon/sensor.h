@@ -21,6 +21,7 @@ struct zj_features {
 	bool tp_btf;          /* BTF-typed tracepoints load */
 	bool bpf_loop;        /* bpf_loop() helper */
 	bool task_btf;        /* bpf_get_current_task_btf() (5.11): direct reads of the task */
+	bool rdonly_cast;     /* bpf_rdonly_cast() (6.2): direct reads of any kernel object */
 	bool send_signal;     /* bpf_send_signal() from tracepoint programs */
 	bool lsm_listed;      /* "bpf" in /sys/kernel/security/lsm */
 	bool lsm_loads;       /* a BPF LSM program loads and attaches */

@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -185,6 +187,49 @@ static void test_teardown(void)
 	zj_test_end();
 }
 
+/*
+ * Is a BPF program of this name loaded (as the kernel keeps names: 15 characters)?  1, 0, or
+ * -errno.  The bpf(2) calls themselves: the suites do not link libbpf.
+ */
+static int prog_loaded(const char *name)
+{
+	struct bpf_prog_info info;
+	union bpf_attr a;
+	__u32 id = 0;
+	int found = 0;
+
+	for (;;) {
+		int fd, r;
+
+		memset(&a, 0, sizeof(a));
+		a.start_id = id;
+		if (syscall(SYS_bpf, BPF_PROG_GET_NEXT_ID, &a, sizeof(a)) < 0)
+			return errno == ENOENT ? found : -errno;
+		id = a.next_id;
+		memset(&a, 0, sizeof(a));
+		a.prog_id = id;
+		fd = (int)syscall(SYS_bpf, BPF_PROG_GET_FD_BY_ID, &a, sizeof(a));
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue; /* unloaded meanwhile */
+			return -errno;
+		}
+		memset(&info, 0, sizeof(info));
+		memset(&a, 0, sizeof(a));
+		a.info.bpf_fd = (__u32)fd;
+		a.info.info_len = sizeof(info);
+		a.info.info = (__u64)(uintptr_t)&info;
+		r = (int)syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a));
+		if (r < 0)
+			r = -errno;
+		close(fd);
+		if (r < 0)
+			return r;
+		if (strncmp(info.name, name, sizeof(info.name)) == 0)
+			found = 1;
+	}
+}
+
 /* ---- tests --------------------------------------------------------------------------------- */
 
 /* What was chosen, in the start-up line and in status. */
@@ -221,7 +266,8 @@ START_TEST(test_status_choice)
 		ck_assert_msg(json_object_array_length(drop) == 0, "[%s] programs dropped: %s",
 			      cfg->name, json_object_to_json_string(drop));
 		ck_assert_msg(strstr(jstr(o, "features"), "tp_btf=yes") &&
-				      strstr(jstr(o, "features"), "task_btf=yes"),
+				      strstr(jstr(o, "features"), "task_btf=yes") &&
+				      strstr(jstr(o, "features"), "rdonly_cast=yes"),
 			      "[%s] features: %s", cfg->name, jstr(o, "features"));
 	} else {
 		/* the three BTF tracepoints, and nothing else: exit has its classic stand-in */
@@ -236,6 +282,7 @@ START_TEST(test_status_choice)
 		ck_assert_msg(strstr(jstr(o, "features"), "btf=no") &&
 				      strstr(jstr(o, "features"), "tp_btf=no") &&
 				      strstr(jstr(o, "features"), "task_btf=no") &&
+				      strstr(jstr(o, "features"), "rdonly_cast=no") &&
 				      strstr(jstr(o, "features"), "ringbuf=no") &&
 				      strstr(jstr(o, "features"), "send_signal=no") &&
 				      strstr(jstr(o, "features"), "bpf_loop=no"),
@@ -247,6 +294,16 @@ START_TEST(test_status_choice)
 		ck_assert_msg(strstr(zd.err_text, "BPF programs one by one: 0 refused"),
 			      "[%s] no per-program probe reported: %s", cfg->name, zd.err_text);
 	}
+	/*
+	 * Which of each /proc/<pid>/mem write program's twins runs (mem.bpf.c): the plain-load
+	 * one (zj_enter_write_rc, kept as "zj_enter_write_") only with the kernel's own BTF.
+	 */
+	int rc = prog_loaded("zj_enter_write_"), plain = prog_loaded("zj_enter_write");
+	ck_assert_msg(rc >= 0 && plain >= 0, "[%s] listing BPF programs: %s", cfg->name,
+		      strerror(-(rc < 0 ? rc : plain)));
+	ck_assert_msg(btf ? !rc && plain : rc && !plain,
+		      "[%s] loaded: zj_enter_write_rc %s, zj_enter_write %s", cfg->name,
+		      rc ? "yes" : "no", plain ? "yes" : "no");
 	json_object_put(o);
 }
 END_TEST
