@@ -75,6 +75,14 @@ const volatile __u32 zj_can_loop __weak = 1;
 const volatile __u32 zj_task_btf __weak = 0;
 
 /*
+ * 1 where the BPF LSM programs are loaded (daemon/sensor.c), set before load.  Only they deny
+ * a syscall (the kill fallback is known at entry), so only then does a program hold a record
+ * until the syscall's exit to say whether it was denied (ZJ_F_BLOCKED): with 0 such records
+ * go out at entry.
+ */
+const volatile __u32 zj_lsm_on __weak = 0;
+
+/*
  * bpf_rdonly_cast() (6.2): a kernel address as a read-only pointer of a BTF type, read with
  * plain loads the verifier turns into fault-safe ones (a fault reads as 0), where each field
  * would otherwise take a bpf_probe_read_kernel() call.  The verifier replaces the call by a

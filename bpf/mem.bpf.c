@@ -159,9 +159,10 @@ ZJ_MEM_PROGS(pwritev2, (int)ctx->args[0], ZJ_VIA_PWRITEV2, ctx->args[3],
 	     (long)ctx->args[3] != -1, 0, (const void *)ctx->args[1], ctx->args[2])
 
 /*
- * process_vm_writev: the record is built at entry (the arguments) and held until exit, so
- * that it can say whether ptrace_access_check denied the call (lsm.bpf.c) -- reported at
- * entry, a denied write would read as one that happened.
+ * process_vm_writev: where BPF LSM is on, the record is built at entry (the arguments) and held
+ * until exit, so that it can say whether ptrace_access_check denied the call (lsm.bpf.c) --
+ * reported at entry, a denied write would read as one that happened.  Elsewhere nothing can
+ * deny it but the kill at entry: the record goes out at once.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -170,20 +171,14 @@ struct {
 	__type(value, struct zj_rec_mem);
 } zj_vmw_stash SEC(".maps");
 
-SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
-int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+/* The record of the current call; r is zeroed. */
+static __always_inline void zj_vmw_fill(struct trace_event_raw_sys_enter *ctx,
+					struct zj_rec_mem *r)
 {
-	struct zj_scratch *s = zj_scratch();
-	struct zj_rec_mem *r;
 	__u32 flags = 0, pid = (__u32)ctx->args[0];
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 first = 0, len;
 
-	if (!s)
-		return 0;
 	len = zj_iov_sum((const void *)ctx->args[3], ctx->args[4], &first, &flags);
-	r = (struct zj_rec_mem *)s->rec;
-	__builtin_memset(r, 0, sizeof(*r));
 	zj_fill_hdr_direct(&r->hdr, ZJ_REC_VM_WRITE, sizeof(*r));
 	if (pid == r->hdr.tgid) {
 		flags |= ZJ_F_SELF;
@@ -198,6 +193,30 @@ int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 	r->iovcnt = (__u32)ctx->args[4];
 	r->addr = first;
 	r->len = len;
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int zj_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct zj_scratch *s;
+	struct zj_rec_mem *r;
+
+	if (!zj_lsm_on) {
+		r = zj_reserve(ZJ_REC_VM_WRITE, sizeof(*r));
+		if (!r)
+			return 0;
+		__builtin_memset(r, 0, sizeof(*r));
+		zj_vmw_fill(ctx, r);
+		zj_submit(ctx, r, ZJ_REC_VM_WRITE, 0);
+		return 0;
+	}
+	s = zj_scratch();
+	if (!s)
+		return 0;
+	r = (struct zj_rec_mem *)s->rec;
+	__builtin_memset(r, 0, sizeof(*r));
+	zj_vmw_fill(ctx, r);
 	zj_denied_reset(tid);
 	if (bpf_map_update_elem(&zj_vmw_stash, &tid, r, BPF_ANY)) {
 		/* cannot hold it: report it now, without the outcome */
@@ -215,7 +234,7 @@ int zj_exit_process_vm_writev(struct trace_event_raw_sys_exit *ctx)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct zj_rec_mem *r;
 
-	if (!zj_bit_test(&zj_held_bits, tid))
+	if (!zj_lsm_on || !zj_bit_test(&zj_held_bits, tid))
 		return 0;
 	zj_bit_clear(&zj_held_bits, tid);
 	r = bpf_map_lookup_elem(&zj_vmw_stash, &tid);

@@ -473,6 +473,7 @@ static int open_skel(const struct zj_sensor *s, uint32_t ringbuf_bytes, struct z
 	skel->rodata->zj_can_signal = s->can_signal;
 	skel->rodata->zj_can_loop = s->can_loop;
 	skel->rodata->zj_task_btf = s->task_btf;
+	skel->rodata->zj_lsm_on = s->lsm;
 	if (s->perfbuf) {
 		/*
 		 * The programs still name zj_rb (in branches the verifier drops): a map must
@@ -518,6 +519,15 @@ static bool is_tp_alternative(const struct bpf_program *prog)
 	return l > 3 && strcmp(n + l - 3, "_tp") == 0;
 }
 
+/*
+ * Programs that only tell whether BPF LSM denied a syscall: without it their records go out at
+ * entry (common.bpf.h: zj_lsm_on), and an attached program would still be run on every call.
+ */
+static bool lsm_outcome_only(const char *name)
+{
+	return strcmp(name, "zj_exit_process_vm_writev") == 0;
+}
+
 /* The plain-load twins of the /proc/<pid>/mem write programs (mem.bpf.c): names end in _rc. */
 static bool is_rc_twin(const struct bpf_program *prog)
 {
@@ -557,6 +567,10 @@ static void choose_programs(struct zj_sensor *s, struct zhijia *skel,
 
 		if (strncmp(bpf_program__section_name(prog), "lsm/", 4) == 0) {
 			bpf_program__set_autoload(prog, s->lsm);
+			continue;
+		}
+		if (!s->lsm && lsm_outcome_only(name)) {
+			bpf_program__set_autoload(prog, false);
 			continue;
 		}
 		if (is_tp_btf(prog) && !feat->tp_btf) {
