@@ -510,13 +510,19 @@ static bool is_tp_btf(const struct bpf_program *prog)
 	return strncmp(bpf_program__section_name(prog), "tp_btf/", 7) == 0;
 }
 
+/* Does prog's name end in sfx, with something before it? */
+static bool name_ends_in(const struct bpf_program *prog, const char *sfx)
+{
+	const char *n = bpf_program__name(prog);
+	size_t l = strlen(n), k = strlen(sfx);
+
+	return l > k && strcmp(n + l - k, sfx) == 0;
+}
+
 /* The classic-tracepoint stand-ins for tp_btf programs (proc_tp.bpf.c): names end in _tp. */
 static bool is_tp_alternative(const struct bpf_program *prog)
 {
-	const char *n = bpf_program__name(prog);
-	size_t l = strlen(n);
-
-	return l > 3 && strcmp(n + l - 3, "_tp") == 0;
+	return name_ends_in(prog, "_tp");
 }
 
 /*
@@ -531,10 +537,7 @@ static bool lsm_outcome_only(const char *name)
 /* The plain-load twins of the /proc/<pid>/mem write programs (mem.bpf.c): names end in _rc. */
 static bool is_rc_twin(const struct bpf_program *prog)
 {
-	const char *n = bpf_program__name(prog);
-	size_t l = strlen(n);
-
-	return l > 3 && strcmp(n + l - 3, "_rc") == 0;
+	return name_ends_in(prog, "_rc");
 }
 
 /* Does prog have an _rc twin that may load (one the kernel did not refuse)? */
