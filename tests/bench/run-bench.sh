@@ -14,7 +14,7 @@
 #             refused, and a rule on write(2) would audit every write on the system): in the
 #             mem workload auditd shows only the cost of syscall auditing itself.
 #   bpftrace  one bpftrace script that counts on every tracepoint zhijia's programs use
-#             (read from bpf/*.bpf.c; tp_btf/x as tracepoint:sched:x): the near-physical floor
+#             (the sections of build/bpf/zhijia.linked.o; tp_btf/x as tracepoint:sched:x): the near-physical floor
 #             of a tracepoint sensor.  Nothing else is done in it.
 # Workloads (BENCH_WORKLOADS, default all of them):
 #   getppid    a syscall no zhijia program sits on           zj-syscalls getppid
@@ -285,15 +285,17 @@ stop_auditd() {
 
 # ---- bpftrace -------------------------------------------------------------------------------
 write_bt_script() {
+	# The sections of the object zhijiad loads, not a scan of the sources: a program made by a
+	# macro (bpf/mem.bpf.c's ZJ_MEM_PROGS) has no SEC("...") line of its own there.
 	local probes
-	probes=$(sed -n 's/^SEC("\(tracepoint\|tp_btf\)\/\([^"]*\)").*/\1 \2/p' \
-		"$SRC"/bpf/*.bpf.c | grep -v '^$' | sort -u | while read -r kind name; do
+	probes=$(readelf -SW "$B/bpf/zhijia.linked.o" |
+		grep -o ' \(tracepoint\|tp_btf\)/[^ ]*' | sort -u | while read -r sec; do
+		local kind=${sec%%/*} name=${sec#*/}
 		if [ "$kind" = tp_btf ]; then
 			name="sched/$name"
 		fi
 		[ -d "/sys/kernel/tracing/events/$name" ] && echo "tracepoint:${name%%/*}:${name#*/}"
-	done | grep -v -f <(sed -n 's/^SEC("\(tracepoint\|tp_btf\)\/\([^"]*\)").*/\2/p' \
-		"$SRC/bpf/probe.bpf.c" | sed 's|^|:|; s|/|:|; s|$|$|') | paste -sd, -)
+	done | sort -u | paste -sd, -)
 	[ -n "$probes" ] || return 1
 	printf 'BEGIN { printf("zj-bench: attached\\n"); }\n%s\n{ @n = count(); }\n' \
 		"$probes" >"$tmp/zj.bt"
