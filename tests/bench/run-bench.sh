@@ -583,7 +583,7 @@ END {
 	if (configs ~ /auditd/)
 		printf "auditd cannot watch writes into /proc/<pid>/mem: its mem figure is the cost of syscall auditing alone.\n"
 	if (configs ~ /bpftrace/)
-		printf "bpftrace counts on %d tracepoints (those of bpf/*.bpf.c).\n", nprobes
+		printf "bpftrace counts on %d tracepoints (those of zhijia.linked.o).\n", nprobes
 	printf "zj ev/op: kernel records per operation while zhijiad ran (the whole machine'"'"'s); zj lost: records lost then.\n"
 	if (skipped != "") printf "skipped:%s\n", skipped
 
