@@ -1007,6 +1007,53 @@ START_TEST(test_reason_escapes_and_truncation)
 }
 END_TEST
 
+/*
+ * The actor's and the object's text are kept from the last finding (detect.c's text memo):
+ * a repeat gives the same bytes, and a change of any input (pid, comm, the exe's bytes behind
+ * the same pointer) gives the new text, never the kept one.
+ */
+START_TEST(test_reason_memo)
+{
+	static char exe[] = "/tmp/x";
+	struct zj_event ev = mem_ev(ZJ_EV_MEM_WRITE, ZJ_VIA_PWRITE64, 0x55550000, 64);
+	const char *tail = " wrote 64 bytes to the memory of ";
+
+	ev.actor.exe = (struct zj_str){exe, strlen(exe)};
+	for (int i = 0; i < 2; i++)
+		assert_one(&ev, "T1055.009", ZJ_SEV_HIGH, ZJ_TARGET_PROCESS,
+			   "pid 4242 python3 (/tmp/x) wrote 64 bytes to the memory of sshd (pid 812) "
+			   "at 0x55550000 through /proc/812/mem (pwrite64)");
+
+	exe[5] = 'y'; /* same pointer, same length, other bytes */
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_eq(strstr(f[0].reason, "pid 4242 python3 (/tmp/y)"), f[0].reason);
+
+	snprintf(ev.actor.comm, sizeof(ev.actor.comm), "python4");
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_eq(strstr(f[0].reason, "pid 4242 python4 (/tmp/y)"), f[0].reason);
+
+	ev.actor.pid = 4243;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_eq(strstr(f[0].reason, "pid 4243 python4 (/tmp/y)"), f[0].reason);
+
+	ev.actor.exe = (struct zj_str){exe, 0};
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_eq(strstr(f[0].reason, "pid 4243 python4 wrote"), f[0].reason);
+
+	/* the object: the target's comm and pid */
+	snprintf(ev.target.comm, sizeof(ev.target.comm), "sshd2");
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_nonnull(strstr(f[0].reason, "the memory of sshd2 (pid 812) at"));
+	ev.target.pid = 813;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_nonnull(strstr(f[0].reason, "the memory of sshd2 (pid 813) at"));
+	ev.target.comm[0] = '\0';
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_ptr_nonnull(strstr(f[0].reason, "the memory of pid 813 at"));
+	ck_assert_ptr_nonnull(strstr(f[0].reason, tail));
+}
+END_TEST
+
 /* ---- context and API --------------------------------------------------------------------- */
 
 START_TEST(test_system_process)
@@ -1389,6 +1436,7 @@ static Suite *detect_suite(void)
 	tcase_add_test(misc, test_setid_detect);
 	tcase_add_test(misc, test_reflect_detect);
 	tcase_add_test(misc, test_somap_detect);
+	tcase_add_test(misc, test_reason_memo);
 	suite_add_tcase(s, misc);
 	return s;
 }
