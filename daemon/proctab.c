@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "proctab.h"
+#include "zhijia/detect.h"
 #include "util.h"
 
 /* task->flags bit of kernel threads, field 9 of /proc/<pid>/stat (include/linux/sched.h). */
@@ -290,6 +291,20 @@ static bool under_system_dir(const struct rstr *exe)
 }
 
 /*
+ * Decided once per image, not per record: the persistence detectors ask it of the actor and
+ * every ancestor (~150 instructions each, ~1 200 of a persistence record's; callgrind).
+ */
+static bool pent_is_package_manager(const struct pent *e)
+{
+	struct zj_proc v;
+
+	memset(&v, 0, sizeof(v));
+	v.exe = rstr_view(e->exe);
+	v.cmdline = rstr_view(e->cmdline);
+	return zj_proc_is_package_manager(&v);
+}
+
+/*
  * The system process rule (ZJ_PROC_SYSTEM), applied at seed, exec and fork:
  *  - PID 1;
  *  - kernel threads: pid 2 (kthreadd), whatever kthreadd starts (ppid 2: kernel threads, and
@@ -303,6 +318,7 @@ static bool under_system_dir(const struct rstr *exe)
  * (a user's double-forked /usr/bin/python3) counts as system from its next exec, or at seed.
  *
  * ZJ_PROC_PROTECTED: the exe is one of the paths given to zj_proctab_set_protected().
+ * ZJ_PROC_PKG_DECIDED, and ZJ_PROC_PKG_MANAGER when zj_proc_is_package_manager() says so.
  */
 static void pent_classify(const struct zj_proctab *t, struct pent *e)
 {
@@ -315,6 +331,7 @@ static void pent_classify(const struct zj_proctab *t, struct pent *e)
 		f |= ZJ_PROC_SYSTEM;
 	if (is_protected(t, e->exe))
 		f |= ZJ_PROC_PROTECTED;
+	f |= ZJ_PROC_PKG_DECIDED | (pent_is_package_manager(e) ? ZJ_PROC_PKG_MANAGER : 0);
 	e->flags = f;
 }
 

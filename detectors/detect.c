@@ -522,7 +522,11 @@ bool zj_proc_is_package_manager(const struct zj_proc *p)
 	struct zj_str base, script;
 	bool named;
 
-	if (!p || !p->exe.ptr)
+	if (!p)
+		return false;
+	if (p->flags & ZJ_PROC_PKG_DECIDED)
+		return (p->flags & ZJ_PROC_PKG_MANAGER) != 0;
+	if (!p->exe.ptr)
 		return false;
 	/*
 	 * The name before the directory: it rules out nearly every process for less (the

@@ -177,6 +177,13 @@ struct zj_str {
 #define ZJ_PROC_SYSTEM (1u << 1)    /* a system process (PID 1, kernel thread, system daemon) */
 #define ZJ_PROC_PROTECTED (1u << 2) /* a protected application named by the administrator */
 #define ZJ_PROC_KTHREAD (1u << 3)
+/*
+ * zj_proc_is_package_manager() already decided, from this exe and cmdline: ZJ_PROC_PKG_MANAGER
+ * is its answer.  A process table sets both once per image (exe and cmdline never change in
+ * it); without ZJ_PROC_PKG_DECIDED the detectors decide from the strings.
+ */
+#define ZJ_PROC_PKG_DECIDED (1u << 4)
+#define ZJ_PROC_PKG_MANAGER (1u << 5)
 
 struct zj_proc {
 	uint32_t pid; /* tgid */

@@ -874,6 +874,16 @@ START_TEST(test_package_manager_actor)
 	proc(&ev.actor, 300, 200, 0, "dpkg", S("/usr/bin/../../tmp/dpkg"));
 	ck_assert_int_eq(detect(&ev), 1);
 	ck_assert_uint_eq(f[0].flags, 0);
+
+	/* A process table's decision (ZJ_PROC_PKG_DECIDED) is taken as it is, either way. */
+	proc(&ev.actor, 300, 200, 0, "dpkg", S("/tmp/dpkg"));
+	ev.actor.flags |= ZJ_PROC_PKG_DECIDED | ZJ_PROC_PKG_MANAGER;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, ZJ_FIND_BENIGN);
+	proc(&ev.actor, 300, 200, 0, "dpkg", S("/usr/bin/dpkg"));
+	ev.actor.flags |= ZJ_PROC_PKG_DECIDED;
+	ck_assert_int_eq(detect(&ev), 1);
+	ck_assert_uint_eq(f[0].flags, 0);
 }
 END_TEST
 

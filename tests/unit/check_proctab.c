@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../daemon/proctab.h"
+#include "zhijia/detect.h"
 
 #define PF_KTHREAD 0x00200000u
 
@@ -299,26 +300,26 @@ START_TEST(test_seed)
 	ck_assert_str_eq(p.comm, "systemd");
 	ASSERT_VIEW(p.exe, "/usr/lib/systemd/systemd");
 	ASSERT_VIEW(p.cmdline, "/sbin/init\0splash\0");
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 2, 0, &p), 0);
 	ck_assert_str_eq(p.comm, "kthreadd");
 	ck_assert_uint_eq(p.exe.len, 0);
 	ck_assert_uint_eq(p.cmdline.len, 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
 
 	/* /proc shows kworker names beyond TASK_COMM_LEN: cut to 15. */
 	ck_assert_int_eq(zj_proctab_lookup(t, 3, 0, &p), 0);
 	ck_assert_str_eq(p.comm, "kworker/R-rcu_g");
 	ck_assert_uint_eq(p.ppid, 2);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 100, 0, &p), 0);
 	ck_assert_uint_eq(p.ppid, 1);
 	ck_assert_uint_eq(p.start_ns, 900 * tick_ns);
 	ASSERT_VIEW(p.exe, "/usr/sbin/sshd");
 	ASSERT_VIEW(p.cmdline, "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups\0");
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 200, 0, &p), 0);
 	ck_assert_uint_eq(p.pid, 200);
@@ -330,16 +331,16 @@ START_TEST(test_seed)
 	ck_assert_str_eq(p.comm, "bash");
 	ASSERT_VIEW(p.exe, "/usr/bin/bash");
 	ASSERT_VIEW(p.cmdline, "-bash\0");
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN); /* parent is not PID 1 */
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED); /* parent is not PID 1 */
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 300, 0, &p), 0);
 	ck_assert_uint_eq(p.uid, 33);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN); /* ppid 1 but not a system directory */
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED); /* ppid 1 but not a system directory */
 
 	/* A zombie has no exe nor cmdline and is still no kernel thread. */
 	ck_assert_int_eq(zj_proctab_lookup(t, 400, 0, &p), 0);
 	ck_assert_uint_eq(p.exe.len, 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 555, 0, &p), -ENOENT);
 	ck_assert_int_eq(zj_proctab_lookup(t, 0, 0, &p), -ENOENT);
@@ -388,7 +389,7 @@ START_TEST(test_stat_parsing)
 	ck_assert_int_eq(zj_proctab_lookup(t, 612, 0, &p), 0);
 	ck_assert_str_eq(p.comm, "(sd-pam)");
 	ck_assert_uint_eq(p.ppid, 610);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	zj_proctab_free(t);
 }
 END_TEST
@@ -490,24 +491,24 @@ START_TEST(test_exec)
 	ASSERT_VIEW(q.cmdline, "python3\0-c\0pass\0");
 	ck_assert_uint_eq(q.ppid, 100);
 	ck_assert_uint_eq(q.start_ns, 1500 * tick_ns + 3);
-	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ck_assert_ptr_ne(q.exe.ptr, p.exe.ptr); /* copied */
 
 	/* A daemon PID 1 starts from a system directory is a system process. */
 	p = exec_proc(800, 1, 8000 * tick_ns, "/usr/libexec/fwupd/fwupd", "fwupd\0", 6);
 	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 800, 0, &q), 0);
-	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 	/* ...and stops being one when it executes something outside them. */
 	p = exec_proc(800, 1, 8000 * tick_ns, "/home/u/payload", "payload\0", 8);
 	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 800, 0, &q), 0);
-	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	/* A user-mode helper (ppid 2) is a system process, no kernel thread once it exec'd. */
 	p = exec_proc(801, 2, 8001 * tick_ns, "/sbin/modprobe", "/sbin/modprobe\0-q\0", 18);
 	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 801, 0, &q), 0);
-	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(q.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 
 	/* Caps: cmdline 4096, exe 4096 bytes; empty strings are fine. */
 	memset(big, 'A', sizeof(big));
@@ -541,6 +542,44 @@ START_TEST(test_exec)
 }
 END_TEST
 
+/*
+ * The package manager test is decided once per image (ZJ_PROC_PKG_DECIDED) with
+ * zj_proc_is_package_manager()'s answer; a fork keeps the parent's image, an exec decides anew.
+ */
+START_TEST(test_package_manager_flag)
+{
+	struct zj_proctab *t = new_seeded(7);
+	struct zj_proc p, q;
+	const uint32_t pm = ZJ_PROC_PKG_DECIDED | ZJ_PROC_PKG_MANAGER;
+
+	p = exec_proc(900, 200, 9000 * tick_ns, "/usr/bin/dpkg", "dpkg\0-i\0x.deb\0", 15);
+	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
+	ck_assert_int_eq(zj_proctab_lookup(t, 900, 0, &q), 0);
+	ck_assert_uint_eq(q.flags & pm, pm);
+	ck_assert(zj_proc_is_package_manager(&q));
+	/* a script run by the interpreter: "python3 /usr/bin/dnf" */
+	p = exec_proc(901, 200, 9001 * tick_ns, "/usr/bin/python3", "python3\0/usr/bin/dnf\0", 22);
+	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
+	ck_assert_int_eq(zj_proctab_lookup(t, 901, 0, &q), 0);
+	ck_assert_uint_eq(q.flags & pm, pm);
+	/* its fork is the same image */
+	ck_assert_int_eq(zj_proctab_fork(t, 901, 902, 9002 * tick_ns), 0);
+	ck_assert_int_eq(zj_proctab_lookup(t, 902, 0, &q), 0);
+	ck_assert_uint_eq(q.flags & pm, pm);
+	/* the name outside a system directory is not one, nor is another program */
+	p = exec_proc(902, 901, 9002 * tick_ns, "/tmp/dpkg", "dpkg\0", 5);
+	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
+	ck_assert_int_eq(zj_proctab_lookup(t, 902, 0, &q), 0);
+	ck_assert_uint_eq(q.flags & pm, ZJ_PROC_PKG_DECIDED);
+	ck_assert(!zj_proc_is_package_manager(&q));
+	p = exec_proc(903, 200, 9003 * tick_ns, "/usr/bin/python3", "python3\0-c\0pass\0", 16);
+	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
+	ck_assert_int_eq(zj_proctab_lookup(t, 903, 0, &q), 0);
+	ck_assert_uint_eq(q.flags & pm, ZJ_PROC_PKG_DECIDED);
+	zj_proctab_free(t);
+}
+END_TEST
+
 START_TEST(test_fork)
 {
 	struct zj_proctab *t = new_seeded(7);
@@ -565,21 +604,21 @@ START_TEST(test_fork)
 	ck_assert_str_eq(c.comm, "bash");
 	ck_assert_ptr_eq(c.exe.ptr, p.exe.ptr);
 	ck_assert_ptr_eq(c.cmdline.ptr, p.cmdline.ptr);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	/* Exact start from the record: another exact start is another process. */
 	ck_assert_int_eq(zj_proctab_lookup(t, 900, 9000 * tick_ns + 78, &c), -ENOENT);
 
 	/* Children of PID 1 from a system directory; children of kthreadd. */
 	ck_assert_int_eq(zj_proctab_fork(t, 1, 901, 9010 * tick_ns), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 901, 0, &c), 0);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_fork(t, 2, 905, 9050 * tick_ns), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 905, 0, &c), 0);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
 	/* A child of a system daemon is not one itself. */
 	ck_assert_int_eq(zj_proctab_fork(t, 100, 906, 9060 * tick_ns), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 906, 0, &c), 0);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 
 	/* Unknown parent, the child readable in /proc at the right start. */
 	fake_add(&child_in_proc);
@@ -588,7 +627,7 @@ START_TEST(test_fork)
 	ck_assert_uint_eq(c.ppid, 999);
 	ck_assert_uint_eq(c.start_ns, 9020 * tick_ns + 5);
 	ASSERT_VIEW(c.exe, "/usr/bin/c");
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 
 	/* Unknown parent, child not in /proc: a partial entry keeps the lineage. */
 	ck_assert_int_eq(zj_proctab_fork(t, 998, 903, 9030 * tick_ns), 0);
@@ -602,7 +641,7 @@ START_TEST(test_fork)
 	p = exec_proc(903, 998, 9030 * tick_ns, "/usr/bin/id", "id\0", 3);
 	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 903, 9030 * tick_ns, &c), 0);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ASSERT_VIEW(c.exe, "/usr/bin/id");
 
 	/* A partial entry found later in /proc is completed from there. */
@@ -618,7 +657,7 @@ START_TEST(test_fork)
 		fake_add(&appears);
 	}
 	ck_assert_int_eq(zj_proctab_lookup(t, 904, 9040 * tick_ns + 1, &c), 0);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ck_assert_str_eq(c.comm, "late");
 	ck_assert_uint_eq(c.start_ns, 9040 * tick_ns + 1); /* the exact start is kept */
 
@@ -641,9 +680,9 @@ START_TEST(test_fork)
 	ck_assert_uint_eq(c.uid, 7);
 	ck_assert_str_eq(c.comm, "cron");
 	ASSERT_VIEW(c.cmdline, "/usr/sbin/cron\0-f\0");
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN); /* its parent is cron, not PID 1 */
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED); /* its parent is cron, not PID 1 */
 	ck_assert_int_eq(zj_proctab_lookup(t, 950, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 
 	ck_assert_int_eq(zj_proctab_fork(t, 200, 0, 1), -EINVAL);
 	zj_proctab_free(t);
@@ -741,7 +780,7 @@ START_TEST(test_ancestors)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(a[0].pid, 100);
 	ASSERT_VIEW(a[0].exe, "/usr/sbin/sshd");
-	ck_assert_uint_eq(a[0].flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(a[0].flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 	ck_assert_uint_eq(a[1].pid, 1);
 	ck_assert_str_eq(a[1].comm, "systemd");
 
@@ -809,29 +848,29 @@ START_TEST(test_protected)
 
 	ck_assert_int_eq(zj_proctab_set_protected(t, prot, 2), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 300, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_lookup(t, 100, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PROTECTED);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_lookup(t, 200, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	/* New entries, by exec and fork. */
 	p = exec_proc(310, 200, 1, "/opt/app/bin/app", "app\0", 4);
 	ck_assert_int_eq(zj_proctab_exec(t, &p), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 310, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_fork(t, 310, 311, 2), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 311, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
 	/* Exact paths only, not prefixes. */
 	ck_assert_int_eq(zj_proctab_set_protected(t, other, 1), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 300, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_set_protected(t, prot, 2), 0);
 	ck_assert_int_eq(zj_proctab_set_protected(t, NULL, 0), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 311, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_lookup(t, 100, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 	zj_proctab_free(t);
 }
 END_TEST
@@ -984,6 +1023,7 @@ static Suite *proctab_suite(void)
 	tcase_add_test(tc, test_lazy_and_thread);
 	tcase_add_test(tc, test_pid_reuse);
 	tcase_add_test(tc, test_exec);
+	tcase_add_test(tc, test_package_manager_flag);
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_exit_and_dead);
 	tcase_add_test(tc, test_views_survive);
