@@ -326,7 +326,14 @@ stop_bpftrace() {
 if [ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" = 1 ]; then
 	note "kernel.bpf_stats_enabled is 1 (someone else's): every BPF program costs more"
 fi
-others=$(pgrep -x zhijiad | wc -l)
+# any zhijiad, whatever its binary is called (a copy named zhijiad.old is one too)
+others=$(pgrep -f '^([^ ]*/)?zhijiad[^ /]*( |$)' | wc -l)
+# and whoever else holds zhijia's programs: each one makes every record once more
+zj_progs=$(bpftool prog show 2>/dev/null | grep -c ' name zj_')
+if [ "${zj_progs:-0}" -gt 0 ]; then
+	note "$zj_progs BPF programs named zj_* are loaded already ($others zhijiad found):" \
+		"another sensor doubles every record's cost, and the figures are not comparable"
+fi
 others_bt=$(pgrep -x bpftrace | wc -l)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 configs=""
