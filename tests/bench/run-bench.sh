@@ -306,7 +306,7 @@ start_bpftrace() {
 	local i=0
 	bpftrace -B none "$tmp/zj.bt" >"$tmp/bpftrace.out" 2>&1 &
 	bt_pid=$!
-	until grep -q '^zj-bench: attached' "$tmp/bpftrace.out"; do
+	until grep -qs "^zj-bench: attached" "$tmp/bpftrace.out"; do
 		i=$((i + 1))
 		if [ $i -gt 600 ] || ! kill -0 "$bt_pid" 2>/dev/null; then
 			tail -5 "$tmp/bpftrace.out" >&2
