@@ -413,7 +413,7 @@ static void assert_actor_200(const struct zj_event *ev)
 	ck_assert_str_eq(ev->actor.comm, "bash");
 	ASSERT_VIEW(ev->actor.exe, "/usr/bin/bash");
 	ASSERT_VIEW(ev->actor.cmdline, "-bash\0");
-	ck_assert_uint_eq(ev->actor.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(ev->actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 }
 
 static void assert_common(const struct zj_event *ev, uint32_t type, uint64_t seq)
@@ -438,7 +438,7 @@ static void assert_target_300(const struct zj_event *ev)
 	ck_assert_str_eq(ev->target.comm, "nginx");
 	ASSERT_VIEW(ev->target.exe, "/usr/sbin/nginx");
 	ASSERT_VIEW(ev->target.cmdline, "nginx: master\0");
-	ck_assert_uint_eq(ev->target.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(ev->target.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 }
 
 static void assert_no_target(const struct zj_event *ev)
@@ -502,7 +502,7 @@ START_TEST(test_exec)
 	ck_assert_str_eq(ev.actor.comm, "evil");
 	ASSERT_VIEW(ev.actor.exe, "/tmp/evil");
 	ASSERT_VIEW(ev.actor.cmdline, "./evil\0-x\0--y=1\0");
-	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ASSERT_VIEW(ev.exec.filename, "./evil");
 	ck_assert_ptr_eq(ev.exec.filename.ptr, (const char *)rec + sizeof(struct zj_rec_exec));
 	ASSERT_VIEW(ev.exec.args, "./evil\0-x\0--y=1\0");
@@ -524,7 +524,7 @@ START_TEST(test_exec)
 	ck_assert_int_eq(decode(size, &ev), 0);
 	assert_common(&ev, ZJ_EV_EXEC, 2);
 	ck_assert_uint_eq(ev.flags, 0);
-	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 
 	/* Empty exe and argv; a truncated last argument is allowed when flagged. */
 	size = mk_exec("x", "", "", 0, 0);
@@ -603,7 +603,7 @@ START_TEST(test_fork)
 	ck_assert_int_eq(zj_proctab_lookup(pt, 1400, 9000 * tick_ns + 5, &p), 0);
 	ck_assert_uint_eq(p.ppid, 200);
 	ASSERT_VIEW(p.exe, "/usr/bin/bash");
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 }
 END_TEST
 
@@ -628,7 +628,7 @@ START_TEST(test_exit)
 	ck_assert_uint_eq(ev.actor.tid, 1500);
 	ck_assert_uint_eq(ev.actor.ppid, 200);
 	ASSERT_VIEW(ev.actor.exe, "/usr/bin/bash"); /* filled before the entry died */
-	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN);
+	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	assert_no_target(&ev);
 	/* Dead now (prune would otherwise find it missing from /proc), still answering. */
 	ck_assert_int_eq(zj_proctab_prune(pt), 0);
@@ -836,7 +836,7 @@ START_TEST(test_vdso_map)
 	ck_assert_int_eq(decode(size, &ev), 0);
 	assert_common(&ev, ZJ_EV_VDSO_MAP, 1);
 	ck_assert_uint_eq(ev.actor.pid, 300);
-	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM);
+	ck_assert_uint_eq(ev.actor.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 	ASSERT_VIEW(ev.actor.exe, "/usr/sbin/nginx");
 	ck_assert_uint_eq(ev.vdso_map.op, ZJ_VMAP_MPROTECT);
 	ck_assert_uint_eq(ev.vdso_map.prot, 7);
