@@ -296,6 +296,7 @@ static bool under_system_dir(const struct rstr *exe)
  */
 static bool pent_is_package_manager(const struct pent *e)
 {
+	/* the strings alone, flags 0 (not pent_fill()): never the decision e->flags still holds */
 	struct zj_proc v;
 
 	memset(&v, 0, sizeof(v));

@@ -14,8 +14,8 @@
 #             refused, and a rule on write(2) would audit every write on the system): in the
 #             mem workload auditd shows only the cost of syscall auditing itself.
 #   bpftrace  one bpftrace script that counts on every tracepoint zhijia's programs use
-#             (the sections of build/bpf/zhijia.linked.o; tp_btf/x as tracepoint:sched:x): the near-physical floor
-#             of a tracepoint sensor.  Nothing else is done in it.
+#             (the sections of build/bpf/zhijia.linked.o; tp_btf/x as tracepoint:sched:x):
+#             the near-physical floor of a tracepoint sensor.  Nothing else is done in it.
 # Workloads (BENCH_WORKLOADS, default all of them):
 #   getppid    a syscall no zhijia program sits on           zj-syscalls getppid
 #   mprotect   mprotect of an anonymous page, RW <-> R        zj-syscalls mprotect

@@ -1031,8 +1031,8 @@ START_TEST(test_reason_memo)
 	ev.actor.exe = (struct zj_str){exe, strlen(exe)};
 	for (int i = 0; i < 2; i++)
 		assert_one(&ev, "T1055.009", ZJ_SEV_HIGH, ZJ_TARGET_PROCESS,
-			   "pid 4242 python3 (/tmp/x) wrote 64 bytes to the memory of sshd (pid 812) "
-			   "at 0x55550000 through /proc/812/mem (pwrite64)");
+			   "pid 4242 python3 (/tmp/x) wrote 64 bytes to the memory of sshd "
+			   "(pid 812) at 0x55550000 through /proc/812/mem (pwrite64)");
 
 	exe[5] = 'y'; /* same pointer, same length, other bytes */
 	ck_assert_int_eq(detect(&ev), 1);

@@ -306,13 +306,15 @@ START_TEST(test_seed)
 	ck_assert_str_eq(p.comm, "kthreadd");
 	ck_assert_uint_eq(p.exe.len, 0);
 	ck_assert_uint_eq(p.cmdline.len, 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
+	ck_assert_uint_eq(p.flags,
+			  ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
 
 	/* /proc shows kworker names beyond TASK_COMM_LEN: cut to 15. */
 	ck_assert_int_eq(zj_proctab_lookup(t, 3, 0, &p), 0);
 	ck_assert_str_eq(p.comm, "kworker/R-rcu_g");
 	ck_assert_uint_eq(p.ppid, 2);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
+	ck_assert_uint_eq(p.flags,
+			  ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 100, 0, &p), 0);
 	ck_assert_uint_eq(p.ppid, 1);
@@ -335,7 +337,8 @@ START_TEST(test_seed)
 
 	ck_assert_int_eq(zj_proctab_lookup(t, 300, 0, &p), 0);
 	ck_assert_uint_eq(p.uid, 33);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED); /* ppid 1 but not a system directory */
+	/* ppid 1 but not a system directory */
+	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 
 	/* A zombie has no exe nor cmdline and is still no kernel thread. */
 	ck_assert_int_eq(zj_proctab_lookup(t, 400, 0, &p), 0);
@@ -614,7 +617,8 @@ START_TEST(test_fork)
 	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_fork(t, 2, 905, 9050 * tick_ns), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 905, 0, &c), 0);
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
+	ck_assert_uint_eq(c.flags,
+			  ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_KTHREAD | ZJ_PROC_PKG_DECIDED);
 	/* A child of a system daemon is not one itself. */
 	ck_assert_int_eq(zj_proctab_fork(t, 100, 906, 9060 * tick_ns), 0);
 	ck_assert_int_eq(zj_proctab_lookup(t, 906, 0, &c), 0);
@@ -680,7 +684,8 @@ START_TEST(test_fork)
 	ck_assert_uint_eq(c.uid, 7);
 	ck_assert_str_eq(c.comm, "cron");
 	ASSERT_VIEW(c.cmdline, "/usr/sbin/cron\0-f\0");
-	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED); /* its parent is cron, not PID 1 */
+	/* its parent is cron, not PID 1 */
+	ck_assert_uint_eq(c.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_lookup(t, 950, 0, &p), 0);
 	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PKG_DECIDED);
 
@@ -850,7 +855,8 @@ START_TEST(test_protected)
 	ck_assert_int_eq(zj_proctab_lookup(t, 300, 0, &p), 0);
 	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_lookup(t, 100, 0, &p), 0);
-	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
+	ck_assert_uint_eq(p.flags,
+			  ZJ_PROC_KNOWN | ZJ_PROC_SYSTEM | ZJ_PROC_PROTECTED | ZJ_PROC_PKG_DECIDED);
 	ck_assert_int_eq(zj_proctab_lookup(t, 200, 0, &p), 0);
 	ck_assert_uint_eq(p.flags, ZJ_PROC_KNOWN | ZJ_PROC_PKG_DECIDED);
 	/* New entries, by exec and fork. */
